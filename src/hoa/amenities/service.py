@@ -1,0 +1,188 @@
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hoa import rules
+from hoa.amenities.schemas import WEEKDAYS, AmenityCreate, AmenityUpdate, clock_minutes
+from hoa.audit.service import record, snapshot
+from hoa.deps import CommunityCtx
+from hoa.errors import AppError, NotFound
+from hoa.models import Amenity, AmenityStatus, BookingMode
+
+AUDITED = (
+    "name",
+    "status",
+    "mode",
+    "capacity",
+    "hours",
+    "requires_approval",
+    "slot_minutes",
+    "min_duration_minutes",
+    "max_duration_minutes",
+    "rules_version",
+)
+
+
+class NameTaken(AppError):
+    code, status_code, message = "amenity.name_taken", 409, "An amenity with that name exists."
+
+
+class InvalidRules(AppError):
+    code, status_code, message = "amenity.invalid_rules", 422, "The booking rules contradict."
+
+
+class Archived(AppError):
+    code, status_code, message = (
+        "amenity.archived",
+        409,
+        "This amenity is no longer available for booking.",
+    )
+
+
+def to_rules(amenity: Amenity) -> rules.AmenityRules:
+    """The amenity's booking rules as plain values for the rules functions."""
+    hours = {
+        WEEKDAYS.index(day): tuple((clock_minutes(a), clock_minutes(b)) for a, b in ranges)
+        for day, ranges in amenity.hours.items()
+    }
+    return rules.AmenityRules(
+        hours=hours,
+        slot_minutes=amenity.slot_minutes,
+        min_duration_minutes=amenity.min_duration_minutes,
+        max_duration_minutes=amenity.max_duration_minutes,
+        max_days_ahead=amenity.max_days_ahead,
+        min_notice_minutes=amenity.min_notice_minutes,
+        buffer_before_minutes=amenity.buffer_before_minutes,
+        buffer_after_minutes=amenity.buffer_after_minutes,
+        mode=rules.BookingMode(amenity.mode.value),
+        capacity=amenity.capacity,
+        max_headcount_per_household=amenity.max_headcount_per_household,
+        max_guests=amenity.max_guests,
+        overnight_allowed=amenity.overnight_allowed,
+        cancellation_cutoff_hours=amenity.cancellation_cutoff_hours,
+        max_per_day=amenity.max_per_day,
+        max_per_week=amenity.max_per_week,
+        max_per_month=amenity.max_per_month,
+        max_upcoming=amenity.max_upcoming,
+        rules_version=amenity.rules_version,
+    )
+
+
+def _validate(amenity: Amenity) -> None:
+    problems = []
+    if amenity.min_duration_minutes > amenity.max_duration_minutes:
+        problems.append("the minimum duration exceeds the maximum")
+    for field in ("min_duration_minutes", "max_duration_minutes"):
+        if getattr(amenity, field) % amenity.slot_minutes:
+            problems.append(f"{field} must be a multiple of the slot size")
+    if amenity.mode is BookingMode.EXCLUSIVE and amenity.capacity != 1:
+        amenity.capacity = 1  # one party at a time: capacity is meaningless, keep it canonical
+    if (
+        amenity.max_headcount_per_household is not None
+        and amenity.max_headcount_per_household > amenity.capacity
+        and amenity.mode is BookingMode.CAPACITY
+    ):
+        problems.append("the per-household headcount exceeds the capacity")
+    if problems:
+        raise InvalidRules("; ".join(problems).capitalize() + ".", details={"problems": problems})
+
+
+def _apply(amenity: Amenity, values: dict[str, Any]) -> None:
+    new_text = values.pop("rules_text", None)
+    for field, value in values.items():
+        setattr(amenity, field, value)
+    if new_text is not None and new_text != amenity.rules_text:
+        amenity.rules_text = new_text
+        # Residents accepted the old text; a new text must be accepted again.
+        amenity.rules_version = (amenity.rules_version or 0) + 1 if new_text else 0
+
+
+async def list_amenities(
+    session: AsyncSession, ctx: CommunityCtx, *, include_archived: bool
+) -> list[Amenity]:
+    query = sa.select(Amenity).where(Amenity.community_id == ctx.community_id)
+    if not include_archived:
+        query = query.where(Amenity.status == AmenityStatus.ACTIVE)
+    return list(await session.scalars(query.order_by(Amenity.name)))
+
+
+async def get(
+    session: AsyncSession, community_id: uuid.UUID, amenity_id: uuid.UUID, *, lock: bool = False
+) -> Amenity:
+    query = sa.select(Amenity).where(Amenity.id == amenity_id, Amenity.community_id == community_id)
+    amenity = await session.scalar(query.with_for_update() if lock else query)
+    if amenity is None:
+        raise NotFound("Amenity not found.")
+    return amenity
+
+
+async def _flush(session: AsyncSession) -> None:
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise NameTaken from exc
+
+
+async def create(session: AsyncSession, ctx: CommunityCtx, data: AmenityCreate) -> Amenity:
+    values = data.model_dump(exclude_none=True)
+    amenity = Amenity(
+        community_id=ctx.community_id,
+        rules_text="",
+        rules_version=0,
+        **{k: v for k, v in values.items() if k != "rules_text"},
+    )
+    for column in Amenity.__table__.columns:
+        if getattr(amenity, column.key) is None and column.default is not None:
+            setattr(amenity, column.key, column.default.arg)
+    _apply(amenity, {"rules_text": values.get("rules_text", "")})
+    _validate(amenity)
+    session.add(amenity)
+    await _flush(session)
+    record(
+        session,
+        community_id=ctx.community_id,
+        actor_id=ctx.user.id,
+        action="amenity.created",
+        entity_type="amenity",
+        entity_id=amenity.id,
+        after=snapshot(amenity, AUDITED),
+    )
+    return amenity
+
+
+async def update(
+    session: AsyncSession, ctx: CommunityCtx, amenity_id: uuid.UUID, data: AmenityUpdate
+) -> Amenity:
+    amenity = await get(session, ctx.community_id, amenity_id)
+    before = snapshot(amenity, AUDITED)
+    changes = data.model_dump(exclude_unset=True)
+    nullable = {
+        "max_headcount_per_household",
+        "max_guests",
+        "max_per_day",
+        "max_per_week",
+        "max_per_month",
+        "max_upcoming",
+    }
+    _apply(amenity, {k: v for k, v in changes.items() if v is not None or k in nullable})
+    _validate(amenity)
+    await _flush(session)
+    record(
+        session,
+        community_id=ctx.community_id,
+        actor_id=ctx.user.id,
+        action="amenity.updated",
+        entity_type="amenity",
+        entity_id=amenity.id,
+        before=before,
+        after=snapshot(amenity, AUDITED),
+    )
+    return amenity
+
+
+async def archive(session: AsyncSession, ctx: CommunityCtx, amenity_id: uuid.UUID) -> Amenity:
+    return await update(session, ctx, amenity_id, AmenityUpdate(status=AmenityStatus.ARCHIVED))

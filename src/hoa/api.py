@@ -1,0 +1,24 @@
+"""Every domain router, mounted under /api/v1."""
+
+from fastapi import APIRouter
+
+from hoa.amenities.router import router as amenities_router
+from hoa.audit.router import router as audit_router
+from hoa.auth.router import router as auth_router
+from hoa.blackouts.router import router as blackouts_router
+from hoa.communities.router import router as communities_router
+from hoa.members.router import router as members_router
+from hoa.reservations.router import router as reservations_router
+
+ROUTERS = (
+    auth_router,
+    communities_router,
+    members_router,
+    amenities_router,
+    blackouts_router,
+    reservations_router,
+    audit_router,
+)
+api_router = APIRouter()
+for router in ROUTERS:
+    api_router.include_router(router)

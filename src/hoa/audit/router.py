@@ -1,0 +1,33 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from hoa.audit import service
+from hoa.audit.schemas import AuditEventRead
+from hoa.deps import CommunityAdmin, SessionDep
+from hoa.errors import Forbidden, NotFound, errors_for
+from hoa.pagination import CursorParam, LimitParam, Page
+
+router = APIRouter(prefix="/communities/{community_id}/audit-events", tags=["audit"])
+
+
+@router.get("", response_model=Page[AuditEventRead], responses=errors_for(Forbidden, NotFound))
+async def list_audit_events(
+    ctx: CommunityAdmin,
+    session: SessionDep,
+    cursor: CursorParam = None,
+    limit: LimitParam = 50,
+    entity_type: Annotated[str | None, Query(max_length=40)] = None,
+    entity_id: uuid.UUID | None = None,
+) -> Page[AuditEventRead]:
+    """The community's audit trail, newest first."""
+    events, next_cursor = await service.list_events(
+        session,
+        ctx.community_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page.of(events, AuditEventRead, next_cursor)

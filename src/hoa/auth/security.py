@@ -1,0 +1,83 @@
+"""Password hashing and signed tokens."""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from hoa.db import utcnow
+from hoa.settings import Settings
+
+_hasher = PasswordHash((Argon2Hasher(),))
+# Verifying against this when the email is unknown keeps sign-in timing the same for both cases.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-0000")
+
+SESSION_COOKIE = "hoa_session"
+CSRF_COOKIE = "hoa_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    if password_hash is None:
+        _hasher.verify(password, _DUMMY_HASH)
+        return False
+    return _hasher.verify(password, password_hash)
+
+
+def hash_token(token: str) -> str:
+    """One-time tokens are stored as SHA-256; they are random, so no salt is needed."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    user_id: uuid.UUID
+    version: int
+    csrf: str
+
+
+def _key_id(settings: Settings) -> str:
+    # Derived from the secret so a changed secret yields a new key id, not a confusing failure.
+    return hashlib.sha256(settings.secret_key.get_secret_value().encode()).hexdigest()[:8]
+
+
+def issue_token(
+    settings: Settings, user_id: uuid.UUID, version: int, csrf: str
+) -> tuple[str, datetime]:
+    expires_at = utcnow() + timedelta(minutes=settings.access_token_minutes)
+    token = jwt.encode(
+        {"sub": str(user_id), "ver": version, "csrf": csrf, "exp": expires_at, "iat": utcnow()},
+        settings.secret_key.get_secret_value(),
+        algorithm="HS256",
+        headers={"kid": _key_id(settings)},
+    )
+    return token, expires_at
+
+
+def read_token(settings: Settings, token: str) -> TokenClaims | None:
+    """The claims of a valid token, or None (bad signature, unknown key, expired, malformed)."""
+    try:
+        if jwt.get_unverified_header(token).get("kid") != _key_id(settings):
+            return None
+        claims = jwt.decode(
+            token,
+            settings.secret_key.get_secret_value(),
+            algorithms=["HS256"],
+            options={"require": ["sub", "exp", "ver", "csrf"]},
+        )
+        return TokenClaims(uuid.UUID(claims["sub"]), int(claims["ver"]), str(claims["csrf"]))
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None

@@ -1,0 +1,40 @@
+import uuid
+
+from fastapi import APIRouter
+from pydantic import AwareDatetime
+
+from hoa.blackouts import service
+from hoa.blackouts.schemas import BlackoutCreate, BlackoutCreated, BlackoutRead
+from hoa.deps import CommunityAdmin, CommunityMember, SessionDep
+from hoa.errors import Forbidden, NotFound, errors_for
+from hoa.models import Blackout
+
+router = APIRouter(prefix="/communities/{community_id}/blackouts", tags=["blackouts"])
+
+
+@router.get("", response_model=list[BlackoutRead], responses=errors_for(NotFound))
+async def list_blackouts(
+    ctx: CommunityMember,
+    session: SessionDep,
+    start: AwareDatetime | None = None,
+    end: AwareDatetime | None = None,
+) -> list[Blackout]:
+    """Closures of the community's amenities, optionally those overlapping a range."""
+    return await service.list_blackouts(session, ctx, start, end)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=BlackoutCreated,
+    responses=errors_for(Forbidden, NotFound, service.Conflicts),
+)
+async def create_blackout(
+    body: BlackoutCreate, ctx: CommunityAdmin, session: SessionDep
+) -> BlackoutCreated:
+    return await service.create(session, ctx, body)
+
+
+@router.delete("/{blackout_id}", status_code=204, responses=errors_for(Forbidden, NotFound))
+async def delete_blackout(blackout_id: uuid.UUID, ctx: CommunityAdmin, session: SessionDep) -> None:
+    await service.delete(session, ctx, blackout_id)

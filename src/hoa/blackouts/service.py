@@ -1,0 +1,124 @@
+import uuid
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hoa.amenities import service as amenities
+from hoa.audit.service import record, snapshot
+from hoa.blackouts.schemas import BlackoutCreate, BlackoutCreated, BlackoutRead
+from hoa.db import utcnow
+from hoa.deps import CommunityCtx
+from hoa.errors import AppError, NotFound
+from hoa.models import (
+    ACTIVE_STATUSES,
+    MAX_RESERVATION_DAYS,
+    Blackout,
+    Reservation,
+    ReservationStatus,
+)
+from hoa.reservations.schemas import ReservationRead
+
+FIELDS = ("amenity_id", "starts_at", "ends_at", "reason")
+
+
+class Conflicts(AppError):
+    code, status_code, message = (
+        "blackout.conflicts",
+        409,
+        "Reservations exist in this period; cancel them with the blackout or pick other times.",
+    )
+
+
+async def list_blackouts(
+    session: AsyncSession, ctx: CommunityCtx, start: datetime | None, end: datetime | None
+) -> list[Blackout]:
+    query = sa.select(Blackout).where(Blackout.community_id == ctx.community_id)
+    if start is not None:
+        query = query.where(Blackout.ends_at > start)
+    if end is not None:
+        query = query.where(Blackout.starts_at < end)
+    return list(await session.scalars(query.order_by(Blackout.starts_at)))
+
+
+async def create(session: AsyncSession, ctx: CommunityCtx, data: BlackoutCreate) -> BlackoutCreated:
+    """Close an amenity (or all) for a period; overlapping active reservations are refused
+    unless ``cancel_conflicts``, in which case they are cancelled in the same transaction."""
+    if data.amenity_id is not None:
+        await amenities.get(session, ctx.community_id, data.amenity_id)
+    query = sa.select(Reservation).where(
+        Reservation.community_id == ctx.community_id,
+        Reservation.status.in_(ACTIVE_STATUSES),
+        Reservation.starts_at > data.starts_at - timedelta(days=MAX_RESERVATION_DAYS),
+        Reservation.starts_at < data.ends_at,
+        Reservation.ends_at > data.starts_at,
+    )
+    if data.amenity_id is not None:
+        query = query.where(Reservation.amenity_id == data.amenity_id)
+    conflicts = list(await session.scalars(query.order_by(Reservation.starts_at).with_for_update()))
+    if conflicts and not data.cancel_conflicts:
+        raise Conflicts(
+            details={
+                "reservations": [
+                    ReservationRead.model_validate(r).model_dump(mode="json") for r in conflicts
+                ]
+            }
+        )
+    blackout = Blackout(
+        community_id=ctx.community_id,
+        amenity_id=data.amenity_id,
+        starts_at=data.starts_at,
+        ends_at=data.ends_at,
+        reason=data.reason,
+        created_by_id=ctx.user.id,
+    )
+    session.add(blackout)
+    await session.flush()
+    record(
+        session,
+        community_id=ctx.community_id,
+        actor_id=ctx.user.id,
+        action="blackout.created",
+        entity_type="blackout",
+        entity_id=blackout.id,
+        after=snapshot(blackout, FIELDS),
+    )
+    now = utcnow()
+    for reservation in conflicts:
+        before = {"status": reservation.status.value}
+        reservation.status = ReservationStatus.CANCELLED
+        reservation.cancelled_by_id = ctx.user.id
+        reservation.cancelled_at = now
+        reservation.cancel_reason = f"Closed: {data.reason}"
+        record(
+            session,
+            community_id=ctx.community_id,
+            actor_id=ctx.user.id,
+            action="reservation.cancelled",
+            entity_type="reservation",
+            entity_id=reservation.id,
+            before=before,
+            after={"status": "cancelled", "blackout_id": str(blackout.id)},
+        )
+    await session.flush()
+    return BlackoutCreated(
+        **BlackoutRead.model_validate(blackout).model_dump(),
+        cancelled_reservations=[ReservationRead.model_validate(r) for r in conflicts],
+    )
+
+
+async def delete(session: AsyncSession, ctx: CommunityCtx, blackout_id: uuid.UUID) -> None:
+    blackout = await session.get(Blackout, blackout_id)
+    if blackout is None or blackout.community_id != ctx.community_id:
+        raise NotFound("Blackout not found.")
+    record(
+        session,
+        community_id=ctx.community_id,
+        actor_id=ctx.user.id,
+        action="blackout.deleted",
+        entity_type="blackout",
+        entity_id=blackout.id,
+        before=snapshot(blackout, FIELDS),
+    )
+    await session.delete(blackout)
+    await session.flush()

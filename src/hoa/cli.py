@@ -1,0 +1,97 @@
+"""The ``hoa`` command line."""
+
+import asyncio
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from hoa import migrate as migrations
+from hoa.db import Database
+from hoa.settings import Env, get_settings
+
+app = typer.Typer(
+    help="hoa: amenity reservations for homeowners associations", no_args_is_help=True
+)
+migrate_app = typer.Typer(help="Database schema migrations (upgrade to head by default)")
+app.add_typer(migrate_app, name="migrate")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
+) -> None:
+    """Run the web server."""
+    uvicorn.run(
+        "hoa.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=False,
+        access_log=False,
+    )
+
+
+@migrate_app.callback(invoke_without_command=True)
+def migrate(ctx: typer.Context) -> None:
+    """Upgrade the database to the latest schema."""
+    if ctx.invoked_subcommand is None:
+        migrations.upgrade(get_settings().database_url)
+
+
+@migrate_app.command("downgrade")
+def migrate_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base")],
+) -> None:
+    """Roll the schema back to a revision."""
+    migrations.downgrade(get_settings().database_url, revision)
+
+
+@migrate_app.command("current")
+def migrate_current() -> None:
+    """Print the database's current revision."""
+    migrations.current(get_settings().database_url)
+
+
+@app.command("seed-demo")
+def seed_demo(
+    force: Annotated[bool, typer.Option(help="Allow in production")] = False,
+) -> None:
+    """Create (or refresh) the demo communities and print their logins. Idempotent."""
+    from hoa.demo import seed
+
+    settings = get_settings()
+    if settings.env is Env.PRODUCTION and not force:
+        typer.echo("Refusing to seed demo data in production (use --force).", err=True)
+        raise typer.Exit(1)
+    logins = asyncio.run(seed(settings))
+    typer.echo("Demo data ready. Sign in at http://localhost:8000 with:")
+    for email, what in logins:
+        typer.echo(f"  {email:32} {what}")
+    typer.echo("Password for all of them: the value of HOA_DEMO_PASSWORD (see README).")
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[str, typer.Argument(help="Email of the account")],
+    name: Annotated[str, typer.Option(help="Display name")] = "Platform operator",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="Password")
+    ] = "",
+) -> None:
+    """Create a platform operator account (or make an existing account one)."""
+    from hoa.auth.service import upsert_operator
+
+    async def run() -> bool:
+        db = Database(get_settings())
+        try:
+            async with db.writer() as session, session.begin():
+                return await upsert_operator(session, email.strip().lower(), name, password)
+        finally:
+            await db.dispose()
+
+    created = asyncio.run(run())
+    typer.echo(f"{'Created' if created else 'Updated'} platform operator {email.strip().lower()}")

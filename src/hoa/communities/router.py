@@ -1,0 +1,55 @@
+from fastapi import APIRouter
+
+from hoa.communities import service
+from hoa.communities.schemas import (
+    CommunityCreate,
+    CommunityCreated,
+    CommunityRead,
+    CommunityUpdate,
+)
+from hoa.deps import (
+    CommunityAdmin,
+    CommunityMember,
+    CurrentUser,
+    PlatformOperator,
+    SessionDep,
+    SettingsDep,
+)
+from hoa.errors import Forbidden, NotFound, errors_for
+from hoa.models import Community
+
+router = APIRouter(prefix="/communities", tags=["communities"])
+
+
+@router.get("", response_model=list[CommunityRead])
+async def list_communities(user: CurrentUser, session: SessionDep) -> list[Community]:
+    """The communities the caller is an active member of."""
+    return await service.list_mine(session, user)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=CommunityCreated,
+    responses=errors_for(Forbidden, service.SlugTaken),
+)
+async def create_community(
+    body: CommunityCreate, operator: PlatformOperator, session: SessionDep, settings: SettingsDep
+) -> CommunityCreated:
+    """Create a community and appoint its first admin (platform operators only)."""
+    return await service.create(session, settings, operator, body)
+
+
+@router.get("/{community_id}", response_model=CommunityRead, responses=errors_for(NotFound))
+async def get_community(ctx: CommunityMember) -> Community:
+    return ctx.community
+
+
+@router.patch(
+    "/{community_id}", response_model=CommunityRead, responses=errors_for(Forbidden, NotFound)
+)
+async def update_community(
+    body: CommunityUpdate, ctx: CommunityAdmin, session: SessionDep
+) -> Community:
+    """Change the community's name, time zone or privacy settings (admins)."""
+    return await service.update(session, ctx, body)

@@ -1,0 +1,81 @@
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hoa.audit.service import record, snapshot
+from hoa.communities.schemas import CommunityCreate, CommunityCreated, CommunityUpdate
+from hoa.deps import CommunityCtx
+from hoa.errors import AppError
+from hoa.members import service as members
+from hoa.models import Community, Membership, MemberStatus, User
+from hoa.settings import Settings
+
+FIELDS = ("name", "slug", "timezone", "show_booker_names")
+
+
+class SlugTaken(AppError):
+    code, status_code, message = "community.slug_taken", 409, "That short name is already used."
+
+
+async def list_mine(session: AsyncSession, user: User) -> list[Community]:
+    return list(
+        await session.scalars(
+            sa.select(Community)
+            .join(Membership, Membership.community_id == Community.id)
+            .where(Membership.user_id == user.id, Membership.status == MemberStatus.ACTIVE)
+            .order_by(Community.name)
+        )
+    )
+
+
+async def create(
+    session: AsyncSession, settings: Settings, operator: User, data: CommunityCreate
+) -> CommunityCreated:
+    community = Community(
+        name=data.name,
+        slug=data.slug,
+        timezone=data.timezone,
+        show_booker_names=data.show_booker_names,
+    )
+    session.add(community)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise SlugTaken from exc
+    record(
+        session,
+        community_id=community.id,
+        actor_id=operator.id,
+        action="community.created",
+        entity_type="community",
+        entity_id=community.id,
+        after=snapshot(community, FIELDS),
+    )
+    invitation_url = None
+    if data.first_admin_email is not None:
+        invitation_url = await members.appoint_admin(
+            session, settings, community, operator, data.first_admin_email
+        )
+    result = CommunityCreated.model_validate(community)
+    result.admin_invitation_url = invitation_url
+    return result
+
+
+async def update(session: AsyncSession, ctx: CommunityCtx, data: CommunityUpdate) -> Community:
+    community = ctx.community
+    before = snapshot(community, FIELDS)
+    for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
+        setattr(community, field, value)
+    await session.flush()
+    record(
+        session,
+        community_id=community.id,
+        actor_id=ctx.user.id,
+        action="community.updated",
+        entity_type="community",
+        entity_id=community.id,
+        before=before,
+        after=snapshot(community, FIELDS),
+    )
+    return community

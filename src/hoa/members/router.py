@@ -1,0 +1,179 @@
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from hoa.auth import service as auth
+from hoa.auth.schemas import InvitationAccept, JoinWithCode, SessionRead
+from hoa.deps import CommunityAdmin, OptionalUser, SessionDep, SettingsDep
+from hoa.errors import Forbidden, NotFound, errors_for
+from hoa.members import service
+from hoa.members.schemas import (
+    HouseholdCreate,
+    HouseholdRead,
+    InvitationCreate,
+    InvitationCreated,
+    InvitationRead,
+    JoinCodeRead,
+    MemberRead,
+    MemberUpdate,
+)
+from hoa.models import Household, Invitation, MemberStatus, Role
+from hoa.pagination import CursorParam, LimitParam, Page
+
+router = APIRouter(tags=["members"])
+community = "/communities/{community_id}"
+ADMIN_ERRORS = errors_for(Forbidden, NotFound)
+
+
+@router.get(f"{community}/households", response_model=list[HouseholdRead], responses=ADMIN_ERRORS)
+async def list_households(ctx: CommunityAdmin, session: SessionDep) -> list[Household]:
+    return await service.list_households(session, ctx)
+
+
+@router.post(
+    f"{community}/households",
+    status_code=201,
+    response_model=HouseholdRead,
+    responses=errors_for(Forbidden, NotFound, service.HouseholdExists),
+)
+async def create_household(
+    body: HouseholdCreate, ctx: CommunityAdmin, session: SessionDep
+) -> Household:
+    return await service.create_household(session, ctx, body.label)
+
+
+@router.delete(
+    f"{community}/households/{{household_id}}",
+    status_code=204,
+    responses=errors_for(Forbidden, NotFound, service.HouseholdInUse),
+)
+async def delete_household(
+    household_id: uuid.UUID, ctx: CommunityAdmin, session: SessionDep
+) -> None:
+    await service.delete_household(session, ctx, household_id)
+
+
+@router.get(f"{community}/members", response_model=Page[MemberRead], responses=ADMIN_ERRORS)
+async def list_members(
+    ctx: CommunityAdmin,
+    session: SessionDep,
+    cursor: CursorParam,
+    limit: LimitParam = 50,
+    q: Annotated[str | None, Query(max_length=100, description="Name, email or unit")] = None,
+    role: Role | None = None,
+    status: MemberStatus | None = None,
+) -> Page[MemberRead]:
+    members, next_cursor = await service.list_members(
+        session, ctx, search=q, role=role, status=status, cursor=cursor, limit=limit
+    )
+    return Page(items=members, next_cursor=next_cursor and next_cursor.encode())
+
+
+@router.get(f"{community}/members/{{member_id}}", response_model=MemberRead, responses=ADMIN_ERRORS)
+async def get_member(member_id: uuid.UUID, ctx: CommunityAdmin, session: SessionDep) -> MemberRead:
+    return await service.get_member(session, ctx, member_id)
+
+
+@router.patch(
+    f"{community}/members/{{member_id}}",
+    response_model=MemberRead,
+    responses=errors_for(Forbidden, NotFound, service.LastAdmin),
+)
+async def update_member(
+    member_id: uuid.UUID, body: MemberUpdate, ctx: CommunityAdmin, session: SessionDep
+) -> MemberRead:
+    """Change a member's role, household or status (suspend / reactivate)."""
+    return await service.update_member(session, ctx, member_id, body)
+
+
+@router.delete(
+    f"{community}/members/{{member_id}}",
+    status_code=204,
+    responses=errors_for(Forbidden, NotFound, service.LastAdmin),
+)
+async def remove_member(member_id: uuid.UUID, ctx: CommunityAdmin, session: SessionDep) -> None:
+    await service.remove_member(session, ctx, member_id)
+
+
+@router.get(f"{community}/invitations", response_model=list[InvitationRead], responses=ADMIN_ERRORS)
+async def list_invitations(ctx: CommunityAdmin, session: SessionDep) -> list[Invitation]:
+    """Invitations not accepted yet."""
+    return await service.list_invitations(session, ctx)
+
+
+@router.post(
+    f"{community}/invitations",
+    status_code=201,
+    response_model=InvitationCreated,
+    responses=errors_for(Forbidden, NotFound, service.AlreadyMember),
+)
+async def create_invitation(
+    body: InvitationCreate, ctx: CommunityAdmin, session: SessionDep, settings: SettingsDep
+) -> InvitationCreated:
+    """Invite someone by email; the response carries the link to send them."""
+    return await service.invite(session, settings, ctx, body)
+
+
+@router.delete(
+    f"{community}/invitations/{{invitation_id}}", status_code=204, responses=ADMIN_ERRORS
+)
+async def revoke_invitation(
+    invitation_id: uuid.UUID, ctx: CommunityAdmin, session: SessionDep
+) -> None:
+    await service.revoke_invitation(session, ctx, invitation_id)
+
+
+@router.get(f"{community}/join-code", response_model=JoinCodeRead, responses=ADMIN_ERRORS)
+async def get_join_code(ctx: CommunityAdmin) -> JoinCodeRead:
+    return JoinCodeRead(code=ctx.community.join_code)
+
+
+@router.post(f"{community}/join-code", response_model=JoinCodeRead, responses=ADMIN_ERRORS)
+async def rotate_join_code(ctx: CommunityAdmin, session: SessionDep) -> JoinCodeRead:
+    """Enable joining by code, or replace the current code with a new one."""
+    return JoinCodeRead(code=await service.rotate_join_code(session, ctx))
+
+
+@router.delete(f"{community}/join-code", status_code=204, responses=ADMIN_ERRORS)
+async def disable_join_code(ctx: CommunityAdmin, session: SessionDep) -> None:
+    await service.disable_join_code(session, ctx)
+
+
+@router.post(
+    "/invitations/accept",
+    response_model=SessionRead,
+    responses=errors_for(service.InvalidInvitation, service.AccountExists, service.AlreadyMember),
+)
+async def accept_invitation(
+    body: InvitationAccept, response: Response, session: SessionDep, settings: SettingsDep
+) -> SessionRead:
+    """Accept an invitation (creating the account) and sign in."""
+    user = await service.accept_invitation(session, body.token, body.name, body.password)
+    return auth.start_session(response, settings, user)
+
+
+@router.post(
+    "/join",
+    response_model=SessionRead,
+    responses=errors_for(
+        service.InvalidJoinCode,
+        service.UnknownHousehold,
+        service.AccountExists,
+        service.MissingSignup,
+        service.AlreadyMember,
+    ),
+)
+async def join_with_code(
+    body: JoinWithCode,
+    response: Response,
+    user: OptionalUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> SessionRead:
+    """Join a community with its code, as the signed-in user or creating an account."""
+    signup = None
+    if body.email and body.name and body.password:
+        signup = (body.email, body.name, body.password)
+    joined = await service.join_with_code(session, user, body.code, body.household_label, signup)
+    return auth.start_session(response, settings, joined)

@@ -1,0 +1,63 @@
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import Field, StringConstraints
+
+from hoa.models import MemberStatus, Role
+from hoa.schemas import Email, Input, Output
+
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class HouseholdCreate(Input):
+    label: Label
+
+
+class HouseholdRead(Output):
+    id: uuid.UUID
+    label: str
+    created_at: datetime
+
+
+class MemberRead(Output):
+    id: uuid.UUID
+    user_id: uuid.UUID
+    name: str
+    email: str
+    role: Role
+    status: MemberStatus
+    household_id: uuid.UUID | None
+    household_label: str | None
+    created_at: datetime
+
+
+class MemberUpdate(Input):
+    role: Role | None = None
+    status: MemberStatus | None = None
+    household_id: uuid.UUID | None = Field(None, description="Move the member to this household")
+
+
+class InvitationCreate(Input):
+    email: Email
+    role: Role = Role.RESIDENT
+    household_id: uuid.UUID | None = None
+
+
+class InvitationRead(Output):
+    id: uuid.UUID
+    email: str
+    role: Role
+    household_id: uuid.UUID | None
+    expires_at: datetime
+    accepted_at: datetime | None
+    created_at: datetime
+
+
+class InvitationCreated(InvitationRead):
+    accept_url: str = Field(description="The link to send to the invitee (shown once)")
+    token: str
+
+
+class JoinCodeRead(Output):
+    code: str | None = Field(description="None when joining by code is disabled")

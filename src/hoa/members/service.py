@@ -1,0 +1,503 @@
+"""Households, memberships, invitations and join codes."""
+
+import secrets
+import uuid
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hoa.audit.service import record, snapshot
+from hoa.auth.security import hash_password, hash_token, new_token, verify_password
+from hoa.db import utcnow
+from hoa.deps import CommunityCtx
+from hoa.errors import AppError, NotFound
+from hoa.members.schemas import (
+    InvitationCreate,
+    InvitationCreated,
+    InvitationRead,
+    MemberRead,
+    MemberUpdate,
+)
+from hoa.models import Community, Household, Invitation, Membership, MemberStatus, Role, User
+from hoa.pagination import AnySelect, Cursor, page_query
+from hoa.settings import Settings
+
+MEMBER_FIELDS = ("role", "status", "household_id")
+JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+
+
+class HouseholdExists(AppError):
+    code, status_code, message = "household.exists", 409, "A household with that label exists."
+
+
+class HouseholdInUse(AppError):
+    code, status_code, message = (
+        "household.in_use",
+        409,
+        "Move the household's members elsewhere first.",
+    )
+
+
+class LastAdmin(AppError):
+    code, status_code, message = (
+        "member.last_admin",
+        409,
+        "A community needs at least one active admin.",
+    )
+
+
+class AlreadyMember(AppError):
+    code, status_code, message = "member.exists", 409, "That person is already a member."
+
+
+class InvalidInvitation(AppError):
+    code, status_code, message = (
+        "invitation.invalid",
+        404,
+        "This invitation link is invalid, used or expired. Ask your community admin for a new one.",
+    )
+
+
+class InvalidJoinCode(AppError):
+    code, status_code, message = "join.invalid_code", 404, "That join code is not valid."
+
+
+class UnknownHousehold(AppError):
+    code, status_code, message = (
+        "join.unknown_household",
+        422,
+        "No home with that unit or lot label exists in this community; check the spelling.",
+    )
+
+
+class AccountExists(AppError):
+    code, status_code, message = (
+        "auth.account_exists",
+        409,
+        "An account with that email exists; sign in first, then join.",
+    )
+
+
+class MissingSignup(AppError):
+    code, status_code, message = (
+        "join.signup_required",
+        422,
+        "Give your email, name and a password to create your account.",
+    )
+
+
+# Households
+
+
+async def list_households(session: AsyncSession, ctx: CommunityCtx) -> list[Household]:
+    return list(
+        await session.scalars(
+            sa.select(Household)
+            .where(Household.community_id == ctx.community_id)
+            .order_by(Household.label)
+        )
+    )
+
+
+async def get_household(
+    session: AsyncSession, community_id: uuid.UUID, household_id: uuid.UUID
+) -> Household:
+    household = await session.get(Household, household_id)
+    if household is None or household.community_id != community_id:
+        raise NotFound("Household not found.")
+    return household
+
+
+async def create_household(session: AsyncSession, ctx: CommunityCtx, label: str) -> Household:
+    household = Household(community_id=ctx.community_id, label=label)
+    session.add(household)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise HouseholdExists from exc
+    return household
+
+
+async def delete_household(
+    session: AsyncSession, ctx: CommunityCtx, household_id: uuid.UUID
+) -> None:
+    household = await get_household(session, ctx.community_id, household_id)
+    in_use = await session.scalar(
+        sa.select(sa.func.count()).where(Membership.household_id == household.id)
+    )
+    if in_use:
+        raise HouseholdInUse
+    await session.delete(household)
+    await session.flush()
+
+
+# Members
+
+
+def _member_query() -> AnySelect:
+    return (
+        sa.select(Membership, User, Household.label)
+        .join(User, User.id == Membership.user_id)
+        .outerjoin(Household, Household.id == Membership.household_id)
+    )
+
+
+def _member_read(membership: Membership, user: User, label: str | None) -> MemberRead:
+    return MemberRead(
+        id=membership.id,
+        user_id=user.id,
+        name=user.name,
+        email=user.email,
+        role=membership.role,
+        status=membership.status,
+        household_id=membership.household_id,
+        household_label=label,
+        created_at=membership.created_at,
+    )
+
+
+async def list_members(
+    session: AsyncSession,
+    ctx: CommunityCtx,
+    *,
+    search: str | None,
+    role: Role | None,
+    status: MemberStatus | None,
+    cursor: Cursor | None,
+    limit: int,
+) -> tuple[list[MemberRead], Cursor | None]:
+    query = _member_query().where(Membership.community_id == ctx.community_id)
+    if search:
+        pattern = f"%{search.lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(User.name).like(pattern),
+                User.email.like(pattern),
+                sa.func.lower(Household.label).like(pattern),
+            )
+        )
+    if role is not None:
+        query = query.where(Membership.role == role)
+    if status is not None:
+        query = query.where(Membership.status == status)
+    rows, next_cursor = await page_query(
+        session, query, Membership.created_at, Membership.id, cursor, limit
+    )
+    return [_member_read(row[0], row[1], row[2]) for row in rows], next_cursor
+
+
+async def _get_member(
+    session: AsyncSession, ctx: CommunityCtx, member_id: uuid.UUID
+) -> tuple[Membership, User, str | None]:
+    row = (
+        await session.execute(
+            _member_query().where(
+                Membership.id == member_id, Membership.community_id == ctx.community_id
+            )
+        )
+    ).first()
+    if row is None:
+        raise NotFound("Member not found.")
+    membership, user, label = row
+    return membership, user, label
+
+
+async def get_member(session: AsyncSession, ctx: CommunityCtx, member_id: uuid.UUID) -> MemberRead:
+    return _member_read(*await _get_member(session, ctx, member_id))
+
+
+async def _ensure_other_admin(session: AsyncSession, membership: Membership) -> None:
+    others = await session.scalar(
+        sa.select(sa.func.count()).where(
+            Membership.community_id == membership.community_id,
+            Membership.role == Role.ADMIN,
+            Membership.status == MemberStatus.ACTIVE,
+            Membership.id != membership.id,
+        )
+    )
+    if not others:
+        raise LastAdmin
+
+
+async def update_member(
+    session: AsyncSession, ctx: CommunityCtx, member_id: uuid.UUID, data: MemberUpdate
+) -> MemberRead:
+    membership, user, label = await _get_member(session, ctx, member_id)
+    before = snapshot(membership, MEMBER_FIELDS)
+    changes = data.model_dump(exclude_unset=True)
+    loses_admin = membership.role is Role.ADMIN and (
+        changes.get("role", Role.ADMIN) is not Role.ADMIN
+        or changes.get("status", MemberStatus.ACTIVE) is not MemberStatus.ACTIVE
+    )
+    if loses_admin:
+        await _ensure_other_admin(session, membership)
+    if "household_id" in changes:
+        if changes["household_id"] is not None:
+            label = (await get_household(session, ctx.community_id, changes["household_id"])).label
+        else:
+            label = None
+    for field in ("role", "status", "household_id"):
+        if field in changes and (field == "household_id" or changes[field] is not None):
+            setattr(membership, field, changes[field])
+    await session.flush()
+    record(
+        session,
+        community_id=ctx.community_id,
+        actor_id=ctx.user.id,
+        action="membership.updated",
+        entity_type="membership",
+        entity_id=membership.id,
+        before=before,
+        after=snapshot(membership, MEMBER_FIELDS),
+    )
+    return _member_read(membership, user, label)
+
+
+async def remove_member(session: AsyncSession, ctx: CommunityCtx, member_id: uuid.UUID) -> None:
+    membership, _, _ = await _get_member(session, ctx, member_id)
+    if membership.role is Role.ADMIN:
+        await _ensure_other_admin(session, membership)
+    record(
+        session,
+        community_id=ctx.community_id,
+        actor_id=ctx.user.id,
+        action="membership.removed",
+        entity_type="membership",
+        entity_id=membership.id,
+        before=snapshot(membership, MEMBER_FIELDS),
+    )
+    await session.delete(membership)
+    await session.flush()
+
+
+def _add_membership(
+    session: AsyncSession,
+    community_id: uuid.UUID,
+    user: User,
+    role: Role,
+    household_id: uuid.UUID | None,
+    actor_id: uuid.UUID,
+    action: str,
+) -> Membership:
+    membership = Membership(
+        id=uuid.uuid4(),
+        community_id=community_id,
+        user_id=user.id,
+        role=role,
+        household_id=household_id,
+        status=MemberStatus.ACTIVE,
+    )
+    session.add(membership)
+    record(
+        session,
+        community_id=community_id,
+        actor_id=actor_id,
+        action=action,
+        entity_type="membership",
+        entity_id=membership.id,
+        after={"user_id": str(user.id), "role": role.value, "household_id": str(household_id)},
+    )
+    return membership
+
+
+async def _is_member(session: AsyncSession, community_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    found = await session.scalar(
+        sa.select(Membership.id).where(
+            Membership.community_id == community_id, Membership.user_id == user_id
+        )
+    )
+    return found is not None
+
+
+# Invitations
+
+
+def _invitation_url(settings: Settings, token: str) -> str:
+    return f"{settings.public_url.rstrip('/')}/invitations/accept?token={token}"
+
+
+async def _invite(
+    session: AsyncSession,
+    settings: Settings,
+    community_id: uuid.UUID,
+    actor_id: uuid.UUID,
+    email: str,
+    role: Role,
+    household_id: uuid.UUID | None,
+) -> tuple[Invitation, str]:
+    token = new_token()
+    invitation = Invitation(
+        community_id=community_id,
+        email=email,
+        role=role,
+        household_id=household_id,
+        token_hash=hash_token(token),
+        expires_at=utcnow() + timedelta(days=settings.invitation_days),
+        invited_by_id=actor_id,
+    )
+    session.add(invitation)
+    await session.flush()
+    return invitation, token
+
+
+async def invite(
+    session: AsyncSession, settings: Settings, ctx: CommunityCtx, data: InvitationCreate
+) -> InvitationCreated:
+    if data.household_id is not None:
+        await get_household(session, ctx.community_id, data.household_id)
+    existing = await session.scalar(sa.select(User).where(User.email == data.email))
+    if existing is not None and await _is_member(session, ctx.community_id, existing.id):
+        raise AlreadyMember
+    invitation, token = await _invite(
+        session, settings, ctx.community_id, ctx.user.id, data.email, data.role, data.household_id
+    )
+    return InvitationCreated(
+        **InvitationRead.model_validate(invitation).model_dump(),
+        accept_url=_invitation_url(settings, token),
+        token=token,
+    )
+
+
+async def list_invitations(session: AsyncSession, ctx: CommunityCtx) -> list[Invitation]:
+    return list(
+        await session.scalars(
+            sa.select(Invitation)
+            .where(Invitation.community_id == ctx.community_id, Invitation.accepted_at.is_(None))
+            .order_by(Invitation.created_at.desc())
+        )
+    )
+
+
+async def revoke_invitation(
+    session: AsyncSession, ctx: CommunityCtx, invitation_id: uuid.UUID
+) -> None:
+    invitation = await session.get(Invitation, invitation_id)
+    if invitation is None or invitation.community_id != ctx.community_id:
+        raise NotFound("Invitation not found.")
+    await session.delete(invitation)
+    await session.flush()
+
+
+async def appoint_admin(
+    session: AsyncSession, settings: Settings, community: Community, operator: User, email: str
+) -> str | None:
+    """Make the account an admin of a new community, or invite the address as admin.
+
+    Returns the invitation link when an invitation was needed."""
+    user = await session.scalar(sa.select(User).where(User.email == email))
+    if user is not None:
+        _add_membership(
+            session, community.id, user, Role.ADMIN, None, operator.id, "membership.created"
+        )
+        await session.flush()
+        return None
+    _, token = await _invite(session, settings, community.id, operator.id, email, Role.ADMIN, None)
+    return _invitation_url(settings, token)
+
+
+async def accept_invitation(session: AsyncSession, token: str, name: str, password: str) -> User:
+    """Join the inviting community; creates the account, or for an existing account checks
+    its password."""
+    invitation = await session.scalar(
+        sa.select(Invitation).where(Invitation.token_hash == hash_token(token)).with_for_update()
+    )
+    if invitation is None or invitation.accepted_at is not None or invitation.expires_at < utcnow():
+        raise InvalidInvitation
+    user = await session.scalar(sa.select(User).where(User.email == invitation.email))
+    if user is None:
+        user = User(email=invitation.email, name=name, password_hash=hash_password(password))
+        session.add(user)
+        await session.flush()
+    elif not verify_password(password, user.password_hash):
+        raise AccountExists("An account with this email exists: enter its current password.")
+    if await _is_member(session, invitation.community_id, user.id):
+        raise AlreadyMember
+    invitation.accepted_at = utcnow()
+    _add_membership(
+        session,
+        invitation.community_id,
+        user,
+        invitation.role,
+        invitation.household_id,
+        user.id,
+        "membership.invitation_accepted",
+    )
+    await session.flush()
+    return user
+
+
+# Join codes
+
+
+def _new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(8))
+
+
+async def rotate_join_code(session: AsyncSession, ctx: CommunityCtx) -> str:
+    ctx.community.join_code = _new_join_code()
+    await session.flush()
+    record(
+        session,
+        community_id=ctx.community_id,
+        actor_id=ctx.user.id,
+        action="community.join_code_rotated",
+        entity_type="community",
+        entity_id=ctx.community_id,
+    )
+    return ctx.community.join_code
+
+
+async def disable_join_code(session: AsyncSession, ctx: CommunityCtx) -> None:
+    ctx.community.join_code = None
+    await session.flush()
+    record(
+        session,
+        community_id=ctx.community_id,
+        actor_id=ctx.user.id,
+        action="community.join_code_disabled",
+        entity_type="community",
+        entity_id=ctx.community_id,
+    )
+
+
+async def join_with_code(
+    session: AsyncSession,
+    user: User | None,
+    code: str,
+    household_label: str,
+    signup: tuple[str, str, str] | None,
+) -> User:
+    """Join as a resident of an existing household. Without a signed-in user, ``signup``
+    (email, name, password) creates the account."""
+    community = await session.scalar(
+        sa.select(Community).where(Community.join_code == code.strip().upper())
+    )
+    if community is None:
+        raise InvalidJoinCode
+    household = await session.scalar(
+        sa.select(Household).where(
+            Household.community_id == community.id,
+            sa.func.lower(Household.label) == household_label.strip().lower(),
+        )
+    )
+    if household is None:
+        raise UnknownHousehold
+    if user is None:
+        if signup is None:
+            raise MissingSignup
+        email, name, password = signup
+        if await session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+            raise AccountExists
+        user = User(email=email, name=name, password_hash=hash_password(password))
+        session.add(user)
+        await session.flush()
+    if await _is_member(session, community.id, user.id):
+        raise AlreadyMember
+    _add_membership(
+        session, community.id, user, Role.RESIDENT, household.id, user.id, "membership.joined"
+    )
+    await session.flush()
+    return user

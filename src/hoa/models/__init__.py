@@ -1,0 +1,42 @@
+"""Every table, imported here so Alembic sees one metadata."""
+
+from hoa.models.amenities import Amenity, AmenityStatus, Blackout, BookingMode
+from hoa.models.audit import AuditEvent
+from hoa.models.communities import (
+    Community,
+    Household,
+    Invitation,
+    Membership,
+    MemberStatus,
+    Role,
+)
+from hoa.models.reservations import (
+    ACTIVE_STATUSES,
+    MAX_BUFFER_MINUTES,
+    MAX_RESERVATION_DAYS,
+    OVERLAP_CONSTRAINT,
+    Reservation,
+    ReservationStatus,
+)
+from hoa.models.users import User
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "MAX_BUFFER_MINUTES",
+    "MAX_RESERVATION_DAYS",
+    "OVERLAP_CONSTRAINT",
+    "Amenity",
+    "AmenityStatus",
+    "AuditEvent",
+    "Blackout",
+    "BookingMode",
+    "Community",
+    "Household",
+    "Invitation",
+    "MemberStatus",
+    "Membership",
+    "Reservation",
+    "ReservationStatus",
+    "Role",
+    "User",
+]

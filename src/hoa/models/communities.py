@@ -1,0 +1,87 @@
+import enum
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hoa.db import Base
+from hoa.models._common import community_fk, created_at, str_enum, updated_at, uuid_pk
+from hoa.models.users import User
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    RESIDENT = "resident"
+
+
+class MemberStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+
+
+class Community(Base):
+    __tablename__ = "communities"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    name: Mapped[str] = mapped_column(sa.String(200))
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    show_booker_names: Mapped[bool] = mapped_column(default=False)
+    # A shareable code residents type to join; rotating it replaces it, disabling clears it.
+    join_code: Mapped[str | None] = mapped_column(sa.String(32), unique=True, default=None)
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+
+class Household(Base):
+    __tablename__ = "households"
+    __table_args__ = (sa.UniqueConstraint("community_id", "label"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    community_id: Mapped[uuid.UUID] = community_fk()
+    label: Mapped[str] = mapped_column(sa.String(100))
+    created_at: Mapped[datetime] = created_at()
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (sa.UniqueConstraint("community_id", "user_id"),)
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    community_id: Mapped[uuid.UUID] = community_fk()
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    household_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("households.id", ondelete="SET NULL"), index=True, default=None
+    )
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    status: Mapped[MemberStatus] = mapped_column(
+        str_enum(MemberStatus), default=MemberStatus.ACTIVE
+    )
+    created_at: Mapped[datetime] = created_at()
+    updated_at: Mapped[datetime] = updated_at()
+
+    user: Mapped[User] = relationship(lazy="raise")
+    household: Mapped[Household | None] = relationship(lazy="raise")
+
+
+class Invitation(Base):
+    __tablename__ = "invitations"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    community_id: Mapped[uuid.UUID] = community_fk()
+    email: Mapped[str] = mapped_column(sa.String(320))
+    role: Mapped[Role] = mapped_column(str_enum(Role))
+    household_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("households.id", ondelete="SET NULL"), default=None
+    )
+    # Only a SHA-256 of the token is stored: a database leak does not leak usable links.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None] = mapped_column(default=None)
+    invited_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = created_at()

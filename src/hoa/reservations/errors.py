@@ -1,0 +1,82 @@
+from typing import Any
+
+from hoa import rules
+from hoa.errors import AppError, DomainError
+
+# Conflicts with other bookings or with the current state answer 409; a request that breaks the
+# amenity's rules on its own answers 422.
+CONFLICT_CODES = frozenset(
+    {
+        "reservation.slot_taken",
+        "reservation.capacity_full",
+        "reservation.blackout",
+        "reservation.quota_exceeded",
+        "reservation.cutoff_passed",
+        "reservation.already_started",
+    }
+)
+
+
+def violation_error(violation: rules.Violation, extra: dict[str, Any] | None = None) -> DomainError:
+    status = 409 if violation.code in CONFLICT_CODES else 422
+    return DomainError(
+        violation.code, violation.message, status, {**violation.details, **(extra or {})}
+    )
+
+
+class SlotTaken(AppError):
+    code, status_code, message = (
+        "reservation.slot_taken",
+        409,
+        "Someone else has just booked this time. Please pick another slot.",
+    )
+
+
+class RuleViolation(AppError):
+    """Documents the rule codes (``reservation.*``) a booking can be refused with."""
+
+    code, status_code, message = "reservation.<rule>", 422, "The booking breaks a rule."
+
+
+class RuleConflict(AppError):
+    code, status_code, message = "reservation.<conflict>", 409, "The time is taken or closed."
+
+
+class NotActive(AppError):
+    code, status_code, message = (
+        "reservation.not_active",
+        409,
+        "This reservation is already cancelled or rejected.",
+    )
+
+
+class NotPending(AppError):
+    code, status_code, message = (
+        "reservation.not_pending",
+        409,
+        "Only pending requests can be approved or rejected.",
+    )
+
+
+class NoHousehold(AppError):
+    code, status_code, message = (
+        "reservation.no_household",
+        422,
+        "Your membership is not linked to a home yet; ask your community admin.",
+    )
+
+
+class IdempotencyKeyReused(AppError):
+    code, status_code, message = (
+        "idempotency.key_reused",
+        422,
+        "This Idempotency-Key was already used for a different request.",
+    )
+
+
+class RangeTooLong(AppError):
+    code, status_code, message = (
+        "calendar.range_too_long",
+        422,
+        "Ask for at most 62 days at a time.",
+    )

@@ -1,0 +1,125 @@
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Self
+
+from pydantic import AwareDatetime, Field, model_validator
+
+from hoa.models import ReservationStatus
+from hoa.schemas import Input, Output, Reason
+
+
+class ReservationCreate(Input):
+    amenity_id: uuid.UUID
+    starts_at: AwareDatetime = Field(description="Start (setup start for events), with offset")
+    ends_at: AwareDatetime = Field(description="End (cleanup end for events), with offset")
+    party_starts_at: AwareDatetime | None = Field(None, description="Event start, if an event")
+    party_ends_at: AwareDatetime | None = None
+    headcount: int = Field(1, ge=1, le=10_000, description="People attending, guests included")
+    guests: int = Field(0, ge=0, le=10_000, description="Of the headcount, how many are guests")
+    title: Annotated[str, Field(max_length=200)] = ""
+    notes: Annotated[str, Field(max_length=2000)] = ""
+    accepted_rules_version: int | None = Field(
+        None, description="The amenity's rules_version the resident accepted"
+    )
+    on_behalf_of_member_id: uuid.UUID | None = Field(
+        None, description="Admins: book for this member (their household)"
+    )
+
+    @model_validator(mode="after")
+    def _times(self) -> Self:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        if self.guests > self.headcount:
+            raise ValueError("guests cannot exceed headcount")
+        if (self.party_starts_at is None) != (self.party_ends_at is None):
+            raise ValueError("give both party_starts_at and party_ends_at, or neither")
+        if (
+            self.party_starts_at is not None
+            and self.party_ends_at is not None
+            and not (self.starts_at <= self.party_starts_at < self.party_ends_at <= self.ends_at)
+        ):
+            raise ValueError("setup start ≤ party start < party end ≤ cleanup end")
+        return self
+
+
+class Decision(Input):
+    reason: Reason = ""
+
+
+class Rejection(Input):
+    reason: Annotated[Reason, Field(min_length=1)]
+
+
+class ReservationRead(Output):
+    id: uuid.UUID
+    community_id: uuid.UUID
+    amenity_id: uuid.UUID
+    household_id: uuid.UUID | None
+    booked_by_id: uuid.UUID
+    booked_for_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    party_starts_at: datetime | None
+    party_ends_at: datetime | None
+    headcount: int
+    guests: int
+    title: str
+    notes: str
+    status: ReservationStatus
+    accepted_rules_version: int | None
+    decided_by_id: uuid.UUID | None
+    decided_at: datetime | None
+    decision_reason: str | None
+    cancelled_by_id: uuid.UUID | None
+    cancelled_at: datetime | None
+    cancel_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class SlotRead(Output):
+    starts_at: datetime
+    ends_at: datetime
+    available: bool
+    remaining: int
+    reason: str | None
+
+
+class ViolationRead(Output):
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class CheckResult(Output):
+    allowed: bool
+    violation: ViolationRead | None
+    suggestion: SlotRead | None = Field(description="The nearest free slot, when refused")
+
+
+class Availability(Output):
+    amenity_id: uuid.UUID
+    date: date
+    timezone: str
+    slots: list[SlotRead]
+
+
+class CalendarEntry(Output):
+    id: uuid.UUID
+    amenity_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    status: ReservationStatus
+    headcount: int
+    mine: bool
+    title: str | None = Field(
+        description="Hidden for others' bookings unless the community shows names"
+    )
+    booked_for_name: str | None
+
+
+class Calendar(Output):
+    timezone: str
+    start: datetime
+    end: datetime
+    entries: list[CalendarEntry]

@@ -1,0 +1,547 @@
+"""Whether a booking or a cancellation is allowed, as pure functions of plain values.
+
+Instants are compared and added in UTC: aware datetimes sharing one ZoneInfo compare and add by
+wall clock, which is wrong in the repeated hour of a fall-back night and across every DST change.
+"""
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from itertools import accumulate
+from zoneinfo import ZoneInfo
+
+CODES: frozenset[str] = frozenset(
+    {
+        "reservation.invalid_time",
+        "reservation.invalid_headcount",
+        "reservation.misaligned",
+        "reservation.too_short",
+        "reservation.too_long",
+        "reservation.in_past",
+        "reservation.too_little_notice",
+        "reservation.too_far_ahead",
+        "reservation.outside_hours",
+        "reservation.too_many_guests",
+        "reservation.capacity_exceeded",
+        "reservation.blackout",
+        "reservation.quota_exceeded",
+        "reservation.slot_taken",
+        "reservation.capacity_full",
+        "reservation.rules_not_accepted",
+        "reservation.cutoff_passed",
+        "reservation.already_started",
+    }
+)
+
+MINUTE = timedelta(minutes=1)
+# Looking one microsecond before an end gives the wall clock the interval really reached: a booking
+# ending as the clock jumps from 02:00 to 03:00 ends at 02:00, one ending at midnight at 24:00.
+_TICK = timedelta(microseconds=1)
+
+
+class BookingMode(StrEnum):
+    EXCLUSIVE = "exclusive"
+    CAPACITY = "capacity"
+
+
+Hours = dict[int, tuple[tuple[int, int], ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class AmenityRules:
+    """An amenity's booking rules.
+
+    `hours` maps a weekday (0 = Monday) to its opening ranges [open, close) in local wall-clock
+    minutes from midnight (close may be 1440); a missing weekday is closed. Quotas count a
+    household's active reservations by the local date they start on (ISO weeks); `max_upcoming`
+    counts those starting after now. `rules_version` 0 means there is no rules text to accept.
+    Raises ValueError on malformed values.
+    """
+
+    hours: Hours
+    slot_minutes: int = 30
+    min_duration_minutes: int = 30
+    max_duration_minutes: int = 240
+    max_days_ahead: int = 60
+    min_notice_minutes: int = 0
+    buffer_before_minutes: int = 0
+    buffer_after_minutes: int = 0
+    mode: BookingMode = BookingMode.EXCLUSIVE
+    capacity: int = 1
+    max_headcount_per_household: int | None = None
+    max_guests: int | None = None
+    overnight_allowed: bool = False
+    cancellation_cutoff_hours: int = 0
+    max_per_day: int | None = None
+    max_per_week: int | None = None
+    max_per_month: int | None = None
+    max_upcoming: int | None = None
+    rules_version: int = 0
+
+    def __post_init__(self) -> None:
+        if self.slot_minutes < 1 or self.capacity < 1:
+            raise ValueError("slot_minutes and capacity must be positive")
+        for weekday, ranges in self.hours.items():
+            if weekday not in range(7) or any(not 0 <= o < c <= 1440 for o, c in ranges):
+                raise ValueError(f"bad opening hours for weekday {weekday}: {ranges}")
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    starts_at: datetime
+    ends_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Booked:
+    """An active (pending or confirmed) reservation of the amenity being booked."""
+
+    starts_at: datetime
+    ends_at: datetime
+    headcount: int
+    household_id: object
+
+
+@dataclass(frozen=True, slots=True)
+class BookingRequest:
+    starts_at: datetime
+    ends_at: datetime
+    headcount: int  # guests included
+    guests: int
+    household_id: object
+    accepted_rules_version: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    code: str
+    message: str
+    details: dict[str, object]
+
+
+def check_booking(
+    req: BookingRequest,
+    rules: AmenityRules,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    booked: Sequence[Booked],
+    household_booked: Sequence[Interval],
+    blackouts: Sequence[Interval],
+    check_acceptance: bool = True,
+) -> Violation | None:
+    """Return the first violated rule, or None if the booking is allowed.
+
+    Order: time and headcount shape, alignment, duration, notice, booking window, opening hours,
+    party size, blackouts, household quotas, conflicts, rules acceptance. Reservations in `booked`
+    or `household_booked` that cannot matter are ignored. In CAPACITY mode buffers widen only the
+    blackout check: people sharing the amenity need no setup time between them, so occupancy is
+    counted over the bare booked times. Raises ValueError on a naive datetime.
+    """
+    now = _utc(now)
+    req = replace(req, starts_at=_utc(req.starts_at), ends_at=_utc(req.ends_at))
+    checks = _checks(
+        req,
+        rules,
+        tz,
+        now,
+        [_utc_booked(b) for b in booked],
+        [_utc_interval(i) for i in household_booked],
+        [_utc_interval(i) for i in blackouts],
+        check_acceptance,
+    )
+    return next((v for v in checks if v is not None), None)
+
+
+def check_cancellation(starts_at: datetime, now: datetime, cutoff_hours: int) -> Violation | None:
+    """reservation.already_started when now >= starts_at, else reservation.cutoff_passed when
+    now > starts_at - cutoff_hours (cancelling exactly at the cutoff is allowed); None if cancelling
+    is allowed. Raises ValueError on a naive datetime."""
+    starts_at, now = _utc(starts_at), _utc(now)
+    if now >= starts_at:
+        return _violation("reservation.already_started", "The reservation has already started.")
+    if now > starts_at - timedelta(hours=cutoff_hours):
+        return _violation(
+            "reservation.cutoff_passed",
+            f"Reservations can be cancelled until {cutoff_hours} hours before they start.",
+            cancellation_cutoff_hours=cutoff_hours,
+        )
+    return None
+
+
+def check_conflicts(
+    req: BookingRequest,
+    rules: AmenityRules,
+    tz: ZoneInfo,
+    *,
+    booked: Sequence[Booked],
+    blackouts: Sequence[Interval],
+) -> Violation | None:
+    """Only what other bookings and closures decide (blackout, slot taken, capacity): what must
+    still hold when an admin approves a request made earlier under the same rules."""
+    req = replace(req, starts_at=_utc(req.starts_at), ends_at=_utc(req.ends_at))
+    blocked = blocked_interval(req.starts_at, req.ends_at, rules)
+    return _check_blackouts(blocked, [_utc_interval(i) for i in blackouts], tz) or _check_conflicts(
+        req, rules, tz, [_utc_booked(b) for b in booked], blocked
+    )
+
+
+def blocked_interval(starts_at: datetime, ends_at: datetime, rules: AmenityRules) -> Interval:
+    """The time the amenity is blocked, in UTC: [start - buffer_before, end + buffer_after).
+    Raises ValueError on a naive datetime."""
+    return Interval(
+        _utc(starts_at) - rules.buffer_before_minutes * MINUTE,
+        _utc(ends_at) + rules.buffer_after_minutes * MINUTE,
+    )
+
+
+def _checks(
+    req: BookingRequest,
+    rules: AmenityRules,
+    tz: ZoneInfo,
+    now: datetime,
+    booked: Sequence[Booked],
+    household_booked: Sequence[Interval],
+    blackouts: Sequence[Interval],
+    check_acceptance: bool,
+) -> Iterator[Violation | None]:
+    # Lazy, so each check may rely on the earlier ones having passed (a positive duration, say).
+    yield _check_shape(req)
+    yield _check_alignment(req, rules, tz)
+    yield _check_duration(req, rules)
+    yield _check_notice(req, rules, tz, now)
+    yield _check_window(req, rules, tz, now)
+    yield _outside_hours(req.starts_at, req.ends_at, rules, tz)
+    yield _check_party(req, rules)
+    blocked = blocked_interval(req.starts_at, req.ends_at, rules)
+    yield _check_blackouts(blocked, blackouts, tz)
+    yield _check_quotas(req, rules, tz, now, household_booked)
+    yield _check_conflicts(req, rules, tz, booked, blocked)
+    if check_acceptance and rules.rules_version > 0:
+        yield _check_acceptance(req, rules)
+
+
+def _check_shape(req: BookingRequest) -> Violation | None:
+    if req.ends_at <= req.starts_at:
+        return _violation("reservation.invalid_time", "A booking must end after it starts.")
+    if req.headcount < 1 or not 0 <= req.guests <= req.headcount:
+        return _violation(
+            "reservation.invalid_headcount",
+            "A booking needs at least one person, and its guests are counted in its headcount.",
+            headcount=req.headcount,
+            guests=req.guests,
+        )
+    return None
+
+
+def _check_alignment(req: BookingRequest, rules: AmenityRules, tz: ZoneInfo) -> Violation | None:
+    step = rules.slot_minutes * MINUTE
+    wall = _wall(req.starts_at, tz)
+    since_midnight = wall - datetime.combine(wall.date(), time())
+    if since_midnight % step or (req.ends_at - req.starts_at) % step:
+        return _violation(
+            "reservation.misaligned",
+            f"Bookings start at a multiple of {rules.slot_minutes} minutes past local midnight "
+            f"and last a multiple of {rules.slot_minutes} minutes.",
+            slot_minutes=rules.slot_minutes,
+        )
+    return None
+
+
+def _check_duration(req: BookingRequest, rules: AmenityRules) -> Violation | None:
+    minutes = (req.ends_at - req.starts_at) // MINUTE
+    if minutes < rules.min_duration_minutes:
+        return _violation(
+            "reservation.too_short",
+            f"Book at least {rules.min_duration_minutes} minutes.",
+            min_duration_minutes=rules.min_duration_minutes,
+            duration_minutes=minutes,
+        )
+    if minutes > rules.max_duration_minutes:
+        return _violation(
+            "reservation.too_long",
+            f"Book at most {rules.max_duration_minutes} minutes.",
+            max_duration_minutes=rules.max_duration_minutes,
+            duration_minutes=minutes,
+        )
+    return None
+
+
+def _check_notice(
+    req: BookingRequest, rules: AmenityRules, tz: ZoneInfo, now: datetime
+) -> Violation | None:
+    if req.starts_at < now:
+        return _violation("reservation.in_past", "Bookings cannot start in the past.")
+    earliest = now + rules.min_notice_minutes * MINUTE
+    if req.starts_at < earliest:
+        return _violation(
+            "reservation.too_little_notice",
+            f"Book at least {rules.min_notice_minutes} minutes ahead: "
+            f"start at {_when(earliest, tz)} ({tz.key}) or later.",
+            min_notice_minutes=rules.min_notice_minutes,
+            earliest_start=earliest.isoformat(),
+        )
+    return None
+
+
+def _check_window(
+    req: BookingRequest, rules: AmenityRules, tz: ZoneInfo, now: datetime
+) -> Violation | None:
+    last_day = now.astimezone(tz).date() + timedelta(days=rules.max_days_ahead)
+    if req.starts_at.astimezone(tz).date() > last_day:
+        return _violation(
+            "reservation.too_far_ahead",
+            f"Book at most {rules.max_days_ahead} days ahead, up to {last_day:%A %Y-%m-%d}.",
+            max_days_ahead=rules.max_days_ahead,
+            last_day=last_day.isoformat(),
+        )
+    return None
+
+
+def _outside_hours(
+    start: datetime, end: datetime, rules: AmenityRules, tz: ZoneInfo
+) -> Violation | None:
+    """A booking ending on the local date it starts must lie within one opening range of that date.
+    One ending on a later date needs overnight_allowed, a start in a range of its first date and an
+    end in, or at the close of, a range of its last date; the dates between are not checked."""
+    day = start.astimezone(tz).date()
+    last_day = (end - _TICK).astimezone(tz).date()
+    if last_day == day or not rules.overnight_allowed:
+        first, last = _wall_span(start, end, tz, day)
+        if any(o <= first and last <= c for o, c in _ranges(rules, day)):
+            return None
+        return _hours_violation("fit within one of", day, rules, tz)
+    begin = _minutes(_wall(start, tz), day)
+    if not any(o <= begin < c for o, c in _ranges(rules, day)):
+        return _hours_violation("start within", day, rules, tz)
+    finish = _minutes(_wall_end(end, tz), last_day)
+    if not any(o < finish <= c for o, c in _ranges(rules, last_day)):
+        return _hours_violation("end within", last_day, rules, tz)
+    return None
+
+
+def _check_party(req: BookingRequest, rules: AmenityRules) -> Violation | None:
+    if rules.max_guests is not None and req.guests > rules.max_guests:
+        return _violation(
+            "reservation.too_many_guests",
+            f"Bring at most {rules.max_guests} guests.",
+            max_guests=rules.max_guests,
+            guests=req.guests,
+        )
+    if rules.mode is BookingMode.CAPACITY and req.headcount > rules.capacity:
+        return _violation(
+            "reservation.capacity_exceeded",
+            f"At most {rules.capacity} people can use the amenity at the same time.",
+            capacity=rules.capacity,
+            headcount=req.headcount,
+        )
+    limit = rules.max_headcount_per_household
+    if limit is not None and req.headcount > limit:
+        return _household_limit(limit, 0, req.headcount)
+    return None
+
+
+def _check_blackouts(
+    blocked: Interval, blackouts: Iterable[Interval], tz: ZoneInfo
+) -> Violation | None:
+    for closure in blackouts:
+        if _overlaps(blocked, closure):
+            return _violation(
+                "reservation.blackout",
+                f"The amenity is closed from {_when(closure.starts_at, tz)} "
+                f"to {_when(closure.ends_at, tz)} ({tz.key}).",
+                starts_at=closure.starts_at.isoformat(),
+                ends_at=closure.ends_at.isoformat(),
+            )
+    return None
+
+
+def _check_quotas(
+    req: BookingRequest,
+    rules: AmenityRules,
+    tz: ZoneInfo,
+    now: datetime,
+    household_booked: Sequence[Interval],
+) -> Violation | None:
+    wanted = _periods(req.starts_at.astimezone(tz).date())
+    held = [_periods(i.starts_at.astimezone(tz).date()) for i in household_booked]
+    counts = {period: sum(p[period] == key for p in held) for period, key in wanted.items()}
+    counts["upcoming"] = sum(i.starts_at > now for i in household_booked)
+    limits = {
+        "day": rules.max_per_day,
+        "week": rules.max_per_week,
+        "month": rules.max_per_month,
+        "upcoming": rules.max_upcoming,
+    }
+    for period, limit in limits.items():
+        if limit is not None and counts[period] + 1 > limit:
+            scope = "upcoming bookings" if period == "upcoming" else f"bookings per {period}"
+            return _violation(
+                "reservation.quota_exceeded",
+                f"Your household can hold at most {limit} {scope} here.",
+                period=period,
+                limit=limit,
+                count=counts[period],
+            )
+    return None
+
+
+def _check_conflicts(
+    req: BookingRequest,
+    rules: AmenityRules,
+    tz: ZoneInfo,
+    booked: Sequence[Booked],
+    blocked: Interval,
+) -> Violation | None:
+    if rules.mode is BookingMode.EXCLUSIVE:
+        for b in booked:
+            taken = blocked_interval(b.starts_at, b.ends_at, rules)
+            if _overlaps(blocked, taken):
+                return _violation(
+                    "reservation.slot_taken",
+                    f"Another booking blocks the amenity from {_when(taken.starts_at, tz)} "
+                    f"to {_when(taken.ends_at, tz)} ({tz.key}).",
+                    starts_at=taken.starts_at.isoformat(),
+                    ends_at=taken.ends_at.isoformat(),
+                )
+        return None
+    peak = _peak(booked, req.starts_at, req.ends_at)
+    if peak + req.headcount > rules.capacity:
+        remaining = max(0, rules.capacity - peak)
+        return _violation(
+            "reservation.capacity_full",
+            f"Only {remaining} of {rules.capacity} places are free for that whole time.",
+            capacity=rules.capacity,
+            remaining=remaining,
+        )
+    limit = rules.max_headcount_per_household
+    if limit is not None:
+        own = [b for b in booked if b.household_id == req.household_id]
+        already = _peak(own, req.starts_at, req.ends_at)
+        if already + req.headcount > limit:
+            return _household_limit(limit, already, req.headcount)
+    return None
+
+
+def _check_acceptance(req: BookingRequest, rules: AmenityRules) -> Violation | None:
+    if req.accepted_rules_version != rules.rules_version:
+        return _violation(
+            "reservation.rules_not_accepted",
+            "Accept the amenity's current rules before booking.",
+            rules_version=rules.rules_version,
+        )
+    return None
+
+
+def _household_limit(limit: int, already: int, headcount: int) -> Violation:
+    return _violation(
+        "reservation.capacity_exceeded",
+        f"A household can have at most {limit} people at the amenity at the same time.",
+        max_headcount_per_household=limit,
+        already_booked=already,
+        headcount=headcount,
+    )
+
+
+def _hours_violation(verb: str, day: date, rules: AmenityRules, tz: ZoneInfo) -> Violation:
+    ranges = [(_hhmm(o), _hhmm(c)) for o, c in _ranges(rules, day)]
+    listed = ", ".join(f"{o}–{c}" for o, c in ranges) or "closed"
+    return _violation(
+        "reservation.outside_hours",
+        f"Bookings must {verb} the opening hours of {day:%A %Y-%m-%d}: {listed} ({tz.key}).",
+        date=day.isoformat(),
+        hours=[list(r) for r in ranges],
+        timezone=tz.key,
+    )
+
+
+def _violation(code: str, message: str, **details: object) -> Violation:
+    return Violation(code, message, details)
+
+
+def _peak(booked: Iterable[Booked], start: datetime, end: datetime) -> int:
+    """Most people present at one instant of [start, end): a sweep over arrivals and departures,
+    where a departure sorts before an arrival at the same instant as intervals are half-open."""
+    events = sorted(
+        event
+        for b in booked
+        if b.starts_at < end and start < b.ends_at
+        for event in ((max(b.starts_at, start), b.headcount), (b.ends_at, -b.headcount))
+    )
+    return max(accumulate(delta for _, delta in events), default=0)
+
+
+def _overlaps(a: Interval, b: Interval) -> bool:
+    return a.starts_at < b.ends_at and b.starts_at < a.ends_at
+
+
+def _periods(day: date) -> dict[str, object]:
+    return {"day": day, "week": day.isocalendar()[:2], "month": (day.year, day.month)}
+
+
+def _ranges(rules: AmenityRules, day: date) -> tuple[tuple[int, int], ...]:
+    return rules.hours.get(day.weekday(), ())
+
+
+def _wall_span(start: datetime, end: datetime, tz: ZoneInfo, day: date) -> tuple[int, int]:
+    """The earliest and the latest (exclusive) wall-clock minute of `day` shown during [start, end).
+    When the clock is set back inside it, it shows times beyond those of both ends."""
+    first, last = _minutes(_wall(start, tz), day), _minutes(_wall_end(end, tz), day)
+    if _offset(start, tz) > _offset(end - _TICK, tz):
+        turn = _transition(start, end, tz)
+        first = min(first, _minutes(_wall(turn, tz), day))
+        last = max(last, _minutes(_wall_end(turn, tz), day))
+    return first, last
+
+
+def _transition(start: datetime, end: datetime, tz: ZoneInfo) -> datetime:
+    """The instant in (start, end) at which the UTC offset of `start` stops applying, found by
+    bisection to the minute; zones change offset on whole minutes."""
+    before = _offset(start, tz)
+    lo, hi = 0, (end - start) // MINUTE
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _offset(start + mid * MINUTE, tz) == before:
+            lo = mid
+        else:
+            hi = mid
+    return start + hi * MINUTE
+
+
+def _wall(moment: datetime, tz: ZoneInfo) -> datetime:
+    return moment.astimezone(tz).replace(tzinfo=None)
+
+
+def _wall_end(end: datetime, tz: ZoneInfo) -> datetime:
+    return _wall(end - _TICK, tz) + _TICK
+
+
+def _offset(moment: datetime, tz: ZoneInfo) -> timedelta:
+    return _wall(moment, tz) - moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def _minutes(wall: datetime, day: date) -> int:
+    return (wall - datetime.combine(day, time())) // MINUTE
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def _when(moment: datetime, tz: ZoneInfo) -> str:
+    return f"{moment.astimezone(tz):%Y-%m-%d %H:%M}"
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.utcoffset() is None:
+        raise ValueError(f"naive datetime {moment.isoformat()}: pass timezone-aware datetimes")
+    return moment.astimezone(UTC)
+
+
+def _utc_interval(interval: Interval) -> Interval:
+    return Interval(_utc(interval.starts_at), _utc(interval.ends_at))
+
+
+def _utc_booked(b: Booked) -> Booked:
+    return replace(b, starts_at=_utc(b.starts_at), ends_at=_utc(b.ends_at))

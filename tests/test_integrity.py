@@ -1,0 +1,176 @@
+"""Database-enforced integrity: no double booking under concurrency on either backend,
+atomic multi-step changes, and a constant number of queries on hot reads."""
+
+import asyncio
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hoa.db import Database
+from hoa.models import AuditEvent, Blackout, BookingMode, Reservation, ReservationStatus
+from tests.factories import World, local, make_amenity, make_reservation
+
+
+async def test_database_refuses_overlapping_exclusive_rows(
+    world: World, session: AsyncSession
+) -> None:
+    court, member = world.amenities["court"], world.members["resident"]
+    await make_reservation(session, court, member, local(3, 10), hours=2)
+    await session.commit()
+    with pytest.raises(IntegrityError) as caught:
+        async with session.begin_nested():
+            await make_reservation(session, court, member, local(3, 11))
+    assert "ex_reservations_no_overlap" in str(caught.value)
+    # a cancelled row does not block, an adjacent one is fine
+    await make_reservation(session, court, member, local(3, 11), status=ReservationStatus.CANCELLED)
+    await make_reservation(session, court, member, local(3, 12))
+    await session.commit()
+
+
+async def test_database_refuses_reactivating_an_overlapping_row(
+    world: World, session: AsyncSession
+) -> None:
+    court, member = world.amenities["court"], world.members["resident"]
+    await make_reservation(session, court, member, local(3, 10))
+    cancelled = await make_reservation(
+        session, court, member, local(3, 10), status=ReservationStatus.CANCELLED
+    )
+    await session.commit()
+    cancelled.status = ReservationStatus.CONFIRMED
+    with pytest.raises(IntegrityError):
+        async with session.begin_nested():
+            await session.flush()
+    await session.rollback()
+
+
+async def test_fifty_parallel_requests_for_one_slot_book_it_once(
+    world: World, as_user: Any
+) -> None:
+    resident = await as_user("resident")
+    start = local(5, 10)
+    body = {
+        "amenity_id": str(world.amenities["court"].id),
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=1)).isoformat(),
+    }
+    responses = await asyncio.gather(*(resident.post("/reservations", body) for _ in range(50)))
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {201: 1, 409: 49}, statuses
+    assert {r.json()["error"]["code"] for r in responses if r.status_code == 409} == {
+        "reservation.slot_taken"
+    }
+
+
+async def test_thirty_people_for_twenty_pool_places(
+    world: World, session: AsyncSession, as_user: Any
+) -> None:
+    pool = await make_amenity(
+        session, world.community, name="Lap pool", mode=BookingMode.CAPACITY, capacity=20
+    )
+    await session.commit()
+    resident = await as_user("resident")
+    start = local(5, 15)
+    body = {
+        "amenity_id": str(pool.id),
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=1)).isoformat(),
+    }
+    responses = await asyncio.gather(*(resident.post("/reservations", body) for _ in range(30)))
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {201: 20, 409: 10}, statuses
+    total = await session.scalar(
+        sa.select(sa.func.sum(Reservation.headcount)).where(Reservation.amenity_id == pool.id)
+    )
+    assert total == 20
+
+
+async def test_a_failure_midway_leaves_nothing_written(
+    world: World, session: AsyncSession, as_user: Any, db: Database, app: FastAPI
+) -> None:
+    """A blackout that cancels reservations is one transaction: break its last write and
+    neither the blackout nor the cancellations remain."""
+    held = await make_reservation(
+        session, world.amenities["court"], world.members["resident"], local(4, 10)
+    )
+    await session.commit()
+
+    def fail_on_cancellation_audit(flush_session: Any, _ctx: Any, _instances: Any) -> None:
+        for obj in flush_session.new:
+            if isinstance(obj, AuditEvent) and obj.action == "reservation.cancelled":
+                raise RuntimeError("injected failure")
+
+    sa.event.listen(sa.orm.Session, "before_flush", fail_on_cancellation_audit)
+    try:
+        admin = await as_user("admin")
+        # The server answers 500; by default httpx's ASGI transport would re-raise instead.
+        admin.client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app, raise_app_exceptions=False),
+            base_url="http://testserver",
+        )
+        r = await admin.post(
+            "/blackouts",
+            {
+                "starts_at": local(4, 0).isoformat(),
+                "ends_at": local(5, 0).isoformat(),
+                "reason": "Storm damage",
+                "cancel_conflicts": True,
+            },
+        )
+    finally:
+        sa.event.remove(sa.orm.Session, "before_flush", fail_on_cancellation_audit)
+    assert r.status_code == 500
+    assert r.json()["error"]["code"] == "internal_error" and "injected" not in r.text
+    async with db.reader() as fresh:
+        assert await fresh.scalar(sa.select(sa.func.count()).select_from(Blackout)) == 0
+        status = await fresh.scalar(sa.select(Reservation.status).where(Reservation.id == held.id))
+        assert status is ReservationStatus.CONFIRMED
+
+
+class StatementCounter:
+    def __init__(self, db: Database) -> None:
+        self.engine = db.engine.sync_engine
+        self.count = 0
+
+    def __enter__(self) -> "StatementCounter":
+        sa.event.listen(self.engine, "before_cursor_execute", self._seen)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_: object) -> None:
+        self.count += 1
+
+
+async def _fill(session: AsyncSession, world: World, n: int) -> None:
+    amenity = await make_amenity(session, world.community, name=f"Room {n}")
+    member = world.members["resident"]
+    start = local(1, 6)
+    for i in range(n):
+        await make_reservation(
+            session, amenity, member, start + timedelta(hours=i + 0.5 * (i // 16))
+        )
+    await session.commit()
+
+
+@pytest.mark.parametrize("path", ["/calendar", "/reservations"])
+async def test_hot_reads_run_a_constant_number_of_queries(
+    world: World, session: AsyncSession, as_user: Any, db: Database, path: str
+) -> None:
+    admin = await as_user("admin")
+    params = {"start": local(0, 0).isoformat(), "end": local(45, 0).isoformat(), "limit": 200}
+    counts = []
+    for n in (5, 500):
+        await _fill(session, world, n if not counts else n - 5)
+        with StatementCounter(db) as counter:
+            r = await admin.get(path, params=params)
+        assert r.status_code == 200
+        counts.append(counter.count)
+    assert counts[0] == counts[1], counts

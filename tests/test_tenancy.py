@@ -1,0 +1,115 @@
+"""Every community route, walked as an outsider (404, nothing disclosed) and, for admin routes,
+as a resident (403)."""
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hoa.api import ROUTERS
+from hoa.deps import require_admin
+from tests.factories import World, local, make_reservation
+
+
+def _community_routes(app: FastAPI) -> Iterator[tuple[str, str, APIRoute]]:
+    documented = app.openapi()["paths"]
+    for router in ROUTERS:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and "{community_id}" in route.path:
+                path = f"/api/v1{route.path}"
+                assert path in documented  # the walk sees what the API serves
+                for method in sorted(route.methods):
+                    yield method, path, route
+
+
+def _needs_admin(dependant: Dependant) -> bool:
+    return dependant.call is require_admin or any(_needs_admin(d) for d in dependant.dependencies)
+
+
+async def _ids(world: World, session: AsyncSession) -> dict[str, uuid.UUID]:
+    reservation = await make_reservation(
+        session, world.amenities["court"], world.members["resident"], local(3, 10)
+    )
+    await session.commit()
+    return {
+        "community_id": world.community.id,
+        "amenity_id": world.amenities["court"].id,
+        "reservation_id": reservation.id,
+        "member_id": world.members["resident"].id,
+        "household_id": world.households["a"].id,
+        "blackout_id": uuid.uuid4(),
+        "invitation_id": uuid.uuid4(),
+    }
+
+
+def _url(path: str, ids: dict[str, Any]) -> str:
+    return path.format(**{k: str(v) for k, v in ids.items()})
+
+
+QUERY = {
+    "start": "2030-01-01T00:00:00+00:00",
+    "end": "2030-01-02T00:00:00+00:00",
+    "date": "2030-01-01",
+}
+
+
+async def test_routes_are_walked(app: FastAPI) -> None:
+    # Guards against the walk silently covering nothing.
+    assert len(list(_community_routes(app))) >= 30
+
+
+async def test_outsider_gets_404_everywhere(
+    app: FastAPI, world: World, session: AsyncSession, as_user: Any
+) -> None:
+    ids = await _ids(world, session)
+    outsider = await as_user("outsider", world.other.id)
+    for method, path, _ in _community_routes(app):
+        url = _url(path, ids)
+        r = await outsider.client.request(
+            method, url, headers=outsider.headers, params=QUERY, json={}
+        )
+        assert r.status_code == 404, (method, path, r.status_code, r.text)
+        body = r.json()
+        assert body["error"]["code"] == "not_found", (method, path)
+        assert str(ids["reservation_id"]) not in r.text and "Maple" not in r.text
+
+
+async def test_resident_gets_403_on_admin_routes(
+    app: FastAPI, world: World, session: AsyncSession, as_user: Any
+) -> None:
+    ids = await _ids(world, session)
+    resident = await as_user("resident")
+    admin_routes = [
+        (m, p) for m, p, route in _community_routes(app) if _needs_admin(route.dependant)
+    ]
+    assert len(admin_routes) >= 15
+    for method, path in admin_routes:
+        r = await resident.client.request(
+            method, _url(path, ids), headers=resident.headers, params=QUERY, json={}
+        )
+        assert r.status_code == 403, (method, path, r.status_code, r.text)
+        assert r.json()["error"]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("who", ["resident", "admin"])
+async def test_members_cannot_reach_the_other_community(
+    world: World, as_user: Any, who: str
+) -> None:
+    api = await as_user(who)
+    other = f"/api/v1/communities/{world.other.id}"
+    for path in (
+        "",
+        "/amenities",
+        f"/amenities/{world.amenities['other_gym'].id}",
+        "/reservations",
+    ):
+        r = await api.get(other + path)
+        assert r.status_code == 404, path
+    # an id from the other community, asked for under one's own community, is not found either
+    r = await api.get(f"/amenities/{world.amenities['other_gym'].id}")
+    assert r.status_code == 404
