@@ -4,6 +4,7 @@ The backend is chosen with ``--db sqlite|postgres`` (or HOA_TEST_DB). With ``CI=
 unreachable PostgreSQL fails the run instead of skipping it.
 """
 
+import contextlib
 import os
 import tempfile
 import uuid
@@ -64,24 +65,34 @@ def database_url(backend: str) -> Iterator[str]:
             if os.environ.get("CI") == "true":
                 pytest.fail(f"PostgreSQL is not reachable at {PG_URL}", pytrace=False)
             pytest.skip("PostgreSQL is not reachable")
-        _reset_pg_schema(PG_URL)
-        yield PG_URL
+        with scratch_pg_database(f"test_hoa_{os.getpid()}") as url:
+            yield url
         return
     with tempfile.TemporaryDirectory() as tmp:
         yield f"sqlite+aiosqlite:///{Path(tmp) / 'test.db'}"
 
 
-def _reset_pg_schema(url: str) -> None:
+@contextlib.contextmanager
+def scratch_pg_database(name: str) -> Iterator[str]:
+    """A database of its own, created through the configured one, so that test runs on the
+    same server never see each other's rows."""
     import asyncio
 
     import asyncpg
 
-    async def reset() -> None:
-        conn = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql"))
-        await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
-        await conn.close()
+    async def admin(statement: str) -> None:
+        conn = await asyncpg.connect(PG_URL.replace("postgresql+asyncpg", "postgresql"))
+        try:
+            await conn.execute(statement)
+        finally:
+            await conn.close()
 
-    asyncio.run(reset())
+    asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")

@@ -1,20 +1,17 @@
 """Alembic is the schema's only author: it round-trips on both backends and matches the models."""
 
 import asyncio
+import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from hoa import migrate
-from tests.conftest import PG_URL
-
-PG_ADMIN_DSN = PG_URL.replace("postgresql+asyncpg", "postgresql")
-SCRATCH_DB = "hoa_migration_test"
+from tests.conftest import scratch_pg_database
 
 
 @pytest.fixture
@@ -24,15 +21,8 @@ def scratch_url(backend: str, database_url: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite+aiosqlite:///{Path(tmp) / 'scratch.db'}"
         return
-
-    async def recreate() -> None:
-        conn = await asyncpg.connect(PG_ADMIN_DSN)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{SCRATCH_DB}" WITH (FORCE)')
-        await conn.execute(f'CREATE DATABASE "{SCRATCH_DB}"')
-        await conn.close()
-
-    asyncio.run(recreate())
-    yield PG_URL.rsplit("/", 1)[0] + f"/{SCRATCH_DB}"
+    with scratch_pg_database(f"test_hoa_migrations_{os.getpid()}") as url:
+        yield url
 
 
 async def _guard_names(url: str) -> set[str]:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.auth.security import CSRF_HEADER, SESSION_COOKIE, read_token
+from hoa.auth.security import CSRF_HEADER, SESSION_COOKIE, TokenClaims, read_token
 from hoa.db import Database
 from hoa.errors import AppError, Forbidden, NotAuthenticated, NotFound
 from hoa.models import Community, Membership, MemberStatus, Role, User
@@ -59,9 +59,9 @@ class AccountDisabled(AppError):
     code, status_code, message = "auth.account_disabled", 401, "This account is disabled."
 
 
-async def get_current_user(request: Request, session: SessionDep, settings: SettingsDep) -> User:
-    """The signed-in user, from a bearer token or the session cookie (which needs the CSRF
-    header on unsafe methods)."""
+def get_claims(request: Request, settings: SettingsDep) -> TokenClaims:
+    """The caller's verified token, from a bearer token or the session cookie (which needs the
+    CSRF header on unsafe methods). No database access."""
     authorization = request.headers.get("authorization", "")
     scheme, _, bearer = authorization.partition(" ")
     from_cookie = not (scheme.lower() == "bearer" and bearer)
@@ -73,13 +73,22 @@ async def get_current_user(request: Request, session: SessionDep, settings: Sett
         sent = request.headers.get(CSRF_HEADER, "")
         if not secrets.compare_digest(sent.encode(), claims.csrf.encode()):
             raise CsrfFailed
-    user = await session.get(User, claims.user_id)
+    return claims
+
+
+Claims = Annotated[TokenClaims, Depends(get_claims)]
+
+
+def _check_user(user: User | None, claims: TokenClaims) -> User:
     if user is None or user.token_version != claims.version:
-        raise NotAuthenticated
+        raise NotAuthenticated  # deleted, or signed out everywhere / password changed since
     if not user.is_active:
         raise AccountDisabled
-    request.state.user_id = user.id
     return user
+
+
+async def get_current_user(claims: Claims, session: SessionDep) -> User:
+    return _check_user(await session.get(User, claims.user_id), claims)
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]
@@ -92,7 +101,7 @@ async def get_optional_user(
     has_bearer = request.headers.get("authorization", "").lower().startswith("bearer ")
     if not has_bearer and SESSION_COOKIE not in request.cookies:
         return None
-    return await get_current_user(request, session, settings)
+    return await get_current_user(get_claims(request, settings), session)
 
 
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]
@@ -123,24 +132,28 @@ class CommunityCtx:
 
 
 async def community_ctx(
-    community_id: uuid.UUID, user: CurrentUser, session: SessionDep
+    community_id: uuid.UUID, claims: Claims, session: SessionDep
 ) -> CommunityCtx:
-    """The caller's active membership in the community; outsiders learn nothing (404)."""
+    """The caller and their active membership in the community, in one query; outsiders learn
+    nothing (404)."""
     row = (
         await session.execute(
-            sa.select(Membership, Community)
+            sa.select(User, Membership, Community)
+            .join(Membership, Membership.user_id == User.id)
             .join(Community, Community.id == Membership.community_id)
             .where(
+                User.id == claims.user_id,
                 Membership.community_id == community_id,
-                Membership.user_id == user.id,
                 Membership.status == MemberStatus.ACTIVE,
             )
         )
     ).first()
     if row is None:
+        # Tell a stale token (401) apart from a community the caller is not in (404).
+        _check_user(await session.get(User, claims.user_id), claims)
         raise NotFound("Community not found.")
-    membership, community = row
-    return CommunityCtx(community=community, membership=membership, user=user)
+    user, membership, community = row
+    return CommunityCtx(community=community, membership=membership, user=_check_user(user, claims))
 
 
 CommunityMember = Annotated[CommunityCtx, Depends(community_ctx)]

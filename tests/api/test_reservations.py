@@ -3,7 +3,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.models import BookingMode, ReservationStatus
+from hoa.models import Blackout, BookingMode, ReservationStatus
 from tests.factories import World, local, make_amenity, make_reservation
 
 
@@ -106,7 +106,9 @@ async def test_reject_needs_a_reason(as_user: Any, world: World) -> None:
     assert (await resident.post("/reservations", body)).status_code == 201
 
 
-async def test_approval_rechecks_blackouts(as_user: Any, world: World) -> None:
+async def test_approval_rechecks_blackouts(
+    as_user: Any, world: World, session: AsyncSession
+) -> None:
     resident, admin = await as_user("resident"), await as_user("admin")
     start = local(12, 14)
     body = booking(world, "clubhouse", start, hours=3, accepted_rules_version=1)
@@ -117,10 +119,27 @@ async def test_approval_rechecks_blackouts(as_user: Any, world: World) -> None:
         "ends_at": (start + timedelta(hours=1)).isoformat(),
         "reason": "Floor repair",
     }
-    # pending requests count as conflicts for a blackout; cancel_conflicts=False leaves it
+    # a pending request is a conflict for a new blackout: listed, nothing written
     conflict = await admin.post("/blackouts", blackout)
     assert conflict.status_code == 409
+    assert conflict.json()["error"]["code"] == "blackout.conflicts"
     assert [r["id"] for r in conflict.json()["error"]["details"]["reservations"]] == [rid]
+    assert (await admin.get("/blackouts")).json() == []
+    # a closure that appeared anyway (e.g. written by another admin's tool) blocks approval
+    session.add(
+        Blackout(
+            community_id=world.community.id,
+            amenity_id=world.amenities["clubhouse"].id,
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            reason="Floor repair",
+        )
+    )
+    await session.commit()
+    refused = await admin.post(f"/reservations/{rid}/approve", {})
+    assert refused.status_code == 409
+    assert refused.json()["error"]["code"] == "reservation.blackout"
+    assert (await resident.get(f"/reservations/{rid}")).json()["status"] == "pending"
 
 
 async def test_cancel_respects_the_cutoff_for_residents_only(

@@ -30,6 +30,7 @@ from hoa.reservations.schemas import (
     ReservationCreate,
     ReservationRead,
 )
+from hoa.schemas import trusted_json
 
 router = APIRouter(prefix="/communities/{community_id}", tags=["reservations"])
 Since = Annotated[AwareDatetime, Query(description="Range start, ISO 8601 with offset")]
@@ -157,9 +158,9 @@ async def get_calendar(
     start: Since,
     end: Until,
     amenity_id: uuid.UUID | None = None,
-) -> Calendar:
+) -> Response:
     """Active bookings overlapping the range (at most 62 days), optionally of one amenity."""
-    return await service.calendar(session, ctx, start, end, amenity_id)
+    return trusted_json(await service.calendar(session, ctx, start, end, amenity_id))
 
 
 @router.get(
@@ -172,9 +173,11 @@ async def get_availability(
     ctx: CommunityMember,
     session: SessionDep,
     day: Annotated[date, Query(alias="date", description="Local date in the community")],
-) -> Availability:
+) -> Response:
     """Slots of the amenity on a local day, with what remains of each."""
     slots = await service.availability(session, ctx, amenity_id, day)
-    return Availability(
-        amenity_id=amenity_id, date=day, timezone=ctx.community.timezone, slots=slots
+    return trusted_json(
+        Availability.model_construct(
+            amenity_id=amenity_id, date=day, timezone=ctx.community.timezone, slots=slots
+        )
     )

@@ -1,5 +1,6 @@
 """Booking, cancelling, deciding; the calendar and availability reads."""
 
+import dataclasses
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -594,4 +595,4 @@ async def availability(
         booked=await _booked(session, amenity, lo, hi),
         blackouts=await _blackouts(session, amenity, lo, hi),
     )
-    return [SlotRead.model_validate(slot) for slot in slots]
+    return [SlotRead.model_construct(**dataclasses.asdict(slot)) for slot in slots]

@@ -1,0 +1,3 @@
+from hoa.cli import app
+
+app(prog_name="hoa")
