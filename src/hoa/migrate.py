@@ -1,5 +1,6 @@
 """Alembic, driven from code (the CLI and the tests) with an explicit database URL."""
 
+import sys
 from pathlib import Path
 
 from alembic import command
@@ -9,7 +10,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 def alembic_config(url: str) -> Config:
-    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    # Alembic captures sys.stdout at import time; pass the current one so `migrate current`
+    # prints where the caller (a CLI runner, a redirected shell) is listening.
+    config = Config(str(PROJECT_ROOT / "alembic.ini"), stdout=sys.stdout)
     config.attributes["url"] = url
     return config
 

@@ -135,9 +135,11 @@ async def create(session: AsyncSession, ctx: CommunityCtx, data: AmenityCreate) 
         rules_version=0,
         **{k: v for k, v in values.items() if k != "rules_text"},
     )
+    # Column defaults apply only at INSERT, but the rules are validated before it.
     for column in Amenity.__table__.columns:
-        if getattr(amenity, column.key) is None and column.default is not None:
-            setattr(amenity, column.key, column.default.arg)
+        default = column.default
+        if getattr(amenity, column.key) is None and default is not None and default.is_scalar:
+            setattr(amenity, column.key, default.arg)
     _apply(amenity, {"rules_text": values.get("rules_text", "")})
     _validate(amenity)
     session.add(amenity)

@@ -111,6 +111,16 @@ async def get_household(
 
 
 async def create_household(session: AsyncSession, ctx: CommunityCtx, label: str) -> Household:
+    """Raises HouseholdExists for a label that differs from an existing one only in case:
+    joining by code matches labels case-insensitively, so both would be ambiguous."""
+    clash = await session.scalar(
+        sa.select(Household.id).where(
+            Household.community_id == ctx.community_id,
+            sa.func.lower(Household.label) == label.lower(),
+        )
+    )
+    if clash is not None:
+        raise HouseholdExists
     household = Household(community_id=ctx.community_id, label=label)
     session.add(household)
     try:
@@ -171,12 +181,13 @@ async def list_members(
 ) -> tuple[list[MemberRead], Cursor | None]:
     query = _member_query().where(Membership.community_id == ctx.community_id)
     if search:
-        pattern = f"%{search.lower()}%"
+        term = search.lower()
+        # autoescape: a % or _ typed by the admin is searched for, not a wildcard
         query = query.where(
             sa.or_(
-                sa.func.lower(User.name).like(pattern),
-                User.email.like(pattern),
-                sa.func.lower(Household.label).like(pattern),
+                sa.func.lower(User.name).contains(term, autoescape=True),
+                User.email.contains(term, autoescape=True),
+                sa.func.lower(Household.label).contains(term, autoescape=True),
             )
         )
     if role is not None:
@@ -210,6 +221,14 @@ async def get_member(session: AsyncSession, ctx: CommunityCtx, member_id: uuid.U
 
 
 async def _ensure_other_admin(session: AsyncSession, membership: Membership) -> None:
+    """Raises LastAdmin unless another active admin remains.
+
+    The community row is locked first, so two admins demoting themselves at once are checked
+    one after the other and cannot both leave (a no-op on SQLite, whose writers queue anyway).
+    """
+    await session.execute(
+        sa.select(Community.id).where(Community.id == membership.community_id).with_for_update()
+    )
     others = await session.scalar(
         sa.select(sa.func.count()).where(
             Membership.community_id == membership.community_id,
@@ -227,7 +246,12 @@ async def update_member(
 ) -> MemberRead:
     membership, user, label = await _get_member(session, ctx, member_id)
     before = snapshot(membership, MEMBER_FIELDS)
-    changes = data.model_dump(exclude_unset=True)
+    # null for role or status means "unchanged", like leaving it out
+    changes = {
+        field: value
+        for field, value in data.model_dump(exclude_unset=True).items()
+        if value is not None or field == "household_id"
+    }
     loses_admin = membership.role is Role.ADMIN and (
         changes.get("role", Role.ADMIN) is not Role.ADMIN
         or changes.get("status", MemberStatus.ACTIVE) is not MemberStatus.ACTIVE
@@ -239,9 +263,8 @@ async def update_member(
             label = (await get_household(session, ctx.community_id, changes["household_id"])).label
         else:
             label = None
-    for field in ("role", "status", "household_id"):
-        if field in changes and (field == "household_id" or changes[field] is not None):
-            setattr(membership, field, changes[field])
+    for field, value in changes.items():
+        setattr(membership, field, value)
     await session.flush()
     record(
         session,
@@ -310,6 +333,27 @@ async def _is_member(session: AsyncSession, community_id: uuid.UUID, user_id: uu
         )
     )
     return found is not None
+
+
+async def _create_account(session: AsyncSession, email: str, name: str, password: str) -> User:
+    """Raises AccountExists when the email is taken, also by a concurrent sign-up."""
+    user = User(email=email, name=name, password_hash=hash_password(password))
+    session.add(user)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise AccountExists from exc
+    return user
+
+
+async def _flush_new_membership(session: AsyncSession) -> None:
+    """Raises AlreadyMember when a concurrent request added the same membership first."""
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise AlreadyMember from exc
 
 
 # Invitations
@@ -408,9 +452,7 @@ async def accept_invitation(session: AsyncSession, token: str, name: str, passwo
         raise InvalidInvitation
     user = await session.scalar(sa.select(User).where(User.email == invitation.email))
     if user is None:
-        user = User(email=invitation.email, name=name, password_hash=hash_password(password))
-        session.add(user)
-        await session.flush()
+        user = await _create_account(session, invitation.email, name, password)
     elif not verify_password(password, user.password_hash):
         raise AccountExists("An account with this email exists: enter its current password.")
     if await _is_member(session, invitation.community_id, user.id):
@@ -425,7 +467,7 @@ async def accept_invitation(session: AsyncSession, token: str, name: str, passwo
         user.id,
         "membership.invitation_accepted",
     )
-    await session.flush()
+    await _flush_new_membership(session)
     return user
 
 
@@ -491,13 +533,11 @@ async def join_with_code(
         email, name, password = signup
         if await session.scalar(sa.select(User.id).where(User.email == email)) is not None:
             raise AccountExists
-        user = User(email=email, name=name, password_hash=hash_password(password))
-        session.add(user)
-        await session.flush()
+        user = await _create_account(session, email, name, password)
     if await _is_member(session, community.id, user.id):
         raise AlreadyMember
     _add_membership(
         session, community.id, user, Role.RESIDENT, household.id, user.id, "membership.joined"
     )
-    await session.flush()
+    await _flush_new_membership(session)
     return user
