@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hoa import migrate
 from hoa.db import Base, Database
 from hoa.main import create_app
-from hoa.settings import Env, Settings
+from hoa.settings import Env, RateLimitSettings, Settings
 from tests.factories import PASSWORD, World, build_world
 
 PG_URL = os.environ.get("HOA_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -103,6 +103,11 @@ def settings(database_url: str) -> Settings:
         database_url=database_url,
         secret_key="test-secret-test-secret-test-secret-0123",  # type: ignore[arg-type]
         demo_password=PASSWORD,  # type: ignore[arg-type]
+        # One app serves the whole run from one client address; tests/hardening checks the
+        # real limits on apps of their own.
+        rate_limit=RateLimitSettings(
+            api="1000000/minute", auth_per_ip="1000000/minute", auth_per_account="1000000/minute"
+        ),
     )
 
 

@@ -1,13 +1,20 @@
 from pathlib import Path
 
-from hoa.settings import DatabaseSettings, Settings
+from pydantic import BaseModel
+
+from hoa.settings import Settings
 
 README = (Path(__file__).parents[1] / "README.md").read_text()
 
 
 def test_readme_lists_every_setting() -> None:
-    names = [f"HOA_{name.upper()}" for name in Settings.model_fields if name != "db"]
-    names += [f"HOA_DB__{name.upper()}" for name in DatabaseSettings.model_fields]
+    names = []
+    for name, field in Settings.model_fields.items():
+        group = field.annotation
+        if isinstance(group, type) and issubclass(group, BaseModel):
+            names += [f"HOA_{name.upper()}__{sub.upper()}" for sub in group.model_fields]
+        else:
+            names.append(f"HOA_{name.upper()}")
     missing = [name for name in names if f"`{name}`" not in README]
     assert not missing, missing
 

@@ -1,13 +1,15 @@
 """Every domain router, mounted under /api/v1."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from hoa.amenities.router import router as amenities_router
 from hoa.audit.router import router as audit_router
 from hoa.auth.router import router as auth_router
 from hoa.blackouts.router import router as blackouts_router
 from hoa.communities.router import router as communities_router
+from hoa.errors import errors_for
 from hoa.members.router import router as members_router
+from hoa.ratelimit import RateLimited, limit_api
 from hoa.reservations.router import router as reservations_router
 
 ROUTERS = (
@@ -19,6 +21,6 @@ ROUTERS = (
     reservations_router,
     audit_router,
 )
-api_router = APIRouter()
+api_router = APIRouter(dependencies=[Depends(limit_api)], responses=errors_for(RateLimited))
 for router in ROUTERS:
     api_router.include_router(router)

@@ -83,15 +83,23 @@ def create_admin(
     ] = "",
 ) -> None:
     """Create a platform operator account (or make an existing account one)."""
+    from hoa.auth.passwords import WeakPassword
     from hoa.auth.service import upsert_operator
 
     async def run() -> bool:
-        db = Database(get_settings())
+        settings = get_settings()
+        db = Database(settings)
         try:
             async with db.writer() as session, session.begin():
-                return await upsert_operator(session, email.strip().lower(), name, password)
+                return await upsert_operator(
+                    session, settings, email.strip().lower(), name, password
+                )
         finally:
             await db.dispose()
 
-    created = asyncio.run(run())
+    try:
+        created = asyncio.run(run())
+    except WeakPassword as exc:
+        typer.echo(exc.detail_message, err=True)
+        raise typer.Exit(1) from exc
     typer.echo(f"{'Created' if created else 'Updated'} platform operator {email.strip().lower()}")

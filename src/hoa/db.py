@@ -57,12 +57,15 @@ def create_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         if (path := settings.sqlite_path) is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(settings.database_url, echo=settings.db.echo)
+        engine = create_async_engine(
+            settings.database_url, echo=settings.db.echo, hide_parameters=True
+        )
         _configure_sqlite(engine, settings.db.sqlite_busy_timeout_ms)
         return engine
     return create_async_engine(
         settings.database_url,
         echo=settings.db.echo,
+        hide_parameters=True,  # bound values (emails, tokens) stay out of error texts and logs
         pool_size=settings.db.pool_size,
         max_overflow=settings.db.max_overflow,
         pool_pre_ping=True,

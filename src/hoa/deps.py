@@ -70,10 +70,15 @@ def get_claims(request: Request, settings: SettingsDep) -> TokenClaims:
     if claims is None:
         raise NotAuthenticated
     if from_cookie and request.method not in SAFE_METHODS:
-        sent = request.headers.get(CSRF_HEADER, "")
-        if not secrets.compare_digest(sent.encode(), claims.csrf.encode()):
-            raise CsrfFailed
+        require_csrf(request, claims.csrf)
+    request.state.user_id = claims.user_id  # for the access log
     return claims
+
+
+def require_csrf(request: Request, expected: str) -> None:
+    sent = request.headers.get(CSRF_HEADER, "")
+    if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
+        raise CsrfFailed
 
 
 Claims = Annotated[TokenClaims, Depends(get_claims)]

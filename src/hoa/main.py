@@ -10,9 +10,13 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
 from hoa.api import api_router
+from hoa.auth.security import CSRF_HEADER
 from hoa.db import Database
-from hoa.errors import RequestIdMiddleware, install_error_handlers
-from hoa.settings import Settings, get_settings
+from hoa.errors import COMMON_RESPONSES, install_error_handlers, sentry_reporting
+from hoa.logging import configure_logging
+from hoa.middleware import BodyLimitMiddleware, RequestMiddleware
+from hoa.settings import Env, Settings, get_settings
+from hoa.web import mount_web
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -22,12 +26,15 @@ def _operation_id(route: APIRoute) -> str:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    configure_logging(settings)
+    production = settings.env is Env.PRODUCTION
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(settings)
         try:
-            yield
+            with sentry_reporting(settings):
+                yield
         finally:
             await app.state.db.dispose()
 
@@ -36,14 +43,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Amenity reservations for homeowners associations",
         version="1.0.0",
         openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        # Swagger UI needs a CDN and inline script, which production's CSP refuses.
+        docs_url=None if production else "/api/docs",
         redoc_url=None,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
     install_error_handlers(app)
-    app.include_router(api_router, prefix="/api/v1")
+    app.include_router(api_router, prefix="/api/v1", responses=COMMON_RESPONSES)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -58,13 +66,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
         return JSONResponse({"status": "ok", "database": "ok"})
 
+    # The first added runs innermost: CORS answers preflights and decorates 413s too.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        max_depth=settings.max_json_depth,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_credentials=True,
-            allow_methods=["*"],
-            allow_headers=["*"],
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                CSRF_HEADER,
+                "Idempotency-Key",
+                "X-Request-ID",
+            ],
+            expose_headers=["X-Request-ID", "Retry-After", "Idempotent-Replayed"],
         )
-    app.add_middleware(RequestIdMiddleware)
+    docs = (app.docs_url, app.swagger_ui_oauth2_redirect_url) if app.docs_url else ()
+    app.add_middleware(
+        RequestMiddleware, production=production, docs_paths=[path for path in docs if path]
+    )
+    mount_web(app, settings)
     return app

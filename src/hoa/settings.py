@@ -3,9 +3,17 @@
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Self
+from typing import Literal, Self
 
-from pydantic import BaseModel, Field, SecretStr, model_validator
+from limits import parse
+from pydantic import (
+    BaseModel,
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-only-change-me-dev-only-change-me"  # noqa: S105 - refused in production
@@ -26,6 +34,49 @@ class DatabaseSettings(BaseModel):
     echo: bool = Field(False, description="Log every SQL statement")
 
 
+class SigningKey(BaseModel):
+    kid: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")
+    secret: SecretStr = Field(min_length=32)
+
+
+class AuthSettings(BaseModel):
+    signing_keys: list[SigningKey] = Field(
+        default_factory=list,
+        description="JWT keys, current signing key first, then older keys still accepted; "
+        "empty: one key derived from HOA_SECRET_KEY",
+    )
+    refresh_token_days: int = Field(30, ge=1, description="Lifetime of a refresh token")
+    password_min_length: int = Field(12, ge=8, le=64, description="Shortest new password")
+    lockout_after: int = Field(5, ge=1, description="Failed sign-ins in a row before a lockout")
+    lockout_seconds: int = Field(60, ge=1, description="First lockout; doubles per failure")
+    lockout_max_seconds: int = Field(3600, ge=1, description="Longest lockout")
+
+    @field_validator("signing_keys")
+    @classmethod
+    def _unique_kids(cls, keys: list[SigningKey]) -> list[SigningKey]:
+        if len({key.kid for key in keys}) != len(keys):
+            raise ValueError("signing key ids must be unique")
+        return keys
+
+
+class RateLimitSettings(BaseModel):
+    api: str = Field("100/minute", description="Requests per client IP on /api/v1")
+    auth_per_ip: str = Field(
+        "5/minute", description="Sign-ins, password changes, invitation accepts, joins per IP"
+    )
+    auth_per_account: str = Field("5/minute", description="The same, per account email")
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="Proxy addresses/networks whose X-Forwarded-For names the client",
+    )
+
+    @field_validator("api", "auth_per_ip", "auth_per_account")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        parse(value)  # raises ValueError on a malformed limit
+        return value
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HOA_", env_nested_delimiter="__", env_file=".env", extra="ignore"
@@ -44,7 +95,12 @@ class Settings(BaseSettings):
         SecretStr(DEFAULT_SECRET), description="Signs sessions and tokens; required in production"
     )
     access_token_minutes: int = Field(
-        60 * 24 * 7, ge=1, description="Lifetime of a session or bearer token"
+        15, ge=1, description="Lifetime of an access token (session cookie or bearer token)"
+    )
+    auth: AuthSettings = AuthSettings()
+    rate_limit: RateLimitSettings = RateLimitSettings()
+    redis_url: str | None = Field(
+        None, description="redis://host:port/db shared by all app processes (rate limits)"
     )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed to call the API from a browser"
@@ -55,6 +111,21 @@ class Settings(BaseSettings):
     invitation_days: int = Field(14, ge=1, description="How long an invitation link stays valid")
     public_url: str = Field(
         "http://localhost:8000", description="Base URL used in links (invitations, resets)"
+    )
+    web_dist: Path = Field(
+        Path("web/dist"), description="The built web app served at /; missing: a 'not built' page"
+    )
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
+        "info", description="Lowest level written to the log"
+    )
+    sentry_dsn: SecretStr | None = Field(
+        None, description="Report server errors to this Sentry DSN; unset: Sentry is off"
+    )
+    max_body_bytes: int = Field(
+        1024 * 1024, ge=1, description="Largest request body accepted (413 above)"
+    )
+    max_json_depth: int = Field(
+        32, ge=1, description="Deepest nesting of arrays/objects in a JSON body (413 above)"
     )
 
     @model_validator(mode="after")

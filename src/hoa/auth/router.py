@@ -1,8 +1,13 @@
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Cookie, Depends, Request, Response
 
 from hoa.auth import service
-from hoa.auth.schemas import LoginRequest, MeRead, PasswordChange, SessionRead
-from hoa.deps import CurrentUser, SessionDep, SettingsDep
+from hoa.auth.guards import guard_password_change, guard_sign_in
+from hoa.auth.passwords import WeakPassword
+from hoa.auth.schemas import LoginRequest, MeRead, PasswordChange, RefreshRequest, SessionRead
+from hoa.auth.security import CSRF_COOKIE, REFRESH_COOKIE
+from hoa.deps import AccountDisabled, CsrfFailed, CurrentUser, SessionDep, SettingsDep, require_csrf
 from hoa.errors import errors_for
 
 router = APIRouter(tags=["auth"])
@@ -12,23 +17,62 @@ router = APIRouter(tags=["auth"])
     "/auth/login",
     response_model=SessionRead,
     responses=errors_for(service.InvalidCredentials),
+    dependencies=[Depends(guard_sign_in)],
 )
 async def login(
     body: LoginRequest, response: Response, session: SessionDep, settings: SettingsDep
 ) -> SessionRead:
-    """Sign in: sets the session cookie and returns a bearer token for API clients."""
-    user = await service.authenticate(session, body.email, body.password)
-    return service.start_session(response, settings, user)
+    """Sign in: sets the session cookies and returns bearer and refresh tokens for API clients.
+
+    Repeated failures lock the account for a while, with the same answer as a wrong password."""
+    try:
+        user = await service.authenticate(session, settings, body.email, body.password)
+    except service.InvalidCredentials:
+        await session.commit()  # keep the failure count, lockout and audit rows
+        raise
+    return await service.start_session(session, response, settings, user)
+
+
+@router.post(
+    "/auth/refresh",
+    response_model=SessionRead,
+    responses=errors_for(service.InvalidRefreshToken, AccountDisabled, CsrfFailed),
+)
+async def refresh(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    body: RefreshRequest | None = None,
+    cookie_token: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
+) -> SessionRead:
+    """Trade a refresh token (body, or the httpOnly cookie plus the CSRF header) for a new
+    session. Each refresh token works once; reusing one ends every session of its family."""
+    token = body.refresh_token if body else cookie_token
+    if not token:
+        raise service.InvalidRefreshToken
+    if body is None:
+        require_csrf(request, request.cookies.get(CSRF_COOKIE, ""))
+    try:
+        user, family_id = await service.refresh(session, token)
+    except service.InvalidRefreshToken:
+        await session.commit()  # keep a reuse's family revocation
+        raise
+    return await service.start_session(session, response, settings, user, family_id)
 
 
 @router.post("/auth/logout", status_code=204)
 async def logout(
-    response: Response, user: CurrentUser, session: SessionDep, everywhere: bool = False
+    response: Response,
+    user: CurrentUser,
+    session: SessionDep,
+    everywhere: bool = False,
+    refresh_token: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
 ) -> None:
     """Sign out this browser; with ``everywhere`` every token of the account stops working."""
     if everywhere:
         await service.sign_out_everywhere(session, user)
-    service.end_session(response)
+    await service.end_session(session, response, refresh_token)
 
 
 @router.get("/me", response_model=MeRead, responses=errors_for())
@@ -40,7 +84,8 @@ async def get_me(user: CurrentUser, session: SessionDep) -> MeRead:
 @router.post(
     "/auth/password",
     response_model=SessionRead,
-    responses=errors_for(service.InvalidCredentials),
+    responses=errors_for(service.InvalidCredentials, WeakPassword),
+    dependencies=[Depends(guard_password_change)],
 )
 async def change_password(
     body: PasswordChange,
@@ -50,5 +95,5 @@ async def change_password(
     settings: SettingsDep,
 ) -> SessionRead:
     """Change the password; other sessions end and this one gets a fresh token."""
-    await service.change_password(session, user, body.current_password, body.new_password)
-    return service.start_session(response, settings, user)
+    await service.change_password(session, settings, user, body.current_password, body.new_password)
+    return await service.start_session(session, response, settings, user)

@@ -12,6 +12,10 @@ class LoginRequest(Input):
     password: str = Field(max_length=256)
 
 
+class RefreshRequest(Input):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
 class UserRead(Output):
     id: uuid.UUID
     email: str
@@ -23,6 +27,7 @@ class SessionRead(Output):
     access_token: str = Field(description="Bearer token for API clients")
     token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_at: datetime
+    refresh_token: str = Field(description="Send to /auth/refresh for a new session; single use")
     csrf_token: str = Field(description="Send as X-CSRF-Token on unsafe requests with the cookie")
     user: UserRead
 

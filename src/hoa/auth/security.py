@@ -18,6 +18,7 @@ _hasher = PasswordHash((Argon2Hasher(),))
 _DUMMY_HASH = _hasher.hash("not-a-real-password-0000")
 
 SESSION_COOKIE = "hoa_session"
+REFRESH_COOKIE = "hoa_refresh"
 CSRF_COOKIE = "hoa_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -49,20 +50,26 @@ class TokenClaims:
     csrf: str
 
 
-def _key_id(settings: Settings) -> str:
-    # Derived from the secret so a changed secret yields a new key id, not a confusing failure.
-    return hashlib.sha256(settings.secret_key.get_secret_value().encode()).hexdigest()[:8]
+def signing_keys(settings: Settings) -> dict[str, str]:
+    """Key id → secret, the signing key first. Without configured keys, one key derived from
+    HOA_SECRET_KEY, its id a hash of the secret so a changed secret reads as an unknown key."""
+    if settings.auth.signing_keys:
+        return {key.kid: key.secret.get_secret_value() for key in settings.auth.signing_keys}
+    secret = settings.secret_key.get_secret_value()
+    return {hashlib.sha256(secret.encode()).hexdigest()[:8]: secret}
 
 
 def issue_token(
     settings: Settings, user_id: uuid.UUID, version: int, csrf: str
 ) -> tuple[str, datetime]:
-    expires_at = utcnow() + timedelta(minutes=settings.access_token_minutes)
+    kid, secret = next(iter(signing_keys(settings).items()))
+    now = utcnow()
+    expires_at = now + timedelta(minutes=settings.access_token_minutes)
     token = jwt.encode(
-        {"sub": str(user_id), "ver": version, "csrf": csrf, "exp": expires_at, "iat": utcnow()},
-        settings.secret_key.get_secret_value(),
+        {"sub": str(user_id), "ver": version, "csrf": csrf, "exp": expires_at, "iat": now},
+        secret,
         algorithm="HS256",
-        headers={"kid": _key_id(settings)},
+        headers={"kid": kid},
     )
     return token, expires_at
 
@@ -70,11 +77,12 @@ def issue_token(
 def read_token(settings: Settings, token: str) -> TokenClaims | None:
     """The claims of a valid token, or None (bad signature, unknown key, expired, malformed)."""
     try:
-        if jwt.get_unverified_header(token).get("kid") != _key_id(settings):
+        secret = signing_keys(settings).get(jwt.get_unverified_header(token).get("kid", ""))
+        if secret is None:
             return None
         claims = jwt.decode(
             token,
-            settings.secret_key.get_secret_value(),
+            secret,
             algorithms=["HS256"],
             options={"require": ["sub", "exp", "ver", "csrf"]},
         )

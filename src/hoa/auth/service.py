@@ -1,72 +1,250 @@
 import secrets
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hoa.audit.service import record
+from hoa.auth.passwords import check_new_password
 from hoa.auth.schemas import MeRead, MyMembership, SessionRead, UserRead
 from hoa.auth.security import (
     CSRF_COOKIE,
+    REFRESH_COOKIE,
     SESSION_COOKIE,
     hash_password,
+    hash_token,
     issue_token,
+    new_token,
     verify_password,
 )
+from hoa.db import utcnow
+from hoa.deps import AccountDisabled
 from hoa.errors import AppError
-from hoa.models import Community, Household, Membership, User
+from hoa.models import Community, Household, Membership, RefreshToken, User
 from hoa.settings import Env, Settings
+
+# The refresh cookie goes to the refresh and logout routes only.
+REFRESH_COOKIE_PATH = "/api/v1/auth"
 
 
 class InvalidCredentials(AppError):
     code, status_code, message = "auth.invalid_credentials", 401, "Wrong email or password."
 
 
-async def authenticate(session: AsyncSession, email: str, password: str) -> User:
-    """The active user with these credentials; the same error for unknown emails and wrong
-    passwords, after the same hashing work."""
-    user = await session.scalar(sa.select(User).where(User.email == email))
+class InvalidRefreshToken(AppError):
+    code, status_code, message = (
+        "auth.invalid_refresh_token",
+        401,
+        "This session has ended; sign in again.",
+    )
+
+
+def _audit(
+    session: AsyncSession,
+    action: str,
+    entity_id: uuid.UUID,
+    *,
+    actor_id: uuid.UUID | None,
+    after: Mapping[str, object] | None = None,
+    entity_type: str = "user",
+) -> None:
+    record(
+        session,
+        community_id=None,
+        actor_id=actor_id,
+        action=action,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        after=after,
+    )
+
+
+async def authenticate(
+    session: AsyncSession, settings: Settings, email: str, password: str
+) -> User:
+    """The user with these credentials. Unknown email, wrong password, locked or disabled
+    account: one error after the same hashing work, so a caller cannot tell them apart.
+
+    On InvalidCredentials the caller still commits: the failure count, lockout and audit rows
+    are the point."""
+    user = await session.scalar(sa.select(User).where(User.email == email).with_for_update())
     valid = verify_password(password, user.password_hash if user else None)
-    if user is None or not valid or not user.is_active:
+    now = utcnow()
+    if user is None:
+        # No user id to record: group the attempts by a stable id derived from the address.
+        entity_id = uuid.uuid5(uuid.NAMESPACE_URL, f"mailto:{email}")
+        after = {"email": email, "reason": "unknown_email"}
+        _audit(
+            session,
+            "auth.sign_in_failed",
+            entity_id,
+            actor_id=None,
+            after=after,
+            entity_type="email",
+        )
         raise InvalidCredentials
-    return user
+    if user.locked_until is not None and user.locked_until > now:
+        reason = "locked"  # not counted: the lock would otherwise never run out under attack
+    elif not valid:
+        reason = "wrong_password"
+        _count_failure(session, settings, user, now)
+    elif not user.is_active:
+        reason = "disabled"
+    else:
+        user.failed_sign_ins, user.locked_until = 0, None
+        _audit(session, "auth.signed_in", user.id, actor_id=user.id)
+        return user
+    _audit(
+        session,
+        "auth.sign_in_failed",
+        user.id,
+        actor_id=None,
+        after={"email": email, "reason": reason},
+    )
+    raise InvalidCredentials
 
 
-def start_session(response: Response, settings: Settings, user: User) -> SessionRead:
-    """Issue a token and set it as the httpOnly session cookie plus a readable CSRF cookie."""
+def _count_failure(session: AsyncSession, settings: Settings, user: User, now: datetime) -> None:
+    user.failed_sign_ins += 1
+    excess = user.failed_sign_ins - settings.auth.lockout_after
+    if excess < 0:
+        return
+    seconds = min(
+        settings.auth.lockout_seconds * 2 ** min(excess, 32), settings.auth.lockout_max_seconds
+    )
+    user.locked_until = now + timedelta(seconds=seconds)
+    after = {"locked_until": user.locked_until.isoformat(), "failed_sign_ins": user.failed_sign_ins}
+    _audit(session, "auth.locked_out", user.id, actor_id=None, after=after)
+
+
+async def start_session(
+    session: AsyncSession,
+    response: Response,
+    settings: Settings,
+    user: User,
+    family_id: uuid.UUID | None = None,
+) -> SessionRead:
+    """Issue an access token and a refresh token (of a new family unless continuing one), as
+    httpOnly cookies plus a readable CSRF cookie, and in the body for API clients."""
+    refresh_token = new_token()
+    refresh_expires = utcnow() + timedelta(days=settings.auth.refresh_token_days)
+    session.add(
+        RefreshToken(
+            user_id=user.id,
+            family_id=family_id or uuid.uuid4(),
+            token_hash=hash_token(refresh_token),
+            expires_at=refresh_expires,
+        )
+    )
     csrf = secrets.token_urlsafe(24)
     token, expires_at = issue_token(settings, user.id, user.token_version, csrf)
     secure = settings.env is Env.PRODUCTION
-    max_age = settings.access_token_minutes * 60
+    refresh_age = settings.auth.refresh_token_days * 86400
     response.set_cookie(
-        SESSION_COOKIE, token, max_age=max_age, httponly=True, samesite="lax", secure=secure
+        SESSION_COOKIE,
+        token,
+        max_age=settings.access_token_minutes * 60,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
     )
     response.set_cookie(
-        CSRF_COOKIE, csrf, max_age=max_age, httponly=False, samesite="lax", secure=secure
+        REFRESH_COOKIE,
+        refresh_token,
+        max_age=refresh_age,
+        path=REFRESH_COOKIE_PATH,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+    )
+    # Outlives the access token: the browser needs it to send the CSRF header when refreshing.
+    response.set_cookie(
+        CSRF_COOKIE, csrf, max_age=refresh_age, httponly=False, samesite="lax", secure=secure
     )
     return SessionRead(
         access_token=token,
         expires_at=expires_at,
+        refresh_token=refresh_token,
         csrf_token=csrf,
         user=UserRead.model_validate(user),
     )
 
 
-def end_session(response: Response) -> None:
+async def refresh(session: AsyncSession, token: str) -> tuple[User, uuid.UUID]:
+    """Use up a refresh token: its user and family, for start_session to issue the next one.
+
+    A token used before was copied: its whole family is revoked, and the caller commits that
+    even though InvalidRefreshToken is raised."""
+    row = await session.scalar(
+        sa.select(RefreshToken)
+        .where(RefreshToken.token_hash == hash_token(token))
+        .with_for_update()
+    )
+    now = utcnow()
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        raise InvalidRefreshToken
+    if row.used_at is not None:
+        await _revoke(session, RefreshToken.family_id == row.family_id)
+        _audit(
+            session,
+            "auth.refresh_token_reused",
+            row.user_id,
+            actor_id=None,
+            after={"family_id": str(row.family_id)},
+        )
+        raise InvalidRefreshToken
+    user = await session.get(User, row.user_id)
+    if user is None or not user.is_active:
+        raise AccountDisabled
+    row.used_at = now
+    return user, row.family_id
+
+
+async def _revoke(session: AsyncSession, *where: sa.ColumnElement[bool]) -> None:
+    await session.execute(
+        sa.update(RefreshToken)
+        .where(RefreshToken.revoked_at.is_(None), *where)
+        .values(revoked_at=utcnow())
+    )
+
+
+async def end_session(session: AsyncSession, response: Response, refresh_token: str | None) -> None:
+    """Sign out this browser: its refresh token family stops working and its cookies go."""
+    if refresh_token:
+        family = (
+            sa.select(RefreshToken.family_id)
+            .where(RefreshToken.token_hash == hash_token(refresh_token))
+            .scalar_subquery()
+        )
+        await _revoke(session, RefreshToken.family_id == family)
     response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH)
     response.delete_cookie(CSRF_COOKIE)
 
 
-async def change_password(session: AsyncSession, user: User, current: str, new: str) -> None:
+async def _revoke_everything(session: AsyncSession, user: User, action: str) -> None:
+    user.token_version += 1  # access tokens carry the version and die with it
+    await _revoke(session, RefreshToken.user_id == user.id)
+    _audit(session, action, user.id, actor_id=user.id)
+    await session.flush()
+
+
+async def change_password(
+    session: AsyncSession, settings: Settings, user: User, current: str, new: str
+) -> None:
+    """Every other session of the user ends; the caller starts a new one."""
     if not verify_password(current, user.password_hash):
         raise InvalidCredentials("The current password is wrong.")
+    check_new_password(settings, new, email=user.email, name=user.name)
     user.password_hash = hash_password(new)
-    user.token_version += 1  # every other session of this user ends
-    await session.flush()
+    await _revoke_everything(session, user, "auth.password_changed")
 
 
 async def sign_out_everywhere(session: AsyncSession, user: User) -> None:
-    user.token_version += 1
-    await session.flush()
+    await _revoke_everything(session, user, "auth.signed_out_everywhere")
 
 
 async def me(session: AsyncSession, user: User) -> MeRead:
@@ -107,9 +285,12 @@ async def me(session: AsyncSession, user: User) -> MeRead:
     )
 
 
-async def upsert_operator(session: AsyncSession, email: str, name: str, password: str) -> bool:
+async def upsert_operator(
+    session: AsyncSession, settings: Settings, email: str, name: str, password: str
+) -> bool:
     """Create a platform operator, or promote the existing account. True when created."""
     user = await session.scalar(sa.select(User).where(User.email == email))
+    check_new_password(settings, password, email=email, name=user.name if user else name)
     if user is None:
         session.add(
             User(email=email, name=name, password_hash=hash_password(password), is_operator=True)

@@ -1,13 +1,13 @@
 import uuid
 
 from fastapi import APIRouter
-from pydantic import AwareDatetime
 
 from hoa.blackouts import service
 from hoa.blackouts.schemas import BlackoutCreate, BlackoutCreated, BlackoutRead
 from hoa.deps import CommunityAdmin, CommunityMember, SessionDep
 from hoa.errors import Forbidden, NotFound, errors_for
 from hoa.models import Blackout
+from hoa.schemas import Instant
 
 router = APIRouter(prefix="/communities/{community_id}/blackouts", tags=["blackouts"])
 
@@ -16,8 +16,8 @@ router = APIRouter(prefix="/communities/{community_id}/blackouts", tags=["blacko
 async def list_blackouts(
     ctx: CommunityMember,
     session: SessionDep,
-    start: AwareDatetime | None = None,
-    end: AwareDatetime | None = None,
+    start: Instant | None = None,
+    end: Instant | None = None,
 ) -> list[Blackout]:
     """Closures of the community's amenities, optionally those overlapping a range."""
     return await service.list_blackouts(session, ctx, start, end)

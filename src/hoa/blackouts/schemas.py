@@ -2,16 +2,16 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from hoa.reservations.schemas import ReservationRead
-from hoa.schemas import Input, Output
+from hoa.schemas import Input, Instant, Output
 
 
 class BlackoutCreate(Input):
     amenity_id: uuid.UUID | None = Field(None, description="None closes every amenity")
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Instant
+    ends_at: Instant
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     cancel_conflicts: bool = Field(
         False,

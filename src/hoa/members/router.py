@@ -1,9 +1,11 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from hoa.auth import service as auth
+from hoa.auth.guards import guard_invitation_accept, guard_join
+from hoa.auth.passwords import WeakPassword
 from hoa.auth.schemas import InvitationAccept, JoinWithCode, SessionRead
 from hoa.deps import CommunityAdmin, OptionalUser, SessionDep, SettingsDep
 from hoa.errors import Forbidden, NotFound, errors_for
@@ -143,14 +145,17 @@ async def disable_join_code(ctx: CommunityAdmin, session: SessionDep) -> None:
 @router.post(
     "/invitations/accept",
     response_model=SessionRead,
-    responses=errors_for(service.InvalidInvitation, service.AccountExists, service.AlreadyMember),
+    responses=errors_for(
+        service.InvalidInvitation, service.AccountExists, service.AlreadyMember, WeakPassword
+    ),
+    dependencies=[Depends(guard_invitation_accept)],
 )
 async def accept_invitation(
     body: InvitationAccept, response: Response, session: SessionDep, settings: SettingsDep
 ) -> SessionRead:
     """Accept an invitation (creating the account) and sign in."""
     user = await service.accept_invitation(session, body.token, body.name, body.password)
-    return auth.start_session(response, settings, user)
+    return await auth.start_session(session, response, settings, user)
 
 
 @router.post(
@@ -162,7 +167,9 @@ async def accept_invitation(
         service.AccountExists,
         service.MissingSignup,
         service.AlreadyMember,
+        WeakPassword,
     ),
+    dependencies=[Depends(guard_join)],
 )
 async def join_with_code(
     body: JoinWithCode,
@@ -176,4 +183,4 @@ async def join_with_code(
     if body.email and body.name and body.password:
         signup = (body.email, body.name, body.password)
     joined = await service.join_with_code(session, user, body.code, body.household_label, signup)
-    return auth.start_session(response, settings, joined)
+    return await auth.start_session(session, response, settings, joined)

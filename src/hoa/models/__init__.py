@@ -2,6 +2,7 @@
 
 from hoa.models.amenities import Amenity, AmenityStatus, Blackout, BookingMode
 from hoa.models.audit import AuditEvent
+from hoa.models.auth import RefreshToken
 from hoa.models.communities import (
     Community,
     Household,
@@ -35,6 +36,7 @@ __all__ = [
     "Invitation",
     "MemberStatus",
     "Membership",
+    "RefreshToken",
     "Reservation",
     "ReservationStatus",
     "Role",

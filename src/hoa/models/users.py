@@ -20,5 +20,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     # Bumped on password change and "sign out everywhere": tokens carry it and die with it.
     token_version: Mapped[int] = mapped_column(default=0)
+    # Consecutive failed sign-ins and the lockout they caused; a successful sign-in resets both.
+    failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()

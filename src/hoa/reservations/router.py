@@ -3,7 +3,6 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
-from pydantic import AwareDatetime
 
 from hoa.amenities.service import Archived
 from hoa.deps import CommunityAdmin, CommunityMember, SessionDep
@@ -30,11 +29,11 @@ from hoa.reservations.schemas import (
     ReservationCreate,
     ReservationRead,
 )
-from hoa.schemas import trusted_json
+from hoa.schemas import Instant, trusted_json
 
 router = APIRouter(prefix="/communities/{community_id}", tags=["reservations"])
-Since = Annotated[AwareDatetime, Query(description="Range start, ISO 8601 with offset")]
-Until = Annotated[AwareDatetime, Query(description="Range end (exclusive)")]
+Since = Annotated[Instant, Query(description="Range start, ISO 8601 with offset")]
+Until = Annotated[Instant, Query(description="Range end (exclusive)")]
 
 
 @router.post(
@@ -90,8 +89,8 @@ async def list_reservations(
     mine: bool = Query(False, description="Admins: only their own household's"),
     amenity_id: uuid.UUID | None = None,
     status: ReservationStatus | None = None,
-    start: AwareDatetime | None = None,
-    end: AwareDatetime | None = None,
+    start: Instant | None = None,
+    end: Instant | None = None,
 ) -> Page[ReservationRead]:
     """The caller's household's reservations (admins: the community's), by start time."""
     rows, next_cursor = await service.list_reservations(

@@ -2,18 +2,18 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Self
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
 from hoa.models import ReservationStatus
-from hoa.schemas import Input, Output, Reason
+from hoa.schemas import Input, Instant, Output, Reason
 
 
 class ReservationCreate(Input):
     amenity_id: uuid.UUID
-    starts_at: AwareDatetime = Field(description="Start (setup start for events), with offset")
-    ends_at: AwareDatetime = Field(description="End (cleanup end for events), with offset")
-    party_starts_at: AwareDatetime | None = Field(None, description="Event start, if an event")
-    party_ends_at: AwareDatetime | None = None
+    starts_at: Instant = Field(description="Start (setup start for events), with offset")
+    ends_at: Instant = Field(description="End (cleanup end for events), with offset")
+    party_starts_at: Instant | None = Field(None, description="Event start, if an event")
+    party_ends_at: Instant | None = None
     headcount: int = Field(1, ge=1, le=10_000, description="People attending, guests included")
     guests: int = Field(0, ge=0, le=10_000, description="Of the headcount, how many are guests")
     title: Annotated[str, Field(max_length=200)] = ""

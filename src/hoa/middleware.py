@@ -1,0 +1,173 @@
+"""The request path's ASGI middleware, written against raw ASGI: Starlette's BaseHTTPMiddleware
+costs a task and a stream per request, and this runs on every one of them."""
+
+import re
+import time
+import uuid
+from collections.abc import Collection
+
+import structlog
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from hoa.errors import PayloadTooLarge, render, request_id_var, unhandled_response
+from hoa.logging import request_scope_var
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; "
+    "form-action 'self'"
+)
+# Swagger UI comes from a CDN and starts with an inline script; docs are off in production.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+HSTS = "max-age=63072000; includeSubDomains"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+class RequestMiddleware:
+    """Outermost layer of every HTTP request: its id (``X-Request-ID``, accepted when
+    well-formed, else made), security headers, the error envelope for anything the app let
+    escape, and one access-log line."""
+
+    def __init__(self, app: ASGIApp, *, production: bool, docs_paths: Collection[str]) -> None:
+        self.app = app
+        self.access_log = structlog.get_logger()
+        common = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"strict-origin-when-cross-origin"),
+            (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+        ]
+        if production:
+            common.append((b"strict-transport-security", HSTS.encode()))
+        self.headers = [*common, (b"content-security-policy", CSP.encode())]
+        self.docs_headers = [*common, (b"content-security-policy", DOCS_CSP.encode())]
+        self.docs_paths = frozenset(docs_paths)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        incoming = next(
+            (v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), ""
+        )
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        extra = [
+            (b"x-request-id", request_id.encode()),
+            *(self.docs_headers if scope["path"] in self.docs_paths else self.headers),
+        ]
+        status: int | None = None
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), *extra]
+            await send(message)
+
+        id_token = request_id_var.set(request_id)
+        scope_token = request_scope_var.set(scope)
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            if status is not None:
+                raise  # the response is under way; nothing else can be sent
+            await unhandled_response(exc)(scope, receive, send_with_headers)
+        finally:
+            self.access_log.info(
+                "request",
+                status=status,
+                duration_ms=round((time.perf_counter() - start) * 1000, 2),
+            )
+            structlog.contextvars.unbind_contextvars("request_id")
+            request_scope_var.reset(scope_token)
+            request_id_var.reset(id_token)
+
+
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKET = re.compile(rb"[^\[\]{}]+")
+_INNERMOST_PAIR = re.compile(rb"\[\]|\{\}")
+
+
+def nesting_exceeds(body: bytes, limit: int) -> bool:
+    """Whether the JSON text nests arrays/objects deeper than ``limit``, found without parsing
+    it (Python's parser recurses). Malformed text is left to the parser to refuse."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
+    brackets = _NOT_BRACKET.sub(b"", _STRING.sub(b"", body))
+    for _ in range(limit):
+        brackets, peeled = _INNERMOST_PAIR.subn(b"", brackets)
+        if not peeled:
+            return False
+    return bool(brackets)
+
+
+class BodyLimitMiddleware:
+    """413 ``payload_too_large`` for a body over ``max_bytes`` (declared in Content-Length, or
+    counted as it streams in) or JSON nested deeper than ``max_depth``, before the app reads it."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_depth: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.max_depth = max_depth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared: int | None = None
+        chunked = is_json = False
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit():
+                declared = int(value)
+            elif name == b"transfer-encoding":
+                chunked = True
+            elif name == b"content-type":
+                is_json = b"json" in value.lower()
+        if not declared and not chunked:
+            await self.app(scope, receive, send)
+            return
+        if declared is not None and declared > self.max_bytes:
+            await self._refuse(scope, receive, send, {"max_bytes": self.max_bytes})
+            return
+
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._refuse(scope, receive, send, {"max_bytes": self.max_bytes})
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if is_json and nesting_exceeds(body, self.max_depth):
+            await self._refuse(scope, receive, send, {"max_depth": self.max_depth})
+            return
+
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(
+        self, scope: Scope, receive: Receive, send: Send, details: dict[str, int]
+    ) -> None:
+        await render(PayloadTooLarge(details=details))(scope, receive, send)

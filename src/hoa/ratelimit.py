@@ -1,0 +1,112 @@
+"""Rate limits: `limits` moving windows, in process memory by default or on Redis shared by
+every app process when HOA_REDIS_URL is set."""
+
+import math
+import time
+from ipaddress import ip_address
+
+import structlog
+from fastapi import Request
+from limits import RateLimitItem, parse
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+from limits.storage import storage_from_string
+
+from hoa.errors import AppError
+from hoa.settings import Settings
+
+log = structlog.get_logger()
+
+
+class RateLimited(AppError):
+    code, status_code, message = (
+        "rate_limited",
+        429,
+        "Too many requests; wait a moment and try again.",
+    )
+
+
+class RateLimiter:
+    def __init__(self, settings: Settings) -> None:
+        if settings.redis_url:
+            storage = storage_from_string(
+                f"async+{settings.redis_url}",
+                implementation="redispy",
+                key_prefix="hoa:ratelimit",
+                wrap_exceptions=True,
+            )
+        else:
+            storage = storage_from_string("async+memory://", wrap_exceptions=True)
+        self._windows = MovingWindowRateLimiter(storage)
+        config = settings.rate_limit
+        self.api = parse(config.api)
+        self.auth_per_ip = parse(config.auth_per_ip)
+        self.auth_per_account = parse(config.auth_per_account)
+        self._trusted_proxies = config.trusted_proxies
+
+    async def hit(self, limit: RateLimitItem, *key: str) -> None:
+        """Count one request for ``key``; past the limit raise RateLimited."""
+        try:
+            if await self._windows.hit(limit, *key):
+                return
+            stats = await self._windows.get_window_stats(limit, *key)
+        except StorageError:
+            # Fail open: an unreachable Redis must not take every API request down with it.
+            log.warning("rate_limit_storage_unavailable", exc_info=True)
+            return
+        wait = str(max(1, math.ceil(stats.reset_time - time.time())))
+        raise RateLimited(
+            headers={
+                "Retry-After": wait,
+                "RateLimit-Limit": str(limit.amount),
+                "RateLimit-Remaining": "0",
+                "RateLimit-Reset": wait,
+            }
+        )
+
+    def client_ip(self, request: Request) -> str:
+        """The peer's address; behind trusted proxies, the nearest address they did not add
+        themselves (anything further left in X-Forwarded-For is the client's to forge)."""
+        peer = request.client.host if request.client else "unknown"
+        if not self._is_trusted(peer):
+            return peer
+        hops = [
+            hop.strip()
+            for header in request.headers.getlist("x-forwarded-for")
+            for hop in header.split(",")
+            if hop.strip()
+        ]
+        for hop in reversed(hops):
+            if not self._is_trusted(hop):
+                return hop
+        return hops[0] if hops else peer
+
+    def _is_trusted(self, address: str) -> bool:
+        try:
+            ip = ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in self._trusted_proxies)
+
+
+def get_limiter(request: Request) -> RateLimiter:
+    """The app's limiter, made from its settings on first use (no await in between, so
+    concurrent first requests cannot end up with two)."""
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.rate_limiter = RateLimiter(request.app.state.settings)
+    return limiter
+
+
+async def limit_api(request: Request) -> None:
+    """Every /api/v1 request counts against the caller's IP."""
+    limiter = get_limiter(request)
+    await limiter.hit(limiter.api, "api", limiter.client_ip(request))
+
+
+async def limit_auth(request: Request, action: str, account: str | None) -> None:
+    """Credential-guessing surfaces: limited per IP and, when known, per account email."""
+    limiter = get_limiter(request)
+    await limiter.hit(limiter.auth_per_ip, action, "ip", limiter.client_ip(request))
+    if account:
+        await limiter.hit(limiter.auth_per_account, action, "account", account.strip().lower())
