@@ -3,13 +3,15 @@ SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: demo test lint typecheck pytest-sqlite pytest-postgres install
+.PHONY: demo test lint typecheck pytest-sqlite pytest-postgres install \
+	web web-install web-check client client-check
+NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
 install:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --locked
 
-demo: install
+demo: install web
 	$(UV) run hoa migrate
 	$(UV) run hoa seed-demo
 	$(UV) run hoa serve --host 127.0.0.1 --port 8000
@@ -21,10 +23,46 @@ lint: install
 typecheck: install
 	$(UV) run mypy src
 
-pytest-sqlite: install
+# The SQLite pass includes the end-to-end tests (tests/e2e), which serve web/dist.
+pytest-sqlite: install web
 	$(UV) run pytest --db sqlite
 
 pytest-postgres: install
 	$(UV) run pytest --db postgres
 
-test: lint typecheck pytest-sqlite pytest-postgres
+test: lint typecheck web-check pytest-sqlite pytest-postgres
+
+# ---- Web app (web/) and its generated API client ----
+# npm ci again only when a lock file changed (the stamp lives inside node_modules).
+web/node_modules/.installed: web/package-lock.json
+	cd web && $(NPM_CI)
+	touch $@
+
+tools/openapi/node_modules/.installed: tools/openapi/package-lock.json
+	cd tools/openapi && $(NPM_CI)
+	touch $@
+
+web-install: web/node_modules/.installed
+
+# Build the single-page app into web/dist (served by `hoa serve`); prints the bundle report.
+web: web/node_modules/.installed
+	cd web && npm run build
+
+# Lint (oxlint), typecheck (tsc, strict), unit tests (Vitest), generated client up to date.
+web-check: web/node_modules/.installed client-check
+	cd web && npm run lint
+	cd web && npm run typecheck
+	cd web && npm run test
+
+# Regenerate web/openapi.json and web/src/api from the API (run after changing the API).
+client: install tools/openapi/node_modules/.installed
+	UV="$(UV)" tools/openapi/generate.sh web/openapi.json web/src/api
+
+client-check: install tools/openapi/node_modules/.installed
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	UV="$(UV)" tools/openapi/generate.sh "$$tmp/openapi.json" "$$tmp/api" && \
+	if ! diff -r -q web/openapi.json "$$tmp/openapi.json" >/dev/null || ! diff -r web/src/api "$$tmp/api" >/dev/null; then \
+	  diff -u web/openapi.json "$$tmp/openapi.json" | head -40; \
+	  echo "The API client in web/src/api is stale: run 'make client' and commit the result." >&2; \
+	  exit 1; \
+	fi; echo "API client is up to date."

@@ -1,0 +1,302 @@
+"""A resident books, an admin decides, closures and cutoffs: the app as people use it."""
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import (
+    AXE,
+    PHONE,
+    TIMEZONE,
+    Api,
+    check_a11y,
+    screenshot,
+    sign_in,
+    watch,
+)
+
+RESIDENT = "resident@maple-grove.example"
+NEIGHBOR = "neighbor@maple-grove.example"
+ADMIN = "admin@maple-grove.example"
+NY = ZoneInfo(TIMEZONE)
+
+
+def local_day(days: int) -> str:
+    return (datetime.now(NY).date() + timedelta(days=days)).isoformat()
+
+
+def bookable_slot(
+    api: Api,
+    amenity: dict[str, Any],
+    days: Iterable[int],
+    *,
+    minutes: int | None = None,
+    headcount: int = 1,
+    before: datetime | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """A local day and a slot of its availability that the dry run accepts for this user."""
+    minutes = minutes or max(amenity["slot_minutes"], amenity["min_duration_minutes"])
+    for offset in days:
+        day = local_day(offset)
+        slots = api.get(f"/amenities/{amenity['id']}/availability", date=day)["slots"]
+        for slot in slots:
+            if not slot["available"]:
+                continue
+            start = datetime.fromisoformat(slot["starts_at"])
+            if before is not None and start >= before:
+                continue
+            body = {
+                "amenity_id": amenity["id"],
+                "starts_at": slot["starts_at"],
+                "ends_at": (start + timedelta(minutes=minutes)).isoformat(),
+                "headcount": headcount,
+            }
+            r = api.post("/reservations/check", body)
+            if r.status_code == 200 and r.json()["allowed"]:
+                return day, slot
+    raise AssertionError(f"no bookable {amenity['name']} slot in the demo data")
+
+
+def open_booking(page: Page, amenity: str, day: str) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Book", exact=True).click()
+    page.get_by_role("button", name=f"Book {amenity}").click()
+    expect(page.get_by_role("heading", name=f"Book {amenity}")).to_be_visible()
+    page.get_by_label("Day", exact=True).fill(day)
+
+
+def pick_slot(page: Page, slot: dict[str, Any]) -> None:
+    button = page.locator(f'.slot[data-start="{slot["starts_at"]}"]')
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "true")
+
+
+def test_resident_books_a_pool_slot(page: Page, api: Any) -> None:
+    resident = api(RESIDENT)
+    pool = resident.amenity("Pool")
+    day, slot = bookable_slot(resident, pool, range(2, 7), headcount=3)
+    sign_in(page, RESIDENT)
+    open_booking(page, "Pool", day)
+    pick_slot(page, slot)
+    page.get_by_label("People, guests included").fill("3")
+    page.get_by_label("Of them, guests").fill("1")
+    expect(page.get_by_text("This time is free for you.")).to_be_visible()
+    page.get_by_label("I have read and accept the rules of the Pool").check()
+    screenshot(page, "desktop-book-pool")
+    check_a11y(page, "booking form")
+    page.get_by_role("button", name="Confirm booking").click()
+
+    expect(page.get_by_role("heading", name="You're booked!")).to_be_visible()
+    page.get_by_role("main").get_by_role("link", name="My reservations").click()
+    mine = resident.get("/reservations", amenity_id=pool["id"], start=slot["starts_at"])["items"]
+    booked = next(r for r in mine if r["starts_at"] == slot["starts_at"])
+    assert (booked["headcount"], booked["guests"], booked["status"]) == (3, 1, "confirmed")
+    item = page.locator(f'[data-reservation-id="{booked["id"]}"]')
+    expect(item).to_contain_text("Pool")
+    expect(item).to_contain_text("Confirmed")
+    screenshot(page, "desktop-my-reservations")
+
+
+def test_phone_sized_booking(
+    browser: Browser, browser_context_args: dict[str, Any], api: Any
+) -> None:
+    resident = api(RESIDENT)
+    bbq = resident.amenity("BBQ Area")
+    day, slot = bookable_slot(resident, bbq, range(8, 20), headcount=6)
+    context = browser.new_context(
+        **{**browser_context_args, "viewport": PHONE, "is_mobile": True, "has_touch": True}
+    )
+    context.add_init_script(path=AXE)
+    page = context.new_page()
+    errors = watch(page)
+    try:
+        sign_in(page, RESIDENT)
+        screenshot(page, "phone-home")
+        nav = page.get_by_role("navigation", name="Main")
+        expect(nav.get_by_role("link", name="Bookings")).to_be_visible()
+        open_booking(page, "BBQ Area", day)
+        pick_slot(page, slot)
+        page.get_by_label("Until").select_option(index=1)
+        page.get_by_label("People, guests included").fill("6")
+        page.get_by_label("Occasion (optional)").fill("Phone cookout")
+        expect(page.get_by_text("This time is free for you.")).to_be_visible()
+        # Nothing sticks out sideways on a phone.
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        screenshot(page, "phone-book-bbq")
+        check_a11y(page, "booking form on a phone")
+        page.get_by_role("button", name="Confirm booking").tap()
+        expect(page.get_by_role("heading", name="You're booked!")).to_be_visible()
+        screenshot(page, "phone-booked")
+        nav.get_by_role("link", name="Bookings").tap()
+        expect(page.get_by_text("Phone cookout")).to_be_visible()
+        screenshot(page, "phone-my-reservations")
+        assert not errors.messages, errors.messages
+    finally:
+        context.close()
+
+
+def test_clubhouse_request_approved_by_the_admin(
+    page: Page, browser: Browser, browser_context_args: dict[str, Any], api: Any
+) -> None:
+    resident = api(RESIDENT)
+    clubhouse = resident.amenity("Clubhouse")
+    day, slot = bookable_slot(resident, clubhouse, range(4, 40), minutes=240, headcount=20)
+    sign_in(page, RESIDENT)
+    open_booking(page, "Clubhouse", day)
+    pick_slot(page, slot)
+    until = page.get_by_label("Until")
+    until.select_option(index=2)  # 2 h, 3 h, 4 h, ...
+    expect(until.locator("option:checked")).to_contain_text("(4 h)")
+    page.get_by_label("My booking includes setup and cleanup time around the party").check()
+    page.get_by_label("Party starts").select_option(index=1)
+    page.get_by_label("People, guests included").fill("20")
+    page.get_by_label("Of them, guests").fill("15")
+    page.get_by_label("Occasion (optional)").fill("E2E graduation party")
+    page.get_by_label("I have read and accept the rules of the Clubhouse").check()
+    expect(page.get_by_text("This time is free for you.")).to_be_visible()
+    page.get_by_role("button", name="Send booking request").click()
+    expect(page.get_by_role("heading", name="Request sent")).to_be_visible()
+    expect(page.get_by_text("Waiting for approval").first).to_be_visible()
+    request = next(
+        r
+        for r in resident.get("/reservations", status="pending", start=slot["starts_at"])["items"]
+        if r["title"] == "E2E graduation party"
+    )
+    assert request["party_starts_at"] is not None
+
+    admin_context = browser.new_context(**browser_context_args)
+    admin_context.add_init_script(path=AXE)
+    admin = admin_context.new_page()
+    errors = watch(admin)
+    try:
+        sign_in(admin, ADMIN)
+        admin_link = admin.get_by_role("navigation", name="Main").get_by_role(
+            "link", name=re.compile(r"^Admin\s*\d+ requests waiting$")
+        )
+        expect(admin_link).to_be_visible()
+        admin_link.click()
+        expect(admin.get_by_role("heading", name="Approval queue")).to_be_visible()
+        card = admin.locator(f'[data-reservation-id="{request["id"]}"]')
+        expect(card).to_contain_text("Requested by Jordan Rivera, 12 Maple Ct")
+        screenshot(admin, "desktop-admin-approvals")
+        card.get_by_role("button", name='Approve Clubhouse request "E2E graduation party"').click()
+        expect(card).to_have_count(0)
+        assert not errors.messages, errors.messages
+    finally:
+        admin_context.close()
+
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My reservations").click()
+    page.wait_for_url("**/reservations")
+    page.reload()
+    item = page.locator(f'[data-reservation-id="{request["id"]}"]')
+    expect(item).to_contain_text("Confirmed")
+    expect(item).to_contain_text("E2E graduation party")
+
+
+def test_a_slot_taken_meanwhile_is_explained(page: Page, api: Any) -> None:
+    resident, admin = api(RESIDENT), api(ADMIN)
+    court = resident.amenity("Tennis Court 1")
+    day, slot = bookable_slot(resident, court, range(5, 12))
+    sign_in(page, RESIDENT)
+    open_booking(page, "Tennis Court 1", day)
+    pick_slot(page, slot)
+    expect(page.get_by_text("This time is free for you.")).to_be_visible()
+
+    start = datetime.fromisoformat(slot["starts_at"])
+    taken = admin.post(
+        "/reservations",
+        {
+            "amenity_id": court["id"],
+            "starts_at": slot["starts_at"],
+            "ends_at": (start + timedelta(minutes=court["min_duration_minutes"])).isoformat(),
+            "accepted_rules_version": court["rules_version"],
+        },
+    )
+    assert taken.status_code == 201, taken.text
+
+    page.get_by_role("button", name="Confirm booking").click()
+    alert = page.get_by_role("alert").filter(has_text="That time is already taken.").first
+    expect(alert).to_be_visible()
+    expect(page.get_by_role("button", name=re.compile(r"^Try .* instead$")).first).to_be_visible()
+    screenshot(page, "desktop-slot-taken")
+    page.get_by_role("button", name=re.compile(r"^Try .* instead$")).first.click()
+    expect(page.get_by_text("This time is free for you.")).to_be_visible()
+
+
+def test_cancelling_after_the_cutoff_is_refused_clearly(page: Page, api: Any) -> None:
+    resident = api(RESIDENT)
+    bbq = resident.amenity("BBQ Area")
+    assert bbq["cancellation_cutoff_hours"] == 24
+    soon = datetime.now(UTC) + timedelta(hours=23)
+    _, slot = bookable_slot(resident, bbq, range(2), before=soon)
+    start = datetime.fromisoformat(slot["starts_at"])
+    r = resident.post(
+        "/reservations",
+        {
+            "amenity_id": bbq["id"],
+            "starts_at": slot["starts_at"],
+            "ends_at": (start + timedelta(hours=1)).isoformat(),
+            "title": "Last-minute grill",
+        },
+    )
+    assert r.status_code == 201, r.text
+    reservation_id = r.json()["id"]
+
+    sign_in(page, RESIDENT)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My reservations").click()
+    item = page.locator(f'[data-reservation-id="{reservation_id}"]')
+    expect(item).to_contain_text("The online cancellation deadline (24 hours before) has passed.")
+    item.get_by_role("button", name=re.compile(r"^Cancel BBQ Area")).click()
+    item.get_by_role("button", name="Yes, cancel this BBQ Area booking").click()
+    alert = item.get_by_role("alert")
+    expect(alert).to_contain_text("It's too late to cancel online.")
+    expect(alert).to_contain_text("24 hours before")
+    expect(alert).not_to_contain_text("{")  # words, never raw JSON
+    expect(item).to_contain_text("Confirmed")
+    screenshot(page, "desktop-cancel-refused")
+
+
+def test_admin_closes_an_amenity_over_a_reservation(page: Page, api: Any) -> None:
+    neighbor = api(NEIGHBOR)
+    court = neighbor.amenity("Tennis Court 2")
+    day, slot = bookable_slot(neighbor, court, range(6, 13), minutes=60)
+    start = datetime.fromisoformat(slot["starts_at"])
+    end = start + timedelta(minutes=60)
+    r = neighbor.post(
+        "/reservations",
+        {
+            "amenity_id": court["id"],
+            "starts_at": slot["starts_at"],
+            "ends_at": end.isoformat(),
+            "title": "Doubles before the closure",
+        },
+    )
+    assert r.status_code == 201, r.text
+    booked = r.json()
+
+    sign_in(page, ADMIN)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").click()
+    page.get_by_role("navigation", name="Admin").get_by_role("link", name="Closures").click()
+    page.get_by_label("Amenity").select_option(label="Tennis Court 2")
+    page.get_by_label("Reason (residents see it)").fill("Net replacement")
+    page.get_by_label("From (day)").fill(day)
+    page.get_by_label("From (time)").fill(start.astimezone(NY).strftime("%H:%M"))
+    page.get_by_label("Until (day)").fill(end.astimezone(NY).date().isoformat())
+    page.get_by_label("Until (time)").fill(end.astimezone(NY).strftime("%H:%M"))
+    page.get_by_role("button", name="Close Tennis Court 2").click()
+
+    warning = page.get_by_role("alert").filter(has_text="in this closure")
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("Priya Shah")
+    screenshot(page, "desktop-closure-conflicts")
+    warning.get_by_role("button", name=re.compile(r"^Close and cancel")).click()
+    expect(page.get_by_text("Closure saved.")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"reservations? (was|were) cancelled"))).to_be_visible()
+    expect(page.get_by_role("cell", name="Net replacement", exact=True)).to_be_visible()
+
+    after = neighbor.get(f"/reservations/{booked['id']}")
+    assert after["status"] == "cancelled"
+    screenshot(page, "desktop-closures")

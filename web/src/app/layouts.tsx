@@ -1,0 +1,190 @@
+import { Suspense, useEffect } from 'react'
+import { Link, Navigate, NavLink, Outlet, useLocation, useNavigate, useParams } from 'react-router'
+import { ErrorNotice, HouseIcon, Icon, Loading } from '../components/ui'
+import { useOffline } from '../lib/offline'
+import { useCommunity, useMe, usePendingRequests } from '../lib/queries'
+
+const LAST_COMMUNITY = 'hoa:last-community'
+
+export function rememberCommunity(id: string): void {
+  try {
+    localStorage.setItem(LAST_COMMUNITY, id)
+  } catch {
+    // private mode: nothing to remember
+  }
+}
+
+export function lastCommunity(): string | null {
+  try {
+    return localStorage.getItem(LAST_COMMUNITY)
+  } catch {
+    return null
+  }
+}
+
+function OfflineBanner() {
+  const { offline, staleSince } = useOffline()
+  if (!offline) return null
+  const when = staleSince
+    ? ` as of ${new Date(staleSince).toLocaleString([], { weekday: 'short', hour: 'numeric', minute: '2-digit' })}`
+    : ''
+  return (
+    <div className="offline-banner" role="status">
+      You're offline. Showing what was last loaded{when}. Booking and changes need a connection.
+    </div>
+  )
+}
+
+export function RootLayout() {
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <OfflineBanner />
+      <Suspense fallback={<Loading />}>
+        <Outlet />
+      </Suspense>
+    </>
+  )
+}
+
+function initials(name: string): string {
+  const parts = name.trim().split(/\s+/)
+  return ((parts[0]?.[0] ?? '') + (parts.length > 1 ? (parts.at(-1)?.[0] ?? '') : '')).toUpperCase() || '?'
+}
+
+function CommunitySwitcher() {
+  const me = useMe().data
+  const { communityId } = useParams()
+  const navigate = useNavigate()
+  const active = (me?.memberships ?? []).filter((m) => m.status === 'active')
+  const current = active.find((m) => m.community_id === communityId)
+  if (active.length <= 1) {
+    return <span className="community-name">{current?.community_name}</span>
+  }
+  return (
+    <div className="community-switch">
+      <label htmlFor="community-switch">Community</label>
+      <select
+        id="community-switch"
+        value={communityId}
+        onChange={(e) => {
+          rememberCommunity(e.target.value)
+          navigate(`/c/${e.target.value}`)
+        }}
+      >
+        {active.map((m) => (
+          <option key={m.community_id} value={m.community_id}>
+            {m.community_name}
+          </option>
+        ))}
+      </select>
+    </div>
+  )
+}
+
+function MainNav({ isAdmin, pending }: { isAdmin: boolean; pending: number }) {
+  return (
+    <nav className="main-nav" aria-label="Main">
+      <ul>
+        <li>
+          <NavLink to="." end>
+            <Icon name="home" />
+            Home
+          </NavLink>
+        </li>
+        <li>
+          <NavLink to="book">
+            <Icon name="book" />
+            Book
+          </NavLink>
+        </li>
+        <li>
+          <NavLink to="calendar">
+            <Icon name="calendar" />
+            Calendar
+          </NavLink>
+        </li>
+        <li>
+          <NavLink to="reservations">
+            <Icon name="list" />
+            <span className="nav-desktop">My reservations</span>
+            <span className="nav-mobile">Bookings</span>
+          </NavLink>
+        </li>
+        {isAdmin ? (
+          <li>
+            <NavLink to="admin">
+              <Icon name="admin" />
+              Admin
+              {pending ? (
+                <span className="badge">
+                  {pending > 99 ? '99+' : pending}
+                  <span className="visually-hidden"> requests waiting</span>
+                </span>
+              ) : null}
+            </NavLink>
+          </li>
+        ) : null}
+      </ul>
+    </nav>
+  )
+}
+
+/** Everything under /c/:communityId: signed in, a member, header and navigation. */
+export function CommunityLayout() {
+  const me = useMe()
+  const community = useCommunity()
+  const location = useLocation()
+  const pending = usePendingRequests(community?.id ?? '', Boolean(community?.isAdmin))
+
+  useEffect(() => {
+    if (community) rememberCommunity(community.id)
+  }, [community])
+
+  if (me.isPending) return <Loading />
+  if (me.error && !me.data) {
+    return (
+      <main id="main">
+        <ErrorNotice error={me.error} />
+      </main>
+    )
+  }
+  if (!me.data) {
+    return <Navigate to={`/signin?next=${encodeURIComponent(location.pathname + location.search)}`} replace />
+  }
+  if (!community) {
+    return (
+      <main id="main">
+        <h1>Community not found</h1>
+        <p>You're not a member of this community, or your membership is suspended.</p>
+        <Link to="/">Go to your communities</Link>
+      </main>
+    )
+  }
+  return (
+    <>
+      <header className="app-header">
+        <div className="app-header__inner">
+          <Link className="brand" to=".">
+            <HouseIcon />
+            <span className="visually-hidden">HOA Amenities home</span>
+          </Link>
+          <CommunitySwitcher />
+          <span className="header-spacer" />
+          <Link className="account-link" to="account">
+            <span aria-hidden="true">{initials(me.data.name)}</span>
+            <span className="visually-hidden">Your account ({me.data.name})</span>
+          </Link>
+        </div>
+      </header>
+      <MainNav isAdmin={community.isAdmin} pending={pending.data?.length ?? 0} />
+      <main id="main" tabIndex={-1}>
+        <Suspense fallback={<Loading />}>
+          <Outlet />
+        </Suspense>
+      </main>
+    </>
+  )
+}

@@ -1,0 +1,122 @@
+/** Month / week / day calendar of a community (or one amenity), in the community's time zone.
+ *
+ * FullCalendar is given wall-clock times of the community and told they are UTC, so it draws
+ * them exactly as the community's clock reads whatever the viewer's own time zone is. */
+import FullCalendar, { type EventSourceFuncInfo } from '@fullcalendar/react'
+import dayGridPlugin from '@fullcalendar/react/daygrid'
+import interactionPlugin from '@fullcalendar/react/interaction'
+import classicThemePlugin from '@fullcalendar/react/themes/classic'
+import timeGridPlugin from '@fullcalendar/react/timegrid'
+import '@fullcalendar/react/skeleton.css'
+import '@fullcalendar/react/themes/classic/theme.css'
+import '@fullcalendar/react/themes/classic/palette.css'
+import './calendar.css'
+import { useQueryClient } from '@tanstack/react-query'
+import { useState } from 'react'
+import { reservationsGetCalendar, type AmenityRead, type CalendarEntry } from '../api'
+import { useNow } from '../lib/hooks'
+import { unwrap } from '../lib/http'
+import { keys } from '../lib/queries'
+import { wallIso, zonedToInstant } from '../lib/time'
+import { ErrorNotice } from './ui'
+
+interface Props {
+  communityId: string
+  tz: string
+  amenityId?: string
+  amenities: Map<string, AmenityRead>
+  onPickDate?: (date: string) => void
+  onPickEvent?: (entry: CalendarEntry) => void
+}
+
+function fakeUtcDate(date: Date): string {
+  return date.toISOString().slice(0, 10)
+}
+
+export function eventTitle(e: CalendarEntry, amenity: string | null): string {
+  const what = e.mine ? e.title || 'Your booking' : e.booked_for_name || e.title || 'Busy'
+  const status = e.status === 'pending' ? ' (waiting for approval)' : ''
+  return `${amenity ? `${amenity}: ` : ''}${what}${status}`
+}
+
+export default function ReservationCalendar({ communityId, tz, amenityId, amenities, onPickDate, onPickEvent }: Props) {
+  const qc = useQueryClient()
+  const [error, setError] = useState<unknown>(null)
+  const narrow = typeof window !== 'undefined' && window.matchMedia('(max-width: 719px)').matches
+  const now = wallIso(new Date(useNow()), tz)
+
+  return (
+    <div className="calendar-wrap">
+      <ErrorNotice error={error} />
+      <FullCalendar
+        plugins={[classicThemePlugin, dayGridPlugin, timeGridPlugin, interactionPlugin]}
+        timeZone="UTC"
+        now={now}
+        initialView={narrow ? 'timeGridDay' : 'dayGridMonth'}
+        headerToolbar={
+          narrow
+            ? { start: 'prev,next', center: 'title', end: 'today' }
+            : { start: 'prev,next today', center: 'title', end: 'dayGridMonth,timeGridWeek,timeGridDay' }
+        }
+        footerToolbar={narrow ? { center: 'dayGridMonth,timeGridWeek,timeGridDay' } : false}
+        todayText="Today"
+        todayHint={(unit: string) => `Today (this ${unit})`}
+        showNonCurrentDates={false}
+        fixedWeekCount={false}
+        monthText="Month"
+        dayText="Day"
+        prevText="Previous"
+        nextText="Next"
+        height="auto"
+        nowIndicator
+        dayMaxEvents={3}
+        slotMinTime="06:00:00"
+        slotMaxTime="24:00:00"
+        scrollTime="08:00:00"
+        allDaySlot={false}
+        eventDisplay="block"
+        dateClick={(info) => onPickDate?.(fakeUtcDate(info.date))}
+        eventClick={(info) => {
+          const entry = info.event.extendedProps.entry as CalendarEntry | undefined
+          if (entry) onPickEvent?.(entry)
+        }}
+        events={async (info: EventSourceFuncInfo) => {
+          const start = zonedToInstant(fakeUtcDate(info.start), '00:00', tz)
+          const end = zonedToInstant(fakeUtcDate(info.end), '00:00', tz)
+          try {
+            const cal = await qc.fetchQuery({
+              queryKey: [...keys.calendar(communityId), amenityId ?? 'all', start.toISOString(), end.toISOString()],
+              queryFn: () =>
+                unwrap(
+                  reservationsGetCalendar({
+                    path: { community_id: communityId },
+                    query: { start: start.toISOString(), end: end.toISOString(), amenity_id: amenityId },
+                  }),
+                ),
+              staleTime: 30_000,
+            })
+            setError(null)
+            return cal.entries.map((e) => ({
+              id: e.id,
+              title: eventTitle(e, amenityId ? null : (amenities.get(e.amenity_id)?.name ?? 'Amenity')),
+              start: wallIso(e.starts_at, tz),
+              end: wallIso(e.ends_at, tz),
+              className: e.status === 'pending' ? 'ev-pending' : e.mine ? 'ev-mine' : 'ev-busy',
+              color: e.status === 'pending' ? '#8a5300' : e.mine ? '#1d5c4a' : '#5f6b66',
+              contrastColor: '#ffffff',
+              extendedProps: { entry: e },
+            }))
+          } catch (err) {
+            setError(err)
+            return []
+          }
+        }}
+      />
+      <div className="legend" aria-hidden="true">
+        <span className="mine">Your bookings</span>
+        <span className="pending">Waiting for approval</span>
+        <span className="busy">Booked by others</span>
+      </div>
+    </div>
+  )
+}

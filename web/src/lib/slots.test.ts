@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest'
+import type { AmenityRead } from '../api'
+import { endOptions, feeSummary, fitsHours, hoursSummary, isEventAmenity, peopleLimits, type Rules } from './slots'
+import { zonedToInstant } from './time'
+
+const NY = 'America/New_York'
+const daily = (...ranges: [string, string][]) =>
+  Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, ranges])) as AmenityRead['hours']
+
+const pool: Rules = {
+  hours: daily(['07:00', '21:00']),
+  slot_minutes: 60,
+  min_duration_minutes: 60,
+  max_duration_minutes: 180,
+  overnight_allowed: false,
+  mode: 'capacity',
+  capacity: 20,
+  max_headcount_per_household: 6,
+  max_guests: 4,
+}
+
+const suite: Rules = {
+  hours: daily(['07:00', '11:00'], ['15:00', '22:00']),
+  slot_minutes: 60,
+  min_duration_minutes: 16 * 60,
+  max_duration_minutes: 3 * 24 * 60,
+  overnight_allowed: true,
+  mode: 'exclusive',
+  capacity: 1,
+  max_headcount_per_household: 4,
+  max_guests: 4,
+}
+
+describe('endOptions', () => {
+  it('offers each slot-sized length between the shortest and the longest', () => {
+    const start = zonedToInstant('2026-12-02', '10:00', NY)
+    expect(endOptions(pool, start, NY).map((o) => o.minutes)).toEqual([60, 120, 180])
+  })
+
+  it('stops at closing time', () => {
+    const start = zonedToInstant('2026-12-02', '19:00', NY)
+    expect(endOptions(pool, start, NY).map((o) => o.minutes)).toEqual([60, 120])
+  })
+
+  it('offers overnight ends only inside the opening hours of the last day', () => {
+    const start = zonedToInstant('2026-12-02', '15:00', NY)
+    const ends = endOptions(suite, start, NY)
+    // Ends inside an opening range of a later day, (07:00, 11:00] or (15:00, 22:00], as the API
+    // judges them: 08:00-11:00 next morning is 17-20 h, 16:00-22:00 next day 25-31 h.
+    const hours = ends.map((o) => o.minutes / 60)
+    expect(hours.slice(0, 8)).toEqual([17, 18, 19, 20, 25, 26, 27, 28])
+    expect(hours).not.toContain(16)
+    expect(hours).not.toContain(21)
+    expect(hours).not.toContain(32)
+    expect(hours.at(-1)).toBe(68) // 11:00 on the third morning; 72 h would end at 15:00, outside
+    expect(ends[0]?.label).toContain('1 night')
+  })
+
+  it('keeps wall-clock ends across a DST change', () => {
+    // The night into 2026-11-01 is an hour longer in New York: check-out at 08:00 is 18 h
+    // after a 15:00 check-in, and at 11:00 21 h.
+    const start = zonedToInstant('2026-10-31', '15:00', NY)
+    const first = endOptions(suite, start, NY)
+    expect(first[0]?.minutes).toBe(18 * 60)
+    expect(first.at(3)?.minutes).toBe(21 * 60)
+  })
+})
+
+describe('fitsHours', () => {
+  it('accepts an end at the close and refuses one past it', () => {
+    const start = zonedToInstant('2026-12-02', '20:00', NY)
+    expect(fitsHours(pool, start, zonedToInstant('2026-12-02', '21:00', NY), NY)).toBe(true)
+    expect(fitsHours(pool, start, zonedToInstant('2026-12-02', '22:00', NY), NY)).toBe(false)
+  })
+
+  it('treats an end at midnight as 24:00 of the day before', () => {
+    const late = { hours: daily(['18:00', '24:00']), overnight_allowed: false }
+    const start = zonedToInstant('2026-12-02', '22:00', NY)
+    expect(fitsHours(late, start, zonedToInstant('2026-12-03', '00:00', NY), NY)).toBe(true)
+  })
+
+  it('refuses overnight bookings where they are not allowed', () => {
+    const start = zonedToInstant('2026-12-02', '20:00', NY)
+    expect(fitsHours(pool, start, zonedToInstant('2026-12-03', '08:00', NY), NY)).toBe(false)
+  })
+})
+
+describe('amenity summaries', () => {
+  it('limits people by capacity and household', () => {
+    expect(peopleLimits(pool)).toEqual({ maxPeople: 6, maxGuests: 4 })
+    expect(peopleLimits({ ...pool, max_headcount_per_household: null, capacity: 8 })).toEqual({ maxPeople: 8, maxGuests: 4 })
+  })
+
+  it('groups equal weekdays', () => {
+    expect(hoursSummary(daily(['07:00', '21:00']))).toBe('Every day 07:00–21:00')
+    const hours = { ...daily(['08:00', '20:00']), sat: [['10:00', '16:00']], sun: [] } as AmenityRead['hours']
+    expect(hoursSummary(hours)).toBe('Mon–Fri 08:00–20:00; Sat 10:00–16:00; Sun closed')
+  })
+
+  it('states fees', () => {
+    expect(feeSummary({ fee_cents: 0, deposit_cents: 0 })).toBe('Free')
+    expect(feeSummary({ fee_cents: 15000, deposit_cents: 25000 })).toBe('$150.00 fee + $250.00 refundable deposit')
+  })
+
+  it('recognises event amenities', () => {
+    expect(isEventAmenity({ mode: 'exclusive', overnight_allowed: false, min_duration_minutes: 120 })).toBe(true)
+    expect(isEventAmenity(pool)).toBe(false)
+    expect(isEventAmenity(suite)).toBe(false)
+  })
+})

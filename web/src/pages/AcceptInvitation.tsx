@@ -1,0 +1,99 @@
+import { useQueryClient } from '@tanstack/react-query'
+import { useState, type FormEvent } from 'react'
+import { Link, useNavigate, useSearchParams } from 'react-router'
+import { membersAcceptInvitation } from '../api'
+import { AuthCard } from '../components/AuthCard'
+import { ErrorNotice, Notice } from '../components/ui'
+import { unwrap } from '../lib/http'
+import { keys } from '../lib/queries'
+
+export default function AcceptInvitation() {
+  const [params] = useSearchParams()
+  const token = params.get('token') ?? ''
+  const navigate = useNavigate()
+  const qc = useQueryClient()
+  const [name, setName] = useState('')
+  const [password, setPassword] = useState('')
+  const [confirm, setConfirm] = useState('')
+  const [error, setError] = useState<unknown>(null)
+  const [busy, setBusy] = useState(false)
+  const mismatch = confirm.length > 0 && confirm !== password
+
+  async function submit(e: FormEvent) {
+    e.preventDefault()
+    if (mismatch) return
+    setBusy(true)
+    setError(null)
+    try {
+      await unwrap(membersAcceptInvitation({ body: { token, name, password } }))
+      await qc.resetQueries({ queryKey: keys.me })
+      navigate('/', { replace: true })
+    } catch (err) {
+      setError(err)
+      setBusy(false)
+    }
+  }
+
+  if (!token) {
+    return (
+      <AuthCard title="Accept your invitation">
+        <Notice kind="warn" title="This link is incomplete.">
+          <p>Open the link from your invitation email again, or ask your community office for a new one.</p>
+        </Notice>
+        <Link to="/signin">Go to sign in</Link>
+      </AuthCard>
+    )
+  }
+  return (
+    <AuthCard title="Accept your invitation">
+      <p className="muted">Set up your account to start booking your community's amenities.</p>
+      <ErrorNotice error={error} />
+      <form onSubmit={submit}>
+        <div className="field">
+          <label htmlFor="name">Your name</label>
+          <input id="name" type="text" autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="password">Choose a password</label>
+          <input
+            id="password"
+            type="password"
+            autoComplete="new-password"
+            required
+            minLength={8}
+            aria-describedby="password-hint"
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+          <span className="hint" id="password-hint">
+            At least 12 characters. A short sentence is easy to remember.
+          </span>
+        </div>
+        <div className="field">
+          <label htmlFor="confirm">Repeat the password</label>
+          <input
+            id="confirm"
+            type="password"
+            autoComplete="new-password"
+            required
+            aria-invalid={mismatch}
+            aria-describedby={mismatch ? 'confirm-error' : undefined}
+            value={confirm}
+            onChange={(e) => setConfirm(e.target.value)}
+          />
+          {mismatch ? (
+            <span className="field-error" id="confirm-error">
+              The passwords don't match.
+            </span>
+          ) : null}
+        </div>
+        <button className="btn btn--block" type="submit" disabled={busy}>
+          {busy ? 'Setting up…' : 'Create account and sign in'}
+        </button>
+      </form>
+      <div className="auth-links">
+        <Link to="/signin">I already have an account</Link>
+      </div>
+    </AuthCard>
+  )
+}

@@ -1,0 +1,54 @@
+import { Link } from 'react-router'
+import { AmenityCard } from '../components/AmenityCard'
+import { ReservationItem } from '../components/ReservationItem'
+import { Empty, ErrorNotice, Loading, PageHeader } from '../components/ui'
+import { amenityMap, useAmenities, useCurrentCommunity, useMe, useMyReservations } from '../lib/queries'
+import { describeTimeZone } from '../lib/time'
+
+export default function Home() {
+  const community = useCurrentCommunity()
+  const me = useMe().data
+  const amenities = useAmenities(community.id)
+  const upcoming = useMyReservations(community.id, 'upcoming')
+  const byId = amenityMap(amenities.data)
+  const firstName = me?.name.split(' ')[0] ?? ''
+  const base = `/c/${community.id}`
+  const next = (upcoming.data ?? []).filter((r) => r.status === 'pending' || r.status === 'confirmed').slice(0, 3)
+
+  return (
+    <>
+      <PageHeader title={`Hello, ${firstName}`} lead={community.name}>
+        <Link className="btn" to={`${base}/book`}>
+          Book an amenity
+        </Link>
+      </PageHeader>
+      <section className="stack" aria-labelledby="upcoming-heading">
+        <div className="row row--between">
+          <h2 id="upcoming-heading">Your next reservations</h2>
+          <Link to={`${base}/reservations`}>See all</Link>
+        </div>
+        {upcoming.isPending ? <Loading /> : null}
+        <ErrorNotice error={upcoming.error} />
+        {upcoming.data && next.length === 0 ? <Empty>Nothing booked yet. Pick an amenity below to get started.</Empty> : null}
+        {next.length ? (
+          <ul className="res-list">
+            {next.map((r) => (
+              <ReservationItem key={r.id} reservation={r} amenity={byId.get(r.amenity_id)} tz={community.timezone} />
+            ))}
+          </ul>
+        ) : null}
+      </section>
+      <section className="stack" aria-labelledby="amenities-heading" style={{ marginTop: '2rem' }}>
+        <h2 id="amenities-heading">Amenities</h2>
+        <p className="tz-note">Times are in the community's time zone: {describeTimeZone(community.timezone)}.</p>
+        {amenities.isPending ? <Loading /> : null}
+        <ErrorNotice error={amenities.error} />
+        <div className="grid">
+          {(amenities.data ?? []).map((a) => (
+            <AmenityCard key={a.id} amenity={a} base={base} headingLevel={3} />
+          ))}
+        </div>
+      </section>
+    </>
+  )
+}

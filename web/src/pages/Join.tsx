@@ -1,0 +1,106 @@
+import { useQueryClient } from '@tanstack/react-query'
+import { useState, type FormEvent } from 'react'
+import { Link, useNavigate } from 'react-router'
+import { membersJoinWithCode } from '../api'
+import { AuthCard } from '../components/AuthCard'
+import { ErrorNotice, Loading } from '../components/ui'
+import { unwrap } from '../lib/http'
+import { keys, useMe } from '../lib/queries'
+
+export default function Join() {
+  const me = useMe()
+  const navigate = useNavigate()
+  const qc = useQueryClient()
+  const [code, setCode] = useState('')
+  const [home, setHome] = useState('')
+  const [name, setName] = useState('')
+  const [email, setEmail] = useState('')
+  const [password, setPassword] = useState('')
+  const [error, setError] = useState<unknown>(null)
+  const [busy, setBusy] = useState(false)
+  const signedIn = Boolean(me.data)
+
+  async function submit(e: FormEvent) {
+    e.preventDefault()
+    setBusy(true)
+    setError(null)
+    try {
+      const signup = signedIn ? {} : { name, email, password }
+      await unwrap(membersJoinWithCode({ body: { code: code.trim(), household_label: home.trim(), ...signup } }))
+      await qc.resetQueries({ queryKey: keys.me })
+      navigate('/', { replace: true })
+    } catch (err) {
+      setError(err)
+      setBusy(false)
+    }
+  }
+
+  if (me.isPending) return <Loading />
+  return (
+    <AuthCard title="Join your community">
+      <p className="muted">Your community office gives out the join code, for example on a flyer or in the newsletter.</p>
+      <ErrorNotice error={error} />
+      <form onSubmit={submit}>
+        <div className="field">
+          <label htmlFor="code">Join code</label>
+          <input
+            id="code"
+            type="text"
+            autoCapitalize="characters"
+            autoComplete="off"
+            required
+            minLength={4}
+            value={code}
+            onChange={(e) => setCode(e.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="home">Your home</label>
+          <input
+            id="home"
+            type="text"
+            autoComplete="street-address"
+            required
+            aria-describedby="home-hint"
+            value={home}
+            onChange={(e) => setHome(e.target.value)}
+          />
+          <span className="hint" id="home-hint">
+            Exactly as your community lists it, for example "12 Maple Ct" or "Unit 2B".
+          </span>
+        </div>
+        {signedIn ? (
+          <p className="small muted">You'll join as {me.data?.email}.</p>
+        ) : (
+          <fieldset>
+            <legend>Your account</legend>
+            <div className="field">
+              <label htmlFor="name">Your name</label>
+              <input id="name" type="text" autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} />
+            </div>
+            <div className="field">
+              <label htmlFor="email">Email</label>
+              <input id="email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+            </div>
+            <div className="field">
+              <label htmlFor="password">Choose a password</label>
+              <input
+                id="password"
+                type="password"
+                autoComplete="new-password"
+                required
+                minLength={8}
+                value={password}
+                onChange={(e) => setPassword(e.target.value)}
+              />
+            </div>
+          </fieldset>
+        )}
+        <button className="btn btn--block" type="submit" disabled={busy}>
+          {busy ? 'Joining…' : 'Join'}
+        </button>
+      </form>
+      <div className="auth-links">{signedIn ? <Link to="/">Back</Link> : <Link to="/signin">I already have an account</Link>}</div>
+    </AuthCard>
+  )
+}

@@ -1,0 +1,162 @@
+import { useMutation } from '@tanstack/react-query'
+import { useState } from 'react'
+import { Link } from 'react-router'
+import { reservationsCancelReservation, type AmenityRead, type ReservationRead } from '../api'
+import { ReservationItem } from '../components/ReservationItem'
+import { Empty, ErrorNotice, Loading, Notice, PageHeader } from '../components/ui'
+import { useNow } from '../lib/hooks'
+import { unwrap } from '../lib/http'
+import { useOffline } from '../lib/offline'
+import {
+  amenityMap,
+  useAmenities,
+  useCurrentCommunity,
+  useInvalidateBookings,
+  useMyReservations,
+  type CommunityContext,
+  type ReservationScope,
+} from '../lib/queries'
+import { downloadReservationIcs } from '../lib/reservationIcs'
+import { formatDateTime } from '../lib/time'
+
+export default function MyReservations() {
+  const community = useCurrentCommunity()
+  const [scope, setScope] = useState<ReservationScope>('upcoming')
+  const list = useMyReservations(community.id, scope)
+  const amenities = useAmenities(community.id)
+  const byId = amenityMap(amenities.data)
+
+  return (
+    <>
+      <PageHeader title="My reservations" lead={`Your household's bookings at ${community.name}`}>
+        <Link className="btn" to={`/c/${community.id}/book`}>
+          Book an amenity
+        </Link>
+      </PageHeader>
+      <div className="tabs" role="tablist" aria-label="Which reservations">
+        {(['upcoming', 'past'] as const).map((s) => (
+          <button
+            key={s}
+            type="button"
+            role="tab"
+            id={`tab-${s}`}
+            aria-selected={scope === s}
+            aria-controls="reservations-panel"
+            onClick={() => setScope(s)}
+          >
+            {s === 'upcoming' ? 'Upcoming' : 'Past'}
+          </button>
+        ))}
+      </div>
+      <div id="reservations-panel" role="tabpanel" aria-labelledby={`tab-${scope}`}>
+        {list.isPending ? <Loading /> : null}
+        <ErrorNotice error={list.error} />
+        {list.data?.length === 0 ? (
+          <Empty>{scope === 'upcoming' ? 'No upcoming reservations.' : 'No reservations in the last six months.'}</Empty>
+        ) : null}
+        {list.data?.length ? (
+          <ul className="res-list">
+            {list.data.map((r) => (
+              <ReservationItem key={r.id} reservation={r} amenity={byId.get(r.amenity_id)} tz={community.timezone}>
+                <ReservationActions reservation={r} amenity={byId.get(r.amenity_id)} community={community} upcoming={scope === 'upcoming'} />
+              </ReservationItem>
+            ))}
+          </ul>
+        ) : null}
+      </div>
+    </>
+  )
+}
+
+function ReservationActions({
+  reservation: r,
+  amenity,
+  community,
+  upcoming,
+}: {
+  reservation: ReservationRead
+  amenity: AmenityRead | undefined
+  community: CommunityContext
+  upcoming: boolean
+}) {
+  const [confirming, setConfirming] = useState(false)
+  const [reason, setReason] = useState('')
+  const { offline } = useOffline()
+  const invalidate = useInvalidateBookings(community.id)
+  const cancel = useMutation({
+    mutationFn: () =>
+      unwrap(
+        reservationsCancelReservation({
+          path: { community_id: community.id, reservation_id: r.id },
+          body: { reason: reason.trim() },
+        }),
+      ),
+    onSuccess: async () => {
+      setConfirming(false)
+      await invalidate()
+    },
+  })
+  const now = useNow()
+  const active = r.status === 'pending' || r.status === 'confirmed'
+  const started = Date.parse(r.starts_at) <= now
+  const cutoffHours = r.status === 'confirmed' ? (amenity?.cancellation_cutoff_hours ?? 0) : 0
+  const deadline = new Date(new Date(r.starts_at).getTime() - cutoffHours * 3600000)
+  const canCancel = active && upcoming && !started
+  const name = amenity?.name ?? 'reservation'
+
+  return (
+    <>
+      {canCancel && cutoffHours ? (
+        <p className="small muted" style={{ margin: '0.4rem 0 0' }}>
+          {deadline.getTime() > now
+            ? `Free cancellation until ${formatDateTime(deadline, community.timezone)}.`
+            : `The online cancellation deadline (${cutoffHours} hours before) has passed.`}
+        </p>
+      ) : null}
+      <ErrorNotice error={cancel.error} />
+      {confirming ? (
+        <div className="card" style={{ marginTop: '0.5rem' }}>
+          <div className="field">
+            <label htmlFor={`reason-${r.id}`}>Reason (optional)</label>
+            <input id={`reason-${r.id}`} type="text" maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
+          </div>
+          <div className="row">
+            <button type="button" className="btn btn--danger" disabled={cancel.isPending || offline} onClick={() => cancel.mutate()}>
+              {cancel.isPending ? 'Cancelling…' : `Yes, cancel this ${name} booking`}
+            </button>
+            <button type="button" className="btn btn--secondary" onClick={() => setConfirming(false)}>
+              Keep it
+            </button>
+          </div>
+        </div>
+      ) : null}
+      {cancel.isSuccess ? <Notice kind="ok" title="Reservation cancelled." /> : null}
+      <div className="actions">
+        {canCancel && !confirming ? (
+          <button
+            type="button"
+            className="btn btn--secondary btn--small"
+            disabled={offline}
+            onClick={() => {
+              cancel.reset()
+              setConfirming(true)
+            }}
+            aria-label={`Cancel ${name} on ${formatDateTime(r.starts_at, community.timezone)}`}
+          >
+            Cancel
+          </button>
+        ) : null}
+        {active ? (
+          <button
+            type="button"
+            className="btn btn--ghost btn--small"
+            onClick={() => downloadReservationIcs(r, amenity, community.name)}
+            aria-label={`Add to calendar (.ics): ${name} on ${formatDateTime(r.starts_at, community.timezone)}`}
+          >
+            Add to calendar (.ics)
+          </button>
+        ) : null}
+      </div>
+    </>
+  )
+}

@@ -1,0 +1,94 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query'
+import { Link } from 'react-router'
+import { amenitiesArchiveAmenity, type AmenityRead } from '../../api'
+import { Empty, ErrorNotice, Loading, PageHeader } from '../../components/ui'
+import { unwrap } from '../../lib/http'
+import { useAmenities, useCurrentCommunity } from '../../lib/queries'
+import { feeSummary, hoursSummary } from '../../lib/slots'
+
+export default function AmenitiesAdmin() {
+  const community = useCurrentCommunity()
+  const amenities = useAmenities(community.id, true)
+  return (
+    <>
+      <PageHeader title="Amenities" lead="Booking rules, hours and fees.">
+        <Link className="btn" to="new">
+          New amenity
+        </Link>
+      </PageHeader>
+      {amenities.isPending ? <Loading /> : null}
+      <ErrorNotice error={amenities.error} />
+      {amenities.data?.length === 0 ? <Empty>No amenities yet.</Empty> : null}
+      {amenities.data?.length ? (
+        <div className="table-wrap">
+          <table>
+            <caption className="visually-hidden">Amenities</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Hours</th>
+                <th scope="col">Booking</th>
+                <th scope="col">Cost</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {amenities.data.map((a) => (
+                <Row key={a.id} amenity={a} communityId={community.id} />
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </>
+  )
+}
+
+function Row({ amenity: a, communityId }: { amenity: AmenityRead; communityId: string }) {
+  const qc = useQueryClient()
+  const archive = useMutation({
+    mutationFn: () => unwrap(amenitiesArchiveAmenity({ path: { community_id: communityId, amenity_id: a.id } })),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['amenities', communityId] }),
+  })
+  return (
+    <tr>
+      <td>
+        <Link to={a.id}>{a.name}</Link>
+      </td>
+      <td className="small">{hoursSummary(a.hours)}</td>
+      <td className="small">
+        {a.mode === 'capacity' ? `Shared, ${a.capacity} people` : 'Private'}
+        {a.requires_approval ? ', needs approval' : ''}
+      </td>
+      <td className="small">{feeSummary(a)}</td>
+      <td>
+        <span className={`status status--${a.status === 'active' ? 'confirmed' : 'archived'}`}>{a.status === 'active' ? 'Bookable' : 'Archived'}</span>
+      </td>
+      <td>
+        <div className="row">
+          <Link className="btn btn--secondary btn--small" to={a.id} aria-label={`Edit ${a.name}`}>
+            Edit
+          </Link>
+          {a.status === 'active' ? (
+            <button
+              type="button"
+              className="btn btn--ghost btn--small"
+              disabled={archive.isPending}
+              onClick={() => {
+                if (window.confirm(`Archive ${a.name}? Residents can no longer book it; existing reservations stay.`)) archive.mutate()
+              }}
+              aria-label={`Archive ${a.name}`}
+            >
+              Archive
+            </button>
+          ) : null}
+        </div>
+        <ErrorNotice error={archive.error} />
+      </td>
+    </tr>
+  )
+}
+
