@@ -6,6 +6,8 @@ Needs ``python -m bench.seed`` first (it writes bench/.state.json).
 
 import argparse
 import asyncio
+import contextlib
+import enum
 import json
 import os
 import re
@@ -16,9 +18,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,8 +32,10 @@ import asyncpg
 import httpx
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.dialects import postgresql
 
 from bench.seed import DEFAULT_URL, SLOTS_PER_DAY, STATE_FILE, dsn
+from hoa.reservations.service import calendar_query
 
 HERE = Path(__file__).parent
 SERVER_LOG = HERE / ".server.log"
@@ -39,17 +44,10 @@ CREATES_PER_SECOND = 4000  # bodies prepared per second of run: far above what 2
 # Bench bookings start after the measured calendar month and inside max_days_ahead (730).
 FIRST_DAY_AHEAD, LAST_DAY_AHEAD, STORM_DAY_AHEAD = 62, 729, 400
 TARGETS = {"calendar": "≥ 5%", "availability": "≥ 10%", "create": "≥ 3%"}
-CALENDAR_SQL = """
-EXPLAIN (ANALYZE, BUFFERS)
-SELECT r.id, r.amenity_id, r.starts_at, r.ends_at, r.status, r.headcount, r.household_id,
-       r.booked_for_id, r.title, u.name
-FROM reservations r JOIN users u ON u.id = r.booked_for_id
-WHERE r.community_id = $1 AND r.starts_at > $2 AND r.starts_at < $3 AND r.ends_at > $4
-  AND r.status IN ('pending', 'confirmed')
-ORDER BY r.starts_at
-"""
+TICKS = os.sysconf("SC_CLK_TCK")
 
-console = Console(soft_wrap=True)
+# Wide enough for the table when the output goes to a file.
+console = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 150)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +58,8 @@ class Result:
     p99_ms: float
     requests: int
     errors: int
+    app_cpu_ms: float = 0.0  # server CPU per request
+    db_cpu_ms: float = 0.0  # PostgreSQL CPU per request
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +76,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--duration", type=int, default=15, help="seconds per endpoint")
     parser.add_argument("--warmup", type=int, default=3, help="seconds per endpoint, discarded")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds over all endpoints")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (cores are scarce)")
@@ -90,7 +91,15 @@ def parse_args() -> argparse.Namespace:
 
 def start_server(args: argparse.Namespace) -> subprocess.Popen[bytes]:
     hoa = shutil.which("hoa") or str(Path(sys.executable).with_name("hoa"))
-    env = os.environ | {"HOA_DATABASE_URL": args.database_url, "HOA_ENV": "development"}
+    env = os.environ | {
+        "HOA_DATABASE_URL": args.database_url,
+        "HOA_ENV": "development",
+        # All load comes from one IP: limits that never trip, with a short window (the in-memory
+        # moving window keeps one entry per request in it).
+        "HOA_RATE_LIMIT__API": "1000000/second",
+        "HOA_RATE_LIMIT__AUTH_PER_IP": "1000/second",
+        "HOA_RATE_LIMIT__AUTH_PER_ACCOUNT": "1000/second",
+    }
     command = [hoa, "serve", "--port", str(args.port), "--workers", str(args.workers)]
     with SERVER_LOG.open("wb") as log:
         # Its own process group: stopping it reaches the uvicorn workers too.
@@ -257,20 +266,91 @@ async def run_httpx(args: argparse.Namespace, base: str, target: Target, seconds
     )
 
 
-def measure(args: argparse.Namespace, base: str, target: Target, tmp: Path) -> Result:
-    use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk"))
-    split = args.warmup * CREATES_PER_SECOND
-    runs = []
-    for seconds, bodies in (
-        (args.warmup, target.bodies[:split] if target.bodies else None),
-        (args.duration, target.bodies[split:] if target.bodies else None),
-    ):
-        part = Target(target.name, target.method, target.path, target.token, bodies)
-        if use_wrk:
-            runs.append(run_wrk(args, base, part, seconds, tmp))
-        else:
-            runs.append(asyncio.run(run_httpx(args, base, part, seconds)))
-    return runs[-1]
+def process_cpu(pids: Iterable[int]) -> dict[int, float]:
+    """CPU seconds (user + system) of each live process, read from /proc (Linux)."""
+    out = {}
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            out[pid] = (int(fields[11]) + int(fields[12])) / TICKS
+    return out
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        with contextlib.suppress(OSError, ValueError):
+            if int((entry / "stat").read_text().rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+async def db_backends(url: str) -> list[int]:
+    conn = await asyncpg.connect(dsn(url))
+    try:
+        rows = await conn.fetch(
+            "SELECT pid FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [row["pid"] for row in rows]
+    finally:
+        await conn.close()
+
+
+@dataclass(frozen=True, slots=True)
+class CpuMeter:
+    """CPU time of the server's processes and of the database's backends. Per request it hardly
+    depends on what else the machine runs, unlike req/s."""
+
+    server_pid: int
+    url: str
+
+    def snapshot(self) -> tuple[dict[int, float], dict[int, float]]:
+        app = process_cpu([self.server_pid, *children(self.server_pid)])
+        return app, process_cpu(asyncio.run(db_backends(self.url)))
+
+
+def spent(before: dict[int, float], after: dict[int, float]) -> float:
+    # A backend opened during the run counts from zero.
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+def measure(
+    args: argparse.Namespace, base: str, target: Target, seconds: int, tmp: Path, cpu: CpuMeter
+) -> Result:
+    """One load run; a create target takes its share of fresh bodies off the front of its list."""
+    bodies = None
+    if target.bodies is not None:
+        bodies = target.bodies[: seconds * CREATES_PER_SECOND]
+        del target.bodies[: len(bodies)]
+    part = Target(target.name, target.method, target.path, target.token, bodies)
+    app_before, db_before = cpu.snapshot()
+    if args.client == "wrk" or (args.client == "auto" and shutil.which("wrk")):
+        result = run_wrk(args, base, part, seconds, tmp)
+    else:
+        result = asyncio.run(run_httpx(args, base, part, seconds))
+    app_after, db_after = cpu.snapshot()
+    per_request = 1e3 / max(result.requests, 1)
+    return replace(
+        result,
+        app_cpu_ms=spent(app_before, app_after) * per_request,
+        db_cpu_ms=spent(db_before, db_after) * per_request,
+    )
+
+
+def measure_all(
+    args: argparse.Namespace, base: str, targets: list[Target], cpu: CpuMeter
+) -> list[list[Result]]:
+    """Rounds of every endpoint in turn, so that a change in the machine's background load hits
+    the floor and the endpoints alike."""
+    rounds = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for target in targets:
+            measure(args, base, target, args.warmup, Path(tmp), cpu)
+        for number in range(1, args.rounds + 1):
+            console.print(f"round {number}/{args.rounds} ...")
+            rounds.append([measure(args, base, t, args.duration, Path(tmp), cpu) for t in targets])
+    return rounds
 
 
 # --- the storm and the query plan ----------------------------------------------------------
@@ -281,15 +361,15 @@ async def storm(
 ) -> tuple[Counter[str], int]:
     """n simultaneous bookings of one exclusive slot: exactly one may win."""
     day = datetime.now(tz).date() + timedelta(days=STORM_DAY_AHEAD)
-    start = next(slot_starts(tz, day)) + timedelta(hours=6)
+    start = datetime.combine(day, datetime.min.time(), tz) + timedelta(hours=12)
     body = booking(state["storm_amenity_id"], start)
     path = f"/api/v1/communities/{state['community_id']}/reservations"
+    # Fresh connections, all opened at once: connections kept alive from a warm-up round raced
+    # uvicorn's 5 s keep-alive timeout while the server was saturated (seen as ReadError).
     limits = httpx.Limits(max_connections=n, max_keepalive_connections=n)
     async with httpx.AsyncClient(
-        base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=60
+        base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=600
     ) as client:
-        # Open every connection first, so that the POSTs leave together.
-        await asyncio.gather(*(client.get("/healthz") for _ in range(n)))
         responses = await asyncio.gather(
             *(client.post(path, json=body) for _ in range(n)), return_exceptions=True
         )
@@ -314,16 +394,25 @@ async def storm(
     return outcomes, int(held)
 
 
+def calendar_sql(community_id: str, start: datetime, end: datetime) -> tuple[str, list[Any]]:
+    """The app's own calendar query, compiled as the server sends it through asyncpg."""
+    query = calendar_query(uuid.UUID(community_id), start, end, None)
+    compiled = query.compile(
+        dialect=postgresql.asyncpg.dialect(), compile_kwargs={"render_postcompile": True}
+    )
+    params = [compiled.params[name] for name in compiled.positiontup or ()]
+    return compiled.string, [p.value if isinstance(p, enum.Enum) else p for p in params]
+
+
 async def explain_calendar(
-    url: str, community_id: str, start: datetime, end: datetime, runs: int = 7
+    url: str, community_id: str, start: datetime, end: datetime, runs: int = 21
 ) -> tuple[list[float], str]:
+    sql, params = calendar_sql(community_id, start, end)
     conn = await asyncpg.connect(dsn(url))
     try:
         times, plan = [], ""
         for _ in range(runs):
-            rows = await conn.fetch(
-                CALENDAR_SQL, community_id, start - timedelta(days=31), end, start
-            )
+            rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *params)
             plan = "\n".join(r[0] for r in rows)
             times.append(float(find(r"Execution Time: ([\d.]+) ms", plan)[1]))
         return times, plan
@@ -362,32 +451,39 @@ async def count_created(url: str, state: dict[str, Any]) -> int:
 # --- the report -------------------------------------------------------------------------------
 
 
-def report(results: list[Result]) -> None:
-    floor = results[0].rps
-    table = Table(title="requests (ratio = req/s ÷ /healthz req/s, same run)")
-    for column in (
-        "endpoint",
-        "req/s",
-        "p50 ms",
-        "p99 ms",
-        "requests",
-        "errors",
-        "ratio",
-        "target",
-    ):
+def report(rounds: list[list[Result]]) -> None:
+    """Medians over the rounds; each round's ratios use that round's floor."""
+    median = statistics.median
+    floors = [results[0] for results in rounds]
+
+    def cpu(r: Result) -> float:
+        return r.app_cpu_ms + r.db_cpu_ms
+
+    table = Table(title="requests: medians over rounds")
+    columns = ("endpoint", "req/s", "p50 ms", "p99 ms", "requests", "errors", "ratio")
+    for column in (*columns, "target", "app CPU ms", "db CPU ms", "CPU ratio"):
         table.add_column(column, justify="left" if column == "endpoint" else "right")
-    for r in results:
+    for runs in zip(*rounds, strict=True):
+        pairs = list(zip(runs, floors, strict=True))
         table.add_row(
-            r.name,
-            f"{r.rps:,.0f}",
-            f"{r.p50_ms:.1f}",
-            f"{r.p99_ms:.1f}",
-            f"{r.requests:,}",
-            str(r.errors),
-            f"{r.rps / floor:.1%}",
-            TARGETS.get(r.name, "floor"),
+            runs[0].name,
+            f"{median(r.rps for r in runs):,.0f}",
+            f"{median(r.p50_ms for r in runs):.1f}",
+            f"{median(r.p99_ms for r in runs):.1f}",
+            f"{sum(r.requests for r in runs):,}",
+            str(sum(r.errors for r in runs)),
+            f"{median(r.rps / f.rps for r, f in pairs):.1%}",
+            TARGETS.get(runs[0].name, "floor"),
+            f"{median(r.app_cpu_ms for r in runs):.2f}",
+            f"{median(r.db_cpu_ms for r in runs):.2f}",
+            f"{median(cpu(f) / cpu(r) for r, f in pairs):.1%}",
         )
     console.print(table)
+    if len(rounds) > 1:
+        console.print(
+            "per round, req/s: "
+            + "; ".join(", ".join(f"{r.name} {r.rps:,.0f}" for r in results) for results in rounds)
+        )
 
 
 def main() -> None:
@@ -408,18 +504,18 @@ def main() -> None:
     console.print(
         f"database: ~{rows:,} reservations (seeded {state['seeded_on']}); load average "
         f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; {args.connections} connections, "
-        f"{args.duration} s per endpoint after {args.warmup} s warm-up"
+        f"{args.rounds} × {args.duration} s per endpoint after {args.warmup} s warm-up"
     )
     server = start_server(args)
     try:
         wait_healthy(base, server)
         admin = login(base, state["admin_email"], state["password"])
         reader = login(base, state["reader_email"], state["password"])
-        calendar_query = urlencode({"start": month_start.isoformat(), "end": month_end.isoformat()})
-        total_bodies = (args.warmup + args.duration) * CREATES_PER_SECOND
+        month = urlencode({"start": month_start.isoformat(), "end": month_end.isoformat()})
+        total_bodies = (args.warmup + args.rounds * args.duration) * CREATES_PER_SECOND
         targets = [
             Target("/healthz", "GET", "/healthz", admin),
-            Target("calendar", "GET", f"{community}/calendar?{calendar_query}", reader),
+            Target("calendar", "GET", f"{community}/calendar?{month}", reader),
             Target(
                 "availability",
                 "GET",
@@ -443,22 +539,25 @@ def main() -> None:
             f"{len(probe.json().get('entries', []))} entries, {len(probe.content) / 1024:.0f} KiB "
             "(resident's view)"
         )
-        results = []
-        with tempfile.TemporaryDirectory() as tmp:
-            for target in targets:
-                console.print(f"measuring {target.name} ...")
-                results.append(measure(args, base, target, Path(tmp)))
+        rounds = measure_all(args, base, targets, CpuMeter(server.pid, args.database_url))
         created = asyncio.run(count_created(args.database_url, state))
-        report(results)
-        console.print(f"create: {created:,} bookings in the database after warm-up + run")
+        report(rounds)
+        console.print(f"create: {created:,} bookings in the database after warm-up + runs")
+        started = time.perf_counter()
         outcomes, held = asyncio.run(storm(base, admin, state, tz, args.storm, args.database_url))
         console.print(
-            f"storm: {args.storm} simultaneous POSTs for one slot → {dict(outcomes)}; "
+            f"storm: {args.storm} simultaneous POSTs for one slot → {dict(outcomes)} in "
+            f"{time.perf_counter() - started:.1f} s; "
             f"active bookings in the slot afterwards: {held} (expected 1 × 201, "
             f"{args.storm - 1} × 409, exactly 1 booking)"
         )
     finally:
         stop_server(server)
+    if restarts := SERVER_LOG.read_text().count("] died"):
+        console.print(
+            f"[red]the server restarted a worker {restarts} times[/red] (uvicorn's 5 s health "
+            "check on a starved machine): requests were lost and the figures understate it"
+        )
     times, plan = asyncio.run(
         explain_calendar(args.database_url, state["community_id"], month_start, month_end)
     )

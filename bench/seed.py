@@ -2,8 +2,9 @@
 
 Small tables go through SQLAlchemy Core (so the models' Python-side defaults apply); reservations
 are generated in Python and streamed with asyncpg's binary COPY. Each amenity's bookings are laid
-out by walking its opening hours forward with random gaps, so active exclusive bookings never
-overlap and ``ex_reservations_no_overlap`` stays valid (it is checked during the load).
+out in time order inside its opening hours, each after the previous one's end (buffer included), so
+active exclusive bookings never overlap and ``ex_reservations_no_overlap``, which stays in place
+during the load, never fires.
 """
 
 import argparse
@@ -186,7 +187,6 @@ async def load_small_tables(
 ) -> tuple[dict[str, Any], list[Plan]]:
     """Users, communities, households, memberships, amenities; the per-amenity booking plans."""
     password_hash = hash_password(PASSWORD)  # argon2 is slow on purpose: once per seed
-    rng = random.Random(args.seed)
     users: list[dict] = []
     communities: list[dict] = []
     households: list[dict] = []
@@ -230,7 +230,8 @@ async def load_small_tables(
         segments = [Segment(0, total_days * SLOTS_PER_DAY, per_amenity)]
         if c == 0:
             state |= {"community_id": str(c_id), "timezone": tz, "reader_email": READER_EMAIL}
-            segments = month_segments(args, today, first_day, total_days, per_amenity)
+            local_today = datetime.now(ZoneInfo(tz)).date()  # bench.run asks for the local month
+            segments = month_segments(args, local_today, first_day, total_days, per_amenity)
             member(c_id, ADMIN_EMAIL, "Bench Admin", Role.ADMIN, "Bench")
             bench = [
                 amenity_row(c_id, f"bench {i:03}", BookingMode.EXCLUSIVE, max_days_ahead=730)
@@ -267,7 +268,6 @@ async def load_small_tables(
                     ],
                 )
             )
-    rng.shuffle(plans)  # spread communities over the load so a partial run is still mixed
     for table, rows in (
         (User, users),
         (Community, communities),
@@ -308,14 +308,15 @@ def reservation_rows(plan: Plan, rng: random.Random, ids: Iterator[uuid.UUID]) -
     for seg in plan.segments:
         if seg.count == 0:
             continue
-        # Average booking 2.5 slots, and about half of one lost at each day's closing.
-        span = seg.end - seg.first
-        spare = span - seg.count * (2.5 + buffer_slots) - 1.25 * span / SLOTS_PER_DAY
-        max_gap = max(0, int(1.9 * spare / seg.count))  # 5% slack: random gaps overshoot
-        s = seg.first
-        for _ in range(seg.count):
-            s += randint(0, max_gap)
+        # One booking at a random place in each of `count` equal windows: an even density with
+        # no empty tail, catching up when a day's closing or the previous booking pushes it on.
+        window = (seg.end - seg.first) / seg.count
+        free_from = seg.first
+        for i in range(seg.count):
             length = randint(1, 4)
+            earliest = max(free_from, seg.first + int(i * window))
+            latest = seg.first + int((i + 1) * window) - length
+            s = randint(earliest, latest) if latest > earliest else earliest
             if s % SLOTS_PER_DAY + length > SLOTS_PER_DAY:
                 s = (s // SLOTS_PER_DAY + 1) * SLOTS_PER_DAY
             if s + length > seg.end:
@@ -345,7 +346,7 @@ def reservation_rows(plan: Plan, rng: random.Random, ids: Iterator[uuid.UUID]) -
                 created,
                 created,
             )
-            s += length + buffer_slots
+            free_from = s + length + buffer_slots
 
 
 def ordered_ids(job: int) -> Iterator[uuid.UUID]:
