@@ -1,6 +1,6 @@
 """Declarative base, engine and session factories for SQLite and PostgreSQL."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 
 from hoa.settings import Settings
+
+_ZERO = timedelta(0)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -45,7 +47,10 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        # PostgreSQL sessions run in UTC (see create_engine), so aware values already are.
+        return value if value.utcoffset() == _ZERO else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -60,7 +65,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         engine = create_async_engine(
             settings.database_url, echo=settings.db.echo, hide_parameters=True
         )
-        _configure_sqlite(engine, settings.db.sqlite_busy_timeout_ms)
+        _configure_sqlite(engine.sync_engine, settings.db.sqlite_busy_timeout_ms)
         return engine
     return create_async_engine(
         settings.database_url,
@@ -79,7 +84,34 @@ def create_engine(settings: Settings) -> AsyncEngine:
     )
 
 
-def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
+def sync_url(settings: Settings) -> str:
+    """The database URL with a synchronous driver (pysqlite / psycopg), for job handlers."""
+    url = sa.make_url(settings.database_url)
+    driver = "sqlite+pysqlite" if settings.is_sqlite else "postgresql+psycopg"
+    return url.set(drivername=driver).render_as_string(hide_password=False)
+
+
+def create_sync_engine(settings: Settings) -> sa.Engine:
+    """A synchronous engine on the same database (Huey handlers are sync)."""
+    if settings.is_sqlite:
+        engine = sa.create_engine(sync_url(settings), hide_parameters=True)
+        _configure_sqlite(engine, settings.db.sqlite_busy_timeout_ms)
+        return engine
+    options = (
+        f"-c statement_timeout={int(settings.db.statement_timeout_ms)}"
+        f" -c lock_timeout={int(settings.db.lock_timeout_ms)} -c timezone=UTC"
+    )
+    return sa.create_engine(
+        sync_url(settings),
+        hide_parameters=True,
+        pool_size=2,
+        max_overflow=8,
+        pool_pre_ping=True,
+        connect_args={"options": options},
+    )
+
+
+def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
     """WAL, busy timeout, foreign keys, and explicit BEGIN so writers can take the lock up front.
 
     pysqlite's own transaction handling runs SELECTs outside the transaction, which lets a
@@ -88,7 +120,7 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     "database is locked" half-way.
     """
 
-    @event.listens_for(engine.sync_engine, "connect")
+    @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
         for pragma in (
@@ -99,7 +131,7 @@ def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         ):
             dbapi_conn.execute(f"PRAGMA {pragma}")
 
-    @event.listens_for(engine.sync_engine, "begin")
+    @event.listens_for(engine, "begin")
     def _begin(conn: sa.Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")

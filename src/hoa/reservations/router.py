@@ -176,7 +176,5 @@ async def get_availability(
     """Slots of the amenity on a local day, with what remains of each."""
     slots = await service.availability(session, ctx, amenity_id, day)
     return trusted_json(
-        Availability.model_construct(
-            amenity_id=amenity_id, date=day, timezone=ctx.community.timezone, slots=slots
-        )
+        {"amenity_id": amenity_id, "date": day, "timezone": ctx.community.timezone, "slots": slots}
     )

@@ -1,6 +1,5 @@
 """Booking, cancelling, deciding; the calendar and availability reads."""
 
-import dataclasses
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -9,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa import rules
@@ -32,6 +31,7 @@ from hoa.models import (
     ReservationStatus,
     User,
 )
+from hoa.notifications.service import notify_reservation
 from hoa.pagination import AnySelect, Cursor, page_query
 from hoa.reservations.errors import (
     IdempotencyKeyReused,
@@ -43,8 +43,6 @@ from hoa.reservations.errors import (
     violation_error,
 )
 from hoa.reservations.schemas import (
-    Calendar,
-    CalendarEntry,
     CheckResult,
     ReservationCreate,
     SlotRead,
@@ -64,6 +62,7 @@ SUGGEST_FOR = frozenset(
     }
 )
 MAX_CALENDAR_DAYS = 62
+DEADLOCK_DETECTED = "40P01"
 SUGGEST_DAYS = 14
 _HISTORY = timedelta(days=MAX_RESERVATION_DAYS)
 
@@ -334,6 +333,12 @@ async def create(
         ):
             return found, False  # an identical retry won the race
         raise
+    except DBAPIError as exc:
+        # Two overlapping inserts can each wait on the other's exclusion-constraint check;
+        # PostgreSQL then aborts one as a deadlock. That loser lost the slot.
+        if getattr(exc.orig, "sqlstate", None) == DEADLOCK_DETECTED:
+            raise SlotTaken from exc
+        raise
     record(
         session,
         community_id=ctx.community_id,
@@ -342,6 +347,12 @@ async def create(
         entity_type="reservation",
         entity_id=reservation.id,
         after=snapshot(reservation, AUDITED),
+    )
+    await notify_reservation(
+        session,
+        ctx.community,
+        reservation,
+        "reservation_requested" if needs_approval else "reservation_confirmed",
     )
     return reservation, True
 
@@ -440,6 +451,14 @@ async def cancel(
     reservation.cancel_reason = reason or None
     await session.flush()
     _audit_change(session, ctx, reservation, "reservation.cancelled", before)
+    await notify_reservation(
+        session,
+        ctx.community,
+        reservation,
+        "reservation_cancelled",
+        reason=reservation.cancel_reason,
+        cancelled_by=ctx.user.name,
+    )
     return reservation
 
 
@@ -503,6 +522,12 @@ async def _decide(
         "reservation.approved" if status is ReservationStatus.CONFIRMED else "reservation.rejected"
     )
     _audit_change(session, ctx, reservation, action, before)
+    kind = (
+        "reservation_confirmed" if status is ReservationStatus.CONFIRMED else "reservation_rejected"
+    )
+    await notify_reservation(
+        session, ctx.community, reservation, kind, reason=reservation.decision_reason
+    )
     return reservation
 
 
@@ -545,43 +570,42 @@ async def calendar(
     start: datetime,
     end: datetime,
     amenity_id: uuid.UUID | None,
-) -> Calendar:
-    """Active bookings overlapping [start, end) in one round trip, columns only.
+) -> dict[str, Any]:
+    """Active bookings overlapping [start, end) in one round trip, as plain data shaped like
+    ``Calendar``: a hot read, so rows skip ORM loading and per-row model building.
 
     Residents see others' bookings as anonymous busy blocks unless the community shows names.
     """
     if end <= start or end - start > timedelta(days=MAX_CALENDAR_DAYS):
         raise RangeTooLong
-    query = calendar_query(ctx.community_id, start, end, amenity_id)
-    household = ctx.membership.household_id
+    connection = await session.connection()
+    rows = await connection.execute(calendar_query(ctx.community_id, start, end, amenity_id))
+    user_id, household = ctx.user.id, ctx.membership.household_id
     names = ctx.is_admin or ctx.community.show_booker_names
     entries = []
-    for row in await session.execute(query):
-        mine = row.booked_for_id == ctx.user.id or (
-            household is not None and row.household_id == household
-        )
+    for id_, amenity, starts_at, ends_at, status, headcount, home, booked_for, title, name in rows:
+        mine = booked_for == user_id or (household is not None and home == household)
         shown = mine or names
         entries.append(
-            CalendarEntry.model_construct(
-                id=row.id,
-                amenity_id=row.amenity_id,
-                starts_at=row.starts_at,
-                ends_at=row.ends_at,
-                status=row.status,
-                headcount=row.headcount,
-                mine=mine,
-                title=row.title if shown else None,
-                booked_for_name=row.name if shown else None,
-            )
+            {
+                "id": id_,
+                "amenity_id": amenity,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "status": status,
+                "headcount": headcount,
+                "mine": mine,
+                "title": title if shown else None,
+                "booked_for_name": name if shown else None,
+            }
         )
-    return Calendar.model_construct(
-        timezone=ctx.community.timezone, start=start, end=end, entries=entries
-    )
+    return {"timezone": ctx.community.timezone, "start": start, "end": end, "entries": entries}
 
 
 async def availability(
     session: AsyncSession, ctx: CommunityCtx, amenity_id: uuid.UUID, day: date
-) -> list[SlotRead]:
+) -> list[dict[str, Any]]:
+    """The day's slots as plain data shaped like ``SlotRead`` (a hot read)."""
     amenity = await _bookable(session, ctx, amenity_id, lock=False)
     tz = _tz(ctx)
     # The local day, widened by a day each side: slots may straddle UTC midnight.
@@ -595,4 +619,13 @@ async def availability(
         booked=await _booked(session, amenity, lo, hi),
         blackouts=await _blackouts(session, amenity, lo, hi),
     )
-    return [SlotRead.model_construct(**dataclasses.asdict(slot)) for slot in slots]
+    return [
+        {
+            "starts_at": slot.starts_at,
+            "ends_at": slot.ends_at,
+            "available": slot.available,
+            "remaining": slot.remaining,
+            "reason": slot.reason,
+        }
+        for slot in slots
+    ]
