@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hoa import migrate
 from hoa.db import Base, Database
 from hoa.main import create_app
-from hoa.settings import Env, RateLimitSettings, Settings
+from hoa.settings import EmailSettings, Env, JobSettings, RateLimitSettings, Settings
 from tests.factories import PASSWORD, World, build_world
 
 PG_URL = os.environ.get("HOA_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -96,8 +96,9 @@ def scratch_pg_database(name: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     migrate.upgrade(database_url)
+    scratch = tmp_path_factory.mktemp("hoa")
     return Settings(
         env=Env.TEST,
         database_url=database_url,
@@ -108,6 +109,9 @@ def settings(database_url: str) -> Settings:
         rate_limit=RateLimitSettings(
             api="1000000/minute", auth_per_ip="1000000/minute", auth_per_account="1000000/minute"
         ),
+        # Tests deliver by calling the task code; tests/notifications runs a consumer of its own.
+        email=EmailSettings(outbox_dir=scratch / "outbox"),
+        jobs=JobSettings(embedded_worker=False, queue_path=scratch / "jobs.db"),
     )
 
 

@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -24,13 +25,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def server(settings: Settings) -> Iterator[str]:
+def server(settings: Settings, tmp_path: Path) -> Iterator[str]:
     port = _free_port()
     env = {
         **os.environ,
         "HOA_ENV": "test",
         "HOA_DATABASE_URL": settings.database_url,
         "HOA_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "HOA_JOBS__QUEUE_PATH": str(tmp_path / "jobs.db"),
+        "HOA_EMAIL__OUTBOX_DIR": str(tmp_path / "outbox"),
     }
     process = subprocess.Popen(  # noqa: S603 - our own CLI
         [sys.executable, "-m", "hoa", "serve", "--port", str(port), "--workers", "2"],

@@ -44,6 +44,7 @@ async def _ids(world: World, session: AsyncSession) -> dict[str, uuid.UUID]:
         "household_id": world.households["a"].id,
         "blackout_id": uuid.uuid4(),
         "invitation_id": uuid.uuid4(),
+        "notification_id": uuid.uuid4(),
     }
 
 

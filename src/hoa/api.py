@@ -9,6 +9,7 @@ from hoa.blackouts.router import router as blackouts_router
 from hoa.communities.router import router as communities_router
 from hoa.errors import errors_for
 from hoa.members.router import router as members_router
+from hoa.notifications.router import router as notifications_router
 from hoa.ratelimit import RateLimited, limit_api
 from hoa.reservations.router import router as reservations_router
 
@@ -20,6 +21,7 @@ ROUTERS = (
     blackouts_router,
     reservations_router,
     audit_router,
+    notifications_router,
 )
 api_router = APIRouter(dependencies=[Depends(limit_api)], responses=errors_for(RateLimited))
 for router in ROUTERS:

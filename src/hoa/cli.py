@@ -103,3 +103,16 @@ def create_admin(
         typer.echo(exc.detail_message, err=True)
         raise typer.Exit(1) from exc
     typer.echo(f"{'Created' if created else 'Updated'} platform operator {email.strip().lower()}")
+
+
+@app.command()
+def worker(
+    workers: Annotated[int | None, typer.Option(help="Worker threads")] = None,
+    periodic: Annotated[bool, typer.Option(help="Run the periodic sweep here")] = True,
+) -> None:
+    """Consume the job queue (Redis with HOA_REDIS_URL, else the local queue file)."""
+    from hoa.notifications.jobs import Jobs
+
+    jobs = Jobs(get_settings())
+    consumer = jobs.consumer(workers, periodic=periodic)
+    consumer.run()

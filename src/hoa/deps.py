@@ -14,6 +14,7 @@ from hoa.auth.security import CSRF_HEADER, SESSION_COOKIE, TokenClaims, read_tok
 from hoa.db import Database
 from hoa.errors import AppError, Forbidden, NotAuthenticated, NotFound
 from hoa.models import Community, Membership, MemberStatus, Role, User
+from hoa.notifications.service import JOBS, discard_after_commit, run_after_commit
 from hoa.settings import Settings
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -36,12 +37,15 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     db: Database = request.app.state.db
     factory = db.reader if request.method in SAFE_METHODS else db.writer
     async with factory() as session:
+        session.info[JOBS] = getattr(request.app.state, "jobs", None)
         try:
             yield session
             await session.commit()
         except BaseException:
+            discard_after_commit(session)
             await session.rollback()
             raise
+        await run_after_commit(session)  # e.g. enqueue the notifications just committed
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -15,6 +15,7 @@ from hoa.db import Database
 from hoa.errors import COMMON_RESPONSES, install_error_handlers, sentry_reporting
 from hoa.logging import configure_logging
 from hoa.middleware import BodyLimitMiddleware, RequestMiddleware
+from hoa.notifications.jobs import start_embedded, stop_embedded
 from hoa.settings import Env, Settings, get_settings
 from hoa.web import mount_web
 
@@ -32,10 +33,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(settings)
+        app.state.jobs, consumer = start_embedded(settings)
         try:
             with sentry_reporting(settings):
                 yield
         finally:
+            stop_embedded(app.state.jobs, consumer)
             await app.state.db.dispose()
 
     app = FastAPI(

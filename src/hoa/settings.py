@@ -77,6 +77,60 @@ class RateLimitSettings(BaseModel):
         return value
 
 
+class EmailBackend(StrEnum):
+    OUTBOX = "outbox"
+    SMTP = "smtp"
+    SENDGRID = "sendgrid"
+
+
+class EmailSettings(BaseModel):
+    backend: EmailBackend = Field(
+        EmailBackend.OUTBOX, description="outbox (.eml files) | smtp | sendgrid"
+    )
+    from_address: str = Field("HOA <no-reply@localhost>", description="From header of every email")
+    outbox_dir: Path = Field(Path("var/outbox"), description="Folder of the outbox backend")
+    smtp_host: str = Field("localhost", description="SMTP server host")
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP server port")
+    smtp_user: str | None = Field(None, description="SMTP user name; unset: no login")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password")
+    smtp_starttls: bool = Field(True, description="Upgrade the SMTP connection with STARTTLS")
+    sendgrid_api_key: SecretStr | None = Field(None, description="SendGrid API key")
+    sendgrid_url: str = Field(
+        "https://api.sendgrid.com", description="SendGrid API base URL (v3 mail/send)"
+    )
+    timeout_seconds: float = Field(15, gt=0, description="Timeout of one SMTP/HTTP send")
+
+
+class JobSettings(BaseModel):
+    embedded_worker: bool = Field(
+        True,
+        description="Without HOA_REDIS_URL, consume the local queue inside the app process",
+    )
+    queue_path: Path | None = Field(
+        None, description="SqliteHuey file; unset: jobs.db next to the SQLite database or in var/"
+    )
+    queue_name: str = Field(
+        "hoa", min_length=1, max_length=64, description="Queue name (Redis key prefix)"
+    )
+    workers: int = Field(2, ge=1, description="Worker threads of a consumer")
+    max_attempts: int = Field(6, ge=1, description="Delivery attempts before a notification fails")
+    backoff_seconds: float = Field(
+        30, gt=0, description="First retry delay; doubles per attempt, with jitter"
+    )
+    lease_seconds: int = Field(
+        120, ge=1, description="How long a delivery may run before another worker re-claims it"
+    )
+    reminder_hours: int = Field(
+        24, ge=1, description="Remind of a confirmed reservation this long before it starts"
+    )
+    digest_hour: int = Field(
+        8, ge=0, le=23, description="Local hour of the daily pending-approval digest to admins"
+    )
+    sweep_grace_seconds: int = Field(
+        60, ge=0, description="Age of a due row before the sweep re-enqueues it"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HOA_", env_nested_delimiter="__", env_file=".env", extra="ignore"
@@ -100,8 +154,11 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     rate_limit: RateLimitSettings = RateLimitSettings()
     redis_url: str | None = Field(
-        None, description="redis://host:port/db shared by all app processes (rate limits)"
+        None,
+        description="redis://host:port/db shared by all app processes (rate limits, job queue)",
     )
+    email: EmailSettings = EmailSettings()
+    jobs: JobSettings = JobSettings()
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed to call the API from a browser"
     )

@@ -11,6 +11,7 @@ from hoa.models.communities import (
     MemberStatus,
     Role,
 )
+from hoa.models.notifications import Notification, NotificationStatus
 from hoa.models.reservations import (
     ACTIVE_STATUSES,
     MAX_BUFFER_MINUTES,
@@ -36,6 +37,8 @@ __all__ = [
     "Invitation",
     "MemberStatus",
     "Membership",
+    "Notification",
+    "NotificationStatus",
     "RefreshToken",
     "Reservation",
     "ReservationStatus",

@@ -1043,6 +1043,92 @@ export type MyMembership = {
 };
 
 /**
+ * NotificationCounts
+ */
+export type NotificationCounts = {
+    /**
+     * Pending
+     */
+    pending?: number;
+    /**
+     * Sending
+     */
+    sending?: number;
+    /**
+     * Sent
+     */
+    sent?: number;
+    /**
+     * Failed
+     */
+    failed?: number;
+};
+
+/**
+ * NotificationRead
+ */
+export type NotificationRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Recipient Id
+     */
+    recipient_id: string | null;
+    /**
+     * Recipient Email
+     */
+    recipient_email: string;
+    /**
+     * Kind
+     */
+    kind: string;
+    /**
+     * Entity Type
+     */
+    entity_type: string;
+    /**
+     * Entity Id
+     */
+    entity_id: string;
+    status: NotificationStatus;
+    /**
+     * Attempts
+     */
+    attempts: number;
+    /**
+     * Next Attempt At
+     */
+    next_attempt_at: string;
+    /**
+     * Last Error
+     */
+    last_error: string | null;
+    /**
+     * Provider Message Id
+     */
+    provider_message_id: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Sent At
+     */
+    sent_at: string | null;
+};
+
+/**
+ * NotificationStatus
+ */
+export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+/**
  * Page[AuditEventRead]
  */
 export type PageAuditEventRead = {
@@ -1064,6 +1150,20 @@ export type PageMemberRead = {
      * Items
      */
     items: Array<MemberRead>;
+    /**
+     * Next Cursor
+     */
+    next_cursor: string | null;
+};
+
+/**
+ * Page[NotificationRead]
+ */
+export type PageNotificationRead = {
+    /**
+     * Items
+     */
+    items: Array<NotificationRead>;
     /**
      * Next Cursor
      */
@@ -3959,3 +4059,202 @@ export type AuditListAuditEventsResponses = {
 };
 
 export type AuditListAuditEventsResponse = AuditListAuditEventsResponses[keyof AuditListAuditEventsResponses];
+
+export type NotificationsListNotificationsData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: {
+        /**
+         * Limit
+         *
+         * Items per page
+         */
+        limit?: number;
+        /**
+         * Status
+         */
+        status?: NotificationStatus | null;
+        /**
+         * Cursor
+         *
+         * `next_cursor` of the previous page
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/communities/{community_id}/notifications';
+};
+
+export type NotificationsListNotificationsErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type NotificationsListNotificationsError = NotificationsListNotificationsErrors[keyof NotificationsListNotificationsErrors];
+
+export type NotificationsListNotificationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageNotificationRead;
+};
+
+export type NotificationsListNotificationsResponse = NotificationsListNotificationsResponses[keyof NotificationsListNotificationsResponses];
+
+export type NotificationsCountNotificationsData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/notifications/counts';
+};
+
+export type NotificationsCountNotificationsErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type NotificationsCountNotificationsError = NotificationsCountNotificationsErrors[keyof NotificationsCountNotificationsErrors];
+
+export type NotificationsCountNotificationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: NotificationCounts;
+};
+
+export type NotificationsCountNotificationsResponse = NotificationsCountNotificationsResponses[keyof NotificationsCountNotificationsResponses];
+
+export type NotificationsRetryNotificationData = {
+    body?: never;
+    path: {
+        /**
+         * Notification Id
+         */
+        notification_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/notifications/{notification_id}/retry';
+};
+
+export type NotificationsRetryNotificationErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * notification.not_failed
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type NotificationsRetryNotificationError = NotificationsRetryNotificationErrors[keyof NotificationsRetryNotificationErrors];
+
+export type NotificationsRetryNotificationResponses = {
+    /**
+     * Successful Response
+     */
+    200: NotificationRead;
+};
+
+export type NotificationsRetryNotificationResponse = NotificationsRetryNotificationResponses[keyof NotificationsRetryNotificationResponses];

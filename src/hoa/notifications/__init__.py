@@ -1,0 +1,1 @@
+"""Notifications: outbox rows written with the change, delivered by Huey tasks."""

@@ -1,0 +1,289 @@
+"""Delivering one notification: claim with a lease, render, send, record. Sync and idempotent."""
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from hoa.db import create_sync_engine, utcnow
+from hoa.email.backends import Backend, PermanentError, check_address, get_backend
+from hoa.email.render import build_message, context
+from hoa.models import (
+    Amenity,
+    Community,
+    Membership,
+    MemberStatus,
+    Notification,
+    NotificationStatus,
+    Reservation,
+    ReservationStatus,
+    Role,
+    User,
+)
+from hoa.notifications.service import reservation_payload
+from hoa.settings import Settings
+
+Outcome = Literal["sent", "retry", "failed", "skipped"]
+N = Notification
+PENDING, SENDING = NotificationStatus.PENDING, NotificationStatus.SENDING
+
+
+@dataclass
+class Deliverer:
+    settings: Settings
+    engine: sa.Engine
+    backend: Backend
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Deliverer":
+        return cls(settings, create_sync_engine(settings), get_backend(settings.email))
+
+    def backoff(self, attempts: int) -> float:
+        """Exponential backoff with full jitter on the upper half."""
+        base = self.settings.jobs.backoff_seconds * 2.0 ** max(attempts - 1, 0)
+        return base / 2 + random.uniform(0, base / 2)  # noqa: S311 - not security
+
+    def claim(self, notification_id: uuid.UUID, now: datetime | None = None) -> bool:
+        now = now or utcnow()
+        lease = now + timedelta(seconds=self.settings.jobs.lease_seconds)
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sa.update(N)
+                .where(
+                    N.id == notification_id,
+                    (N.status == PENDING) | ((N.status == SENDING) & (N.lease_until < now)),
+                    N.next_attempt_at <= now,
+                )
+                .values(status=SENDING, lease_until=lease, attempts=N.attempts + 1, updated_at=now)
+            )
+            return result.rowcount == 1
+
+    def _finish(self, notification_id: uuid.UUID, attempts: int, **values: object) -> None:
+        """Record the outcome, only if this attempt still holds the row."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(N)
+                .where(N.id == notification_id, N.status == SENDING, N.attempts == attempts)
+                .values(lease_until=None, updated_at=utcnow(), **values)
+            )
+
+    def deliver(self, notification_id: uuid.UUID, now: datetime | None = None) -> Outcome:
+        if not self.claim(notification_id, now):
+            return "skipped"  # sent, failed, not due, or leased by another worker
+        with Session(self.engine) as session:
+            row = session.get_one(N, notification_id)
+            attempts = row.attempts
+            try:
+                check_address(row.recipient_email)
+                message = build_message(
+                    row.id,
+                    row.kind,
+                    row.entity_id,
+                    row.payload,
+                    row.recipient_email,
+                    self.settings.email.from_address,
+                )
+            except (PermanentError, KeyError, ValueError) as exc:
+                self._finish(
+                    notification_id, attempts, status=NotificationStatus.FAILED, last_error=str(exc)
+                )
+                return "failed"
+        try:
+            provider_id = self.backend.send(message)
+        except PermanentError as exc:
+            self._finish(
+                notification_id, attempts, status=NotificationStatus.FAILED, last_error=str(exc)
+            )
+            return "failed"
+        except Exception as exc:  # temporary: a provider error or an outage
+            error = f"{type(exc).__name__}: {exc}"[:1000]
+            if attempts >= self.settings.jobs.max_attempts:
+                self._finish(
+                    notification_id, attempts, status=NotificationStatus.FAILED, last_error=error
+                )
+                return "failed"
+            self._finish(
+                notification_id,
+                attempts,
+                status=PENDING,
+                last_error=error,
+                next_attempt_at=utcnow() + timedelta(seconds=self.backoff(attempts)),
+            )
+            return "retry"
+        self._finish(
+            notification_id,
+            attempts,
+            status=NotificationStatus.SENT,
+            provider_message_id=provider_id[:200],
+            sent_at=utcnow(),
+            last_error=None,
+        )
+        return "sent"
+
+    def queue_reminders(self, now: datetime | None = None) -> list[uuid.UUID]:
+        """Reminder rows for confirmed reservations starting within ``reminder_hours`` that were
+        booked before that window opened. Idempotent: one reminder per reservation and start,
+        guarded by the unique ``dedupe_key`` (two workers running this at once insert one)."""
+        now = now or utcnow()
+        horizon = now + timedelta(hours=self.settings.jobs.reminder_hours)
+        created: list[uuid.UUID] = []
+        with Session(self.engine) as session:
+            rows = session.execute(
+                sa.select(Reservation, Community, Amenity, User)
+                .join(Community, Community.id == Reservation.community_id)
+                .join(Amenity, Amenity.id == Reservation.amenity_id)
+                .join(User, User.id == Reservation.booked_for_id)
+                .where(
+                    Reservation.status == ReservationStatus.CONFIRMED,
+                    Reservation.starts_at > now,
+                    Reservation.starts_at <= horizon,
+                )
+            ).all()
+        window = timedelta(hours=self.settings.jobs.reminder_hours)
+        for reservation, community, amenity, user in rows:
+            if reservation.created_at > reservation.starts_at - window:
+                continue  # booked inside the window: the confirmation is recent enough
+            key = f"reminder:{reservation.id}:{reservation.starts_at.isoformat()}"
+            nid = uuid.uuid4()
+            try:
+                with Session(self.engine) as session, session.begin():
+                    session.add(
+                        N(
+                            id=nid,
+                            community_id=community.id,
+                            recipient_id=user.id,
+                            recipient_email=user.email,
+                            kind="reservation_reminder",
+                            entity_type="reservation",
+                            entity_id=reservation.id,
+                            dedupe_key=key,
+                            payload=reservation_payload(
+                                community, amenity, reservation, "reservation_reminder"
+                            ),
+                            next_attempt_at=now,
+                        )
+                    )
+            except IntegrityError:
+                continue  # already reminded
+            created.append(nid)
+        return created
+
+    def queue_digests(self, now: datetime | None = None) -> list[uuid.UUID]:
+        """Once a day, at ``digest_hour`` in each community's time zone, tell its admins which
+        booking requests wait for approval. One per admin and local day (``dedupe_key``)."""
+        now = now or utcnow()
+        created: list[uuid.UUID] = []
+        with Session(self.engine) as session:
+            communities = session.execute(
+                sa.select(Community)
+                .where(
+                    sa.exists().where(
+                        Reservation.community_id == Community.id,
+                        Reservation.status == ReservationStatus.PENDING,
+                        Reservation.starts_at > now,
+                    )
+                )
+                .order_by(Community.id)
+            ).scalars()
+            plans = []
+            for community in communities:
+                local = now.astimezone(ZoneInfo(community.timezone))
+                if local.hour != self.settings.jobs.digest_hour:
+                    continue
+                pending = session.execute(
+                    sa.select(Reservation, Amenity.name, User.name)
+                    .join(Amenity, Amenity.id == Reservation.amenity_id)
+                    .join(User, User.id == Reservation.booked_for_id)
+                    .where(
+                        Reservation.community_id == community.id,
+                        Reservation.status == ReservationStatus.PENDING,
+                        Reservation.starts_at > now,
+                    )
+                    .order_by(Reservation.starts_at)
+                ).all()
+                admins = session.execute(
+                    sa.select(User.id, User.email)
+                    .join(Membership, Membership.user_id == User.id)
+                    .where(
+                        Membership.community_id == community.id,
+                        Membership.role == Role.ADMIN,
+                        Membership.status == MemberStatus.ACTIVE,
+                        User.is_active,
+                    )
+                ).all()
+                items = [
+                    {
+                        "amenity_name": amenity_name,
+                        "booked_for": booked_for,
+                        "when": context(
+                            {
+                                "timezone": community.timezone,
+                                "starts_at": r.starts_at.isoformat(),
+                                "ends_at": r.ends_at.isoformat(),
+                            }
+                        )["when"],
+                    }
+                    for r, amenity_name, booked_for in pending[:20]
+                ]
+                payload = {
+                    "community_name": community.name,
+                    "timezone": community.timezone,
+                    "pending": len(pending),
+                    "items": items,
+                    "link": self.settings.public_url,
+                }
+                for admin_id, admin_email in admins:
+                    key = f"digest:{community.id}:{admin_id}:{local.date().isoformat()}"
+                    plans.append((community.id, admin_id, admin_email, key, payload))
+        for community_id, admin_id, admin_email, key, payload in plans:
+            nid = uuid.uuid4()
+            try:
+                with Session(self.engine) as session, session.begin():
+                    session.add(
+                        N(
+                            id=nid,
+                            community_id=community_id,
+                            recipient_id=admin_id,
+                            recipient_email=admin_email,
+                            kind="pending_digest",
+                            entity_type="community",
+                            entity_id=community_id,
+                            dedupe_key=key,
+                            payload=payload,
+                            next_attempt_at=now,
+                        )
+                    )
+            except IntegrityError:
+                continue  # already sent today
+            created.append(nid)
+        return created
+
+    def next_attempt_delay(self, notification_id: uuid.UUID) -> float | None:
+        with self.engine.connect() as conn:
+            due = conn.execute(
+                sa.select(N.next_attempt_at).where(N.id == notification_id, N.status == PENDING)
+            ).scalar()
+        return None if due is None else max((due - utcnow()).total_seconds(), 0)
+
+    def due(self, now: datetime | None = None, limit: int = 500) -> list[uuid.UUID]:
+        """Rows the sweep re-enqueues: pending and due for a while, or leased past the lease."""
+        now = now or utcnow()
+        grace = now - timedelta(seconds=self.settings.jobs.sweep_grace_seconds)
+        with self.engine.connect() as conn:
+            return list(
+                conn.execute(
+                    sa.select(N.id)
+                    .where(
+                        ((N.status == PENDING) & (N.next_attempt_at <= grace))
+                        | ((N.status == SENDING) & (N.lease_until < now))
+                    )
+                    .order_by(N.next_attempt_at)
+                    .limit(limit)
+                ).scalars()
+            )

@@ -1,0 +1,117 @@
+"""The Huey queue: SqliteHuey consumed in-process by default, RedisHuey with ``hoa worker``.
+
+The notification row is the source of truth; a task only carries its id, so a lost task costs
+nothing but a delay until the sweep re-enqueues the row.
+"""
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from huey import Huey, RedisHuey, SqliteHuey, crontab  # type: ignore[import-untyped]
+from huey.consumer import Consumer  # type: ignore[import-untyped]
+from redis import ConnectionPool
+
+from hoa.notifications.delivery import Deliverer
+from hoa.settings import Settings
+
+
+class Jobs:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.huey = make_huey(settings)
+        self.deliverer = Deliverer.from_settings(settings)
+        self.deliver_task = self.huey.task(name="deliver")(self._deliver)
+        self.sweep_task = self.huey.periodic_task(crontab(minute="*"), name="sweep")(self.sweep)
+        self.reminder_task = self.huey.periodic_task(crontab(minute="*/5"), name="reminders")(
+            self.remind
+        )
+        self.digest_task = self.huey.periodic_task(crontab(minute="7"), name="digest")(self.digest)
+
+    def _deliver(self, notification_id: str) -> str:
+        nid = uuid.UUID(notification_id)
+        outcome = self.deliverer.deliver(nid)
+        if outcome == "retry" and (delay := self.deliverer.next_attempt_delay(nid)) is not None:
+            self.enqueue(nid, delay=delay)
+        return outcome
+
+    def enqueue(self, notification_id: uuid.UUID, delay: float | None = None) -> None:
+        if delay:
+            self.deliver_task.schedule(args=(str(notification_id),), delay=delay)
+        else:
+            self.deliver_task(str(notification_id))
+
+    def sweep(self) -> int:
+        due = self.deliverer.due()
+        for nid in due:
+            self.enqueue(nid)
+        return len(due)
+
+    def remind(self) -> int:
+        created = self.deliverer.queue_reminders()
+        for nid in created:
+            self.enqueue(nid)
+        return len(created)
+
+    def digest(self) -> int:
+        created = self.deliverer.queue_digests()
+        for nid in created:
+            self.enqueue(nid)
+        return len(created)
+
+    def consumer(
+        self, workers: int | None = None, *, embedded: bool = False, periodic: bool = True
+    ) -> Consumer:
+        cls = EmbeddedConsumer if embedded else Consumer
+        return cls(
+            self.huey,
+            workers=workers or self.settings.jobs.workers,
+            worker_type="thread",
+            periodic=periodic,
+            max_delay=1.0,  # an idle worker polls at least every second
+        )
+
+    def close(self) -> None:
+        self.deliverer.engine.dispose()
+
+
+class EmbeddedConsumer(Consumer):  # type: ignore[misc]
+    """A consumer inside the app process: the web server owns the signal handlers."""
+
+    def _set_signal_handlers(self) -> None:
+        pass
+
+
+def queue_path(settings: Settings) -> Path:
+    if settings.jobs.queue_path is not None:
+        return settings.jobs.queue_path
+    db = settings.sqlite_path
+    return (db.parent if db is not None else Path("var")) / "jobs.db"
+
+
+def make_huey(settings: Settings) -> Huey:
+    if settings.redis_url:
+        pool = ConnectionPool.from_url(
+            settings.redis_url,
+            socket_connect_timeout=2,  # an outage must not hold a request for long
+            socket_timeout=5,
+        )
+        return RedisHuey(settings.jobs.queue_name, connection_pool=pool, utc=True)
+    path = queue_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey(settings.jobs.queue_name, filename=str(path), utc=True)
+
+
+def start_embedded(settings: Settings) -> tuple[Jobs, Any]:
+    jobs = Jobs(settings)
+    consumer = None
+    if settings.jobs.embedded_worker and not settings.redis_url:
+        consumer = jobs.consumer(embedded=True)
+        consumer.start()
+    return jobs, consumer
+
+
+def stop_embedded(jobs: Jobs, consumer: Any) -> None:
+    if consumer is not None:
+        consumer.stop(graceful=True)
+    jobs.close()

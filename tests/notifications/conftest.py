@@ -1,0 +1,69 @@
+import socket
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hoa.db import Database
+from hoa.email.backends import Backend, get_backend
+from hoa.models import Notification
+from hoa.notifications.delivery import Deliverer
+from hoa.settings import EmailSettings, JobSettings, Settings
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def variant(settings: Settings, tmp: Path, **email: object) -> Settings:
+    """The test settings with an email backend and a queue file of this test's own."""
+    return settings.model_copy(
+        update={
+            "email": EmailSettings(outbox_dir=tmp / "outbox", **email),  # type: ignore[arg-type]
+            "jobs": JobSettings(
+                embedded_worker=False,
+                queue_path=tmp / "jobs.db",
+                backoff_seconds=10,
+                max_attempts=3,
+                sweep_grace_seconds=0,
+            ),
+        }
+    )
+
+
+@pytest.fixture
+def deliverer_for(app: FastAPI) -> Iterator[object]:
+    made: list[Deliverer] = []
+
+    def make(settings: Settings, backend: Backend | None = None) -> Deliverer:
+        d = Deliverer.from_settings(settings)
+        if backend is not None:
+            d.backend = backend
+        made.append(d)
+        return d
+
+    yield make
+    for d in made:
+        d.engine.dispose()
+
+
+async def notifications(db: Database, entity_id: uuid.UUID | None = None) -> list[Notification]:
+    async with db.reader() as s:
+        query = sa.select(Notification).order_by(Notification.created_at)
+        if entity_id is not None:
+            query = query.where(Notification.entity_id == entity_id)
+        return list((await s.execute(query)).scalars())
+
+
+async def one(session: AsyncSession, nid: uuid.UUID) -> Notification:
+    session.expire_all()
+    return await session.get_one(Notification, nid)
+
+
+__all__ = ["free_port", "get_backend", "notifications", "one", "variant"]

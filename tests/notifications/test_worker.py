@@ -1,0 +1,67 @@
+"""The scaled-out shape: RedisHuey, consumed by a real ``hoa worker`` process."""
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hoa.db import Database
+from hoa.models import NotificationStatus
+from hoa.notifications.jobs import Jobs
+from hoa.settings import Settings
+from tests.api.test_reservations import booking
+from tests.factories import World, local
+from tests.hardening.test_rate_limits import REDIS_URL, _redis_answers
+from tests.notifications.conftest import notifications, variant
+
+
+async def test_hoa_worker_delivers_from_redis(
+    app: Any, as_user: Any, world: World, db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    if not await _redis_answers():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Redis is not reachable at {REDIS_URL}", pytrace=False)
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    queue = f"hoa-test-{uuid.uuid4().hex[:8]}"
+    scaled = variant(settings, tmp_path).model_copy(update={"redis_url": REDIS_URL})
+    scaled.jobs.queue_name = queue
+    jobs = Jobs(scaled)
+    env = {
+        **os.environ,
+        "HOA_ENV": "test",
+        "HOA_DATABASE_URL": settings.database_url,
+        "HOA_REDIS_URL": REDIS_URL,
+        "HOA_JOBS__QUEUE_NAME": queue,
+        "HOA_EMAIL__OUTBOX_DIR": str(tmp_path / "outbox"),
+    }
+    worker = subprocess.Popen(  # noqa: ASYNC220 - started once, waited for below
+        [sys.executable, "-m", "hoa", "worker", "--workers", "1", "--no-periodic"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    saved, app.state.jobs = app.state.jobs, jobs
+    try:
+        resident = await as_user("resident")
+        r = await resident.post("/reservations", booking(world, "court", local(2, 10)))
+        assert r.status_code == 201
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            [row] = await notifications(db)
+            if row.status is NotificationStatus.SENT:
+                break
+            await asyncio.sleep(0.1)
+        assert row.status is NotificationStatus.SENT
+        assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+    finally:
+        app.state.jobs = saved
+        worker.terminate()
+        worker.wait(10)
+        jobs.huey.flush()
+        jobs.close()
