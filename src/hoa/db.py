@@ -6,8 +6,10 @@ from typing import Any, ClassVar
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
+    AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
@@ -157,6 +159,16 @@ class Database:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+async def flush_or_raise(session: AsyncSession, error: type[Exception]) -> None:
+    """Flush inside a savepoint so that a constraint violation becomes ``error`` (a domain
+    error) and the request's transaction stays usable."""
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        raise error from exc
 
 
 def violated_constraint(exc: Exception, names: tuple[str, ...]) -> str | None:

@@ -2,12 +2,12 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa import rules
 from hoa.amenities.schemas import WEEKDAYS, AmenityCreate, AmenityUpdate, clock_minutes
 from hoa.audit.service import record, snapshot
+from hoa.db import flush_or_raise
 from hoa.deps import CommunityCtx
 from hoa.errors import AppError, NotFound
 from hoa.models import Amenity, AmenityStatus, BookingMode
@@ -119,14 +119,6 @@ async def get(
     return amenity
 
 
-async def _flush(session: AsyncSession) -> None:
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise NameTaken from exc
-
-
 async def create(session: AsyncSession, ctx: CommunityCtx, data: AmenityCreate) -> Amenity:
     values = data.model_dump(exclude_none=True)
     amenity = Amenity(
@@ -143,7 +135,7 @@ async def create(session: AsyncSession, ctx: CommunityCtx, data: AmenityCreate) 
     _apply(amenity, {"rules_text": values.get("rules_text", "")})
     _validate(amenity)
     session.add(amenity)
-    await _flush(session)
+    await flush_or_raise(session, NameTaken)
     record(
         session,
         community_id=ctx.community_id,
@@ -172,7 +164,7 @@ async def update(
     }
     _apply(amenity, {k: v for k, v in changes.items() if v is not None or k in nullable})
     _validate(amenity)
-    await _flush(session)
+    await flush_or_raise(session, NameTaken)
     record(
         session,
         community_id=ctx.community_id,

@@ -1,9 +1,9 @@
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.audit.service import record, snapshot
 from hoa.communities.schemas import CommunityCreate, CommunityCreated, CommunityUpdate
+from hoa.db import flush_or_raise
 from hoa.deps import CommunityCtx
 from hoa.errors import AppError
 from hoa.members import service as members
@@ -38,11 +38,7 @@ async def create(
         show_booker_names=data.show_booker_names,
     )
     session.add(community)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise SlugTaken from exc
+    await flush_or_raise(session, SlugTaken)
     record(
         session,
         community_id=community.id,

@@ -5,12 +5,11 @@ import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.audit.service import record, snapshot
 from hoa.auth.security import hash_password, hash_token, new_token, verify_password
-from hoa.db import utcnow
+from hoa.db import flush_or_raise, utcnow
 from hoa.deps import CommunityCtx
 from hoa.errors import AppError, NotFound
 from hoa.members.schemas import (
@@ -123,11 +122,7 @@ async def create_household(session: AsyncSession, ctx: CommunityCtx, label: str)
         raise HouseholdExists
     household = Household(community_id=ctx.community_id, label=label)
     session.add(household)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise HouseholdExists from exc
+    await flush_or_raise(session, HouseholdExists)
     return household
 
 
@@ -339,21 +334,8 @@ async def _create_account(session: AsyncSession, email: str, name: str, password
     """Raises AccountExists when the email is taken, also by a concurrent sign-up."""
     user = User(email=email, name=name, password_hash=hash_password(password))
     session.add(user)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise AccountExists from exc
+    await flush_or_raise(session, AccountExists)
     return user
-
-
-async def _flush_new_membership(session: AsyncSession) -> None:
-    """Raises AlreadyMember when a concurrent request added the same membership first."""
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise AlreadyMember from exc
 
 
 # Invitations
@@ -467,7 +449,7 @@ async def accept_invitation(session: AsyncSession, token: str, name: str, passwo
         user.id,
         "membership.invitation_accepted",
     )
-    await _flush_new_membership(session)
+    await flush_or_raise(session, AlreadyMember)  # a concurrent request may have won
     return user
 
 
@@ -539,5 +521,5 @@ async def join_with_code(
     _add_membership(
         session, community.id, user, Role.RESIDENT, household.id, user.id, "membership.joined"
     )
-    await _flush_new_membership(session)
+    await flush_or_raise(session, AlreadyMember)  # a concurrent request may have won
     return user

@@ -277,11 +277,11 @@ async def create(
         found := await _replay(session, ctx, idempotency_key, request_hash)
     ):
         return found, False
-    # Shared-capacity amenities sum headcounts in code, so concurrent bookings of one amenity
-    # must queue on its row (PostgreSQL); SQLite writers are already serialized.
-    amenity = await session.get(Amenity, data.amenity_id)
-    capacity_mode = amenity is not None and amenity.mode is BookingMode.CAPACITY
-    amenity = await _bookable(session, ctx, data.amenity_id, lock=capacity_mode)
+    amenity = await _bookable(session, ctx, data.amenity_id, lock=False)
+    if amenity.mode is BookingMode.CAPACITY:
+        # Shared-capacity amenities sum headcounts in code, so concurrent bookings of one
+        # amenity must queue on its row (PostgreSQL); SQLite writers are already serialized.
+        await session.refresh(amenity, with_for_update=True)
     party = await _party(session, ctx, data)
     acting_admin = data.on_behalf_of_member_id is not None
     violation = await _evaluate(
