@@ -1,9 +1,10 @@
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.models import Blackout, BookingMode, ReservationStatus
+from hoa.models import Blackout, BookingMode, Notification, ReservationStatus
 from tests.factories import World, local, make_amenity, make_reservation
 
 
@@ -357,3 +358,8 @@ async def test_blackout_can_cancel_what_it_covers(
     actions = [e["action"] for e in events]
     assert "blackout.created" in actions and "reservation.cancelled" in actions
     assert (await resident.get("/audit-events")).status_code == 403
+    # the resident is told, like for any other cancellation
+    kinds = await session.scalars(
+        sa.select(Notification.kind).where(Notification.entity_id == held.id)
+    )
+    assert list(kinds) == ["reservation_cancelled"]

@@ -7,7 +7,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hoa.amenities import service as amenities
 from hoa.audit.service import record, snapshot
 from hoa.blackouts.schemas import BlackoutCreate, BlackoutCreated, BlackoutRead
-from hoa.db import utcnow
 from hoa.deps import CommunityCtx
 from hoa.errors import AppError, NotFound
 from hoa.models import (
@@ -15,8 +14,8 @@ from hoa.models import (
     MAX_RESERVATION_DAYS,
     Blackout,
     Reservation,
-    ReservationStatus,
 )
+from hoa.reservations import service as reservations
 from hoa.reservations.schemas import ReservationRead
 
 FIELDS = ("amenity_id", "starts_at", "ends_at", "reason")
@@ -83,24 +82,8 @@ async def create(session: AsyncSession, ctx: CommunityCtx, data: BlackoutCreate)
         entity_id=blackout.id,
         after=snapshot(blackout, FIELDS),
     )
-    now = utcnow()
     for reservation in conflicts:
-        before = {"status": reservation.status.value}
-        reservation.status = ReservationStatus.CANCELLED
-        reservation.cancelled_by_id = ctx.user.id
-        reservation.cancelled_at = now
-        reservation.cancel_reason = f"Closed: {data.reason}"
-        record(
-            session,
-            community_id=ctx.community_id,
-            actor_id=ctx.user.id,
-            action="reservation.cancelled",
-            entity_type="reservation",
-            entity_id=reservation.id,
-            before=before,
-            after={"status": "cancelled", "blackout_id": str(blackout.id)},
-        )
-    await session.flush()
+        await reservations.mark_cancelled(session, ctx, reservation, f"Closed: {data.reason}")
     return BlackoutCreated(
         **BlackoutRead.model_validate(blackout).model_dump(),
         cancelled_reservations=[ReservationRead.model_validate(r) for r in conflicts],

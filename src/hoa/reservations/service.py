@@ -444,6 +444,15 @@ async def cancel(
         )
         if violation := rules.check_cancellation(reservation.starts_at, utcnow(), cutoff):
             raise violation_error(violation)
+    await mark_cancelled(session, ctx, reservation, reason)
+    return reservation
+
+
+async def mark_cancelled(
+    session: AsyncSession, ctx: CommunityCtx, reservation: Reservation, reason: str
+) -> None:
+    """Cancel an active reservation the caller may cancel: the state change, its audit event
+    and the notification to the person it was for, in the current transaction."""
     before = snapshot(reservation, AUDITED)
     reservation.status = ReservationStatus.CANCELLED
     reservation.cancelled_by_id = ctx.user.id
@@ -459,7 +468,6 @@ async def cancel(
         reason=reservation.cancel_reason,
         cancelled_by=ctx.user.name,
     )
-    return reservation
 
 
 async def approve(
