@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa import migrate
 from hoa.db import Base, Database
+from hoa.email.backends import Backend
 from hoa.main import create_app
+from hoa.notifications.delivery import Deliverer
 from hoa.settings import EmailSettings, Env, JobSettings, RateLimitSettings, Settings
 from tests.factories import PASSWORD, World, build_world
 
@@ -208,3 +210,19 @@ async def as_user(client: httpx.AsyncClient, world: World) -> Any:
         return Api(client, tokens[email], community_id or world.community.id)
 
     return make
+
+
+@pytest.fixture
+def deliverer_for(app: FastAPI) -> Iterator[object]:
+    made: list[Deliverer] = []
+
+    def make(settings: Settings, backend: Backend | None = None) -> Deliverer:
+        d = Deliverer.from_settings(settings)
+        if backend is not None:
+            d.backend = backend
+        made.append(d)
+        return d
+
+    yield make
+    for d in made:
+        d.engine.dispose()

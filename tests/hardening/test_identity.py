@@ -5,6 +5,8 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from email import message_from_bytes, policy
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,10 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hoa.auth.security import CSRF_COOKIE, REFRESH_COOKIE, SESSION_COOKIE, signing_keys
 from hoa.db import Database, utcnow
 from hoa.main import create_app
-from hoa.models import AuditEvent, MemberStatus, RefreshToken, User
+from hoa.models import AuditEvent, MemberStatus, Notification, RefreshToken, User
 from hoa.settings import AuthSettings, Settings, SigningKey
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, World
+from tests.notifications.conftest import variant
 
 LOGIN, REFRESH, ME = "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/me"
 OLD = SigningKey(kid="2026-01", secret="old-key-old-key-old-key-old-key-0")  # type: ignore[arg-type]
@@ -245,8 +248,22 @@ def same_error(r: httpx.Response) -> dict[str, Any]:
     return {"status": r.status_code, **{k: v for k, v in error.items() if k != "request_id"}}
 
 
+async def lockout_notices(db: Database, user_id: uuid.UUID) -> list[Notification]:
+    async with db.reader() as s:
+        query = sa.select(Notification).where(
+            Notification.recipient_id == user_id, Notification.kind == "account_locked"
+        )
+        return list((await s.scalars(query)).all())
+
+
 async def test_lockout_backs_off_and_looks_like_a_wrong_password(
-    client: httpx.AsyncClient, world: World, session: AsyncSession, db: Database
+    client: httpx.AsyncClient,
+    world: World,
+    session: AsyncSession,
+    db: Database,
+    settings: Settings,
+    tmp_path: Path,
+    deliverer_for: Any,
 ) -> None:
     email = world.emails["resident"]
     user_id = world.members["resident"].user_id
@@ -261,6 +278,7 @@ async def test_lockout_backs_off_and_looks_like_a_wrong_password(
     assert user is not None and user.locked_until is not None
     assert timedelta(seconds=55) < user.locked_until - utcnow() <= timedelta(seconds=60)
     assert (await audit_actions(db, user_id)).count("auth.locked_out") == 1
+    [notice] = await lockout_notices(db, user_id)
 
     # once the lock runs out, one more failure locks for twice as long
     user.locked_until = utcnow() - timedelta(seconds=1)
@@ -269,12 +287,23 @@ async def test_lockout_backs_off_and_looks_like_a_wrong_password(
     await session.refresh(user)
     assert user.locked_until is not None
     assert timedelta(seconds=115) < user.locked_until - utcnow() <= timedelta(seconds=120)
+    assert len(await lockout_notices(db, user_id)) == 2  # one notice per lockout, not per try
 
     user.locked_until = utcnow() - timedelta(seconds=1)
     await session.commit()
     assert (await login(client, email)).status_code == 200
     await session.refresh(user)
     assert (user.failed_sign_ins, user.locked_until) == (0, None)
+    await session.commit()
+
+    # the owner heard about the first lockout by email, an account notice outside any community
+    assert notice.community_id is None and notice.recipient_email == email
+    assert deliverer_for(variant(settings, tmp_path)).deliver(notice.id) == "sent"
+    [eml] = list((tmp_path / "outbox").glob("*.eml"))
+    msg = message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert msg["Subject"] == "Your account is locked for 1 minute(s)"
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "5 failed sign-in attempts" in text and "/forgot-password" in text
 
 
 async def test_lockout_is_capped(settings: Settings, world: World, session: AsyncSession) -> None:

@@ -1,17 +1,13 @@
 import socket
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
-from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.db import Database
-from hoa.email.backends import Backend, get_backend
+from hoa.email.backends import get_backend
 from hoa.models import Notification
-from hoa.notifications.delivery import Deliverer
 from hoa.settings import EmailSettings, JobSettings, Settings
 
 
@@ -35,22 +31,6 @@ def variant(settings: Settings, tmp: Path, **email: object) -> Settings:
             ),
         }
     )
-
-
-@pytest.fixture
-def deliverer_for(app: FastAPI) -> Iterator[object]:
-    made: list[Deliverer] = []
-
-    def make(settings: Settings, backend: Backend | None = None) -> Deliverer:
-        d = Deliverer.from_settings(settings)
-        if backend is not None:
-            d.backend = backend
-        made.append(d)
-        return d
-
-    yield make
-    for d in made:
-        d.engine.dispose()
 
 
 async def notifications(db: Database, entity_id: uuid.UUID | None = None) -> list[Notification]:

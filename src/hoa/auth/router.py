@@ -9,6 +9,7 @@ from hoa.auth.schemas import LoginRequest, MeRead, PasswordChange, RefreshReques
 from hoa.auth.security import CSRF_COOKIE, REFRESH_COOKIE
 from hoa.deps import AccountDisabled, CsrfFailed, CurrentUser, SessionDep, SettingsDep, require_csrf
 from hoa.errors import errors_for
+from hoa.notifications.service import run_after_commit
 
 router = APIRouter(tags=["auth"])
 
@@ -29,6 +30,7 @@ async def login(
         user = await service.authenticate(session, settings, body.email, body.password)
     except service.InvalidCredentials:
         await session.commit()  # keep the failure count, lockout and audit rows
+        await run_after_commit(session)  # and send the lockout notice now
         raise
     return await service.start_session(session, response, settings, user)
 

@@ -1,10 +1,13 @@
 """Password hashing and signed tokens."""
 
+import base64
 import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import jwt
 from pwdlib import PasswordHash
@@ -89,3 +92,42 @@ def read_token(settings: Settings, token: str) -> TokenClaims | None:
         return TokenClaims(uuid.UUID(claims["sub"]), int(claims["ver"]), str(claims["csrf"]))
     except (jwt.PyJWTError, ValueError, TypeError):
         return None
+
+
+def sign(
+    settings: Settings, purpose: str, subject: str, expires_at: datetime, **claims: Any
+) -> str:
+    """A signed link token for one purpose (password reset, email verification, cancel link).
+
+    Single use comes from the claims: a reset token carries a fingerprint of the password hash
+    it replaces, a cancel token the booking it cancels, so using one makes it stale."""
+    kid, secret = next(iter(signing_keys(settings).items()))
+    payload = {"sub": subject, "purpose": purpose, "exp": expires_at, **claims}
+    return jwt.encode(payload, secret, algorithm="HS256", headers={"kid": kid})
+
+
+def unsign(settings: Settings, purpose: str, token: str) -> dict[str, Any] | None:
+    """The claims of a valid, unexpired token made by ``sign`` for ``purpose``, or None."""
+    try:
+        secret = signing_keys(settings).get(jwt.get_unverified_header(token).get("kid", ""))
+        if secret is None:
+            return None
+        claims: dict[str, Any] = jwt.decode(
+            token, secret, algorithms=["HS256"], options={"require": ["sub", "exp", "purpose"]}
+        )
+    except (jwt.PyJWTError, ValueError, TypeError):
+        return None
+    return claims if claims["purpose"] == purpose else None
+
+
+def derive_token(settings: Settings, purpose: str, entity_id: uuid.UUID) -> str:
+    """A token the server can compute again from the entity, so an email job can put it in a
+    link without it being stored anywhere; only its hash is kept for lookup."""
+    secret = settings.secret_key.get_secret_value().encode()
+    digest = hmac.new(secret, f"{purpose}:{entity_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def fingerprint(value: str) -> str:
+    """A short digest that changes when ``value`` changes (a password hash in a reset token)."""
+    return hashlib.sha256(value.encode()).hexdigest()[:16]

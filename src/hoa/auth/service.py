@@ -24,6 +24,7 @@ from hoa.db import utcnow
 from hoa.deps import AccountDisabled
 from hoa.errors import AppError
 from hoa.models import Community, Household, Membership, RefreshToken, User
+from hoa.notifications.service import notify
 from hoa.settings import Env, Settings
 
 # The refresh cookie goes to the refresh and logout routes only.
@@ -118,6 +119,18 @@ def _count_failure(session: AsyncSession, settings: Settings, user: User, now: d
     user.locked_until = now + timedelta(seconds=seconds)
     after = {"locked_until": user.locked_until.isoformat(), "failed_sign_ins": user.failed_sign_ins}
     _audit(session, "auth.locked_out", user.id, actor_id=None, after=after)
+    notify(
+        session,
+        recipient=user,
+        kind="account_locked",
+        entity_type="user",
+        entity_id=user.id,
+        payload={
+            "minutes": max(round(seconds / 60), 1),
+            "failed_sign_ins": user.failed_sign_ins,
+            "reset_link": f"{settings.public_url.rstrip('/')}/forgot-password",
+        },
+    )
 
 
 async def start_session(

@@ -24,6 +24,7 @@ SUBJECTS = {
     "reservation_cancelled": "Cancelled: {amenity_name}, {when}",
     "reservation_reminder": "Reminder: {amenity_name}, {when}",
     "pending_digest": "{community_name}: {pending} booking request(s) to review",
+    "account_locked": "Your account is locked for {minutes} minute(s)",
 }
 # Which kinds carry a calendar attachment, and its METHOD.
 ICS_METHOD = {"reservation_confirmed": "REQUEST", "reservation_cancelled": "CANCEL"}
@@ -35,7 +36,14 @@ def _local(value: str, tz: ZoneInfo) -> datetime:
 
 def context(payload: dict[str, Any]) -> dict[str, Any]:
     if "starts_at" not in payload:
-        return {"title": None, "reason": None, "cancelled_by": None, "when": None, **payload}
+        return {
+            "community_name": None,
+            "title": None,
+            "reason": None,
+            "cancelled_by": None,
+            "when": None,
+            **payload,
+        }
     tz = ZoneInfo(payload["timezone"])
     starts, ends = _local(payload["starts_at"], tz), _local(payload["ends_at"], tz)
     when = f"{starts:%a %d %b %Y %H:%M}–{ends:%H:%M} ({payload['timezone']})"

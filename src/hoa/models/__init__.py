@@ -20,18 +20,20 @@ from hoa.models.reservations import (
     Reservation,
     ReservationStatus,
 )
-from hoa.models.users import User
+from hoa.models.users import AdminAlerts, CalendarFeed, User
 
 __all__ = [
     "ACTIVE_STATUSES",
     "MAX_BUFFER_MINUTES",
     "MAX_RESERVATION_DAYS",
     "OVERLAP_CONSTRAINT",
+    "AdminAlerts",
     "Amenity",
     "AmenityStatus",
     "AuditEvent",
     "Blackout",
     "BookingMode",
+    "CalendarFeed",
     "Community",
     "Household",
     "Invitation",

@@ -28,6 +28,8 @@ class Community(Base):
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     timezone: Mapped[str] = mapped_column(sa.String(64))
     show_booker_names: Mapped[bool] = mapped_column(default=False)
+    # How long before a confirmed booking starts its reminder goes out; 0 turns reminders off.
+    reminder_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     # A shareable code residents type to join; rotating it replaces it, disabling clears it.
     join_code: Mapped[str | None] = mapped_column(sa.String(32), unique=True, default=None)
     created_at: Mapped[datetime] = created_at()

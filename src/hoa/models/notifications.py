@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hoa.db import Base, UTCDateTime, utcnow
-from hoa.models._common import community_fk, created_at, str_enum, updated_at, uuid_pk
+from hoa.models._common import created_at, str_enum, updated_at, uuid_pk
 
 
 class NotificationStatus(enum.StrEnum):
@@ -27,7 +27,10 @@ class Notification(Base):
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
-    community_id: Mapped[uuid.UUID] = community_fk()
+    # None for account notices (lockout, password reset) that belong to no community.
+    community_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("communities.id", ondelete="CASCADE"), index=True
+    )
     recipient_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -1,3 +1,4 @@
+import enum
 import uuid
 from datetime import datetime
 
@@ -5,7 +6,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hoa.db import Base
-from hoa.models._common import created_at, updated_at, uuid_pk
+from hoa.models._common import created_at, str_enum, updated_at, uuid_pk
+
+
+class AdminAlerts(enum.StrEnum):
+    """How an admin hears about booking requests waiting for approval."""
+
+    IMMEDIATE = "immediate"
+    DIGEST = "digest"
+    OFF = "off"
 
 
 class User(Base):
@@ -23,5 +32,28 @@ class User(Base):
     # Consecutive failed sign-ins and the lockout they caused; a successful sign-in resets both.
     failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
     locked_until: Mapped[datetime | None]
+    # Set when the owner proved the address (an accepted invitation or a verification link).
+    email_verified_at: Mapped[datetime | None]
+    reminders_enabled: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    admin_alerts: Mapped[AdminAlerts] = mapped_column(
+        str_enum(AdminAlerts), default=AdminAlerts.DIGEST, server_default=AdminAlerts.DIGEST.value
+    )
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
+
+
+class CalendarFeed(Base):
+    """A secret address calendar apps subscribe to: a user's household bookings (no amenity) or,
+    for an admin, one amenity's. Only a SHA-256 of the secret is stored."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    amenity_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("amenities.id", ondelete="CASCADE"), default=None
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = created_at()

@@ -72,6 +72,34 @@ def reservation_payload(
     }
 
 
+def notify(
+    session: AsyncSession,
+    *,
+    recipient: User,
+    kind: str,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    payload: dict[str, Any],
+    community_id: uuid.UUID | None = None,
+) -> Notification:
+    """Add a notification in the current transaction; delivery is enqueued after its commit.
+    Without ``community_id`` it is an account notice (lockout, password reset)."""
+    notification = Notification(
+        id=uuid.uuid4(),
+        community_id=community_id,
+        recipient_id=recipient.id,
+        recipient_email=recipient.email,
+        kind=kind,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        payload=payload,
+        next_attempt_at=utcnow(),
+    )
+    session.add(notification)
+    enqueue_after_commit(session, notification.id)
+    return notification
+
+
 async def notify_reservation(
     session: AsyncSession,
     community: Community,
@@ -87,17 +115,12 @@ async def notify_reservation(
     payload = reservation_payload(
         community, amenity, reservation, kind, reason=reason, cancelled_by=cancelled_by
     )
-    notification = Notification(
-        id=uuid.uuid4(),
-        community_id=community.id,
-        recipient_id=user.id,
-        recipient_email=user.email,
+    return notify(
+        session,
+        recipient=user,
         kind=kind,
         entity_type="reservation",
         entity_id=reservation.id,
         payload=payload,
-        next_attempt_at=utcnow(),
+        community_id=community.id,
     )
-    session.add(notification)
-    enqueue_after_commit(session, notification.id)
-    return notification
