@@ -5,8 +5,14 @@ import sqlalchemy as sa
 from fastapi import Request
 
 from hoa.auth.passwords import check_new_password
-from hoa.auth.schemas import InvitationAccept, JoinWithCode, LoginRequest
-from hoa.auth.security import hash_token
+from hoa.auth.schemas import (
+    InvitationAccept,
+    JoinWithCode,
+    LoginRequest,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+)
+from hoa.auth.security import hash_token, unsign
 from hoa.deps import CurrentUser, OptionalUser, SessionDep, SettingsDep
 from hoa.models import Invitation, User
 from hoa.ratelimit import limit_auth
@@ -18,6 +24,22 @@ async def guard_sign_in(request: Request, body: LoginRequest) -> None:
 
 async def guard_password_change(request: Request, user: CurrentUser) -> None:
     await limit_auth(request, "password_change", user.email)
+
+
+async def guard_password_reset(request: Request, body: PasswordResetRequest) -> None:
+    """Limits the emails one address receives, and one client's probing of many addresses."""
+    await limit_auth(request, "password_reset", body.email)
+
+
+async def guard_password_reset_confirm(
+    request: Request, body: PasswordResetConfirm, settings: SettingsDep
+) -> None:
+    claims = unsign(settings, "password_reset", body.token)
+    await limit_auth(request, "password_reset_confirm", claims["sub"] if claims else None)
+
+
+async def guard_verification_email(request: Request, user: CurrentUser) -> None:
+    await limit_auth(request, "verification_email", user.email)
 
 
 async def guard_invitation_accept(

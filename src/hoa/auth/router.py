@@ -3,9 +3,25 @@ from typing import Annotated
 from fastapi import APIRouter, Cookie, Depends, Request, Response
 
 from hoa.auth import service
-from hoa.auth.guards import guard_password_change, guard_sign_in
+from hoa.auth.guards import (
+    guard_password_change,
+    guard_password_reset,
+    guard_password_reset_confirm,
+    guard_sign_in,
+    guard_verification_email,
+)
 from hoa.auth.passwords import WeakPassword
-from hoa.auth.schemas import LoginRequest, MeRead, PasswordChange, RefreshRequest, SessionRead
+from hoa.auth.schemas import (
+    EmailVerification,
+    LoginRequest,
+    MeRead,
+    PasswordChange,
+    PasswordResetConfirm,
+    PasswordResetRequest,
+    PasswordResetRequested,
+    RefreshRequest,
+    SessionRead,
+)
 from hoa.auth.security import CSRF_COOKIE, REFRESH_COOKIE
 from hoa.deps import AccountDisabled, CsrfFailed, CurrentUser, SessionDep, SettingsDep, require_csrf
 from hoa.errors import errors_for
@@ -99,3 +115,54 @@ async def change_password(
     """Change the password; other sessions end and this one gets a fresh token."""
     await service.change_password(session, settings, user, body.current_password, body.new_password)
     return await service.start_session(session, response, settings, user)
+
+
+@router.post(
+    "/auth/password-reset",
+    status_code=202,
+    response_model=PasswordResetRequested,
+    responses=errors_for(),
+    dependencies=[Depends(guard_password_reset)],
+)
+async def request_password_reset(
+    body: PasswordResetRequest, session: SessionDep, settings: SettingsDep
+) -> PasswordResetRequested:
+    """Email a reset link. The answer is the same whether or not the address has an account."""
+    await service.request_password_reset(session, settings, body.email)
+    return PasswordResetRequested()
+
+
+@router.post(
+    "/auth/password-reset/confirm",
+    status_code=204,
+    responses=errors_for(service.InvalidResetToken, WeakPassword),
+    dependencies=[Depends(guard_password_reset_confirm)],
+)
+async def confirm_password_reset(
+    body: PasswordResetConfirm, session: SessionDep, settings: SettingsDep
+) -> None:
+    """Set a new password with the emailed link's token; every session of the account ends."""
+    await service.reset_password(session, settings, body.token, body.password)
+
+
+@router.post(
+    "/auth/verify-email",
+    status_code=204,
+    responses=errors_for(service.InvalidVerificationToken),
+)
+async def verify_email(body: EmailVerification, session: SessionDep, settings: SettingsDep) -> None:
+    """Confirm the account's email address with the emailed link's token (works twice)."""
+    await service.verify_email(session, settings, body.token)
+
+
+@router.post(
+    "/me/verification-email",
+    status_code=204,
+    responses=errors_for(service.AlreadyVerified),
+    dependencies=[Depends(guard_verification_email)],
+)
+async def send_verification_email(
+    user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> None:
+    """Send the verification link again; 409 when the address is verified already."""
+    await service.resend_verification(session, settings, user)

@@ -48,12 +48,32 @@ class MyMembership(Output):
 
 
 class MeRead(UserRead):
+    email_verified: bool = Field(description="False until the owner opens a verification link")
     memberships: list[MyMembership]
 
 
 class PasswordChange(Input):
     current_password: str = Field(max_length=256)
     new_password: Password
+
+
+class PasswordResetRequest(Input):
+    email: Email
+
+
+class PasswordResetRequested(Output):
+    """The same answer whether or not the address has an account."""
+
+    detail: str = "If an account uses this address, an email with a reset link is on its way."
+
+
+class PasswordResetConfirm(Input):
+    token: str = Field(min_length=10, max_length=1000)
+    password: Password
+
+
+class EmailVerification(Input):
+    token: str = Field(min_length=10, max_length=1000)
 
 
 class InvitationAccept(Input):

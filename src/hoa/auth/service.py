@@ -14,10 +14,13 @@ from hoa.auth.security import (
     CSRF_COOKIE,
     REFRESH_COOKIE,
     SESSION_COOKIE,
+    fingerprint,
     hash_password,
     hash_token,
     issue_token,
     new_token,
+    sign,
+    unsign,
     verify_password,
 )
 from hoa.db import utcnow
@@ -29,10 +32,35 @@ from hoa.settings import Env, Settings
 
 # The refresh cookie goes to the refresh and logout routes only.
 REFRESH_COOKIE_PATH = "/api/v1/auth"
+RESET_MINUTES, VERIFICATION_HOURS = 60, 48
 
 
 class InvalidCredentials(AppError):
     code, status_code, message = "auth.invalid_credentials", 401, "Wrong email or password."
+
+
+class InvalidResetToken(AppError):
+    code, status_code, message = (
+        "auth.invalid_reset_token",
+        400,
+        "This reset link is invalid, used or expired; ask for a new one.",
+    )
+
+
+class InvalidVerificationToken(AppError):
+    code, status_code, message = (
+        "auth.invalid_verification_token",
+        400,
+        "This verification link is invalid or expired; ask for a new one.",
+    )
+
+
+class AlreadyVerified(AppError):
+    code, status_code, message = (
+        "auth.email_already_verified",
+        409,
+        "Your email address is already verified.",
+    )
 
 
 class InvalidRefreshToken(AppError):
@@ -260,6 +288,109 @@ async def sign_out_everywhere(session: AsyncSession, user: User) -> None:
     await _revoke_everything(session, user, "auth.signed_out_everywhere")
 
 
+def _link(settings: Settings, path: str, token: str) -> str:
+    return f"{settings.public_url.rstrip('/')}{path}?token={token}"
+
+
+async def request_password_reset(session: AsyncSession, settings: Settings, email: str) -> None:
+    """Email a reset link to an active account with this address; otherwise do nothing, after
+    the same lookup and signing, so the answer tells nobody whether the address has an account.
+
+    The link is stateless: it carries a fingerprint of the password hash it replaces, so it
+    stops working once used (or once the password changes some other way)."""
+    user = await session.scalar(sa.select(User).where(User.email == email))
+    expires_at = utcnow() + timedelta(minutes=RESET_MINUTES)
+    token = sign(
+        settings,
+        "password_reset",
+        str(user.id if user else uuid.uuid4()),
+        expires_at,
+        pw=fingerprint((user.password_hash if user else None) or ""),
+    )
+    if user is None or not user.is_active:
+        return
+    notify(
+        session,
+        recipient=user,
+        kind="password_reset",
+        entity_type="user",
+        entity_id=user.id,
+        payload={"link": _link(settings, "/reset-password", token), "minutes": RESET_MINUTES},
+    )
+    _audit(session, "auth.password_reset_requested", user.id, actor_id=None)
+
+
+async def _token_user(session: AsyncSession, claims: Mapping[str, object] | None) -> User | None:
+    """The active user a signed link is about, locked for the change it makes."""
+    if claims is None:
+        return None
+    try:
+        user_id = uuid.UUID(str(claims["sub"]))
+    except ValueError:
+        return None
+    user = await session.scalar(sa.select(User).where(User.id == user_id).with_for_update())
+    return user if user is not None and user.is_active else None
+
+
+async def reset_password(
+    session: AsyncSession, settings: Settings, token: str, password: str
+) -> None:
+    """Set a new password from a reset link and end every session of the account.
+
+    Raises InvalidResetToken (bad, expired, used or superseded link), WeakPassword."""
+    claims = unsign(settings, "password_reset", token)
+    user = await _token_user(session, claims)
+    if user is None or claims is None or claims.get("pw") != fingerprint(user.password_hash or ""):
+        raise InvalidResetToken
+    check_new_password(settings, password, email=user.email, name=user.name)
+    user.password_hash = hash_password(password)
+    # The link came by email: the owner proved the address, and the lock is theirs to lift.
+    user.failed_sign_ins, user.locked_until = 0, None
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+    await _revoke_everything(session, user, "auth.password_reset")
+
+
+def send_verification(session: AsyncSession, settings: Settings, user: User) -> None:
+    """Email a link proving the account's address (valid VERIFICATION_HOURS, for this address
+    only: it stops working if the email changes)."""
+    expires_at = utcnow() + timedelta(hours=VERIFICATION_HOURS)
+    token = sign(settings, "email_verification", str(user.id), expires_at, email=user.email)
+    notify(
+        session,
+        recipient=user,
+        kind="email_verification",
+        entity_type="user",
+        entity_id=user.id,
+        payload={
+            "name": user.name,
+            "email": user.email,
+            "hours": VERIFICATION_HOURS,
+            "link": _link(settings, "/verify-email", token),
+        },
+    )
+
+
+async def resend_verification(session: AsyncSession, settings: Settings, user: User) -> None:
+    """Raises AlreadyVerified: nothing is sent then."""
+    if user.email_verified_at is not None:
+        raise AlreadyVerified
+    send_verification(session, settings, user)
+
+
+async def verify_email(session: AsyncSession, settings: Settings, token: str) -> None:
+    """Mark the address verified; a link used twice is fine (idempotent).
+
+    Raises InvalidVerificationToken for a bad or expired link, or one for an older address."""
+    claims = unsign(settings, "email_verification", token)
+    user = await _token_user(session, claims)
+    if user is None or claims is None or claims.get("email") != user.email:
+        raise InvalidVerificationToken
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()
+        _audit(session, "auth.email_verified", user.id, actor_id=user.id)
+
+
 async def me(session: AsyncSession, user: User) -> MeRead:
     rows = await session.execute(
         sa.select(
@@ -294,6 +425,7 @@ async def me(session: AsyncSession, user: User) -> MeRead:
         email=user.email,
         name=user.name,
         is_operator=user.is_operator,
+        email_verified=user.email_verified_at is not None,
         memberships=memberships,
     )
 
@@ -306,7 +438,13 @@ async def upsert_operator(
     check_new_password(settings, password, email=email, name=user.name if user else name)
     if user is None:
         session.add(
-            User(email=email, name=name, password_hash=hash_password(password), is_operator=True)
+            User(
+                email=email,
+                name=name,
+                password_hash=hash_password(password),
+                is_operator=True,
+                email_verified_at=utcnow(),  # created from the server's shell by its owner
+            )
         )
         return True
     user.is_operator = True

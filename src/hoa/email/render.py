@@ -10,6 +10,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from hoa.auth.security import derive_token
+from hoa.settings import Settings
+
 _env = Environment(
     loader=PackageLoader("hoa.email", "templates"),
     autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
@@ -25,16 +28,37 @@ SUBJECTS = {
     "reservation_reminder": "Reminder: {amenity_name}, {when}",
     "pending_digest": "{community_name}: {pending} booking request(s) to review",
     "account_locked": "Your account is locked for {minutes} minute(s)",
+    "password_reset": "Reset your password",
+    "email_verification": "Confirm your email address",
+    "invitation": "{inviter_name} invited you to {community_name}",
 }
 # Which kinds carry a calendar attachment, and its METHOD.
 ICS_METHOD = {"reservation_confirmed": "REQUEST", "reservation_cancelled": "CANCEL"}
+
+
+def invitation_url(settings: Settings, invitation_id: uuid.UUID) -> str:
+    """The accept link of an invitation. Its token is derived again from the id, so the raw
+    token is stored nowhere (the invitation keeps its hash)."""
+    token = derive_token(settings, "invitation", invitation_id)
+    return f"{settings.public_url.rstrip('/')}/invitations/accept?token={token}"
 
 
 def _local(value: str, tz: ZoneInfo) -> datetime:
     return datetime.fromisoformat(value).astimezone(tz)
 
 
-def context(payload: dict[str, Any]) -> dict[str, Any]:
+def context(payload: dict[str, Any], settings: Settings | None = None) -> dict[str, Any]:
+    """The template variables. An invitation's accept link needs ``settings`` (ValueError
+    without them: the link cannot be made)."""
+    if "invitation_id" in payload:
+        if settings is None:
+            raise ValueError("an invitation email needs the settings to make its link")
+        expires = _local(payload["expires_at"], ZoneInfo(payload["timezone"]))
+        return {
+            **payload,
+            "accept_url": invitation_url(settings, uuid.UUID(payload["invitation_id"])),
+            "expires": f"{expires:%a %d %b %Y %H:%M} ({payload['timezone']})",
+        }
     if "starts_at" not in payload:
         return {
             "community_name": None,
@@ -84,8 +108,9 @@ def build_message(
     payload: dict[str, Any],
     to: str,
     sender: str,
+    settings: Settings | None = None,
 ) -> EmailMessage:
-    ctx = context(payload)
+    ctx = context(payload, settings)
     subject = SUBJECTS[kind].format(**ctx)
     ctx["subject"] = subject
     msg = EmailMessage()

@@ -182,5 +182,7 @@ async def join_with_code(
     signup = None
     if body.email and body.name and body.password:
         signup = (body.email, body.name, body.password)
-    joined = await service.join_with_code(session, user, body.code, body.household_label, signup)
+    joined = await service.join_with_code(
+        session, settings, user, body.code, body.household_label, signup
+    )
     return await auth.start_session(session, response, settings, joined)

@@ -8,9 +8,11 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.audit.service import record, snapshot
-from hoa.auth.security import hash_password, hash_token, new_token, verify_password
+from hoa.auth.security import derive_token, hash_password, hash_token, verify_password
+from hoa.auth.service import send_verification
 from hoa.db import flush_or_raise, utcnow
 from hoa.deps import CommunityCtx
+from hoa.email.render import invitation_url
 from hoa.errors import AppError, NotFound
 from hoa.members.schemas import (
     InvitationCreate,
@@ -20,6 +22,7 @@ from hoa.members.schemas import (
     MemberUpdate,
 )
 from hoa.models import Community, Household, Invitation, Membership, MemberStatus, Role, User
+from hoa.notifications.service import notify
 from hoa.pagination import AnySelect, Cursor, page_query
 from hoa.settings import Settings
 
@@ -341,10 +344,6 @@ async def _create_account(session: AsyncSession, email: str, name: str, password
 # Invitations
 
 
-def _invitation_url(settings: Settings, token: str) -> str:
-    return f"{settings.public_url.rstrip('/')}/invitations/accept?token={token}"
-
-
 async def _invite(
     session: AsyncSession,
     settings: Settings,
@@ -353,9 +352,15 @@ async def _invite(
     email: str,
     role: Role,
     household_id: uuid.UUID | None,
-) -> tuple[Invitation, str]:
-    token = new_token()
+) -> Invitation:
+    """Add the invitation and, in the same transaction, its email to the address.
+
+    The token is derived from the invitation's id, so the email job can put it in the link
+    while only its hash is stored."""
+    invitation_id = uuid.uuid4()
+    token = derive_token(settings, "invitation", invitation_id)
     invitation = Invitation(
+        id=invitation_id,
         community_id=community_id,
         email=email,
         role=role,
@@ -366,7 +371,26 @@ async def _invite(
     )
     session.add(invitation)
     await session.flush()
-    return invitation, token
+    community = await session.get_one(Community, community_id)
+    inviter = await session.get_one(User, actor_id)
+    notify(
+        session,
+        recipient=email,
+        kind="invitation",
+        entity_type="invitation",
+        entity_id=invitation.id,
+        community_id=community_id,
+        payload={
+            "invitation_id": str(invitation.id),
+            "community_name": community.name,
+            "timezone": community.timezone,
+            "inviter_name": inviter.name,
+            "role": role.value,
+            "role_label": "an admin" if role is Role.ADMIN else "a resident",
+            "expires_at": invitation.expires_at.isoformat(),
+        },
+    )
+    return invitation
 
 
 async def invite(
@@ -377,13 +401,13 @@ async def invite(
     existing = await session.scalar(sa.select(User).where(User.email == data.email))
     if existing is not None and await _is_member(session, ctx.community_id, existing.id):
         raise AlreadyMember
-    invitation, token = await _invite(
+    invitation = await _invite(
         session, settings, ctx.community_id, ctx.user.id, data.email, data.role, data.household_id
     )
     return InvitationCreated(
         **InvitationRead.model_validate(invitation).model_dump(),
-        accept_url=_invitation_url(settings, token),
-        token=token,
+        accept_url=invitation_url(settings, invitation.id),
+        token=derive_token(settings, "invitation", invitation.id),
     )
 
 
@@ -412,7 +436,7 @@ async def appoint_admin(
 ) -> str | None:
     """Make the account an admin of a new community, or invite the address as admin.
 
-    Returns the invitation link when an invitation was needed."""
+    Returns the invitation link when an invitation was needed (it is emailed too)."""
     user = await session.scalar(sa.select(User).where(User.email == email))
     if user is not None:
         _add_membership(
@@ -420,8 +444,10 @@ async def appoint_admin(
         )
         await session.flush()
         return None
-    _, token = await _invite(session, settings, community.id, operator.id, email, Role.ADMIN, None)
-    return _invitation_url(settings, token)
+    invitation = await _invite(
+        session, settings, community.id, operator.id, email, Role.ADMIN, None
+    )
+    return invitation_url(settings, invitation.id)
 
 
 async def accept_invitation(session: AsyncSession, token: str, name: str, password: str) -> User:
@@ -437,6 +463,8 @@ async def accept_invitation(session: AsyncSession, token: str, name: str, passwo
         user = await _create_account(session, invitation.email, name, password)
     elif not verify_password(password, user.password_hash):
         raise AccountExists("An account with this email exists: enter its current password.")
+    if user.email_verified_at is None:
+        user.email_verified_at = utcnow()  # the link came to this address
     if await _is_member(session, invitation.community_id, user.id):
         raise AlreadyMember
     invitation.accepted_at = utcnow()
@@ -489,13 +517,15 @@ async def disable_join_code(session: AsyncSession, ctx: CommunityCtx) -> None:
 
 async def join_with_code(
     session: AsyncSession,
+    settings: Settings,
     user: User | None,
     code: str,
     household_label: str,
     signup: tuple[str, str, str] | None,
 ) -> User:
     """Join as a resident of an existing household. Without a signed-in user, ``signup``
-    (email, name, password) creates the account."""
+    (email, name, password) creates the account, unverified until its owner opens the link
+    emailed to it."""
     community = await session.scalar(
         sa.select(Community).where(Community.join_code == code.strip().upper())
     )
@@ -516,6 +546,7 @@ async def join_with_code(
         if await session.scalar(sa.select(User.id).where(User.email == email)) is not None:
             raise AccountExists
         user = await _create_account(session, email, name, password)
+        send_verification(session, settings, user)
     if await _is_member(session, community.id, user.id):
         raise AlreadyMember
     _add_membership(

@@ -88,6 +88,7 @@ class Deliverer:
                     row.payload,
                     row.recipient_email,
                     self.settings.email.from_address,
+                    self.settings,
                 )
             except (PermanentError, KeyError, ValueError) as exc:
                 self._finish(

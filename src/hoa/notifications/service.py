@@ -75,7 +75,7 @@ def reservation_payload(
 def notify(
     session: AsyncSession,
     *,
-    recipient: User,
+    recipient: User | str,
     kind: str,
     entity_type: str,
     entity_id: uuid.UUID,
@@ -83,12 +83,14 @@ def notify(
     community_id: uuid.UUID | None = None,
 ) -> Notification:
     """Add a notification in the current transaction; delivery is enqueued after its commit.
-    Without ``community_id`` it is an account notice (lockout, password reset)."""
+    Without ``community_id`` it is an account notice (lockout, password reset). A bare email
+    address as ``recipient`` is someone without an account yet (an invitation)."""
+    user = recipient if isinstance(recipient, User) else None
     notification = Notification(
         id=uuid.uuid4(),
         community_id=community_id,
-        recipient_id=recipient.id,
-        recipient_email=recipient.email,
+        recipient_id=user.id if user else None,
+        recipient_email=user.email if user else recipient,
         kind=kind,
         entity_type=entity_type,
         entity_id=entity_id,
