@@ -70,7 +70,15 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="package")
-def live_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def outbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the server's emails land (the outbox backend, delivered by its embedded worker)."""
+    return tmp_path_factory.mktemp("outbox")
+
+
+@pytest.fixture(scope="package")
+def live_server(
+    backend: str, tmp_path_factory: pytest.TempPathFactory, outbox: Path
+) -> Iterator[str]:
     if backend != "sqlite":
         pytest.skip("the end-to-end tests run on the SQLite pass")
     if not (WEB_DIST / "index.html").is_file():
@@ -88,6 +96,7 @@ def live_server(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         "HOA_WEB_DIST": str(WEB_DIST),
         "HOA_DEMO_PASSWORD": PASSWORD,
         "HOA_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "HOA_EMAIL__OUTBOX_DIR": str(outbox),
         # Every test signs in from the same address: lift the sign-in and API rate limits.
         "HOA_RATE_LIMIT__AUTH_PER_IP": "10000/minute",
         "HOA_RATE_LIMIT__AUTH_PER_ACCOUNT": "10000/minute",

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AmenitiesArchiveAmenityData, AmenitiesArchiveAmenityErrors, AmenitiesArchiveAmenityResponses, AmenitiesCreateAmenityData, AmenitiesCreateAmenityErrors, AmenitiesCreateAmenityResponses, AmenitiesGetAmenityData, AmenitiesGetAmenityErrors, AmenitiesGetAmenityResponses, AmenitiesListAmenitiesData, AmenitiesListAmenitiesErrors, AmenitiesListAmenitiesResponses, AmenitiesUpdateAmenityData, AmenitiesUpdateAmenityErrors, AmenitiesUpdateAmenityResponses, AuditListAuditEventsData, AuditListAuditEventsErrors, AuditListAuditEventsResponses, AuthChangePasswordData, AuthChangePasswordErrors, AuthChangePasswordResponses, AuthGetMeData, AuthGetMeErrors, AuthGetMeResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthRefreshData, AuthRefreshErrors, AuthRefreshResponses, BlackoutsCreateBlackoutData, BlackoutsCreateBlackoutErrors, BlackoutsCreateBlackoutResponses, BlackoutsDeleteBlackoutData, BlackoutsDeleteBlackoutErrors, BlackoutsDeleteBlackoutResponses, BlackoutsListBlackoutsData, BlackoutsListBlackoutsErrors, BlackoutsListBlackoutsResponses, CommunitiesCreateCommunityData, CommunitiesCreateCommunityErrors, CommunitiesCreateCommunityResponses, CommunitiesGetCommunityData, CommunitiesGetCommunityErrors, CommunitiesGetCommunityResponses, CommunitiesListCommunitiesData, CommunitiesListCommunitiesErrors, CommunitiesListCommunitiesResponses, CommunitiesUpdateCommunityData, CommunitiesUpdateCommunityErrors, CommunitiesUpdateCommunityResponses, MembersAcceptInvitationData, MembersAcceptInvitationErrors, MembersAcceptInvitationResponses, MembersCreateHouseholdData, MembersCreateHouseholdErrors, MembersCreateHouseholdResponses, MembersCreateInvitationData, MembersCreateInvitationErrors, MembersCreateInvitationResponses, MembersDeleteHouseholdData, MembersDeleteHouseholdErrors, MembersDeleteHouseholdResponses, MembersDisableJoinCodeData, MembersDisableJoinCodeErrors, MembersDisableJoinCodeResponses, MembersGetJoinCodeData, MembersGetJoinCodeErrors, MembersGetJoinCodeResponses, MembersGetMemberData, MembersGetMemberErrors, MembersGetMemberResponses, MembersJoinWithCodeData, MembersJoinWithCodeErrors, MembersJoinWithCodeResponses, MembersListHouseholdsData, MembersListHouseholdsErrors, MembersListHouseholdsResponses, MembersListInvitationsData, MembersListInvitationsErrors, MembersListInvitationsResponses, MembersListMembersData, MembersListMembersErrors, MembersListMembersResponses, MembersRemoveMemberData, MembersRemoveMemberErrors, MembersRemoveMemberResponses, MembersRevokeInvitationData, MembersRevokeInvitationErrors, MembersRevokeInvitationResponses, MembersRotateJoinCodeData, MembersRotateJoinCodeErrors, MembersRotateJoinCodeResponses, MembersUpdateMemberData, MembersUpdateMemberErrors, MembersUpdateMemberResponses, NotificationsCountNotificationsData, NotificationsCountNotificationsErrors, NotificationsCountNotificationsResponses, NotificationsListNotificationsData, NotificationsListNotificationsErrors, NotificationsListNotificationsResponses, NotificationsRetryNotificationData, NotificationsRetryNotificationErrors, NotificationsRetryNotificationResponses, ReservationsApproveReservationData, ReservationsApproveReservationErrors, ReservationsApproveReservationResponses, ReservationsCancelReservationData, ReservationsCancelReservationErrors, ReservationsCancelReservationResponses, ReservationsCheckReservationData, ReservationsCheckReservationErrors, ReservationsCheckReservationResponses, ReservationsCreateReservationData, ReservationsCreateReservationErrors, ReservationsCreateReservationResponses, ReservationsGetAvailabilityData, ReservationsGetAvailabilityErrors, ReservationsGetAvailabilityResponses, ReservationsGetCalendarData, ReservationsGetCalendarErrors, ReservationsGetCalendarResponses, ReservationsGetReservationData, ReservationsGetReservationErrors, ReservationsGetReservationResponses, ReservationsListReservationsData, ReservationsListReservationsErrors, ReservationsListReservationsResponses, ReservationsRejectReservationData, ReservationsRejectReservationErrors, ReservationsRejectReservationResponses } from './types.gen';
+import type { AmenitiesArchiveAmenityData, AmenitiesArchiveAmenityErrors, AmenitiesArchiveAmenityResponses, AmenitiesCreateAmenityData, AmenitiesCreateAmenityErrors, AmenitiesCreateAmenityResponses, AmenitiesGetAmenityData, AmenitiesGetAmenityErrors, AmenitiesGetAmenityResponses, AmenitiesListAmenitiesData, AmenitiesListAmenitiesErrors, AmenitiesListAmenitiesResponses, AmenitiesUpdateAmenityData, AmenitiesUpdateAmenityErrors, AmenitiesUpdateAmenityResponses, AuditListAuditEventsData, AuditListAuditEventsErrors, AuditListAuditEventsResponses, AuthChangePasswordData, AuthChangePasswordErrors, AuthChangePasswordResponses, AuthConfirmPasswordResetData, AuthConfirmPasswordResetErrors, AuthConfirmPasswordResetResponses, AuthGetMeData, AuthGetMeErrors, AuthGetMeResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthRefreshData, AuthRefreshErrors, AuthRefreshResponses, AuthRequestPasswordResetData, AuthRequestPasswordResetErrors, AuthRequestPasswordResetResponses, AuthSendVerificationEmailData, AuthSendVerificationEmailErrors, AuthSendVerificationEmailResponses, AuthVerifyEmailData, AuthVerifyEmailErrors, AuthVerifyEmailResponses, BlackoutsCreateBlackoutData, BlackoutsCreateBlackoutErrors, BlackoutsCreateBlackoutResponses, BlackoutsDeleteBlackoutData, BlackoutsDeleteBlackoutErrors, BlackoutsDeleteBlackoutResponses, BlackoutsListBlackoutsData, BlackoutsListBlackoutsErrors, BlackoutsListBlackoutsResponses, CommunitiesCreateCommunityData, CommunitiesCreateCommunityErrors, CommunitiesCreateCommunityResponses, CommunitiesGetCommunityData, CommunitiesGetCommunityErrors, CommunitiesGetCommunityResponses, CommunitiesListCommunitiesData, CommunitiesListCommunitiesErrors, CommunitiesListCommunitiesResponses, CommunitiesUpdateCommunityData, CommunitiesUpdateCommunityErrors, CommunitiesUpdateCommunityResponses, MembersAcceptInvitationData, MembersAcceptInvitationErrors, MembersAcceptInvitationResponses, MembersCreateHouseholdData, MembersCreateHouseholdErrors, MembersCreateHouseholdResponses, MembersCreateInvitationData, MembersCreateInvitationErrors, MembersCreateInvitationResponses, MembersDeleteHouseholdData, MembersDeleteHouseholdErrors, MembersDeleteHouseholdResponses, MembersDisableJoinCodeData, MembersDisableJoinCodeErrors, MembersDisableJoinCodeResponses, MembersGetJoinCodeData, MembersGetJoinCodeErrors, MembersGetJoinCodeResponses, MembersGetMemberData, MembersGetMemberErrors, MembersGetMemberResponses, MembersJoinWithCodeData, MembersJoinWithCodeErrors, MembersJoinWithCodeResponses, MembersListHouseholdsData, MembersListHouseholdsErrors, MembersListHouseholdsResponses, MembersListInvitationsData, MembersListInvitationsErrors, MembersListInvitationsResponses, MembersListMembersData, MembersListMembersErrors, MembersListMembersResponses, MembersRemoveMemberData, MembersRemoveMemberErrors, MembersRemoveMemberResponses, MembersRevokeInvitationData, MembersRevokeInvitationErrors, MembersRevokeInvitationResponses, MembersRotateJoinCodeData, MembersRotateJoinCodeErrors, MembersRotateJoinCodeResponses, MembersUpdateMemberData, MembersUpdateMemberErrors, MembersUpdateMemberResponses, NotificationsCountNotificationsData, NotificationsCountNotificationsErrors, NotificationsCountNotificationsResponses, NotificationsListNotificationsData, NotificationsListNotificationsErrors, NotificationsListNotificationsResponses, NotificationsRetryNotificationData, NotificationsRetryNotificationErrors, NotificationsRetryNotificationResponses, ReservationsApproveReservationData, ReservationsApproveReservationErrors, ReservationsApproveReservationResponses, ReservationsCancelReservationData, ReservationsCancelReservationErrors, ReservationsCancelReservationResponses, ReservationsCheckReservationData, ReservationsCheckReservationErrors, ReservationsCheckReservationResponses, ReservationsCreateReservationData, ReservationsCreateReservationErrors, ReservationsCreateReservationResponses, ReservationsGetAvailabilityData, ReservationsGetAvailabilityErrors, ReservationsGetAvailabilityResponses, ReservationsGetCalendarData, ReservationsGetCalendarErrors, ReservationsGetCalendarResponses, ReservationsGetReservationData, ReservationsGetReservationErrors, ReservationsGetReservationResponses, ReservationsListReservationsData, ReservationsListReservationsErrors, ReservationsListReservationsResponses, ReservationsRejectReservationData, ReservationsRejectReservationErrors, ReservationsRejectReservationResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -76,6 +76,55 @@ export const authChangePassword = <ThrowOnError extends boolean = false>(options
         ...options.headers
     }
 });
+
+/**
+ * Request Password Reset
+ *
+ * Email a reset link. The answer is the same whether or not the address has an account.
+ */
+export const authRequestPasswordReset = <ThrowOnError extends boolean = false>(options: Options<AuthRequestPasswordResetData, ThrowOnError>) => (options.client ?? client).post<AuthRequestPasswordResetResponses, AuthRequestPasswordResetErrors, ThrowOnError>({
+    url: '/api/v1/auth/password-reset',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Confirm Password Reset
+ *
+ * Set a new password with the emailed link's token; every session of the account ends.
+ */
+export const authConfirmPasswordReset = <ThrowOnError extends boolean = false>(options: Options<AuthConfirmPasswordResetData, ThrowOnError>) => (options.client ?? client).post<AuthConfirmPasswordResetResponses, AuthConfirmPasswordResetErrors, ThrowOnError>({
+    url: '/api/v1/auth/password-reset/confirm',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Verify Email
+ *
+ * Confirm the account's email address with the emailed link's token (works twice).
+ */
+export const authVerifyEmail = <ThrowOnError extends boolean = false>(options: Options<AuthVerifyEmailData, ThrowOnError>) => (options.client ?? client).post<AuthVerifyEmailResponses, AuthVerifyEmailErrors, ThrowOnError>({
+    url: '/api/v1/auth/verify-email',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Send Verification Email
+ *
+ * Send the verification link again; 409 when the address is verified already.
+ */
+export const authSendVerificationEmail = <ThrowOnError extends boolean = false>(options?: Options<AuthSendVerificationEmailData, ThrowOnError>) => (options?.client ?? client).post<AuthSendVerificationEmailResponses, AuthSendVerificationEmailErrors, ThrowOnError>({ url: '/api/v1/me/verification-email', ...options });
 
 /**
  * List Communities

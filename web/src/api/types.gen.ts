@@ -707,6 +707,16 @@ export type Decision = {
 };
 
 /**
+ * EmailVerification
+ */
+export type EmailVerification = {
+    /**
+     * Token
+     */
+    token: string;
+};
+
+/**
  * ErrorBody
  */
 export type ErrorBody = {
@@ -957,6 +967,12 @@ export type MeRead = {
      */
     is_operator: boolean;
     /**
+     * Email Verified
+     *
+     * False until the owner opens a verification link
+     */
+    email_verified: boolean;
+    /**
      * Memberships
      */
     memberships: Array<MyMembership>;
@@ -1196,6 +1212,42 @@ export type PasswordChange = {
      * New Password
      */
     new_password: string;
+};
+
+/**
+ * PasswordResetConfirm
+ */
+export type PasswordResetConfirm = {
+    /**
+     * Token
+     */
+    token: string;
+    /**
+     * Password
+     */
+    password: string;
+};
+
+/**
+ * PasswordResetRequest
+ */
+export type PasswordResetRequest = {
+    /**
+     * Email
+     */
+    email: string;
+};
+
+/**
+ * PasswordResetRequested
+ *
+ * The same answer whether or not the address has an account.
+ */
+export type PasswordResetRequested = {
+    /**
+     * Detail
+     */
+    detail?: string;
 };
 
 /**
@@ -1728,6 +1780,198 @@ export type AuthChangePasswordResponses = {
 };
 
 export type AuthChangePasswordResponse = AuthChangePasswordResponses[keyof AuthChangePasswordResponses];
+
+export type AuthRequestPasswordResetData = {
+    body: PasswordResetRequest;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/password-reset';
+};
+
+export type AuthRequestPasswordResetErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AuthRequestPasswordResetError = AuthRequestPasswordResetErrors[keyof AuthRequestPasswordResetErrors];
+
+export type AuthRequestPasswordResetResponses = {
+    /**
+     * Successful Response
+     */
+    202: PasswordResetRequested;
+};
+
+export type AuthRequestPasswordResetResponse = AuthRequestPasswordResetResponses[keyof AuthRequestPasswordResetResponses];
+
+export type AuthConfirmPasswordResetData = {
+    body: PasswordResetConfirm;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/password-reset/confirm';
+};
+
+export type AuthConfirmPasswordResetErrors = {
+    /**
+     * auth.invalid_reset_token
+     */
+    400: ErrorEnvelope;
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * auth.weak_password
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AuthConfirmPasswordResetError = AuthConfirmPasswordResetErrors[keyof AuthConfirmPasswordResetErrors];
+
+export type AuthConfirmPasswordResetResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type AuthConfirmPasswordResetResponse = AuthConfirmPasswordResetResponses[keyof AuthConfirmPasswordResetResponses];
+
+export type AuthVerifyEmailData = {
+    body: EmailVerification;
+    path?: never;
+    query?: never;
+    url: '/api/v1/auth/verify-email';
+};
+
+export type AuthVerifyEmailErrors = {
+    /**
+     * auth.invalid_verification_token
+     */
+    400: ErrorEnvelope;
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AuthVerifyEmailError = AuthVerifyEmailErrors[keyof AuthVerifyEmailErrors];
+
+export type AuthVerifyEmailResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type AuthVerifyEmailResponse = AuthVerifyEmailResponses[keyof AuthVerifyEmailResponses];
+
+export type AuthSendVerificationEmailData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/verification-email';
+};
+
+export type AuthSendVerificationEmailErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * auth.email_already_verified
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AuthSendVerificationEmailError = AuthSendVerificationEmailErrors[keyof AuthSendVerificationEmailErrors];
+
+export type AuthSendVerificationEmailResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type AuthSendVerificationEmailResponse = AuthSendVerificationEmailResponses[keyof AuthSendVerificationEmailResponses];
 
 export type CommunitiesListCommunitiesData = {
     body?: never;

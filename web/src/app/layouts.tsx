@@ -1,6 +1,7 @@
 import { Suspense, useEffect } from 'react'
 import { Link, Navigate, NavLink, Outlet, useLocation, useNavigate, useParams } from 'react-router'
 import { ErrorNotice, HouseIcon, Icon, Loading } from '../components/ui'
+import { VerifyEmailBanner } from '../components/VerifyEmailBanner'
 import { useOffline } from '../lib/offline'
 import { useCommunity, useMe, usePendingRequests } from '../lib/queries'
 
@@ -179,6 +180,7 @@ export function CommunityLayout() {
           </Link>
         </div>
       </header>
+      <VerifyEmailBanner />
       <MainNav isAdmin={community.isAdmin} pending={pending.data?.length ?? 0} />
       <main id="main" tabIndex={-1}>
         <Suspense fallback={<Loading />}>

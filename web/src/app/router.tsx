@@ -18,6 +18,9 @@ export const routes: RouteObject[] = [
     children: [
       { index: true, ...page(() => import('../pages/Start')) },
       { path: 'signin', ...page(() => import('../pages/SignIn')) },
+      { path: 'forgot-password', ...page(() => import('../pages/ForgotPassword')) },
+      { path: 'reset-password', ...page(() => import('../pages/ResetPassword')) },
+      { path: 'verify-email', ...page(() => import('../pages/VerifyEmail')) },
       { path: 'invitations/accept', ...page(() => import('../pages/AcceptInvitation')) },
       { path: 'join', ...page(() => import('../pages/Join')) },
       {

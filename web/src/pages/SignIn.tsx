@@ -60,6 +60,7 @@ export default function SignIn() {
         </button>
       </form>
       <div className="auth-links">
+        <Link to="/forgot-password">Forgot password?</Link>
         <Link to="/join">Join with a community code</Link>
       </div>
       <p className="small muted" style={{ marginTop: '1rem' }}>
