@@ -8,6 +8,7 @@ from hoa.auth.router import router as auth_router
 from hoa.blackouts.router import router as blackouts_router
 from hoa.communities.router import router as communities_router
 from hoa.errors import errors_for
+from hoa.feeds.router import router as feeds_router
 from hoa.members.router import router as members_router
 from hoa.notifications.router import router as notifications_router
 from hoa.ratelimit import RateLimited, limit_api
@@ -22,6 +23,7 @@ ROUTERS = (
     reservations_router,
     audit_router,
     notifications_router,
+    feeds_router,
 )
 api_router = APIRouter(dependencies=[Depends(limit_api)], responses=errors_for(RateLimited))
 for router in ROUTERS:

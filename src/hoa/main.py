@@ -13,6 +13,7 @@ from hoa.api import api_router
 from hoa.auth.security import CSRF_HEADER
 from hoa.db import Database
 from hoa.errors import COMMON_RESPONSES, install_error_handlers, sentry_reporting
+from hoa.feeds.router import ical_router
 from hoa.logging import configure_logging
 from hoa.middleware import BodyLimitMiddleware, RequestMiddleware
 from hoa.notifications.jobs import start_embedded, stop_embedded
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(api_router, prefix="/api/v1", responses=COMMON_RESPONSES)
+    app.include_router(ical_router)  # calendar apps poll /ical/{secret}.ics
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AmenitiesArchiveAmenityData, AmenitiesArchiveAmenityErrors, AmenitiesArchiveAmenityResponses, AmenitiesCreateAmenityData, AmenitiesCreateAmenityErrors, AmenitiesCreateAmenityResponses, AmenitiesGetAmenityData, AmenitiesGetAmenityErrors, AmenitiesGetAmenityResponses, AmenitiesListAmenitiesData, AmenitiesListAmenitiesErrors, AmenitiesListAmenitiesResponses, AmenitiesUpdateAmenityData, AmenitiesUpdateAmenityErrors, AmenitiesUpdateAmenityResponses, AuditListAuditEventsData, AuditListAuditEventsErrors, AuditListAuditEventsResponses, AuthChangePasswordData, AuthChangePasswordErrors, AuthChangePasswordResponses, AuthConfirmPasswordResetData, AuthConfirmPasswordResetErrors, AuthConfirmPasswordResetResponses, AuthGetMeData, AuthGetMeErrors, AuthGetMeResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthRefreshData, AuthRefreshErrors, AuthRefreshResponses, AuthRequestPasswordResetData, AuthRequestPasswordResetErrors, AuthRequestPasswordResetResponses, AuthSendVerificationEmailData, AuthSendVerificationEmailErrors, AuthSendVerificationEmailResponses, AuthVerifyEmailData, AuthVerifyEmailErrors, AuthVerifyEmailResponses, BlackoutsCreateBlackoutData, BlackoutsCreateBlackoutErrors, BlackoutsCreateBlackoutResponses, BlackoutsDeleteBlackoutData, BlackoutsDeleteBlackoutErrors, BlackoutsDeleteBlackoutResponses, BlackoutsListBlackoutsData, BlackoutsListBlackoutsErrors, BlackoutsListBlackoutsResponses, CommunitiesCreateCommunityData, CommunitiesCreateCommunityErrors, CommunitiesCreateCommunityResponses, CommunitiesGetCommunityData, CommunitiesGetCommunityErrors, CommunitiesGetCommunityResponses, CommunitiesListCommunitiesData, CommunitiesListCommunitiesErrors, CommunitiesListCommunitiesResponses, CommunitiesUpdateCommunityData, CommunitiesUpdateCommunityErrors, CommunitiesUpdateCommunityResponses, MembersAcceptInvitationData, MembersAcceptInvitationErrors, MembersAcceptInvitationResponses, MembersCreateHouseholdData, MembersCreateHouseholdErrors, MembersCreateHouseholdResponses, MembersCreateInvitationData, MembersCreateInvitationErrors, MembersCreateInvitationResponses, MembersDeleteHouseholdData, MembersDeleteHouseholdErrors, MembersDeleteHouseholdResponses, MembersDisableJoinCodeData, MembersDisableJoinCodeErrors, MembersDisableJoinCodeResponses, MembersGetJoinCodeData, MembersGetJoinCodeErrors, MembersGetJoinCodeResponses, MembersGetMemberData, MembersGetMemberErrors, MembersGetMemberResponses, MembersJoinWithCodeData, MembersJoinWithCodeErrors, MembersJoinWithCodeResponses, MembersListHouseholdsData, MembersListHouseholdsErrors, MembersListHouseholdsResponses, MembersListInvitationsData, MembersListInvitationsErrors, MembersListInvitationsResponses, MembersListMembersData, MembersListMembersErrors, MembersListMembersResponses, MembersRemoveMemberData, MembersRemoveMemberErrors, MembersRemoveMemberResponses, MembersRevokeInvitationData, MembersRevokeInvitationErrors, MembersRevokeInvitationResponses, MembersRotateJoinCodeData, MembersRotateJoinCodeErrors, MembersRotateJoinCodeResponses, MembersUpdateMemberData, MembersUpdateMemberErrors, MembersUpdateMemberResponses, NotificationsCountNotificationsData, NotificationsCountNotificationsErrors, NotificationsCountNotificationsResponses, NotificationsListNotificationsData, NotificationsListNotificationsErrors, NotificationsListNotificationsResponses, NotificationsRetryNotificationData, NotificationsRetryNotificationErrors, NotificationsRetryNotificationResponses, ReservationsApproveReservationData, ReservationsApproveReservationErrors, ReservationsApproveReservationResponses, ReservationsCancelReservationData, ReservationsCancelReservationErrors, ReservationsCancelReservationResponses, ReservationsCheckReservationData, ReservationsCheckReservationErrors, ReservationsCheckReservationResponses, ReservationsCreateReservationData, ReservationsCreateReservationErrors, ReservationsCreateReservationResponses, ReservationsGetAvailabilityData, ReservationsGetAvailabilityErrors, ReservationsGetAvailabilityResponses, ReservationsGetCalendarData, ReservationsGetCalendarErrors, ReservationsGetCalendarResponses, ReservationsGetReservationData, ReservationsGetReservationErrors, ReservationsGetReservationResponses, ReservationsListReservationsData, ReservationsListReservationsErrors, ReservationsListReservationsResponses, ReservationsRejectReservationData, ReservationsRejectReservationErrors, ReservationsRejectReservationResponses } from './types.gen';
+import type { AccountCreateCalendarFeedData, AccountCreateCalendarFeedErrors, AccountCreateCalendarFeedResponses, AccountDeleteCalendarFeedData, AccountDeleteCalendarFeedErrors, AccountDeleteCalendarFeedResponses, AccountGetNotificationPreferencesData, AccountGetNotificationPreferencesErrors, AccountGetNotificationPreferencesResponses, AccountListCalendarFeedsData, AccountListCalendarFeedsErrors, AccountListCalendarFeedsResponses, AccountUpdateNotificationPreferencesData, AccountUpdateNotificationPreferencesErrors, AccountUpdateNotificationPreferencesResponses, AmenitiesArchiveAmenityData, AmenitiesArchiveAmenityErrors, AmenitiesArchiveAmenityResponses, AmenitiesCreateAmenityData, AmenitiesCreateAmenityErrors, AmenitiesCreateAmenityResponses, AmenitiesGetAmenityData, AmenitiesGetAmenityErrors, AmenitiesGetAmenityResponses, AmenitiesListAmenitiesData, AmenitiesListAmenitiesErrors, AmenitiesListAmenitiesResponses, AmenitiesUpdateAmenityData, AmenitiesUpdateAmenityErrors, AmenitiesUpdateAmenityResponses, AuditListAuditEventsData, AuditListAuditEventsErrors, AuditListAuditEventsResponses, AuthChangePasswordData, AuthChangePasswordErrors, AuthChangePasswordResponses, AuthConfirmPasswordResetData, AuthConfirmPasswordResetErrors, AuthConfirmPasswordResetResponses, AuthGetMeData, AuthGetMeErrors, AuthGetMeResponses, AuthLoginData, AuthLoginErrors, AuthLoginResponses, AuthLogoutData, AuthLogoutErrors, AuthLogoutResponses, AuthRefreshData, AuthRefreshErrors, AuthRefreshResponses, AuthRequestPasswordResetData, AuthRequestPasswordResetErrors, AuthRequestPasswordResetResponses, AuthSendVerificationEmailData, AuthSendVerificationEmailErrors, AuthSendVerificationEmailResponses, AuthVerifyEmailData, AuthVerifyEmailErrors, AuthVerifyEmailResponses, BlackoutsCreateBlackoutData, BlackoutsCreateBlackoutErrors, BlackoutsCreateBlackoutResponses, BlackoutsDeleteBlackoutData, BlackoutsDeleteBlackoutErrors, BlackoutsDeleteBlackoutResponses, BlackoutsListBlackoutsData, BlackoutsListBlackoutsErrors, BlackoutsListBlackoutsResponses, CommunitiesCreateCommunityData, CommunitiesCreateCommunityErrors, CommunitiesCreateCommunityResponses, CommunitiesGetCommunityData, CommunitiesGetCommunityErrors, CommunitiesGetCommunityResponses, CommunitiesListCommunitiesData, CommunitiesListCommunitiesErrors, CommunitiesListCommunitiesResponses, CommunitiesUpdateCommunityData, CommunitiesUpdateCommunityErrors, CommunitiesUpdateCommunityResponses, MembersAcceptInvitationData, MembersAcceptInvitationErrors, MembersAcceptInvitationResponses, MembersCreateHouseholdData, MembersCreateHouseholdErrors, MembersCreateHouseholdResponses, MembersCreateInvitationData, MembersCreateInvitationErrors, MembersCreateInvitationResponses, MembersDeleteHouseholdData, MembersDeleteHouseholdErrors, MembersDeleteHouseholdResponses, MembersDisableJoinCodeData, MembersDisableJoinCodeErrors, MembersDisableJoinCodeResponses, MembersGetJoinCodeData, MembersGetJoinCodeErrors, MembersGetJoinCodeResponses, MembersGetMemberData, MembersGetMemberErrors, MembersGetMemberResponses, MembersJoinWithCodeData, MembersJoinWithCodeErrors, MembersJoinWithCodeResponses, MembersListHouseholdsData, MembersListHouseholdsErrors, MembersListHouseholdsResponses, MembersListInvitationsData, MembersListInvitationsErrors, MembersListInvitationsResponses, MembersListMembersData, MembersListMembersErrors, MembersListMembersResponses, MembersRemoveMemberData, MembersRemoveMemberErrors, MembersRemoveMemberResponses, MembersRevokeInvitationData, MembersRevokeInvitationErrors, MembersRevokeInvitationResponses, MembersRotateJoinCodeData, MembersRotateJoinCodeErrors, MembersRotateJoinCodeResponses, MembersUpdateMemberData, MembersUpdateMemberErrors, MembersUpdateMemberResponses, NotificationsCountNotificationsData, NotificationsCountNotificationsErrors, NotificationsCountNotificationsResponses, NotificationsListNotificationsData, NotificationsListNotificationsErrors, NotificationsListNotificationsResponses, NotificationsRetryNotificationData, NotificationsRetryNotificationErrors, NotificationsRetryNotificationResponses, ReservationsApproveReservationData, ReservationsApproveReservationErrors, ReservationsApproveReservationResponses, ReservationsCancelReservationData, ReservationsCancelReservationErrors, ReservationsCancelReservationResponses, ReservationsCheckReservationData, ReservationsCheckReservationErrors, ReservationsCheckReservationResponses, ReservationsCreateReservationData, ReservationsCreateReservationErrors, ReservationsCreateReservationResponses, ReservationsGetAvailabilityData, ReservationsGetAvailabilityErrors, ReservationsGetAvailabilityResponses, ReservationsGetCalendarData, ReservationsGetCalendarErrors, ReservationsGetCalendarResponses, ReservationsGetReservationData, ReservationsGetReservationErrors, ReservationsGetReservationResponses, ReservationsListReservationsData, ReservationsListReservationsErrors, ReservationsListReservationsResponses, ReservationsRejectReservationData, ReservationsRejectReservationErrors, ReservationsRejectReservationResponses } from './types.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -478,3 +478,59 @@ export const notificationsCountNotifications = <ThrowOnError extends boolean = f
  * Send a failed notification again (attempts start over).
  */
 export const notificationsRetryNotification = <ThrowOnError extends boolean = false>(options: Options<NotificationsRetryNotificationData, ThrowOnError>) => (options.client ?? client).post<NotificationsRetryNotificationResponses, NotificationsRetryNotificationErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/notifications/{notification_id}/retry', ...options });
+
+/**
+ * List Calendar Feeds
+ *
+ * The caller's calendar feeds, without their addresses (those are shown only when a feed
+ * is created or rotated).
+ */
+export const accountListCalendarFeeds = <ThrowOnError extends boolean = false>(options?: Options<AccountListCalendarFeedsData, ThrowOnError>) => (options?.client ?? client).get<AccountListCalendarFeedsResponses, AccountListCalendarFeedsErrors, ThrowOnError>({ url: '/api/v1/me/calendar-feeds', ...options });
+
+/**
+ * Create Calendar Feed
+ *
+ * Make a secret calendar address: your households' bookings (``amenity_id`` null) or, for
+ * a community admin, every booking of one amenity.
+ *
+ * The address is returned this once and only its hash is stored. If the feed already exists
+ * its secret is replaced (200): the old address stops working. An amenity feed stops working
+ * when you are no longer an active admin of its community.
+ */
+export const accountCreateCalendarFeed = <ThrowOnError extends boolean = false>(options: Options<AccountCreateCalendarFeedData, ThrowOnError>) => (options.client ?? client).post<AccountCreateCalendarFeedResponses, AccountCreateCalendarFeedErrors, ThrowOnError>({
+    url: '/api/v1/me/calendar-feeds',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Delete Calendar Feed
+ *
+ * Revoke a feed: its address answers 404 from now on.
+ */
+export const accountDeleteCalendarFeed = <ThrowOnError extends boolean = false>(options: Options<AccountDeleteCalendarFeedData, ThrowOnError>) => (options.client ?? client).delete<AccountDeleteCalendarFeedResponses, AccountDeleteCalendarFeedErrors, ThrowOnError>({ url: '/api/v1/me/calendar-feeds/{feed_id}', ...options });
+
+/**
+ * Get Notification Preferences
+ *
+ * Which emails the caller gets besides the ones about their own bookings' decisions.
+ */
+export const accountGetNotificationPreferences = <ThrowOnError extends boolean = false>(options?: Options<AccountGetNotificationPreferencesData, ThrowOnError>) => (options?.client ?? client).get<AccountGetNotificationPreferencesResponses, AccountGetNotificationPreferencesErrors, ThrowOnError>({ url: '/api/v1/me/notification-preferences', ...options });
+
+/**
+ * Update Notification Preferences
+ *
+ * Change the fields sent; ``admin_alerts`` matters only in communities the caller
+ * administers.
+ */
+export const accountUpdateNotificationPreferences = <ThrowOnError extends boolean = false>(options: Options<AccountUpdateNotificationPreferencesData, ThrowOnError>) => (options.client ?? client).patch<AccountUpdateNotificationPreferencesResponses, AccountUpdateNotificationPreferencesErrors, ThrowOnError>({
+    url: '/api/v1/me/notification-preferences',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});

@@ -5,6 +5,13 @@ export type ClientOptions = {
 };
 
 /**
+ * AdminAlerts
+ *
+ * How an admin hears about booking requests waiting for approval.
+ */
+export type AdminAlerts = 'immediate' | 'digest' | 'off';
+
+/**
  * AmenityCreate
  */
 export type AmenityCreate = {
@@ -572,6 +579,88 @@ export type CalendarEntry = {
 };
 
 /**
+ * CalendarFeedCreate
+ */
+export type CalendarFeedCreate = {
+    /**
+     * Amenity Id
+     *
+     * An amenity to follow (community admins); null for your own bookings
+     */
+    amenity_id?: string | null;
+};
+
+/**
+ * CalendarFeedCreated
+ */
+export type CalendarFeedCreated = {
+    /**
+     * Id
+     */
+    id: string;
+    kind: FeedKind;
+    /**
+     * Amenity Id
+     */
+    amenity_id: string | null;
+    /**
+     * Amenity Name
+     */
+    amenity_name: string | null;
+    /**
+     * Community Id
+     */
+    community_id: string | null;
+    /**
+     * Created At
+     *
+     * When the current secret address was made
+     */
+    created_at: string;
+    /**
+     * Url
+     *
+     * The secret subscribe address; shown only this once
+     */
+    url: string;
+    /**
+     * Webcal Url
+     *
+     * The same address for calendar apps (webcal://)
+     */
+    webcal_url: string;
+};
+
+/**
+ * CalendarFeedRead
+ */
+export type CalendarFeedRead = {
+    /**
+     * Id
+     */
+    id: string;
+    kind: FeedKind;
+    /**
+     * Amenity Id
+     */
+    amenity_id: string | null;
+    /**
+     * Amenity Name
+     */
+    amenity_name: string | null;
+    /**
+     * Community Id
+     */
+    community_id: string | null;
+    /**
+     * Created At
+     *
+     * When the current secret address was made
+     */
+    created_at: string;
+};
+
+/**
  * CheckResult
  */
 export type CheckResult = {
@@ -746,6 +835,11 @@ export type ErrorBody = {
 export type ErrorEnvelope = {
     error: ErrorBody;
 };
+
+/**
+ * FeedKind
+ */
+export type FeedKind = 'personal' | 'amenity';
 
 /**
  * HouseholdCreate
@@ -1078,6 +1172,35 @@ export type NotificationCounts = {
      * Failed
      */
     failed?: number;
+};
+
+/**
+ * NotificationPreferences
+ */
+export type NotificationPreferences = {
+    /**
+     * Reminders
+     *
+     * Email a reminder before each confirmed booking
+     */
+    reminders: boolean;
+    /**
+     * Admins: booking requests awaiting approval, by email as they come, in a daily digest, or not at all
+     */
+    admin_alerts: AdminAlerts;
+};
+
+/**
+ * NotificationPreferencesUpdate
+ *
+ * Only the fields sent change.
+ */
+export type NotificationPreferencesUpdate = {
+    /**
+     * Reminders
+     */
+    reminders?: boolean | null;
+    admin_alerts?: AdminAlerts | null;
 };
 
 /**
@@ -4502,3 +4625,251 @@ export type NotificationsRetryNotificationResponses = {
 };
 
 export type NotificationsRetryNotificationResponse = NotificationsRetryNotificationResponses[keyof NotificationsRetryNotificationResponses];
+
+export type AccountListCalendarFeedsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/calendar-feeds';
+};
+
+export type AccountListCalendarFeedsErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AccountListCalendarFeedsError = AccountListCalendarFeedsErrors[keyof AccountListCalendarFeedsErrors];
+
+export type AccountListCalendarFeedsResponses = {
+    /**
+     * Response Account-List Calendar Feeds
+     *
+     * Successful Response
+     */
+    200: Array<CalendarFeedRead>;
+};
+
+export type AccountListCalendarFeedsResponse = AccountListCalendarFeedsResponses[keyof AccountListCalendarFeedsResponses];
+
+export type AccountCreateCalendarFeedData = {
+    body: CalendarFeedCreate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/calendar-feeds';
+};
+
+export type AccountCreateCalendarFeedErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AccountCreateCalendarFeedError = AccountCreateCalendarFeedErrors[keyof AccountCreateCalendarFeedErrors];
+
+export type AccountCreateCalendarFeedResponses = {
+    /**
+     * An existing feed, rotated
+     */
+    200: CalendarFeedCreated;
+    /**
+     * Successful Response
+     */
+    201: CalendarFeedCreated;
+};
+
+export type AccountCreateCalendarFeedResponse = AccountCreateCalendarFeedResponses[keyof AccountCreateCalendarFeedResponses];
+
+export type AccountDeleteCalendarFeedData = {
+    body?: never;
+    path: {
+        /**
+         * Feed Id
+         */
+        feed_id: string;
+    };
+    query?: never;
+    url: '/api/v1/me/calendar-feeds/{feed_id}';
+};
+
+export type AccountDeleteCalendarFeedErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AccountDeleteCalendarFeedError = AccountDeleteCalendarFeedErrors[keyof AccountDeleteCalendarFeedErrors];
+
+export type AccountDeleteCalendarFeedResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type AccountDeleteCalendarFeedResponse = AccountDeleteCalendarFeedResponses[keyof AccountDeleteCalendarFeedResponses];
+
+export type AccountGetNotificationPreferencesData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/notification-preferences';
+};
+
+export type AccountGetNotificationPreferencesErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AccountGetNotificationPreferencesError = AccountGetNotificationPreferencesErrors[keyof AccountGetNotificationPreferencesErrors];
+
+export type AccountGetNotificationPreferencesResponses = {
+    /**
+     * Successful Response
+     */
+    200: NotificationPreferences;
+};
+
+export type AccountGetNotificationPreferencesResponse = AccountGetNotificationPreferencesResponses[keyof AccountGetNotificationPreferencesResponses];
+
+export type AccountUpdateNotificationPreferencesData = {
+    body: NotificationPreferencesUpdate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me/notification-preferences';
+};
+
+export type AccountUpdateNotificationPreferencesErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AccountUpdateNotificationPreferencesError = AccountUpdateNotificationPreferencesErrors[keyof AccountUpdateNotificationPreferencesErrors];
+
+export type AccountUpdateNotificationPreferencesResponses = {
+    /**
+     * Successful Response
+     */
+    200: NotificationPreferences;
+};
+
+export type AccountUpdateNotificationPreferencesResponse = AccountUpdateNotificationPreferencesResponses[keyof AccountUpdateNotificationPreferencesResponses];

@@ -1,10 +1,23 @@
-import { useQueryClient } from '@tanstack/react-query'
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { Link } from 'react-router'
-import { authChangePassword } from '../api'
-import { ErrorNotice, Notice, PageHeader } from '../components/ui'
+import {
+  accountCreateCalendarFeed,
+  accountDeleteCalendarFeed,
+  accountGetNotificationPreferences,
+  accountListCalendarFeeds,
+  accountUpdateNotificationPreferences,
+  authChangePassword,
+  type AdminAlerts,
+  type CalendarFeedCreated,
+  type CalendarFeedRead,
+  type MyMembership,
+  type NotificationPreferences,
+  type NotificationPreferencesUpdate,
+} from '../api'
+import { ErrorNotice, Loading, Notice, PageHeader } from '../components/ui'
 import { unwrap } from '../lib/http'
-import { keys, useMe } from '../lib/queries'
+import { keys, useAmenities, useMe } from '../lib/queries'
 import { SignOutButton } from './SignOutButton'
 
 export default function Account() {
@@ -39,6 +52,7 @@ export default function Account() {
   }
 
   if (!me) return null
+  const adminOf = me.memberships.filter((m) => m.role === 'admin' && m.status === 'active')
   return (
     <>
       <PageHeader title="Your account" lead={`${me.name} · ${me.email}`} />
@@ -100,6 +114,8 @@ export default function Account() {
             </button>
           </form>
         </section>
+        <EmailPreferences adminOf={adminOf} />
+        <CalendarFeeds adminOf={adminOf} />
         <section className="card" aria-labelledby="signout-heading">
           <h2 id="signout-heading">Sign out</h2>
           <p className="muted">Signing out also removes the copy of your reservations kept for offline use.</p>
@@ -110,5 +126,236 @@ export default function Account() {
         </section>
       </div>
     </>
+  )
+}
+
+const PREFERENCES_KEY = ['notification-preferences'] as const
+const FEEDS_KEY = ['calendar-feeds'] as const
+
+const ALERT_CHOICES: { value: AdminAlerts; label: string }[] = [
+  { value: 'immediate', label: 'An email for each request' },
+  { value: 'digest', label: 'One daily summary' },
+  { value: 'off', label: 'No emails' },
+]
+
+/** Reminders for everyone; how admins hear about requests awaiting approval. Each change is
+ * saved at once. */
+function EmailPreferences({ adminOf }: { adminOf: MyMembership[] }) {
+  const qc = useQueryClient()
+  const prefs = useQuery({
+    queryKey: PREFERENCES_KEY,
+    queryFn: () => unwrap(accountGetNotificationPreferences()),
+  })
+  const save = useMutation({
+    mutationFn: (body: NotificationPreferencesUpdate) => unwrap(accountUpdateNotificationPreferences({ body })),
+    // Shown changed at once, put back if the save fails.
+    onMutate: (body) => {
+      const before = qc.getQueryData<NotificationPreferences>(PREFERENCES_KEY)
+      if (before) qc.setQueryData(PREFERENCES_KEY, { ...before, ...body })
+      return { before }
+    },
+    onError: (_error, _body, context) => {
+      if (context?.before) qc.setQueryData(PREFERENCES_KEY, context.before)
+    },
+    onSuccess: (data) => qc.setQueryData(PREFERENCES_KEY, data),
+  })
+  const data = prefs.data
+  return (
+    <section className="card" aria-labelledby="email-heading">
+      <h2 id="email-heading">Email notifications</h2>
+      <p className="small muted">Emails about your own bookings being confirmed, declined or cancelled are always sent.</p>
+      {prefs.isPending ? <Loading /> : null}
+      <ErrorNotice error={prefs.error ?? save.error} />
+      {data ? (
+        <>
+          <div className="checkbox field">
+            <input
+              id="pref-reminders"
+              type="checkbox"
+              checked={data.reminders}
+              disabled={save.isPending}
+              onChange={(e) => save.mutate({ reminders: e.target.checked })}
+            />
+            <label htmlFor="pref-reminders">Remind me by email before my bookings</label>
+          </div>
+          {adminOf.length > 0 ? (
+            <div className="field">
+              <label htmlFor="pref-admin-alerts">Booking requests waiting for my approval</label>
+              <select
+                id="pref-admin-alerts"
+                value={data.admin_alerts}
+                disabled={save.isPending}
+                aria-describedby="pref-admin-alerts-hint"
+                onChange={(e) => save.mutate({ admin_alerts: e.target.value as AdminAlerts })}
+              >
+                {ALERT_CHOICES.map((c) => (
+                  <option key={c.value} value={c.value}>
+                    {c.label}
+                  </option>
+                ))}
+              </select>
+              <span className="hint" id="pref-admin-alerts-hint">
+                For {adminOf.map((m) => m.community_name).join(', ')}.
+              </span>
+            </div>
+          ) : null}
+          <p className="small muted" role="status" aria-live="polite">
+            {save.isSuccess ? 'Saved.' : ''}
+          </p>
+        </>
+      ) : null}
+    </section>
+  )
+}
+
+/** Secret calendar addresses: the caller's bookings, and for admins one amenity's. An address
+ * is shown once, when made or replaced. */
+function CalendarFeeds({ adminOf }: { adminOf: MyMembership[] }) {
+  const qc = useQueryClient()
+  const [shown, setShown] = useState<CalendarFeedCreated | null>(null)
+  const feeds = useQuery({ queryKey: FEEDS_KEY, queryFn: () => unwrap(accountListCalendarFeeds()) })
+  const create = useMutation({
+    mutationFn: (amenityId: string | null) => unwrap(accountCreateCalendarFeed({ body: { amenity_id: amenityId } })),
+    onSuccess: async (data) => {
+      setShown(data)
+      await qc.invalidateQueries({ queryKey: FEEDS_KEY })
+    },
+  })
+  const revoke = useMutation({
+    mutationFn: (id: string) => unwrap(accountDeleteCalendarFeed({ path: { feed_id: id } })),
+    onSuccess: async (_, id) => {
+      if (shown?.id === id) setShown(null)
+      await qc.invalidateQueries({ queryKey: FEEDS_KEY })
+    },
+  })
+  const busy = create.isPending || revoke.isPending
+  const personal = feeds.data?.find((f) => f.kind === 'personal')
+  const amenityFeeds = feeds.data?.filter((f) => f.kind === 'amenity') ?? []
+  return (
+    <section className="card" aria-labelledby="calendar-heading">
+      <h2 id="calendar-heading">Calendar subscription</h2>
+      <p className="small muted">
+        Subscribe to your household's bookings from Google Calendar, Apple Calendar or Outlook. The address is private: anyone
+        who has it can see these bookings, so replace it if it was shared by mistake.
+      </p>
+      {feeds.isPending ? <Loading /> : null}
+      <ErrorNotice error={feeds.error ?? create.error ?? revoke.error} />
+      {shown ? <FeedAddress feed={shown} /> : null}
+      {feeds.data ? (
+        <div className="stack">
+          {personal ? (
+            <FeedRow label="Your bookings" feed={personal} busy={busy} onRotate={() => create.mutate(null)} onRevoke={() => revoke.mutate(personal.id)} />
+          ) : (
+            <button type="button" className="btn" disabled={busy} onClick={() => create.mutate(null)}>
+              Create calendar address
+            </button>
+          )}
+          {amenityFeeds.map((f) => (
+            <FeedRow
+              key={f.id}
+              label={f.amenity_name ?? 'Amenity'}
+              feed={f}
+              busy={busy}
+              onRotate={() => create.mutate(f.amenity_id ?? null)}
+              onRevoke={() => revoke.mutate(f.id)}
+            />
+          ))}
+          {adminOf.map((m) => (
+            <AmenityFeedPicker
+              key={m.community_id}
+              membership={m}
+              taken={new Set(amenityFeeds.map((f) => f.amenity_id))}
+              busy={busy}
+              onCreate={(id) => create.mutate(id)}
+            />
+          ))}
+        </div>
+      ) : null}
+    </section>
+  )
+}
+
+function FeedAddress({ feed }: { feed: CalendarFeedCreated }) {
+  const [copied, setCopied] = useState(false)
+  const what = feed.amenity_name ? `${feed.amenity_name}'s bookings` : 'your bookings'
+  return (
+    <Notice kind="ok" title={`New calendar address for ${what}`}>
+      <p>Copy it into your calendar app now: it is shown only once.</p>
+      <div className="copy-box">
+        <label htmlFor="feed-url" className="visually-hidden">
+          Calendar address
+        </label>
+        <input id="feed-url" type="text" readOnly value={feed.url} onFocus={(e) => e.target.select()} />
+        <button
+          type="button"
+          className="btn btn--secondary btn--small"
+          onClick={async () => {
+            try {
+              await navigator.clipboard.writeText(feed.url)
+              setCopied(true)
+            } catch {
+              setCopied(false)
+            }
+          }}
+        >
+          {copied ? 'Copied' : 'Copy'}
+        </button>
+      </div>
+      <p>
+        <a href={feed.webcal_url}>Open in your calendar app</a>
+      </p>
+    </Notice>
+  )
+}
+
+function FeedRow(props: { label: string; feed: CalendarFeedRead; busy: boolean; onRotate: () => void; onRevoke: () => void }) {
+  const { label, feed, busy, onRotate, onRevoke } = props
+  return (
+    <div className="row row--between">
+      <span>
+        <strong>{label}</strong>
+        <span className="small muted"> · address made {new Date(feed.created_at).toLocaleDateString()}</span>
+      </span>
+      <span className="row">
+        <button type="button" className="btn btn--secondary btn--small" disabled={busy} onClick={onRotate} aria-label={`Replace address for ${label}`}>
+          Replace address
+        </button>
+        <button type="button" className="btn btn--ghost btn--small" disabled={busy} onClick={onRevoke} aria-label={`Turn off address for ${label}`}>
+          Turn off
+        </button>
+      </span>
+    </div>
+  )
+}
+
+/** Admins: follow every booking of one of their community's amenities. */
+function AmenityFeedPicker(props: { membership: MyMembership; taken: Set<string | null | undefined>; busy: boolean; onCreate: (id: string) => void }) {
+  const { membership, taken, busy, onCreate } = props
+  const amenities = useAmenities(membership.community_id).data ?? []
+  const free = amenities.filter((a) => !taken.has(a.id))
+  const [picked, setPicked] = useState('')
+  if (free.length === 0) return null
+  const id = `feed-amenity-${membership.community_id}`
+  const chosen = free.some((a) => a.id === picked) ? picked : (free[0]?.id ?? '')
+  return (
+    <form
+      className="row"
+      onSubmit={(e) => {
+        e.preventDefault()
+        if (chosen) onCreate(chosen)
+      }}
+    >
+      <label htmlFor={id}>All bookings of</label>
+      <select id={id} value={chosen} onChange={(e) => setPicked(e.target.value)}>
+        {free.map((a) => (
+          <option key={a.id} value={a.id}>
+            {a.name} ({membership.community_name})
+          </option>
+        ))}
+      </select>
+      <button type="submit" className="btn btn--secondary btn--small" disabled={busy || !chosen}>
+        Create amenity address
+      </button>
+    </form>
   )
 }
