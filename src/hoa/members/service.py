@@ -384,7 +384,7 @@ async def _invite(
             "invitation_id": str(invitation.id),
             "community_name": community.name,
             "timezone": community.timezone,
-            "inviter_name": inviter.name,
+            "inviter_name": " ".join(inviter.name.split()),  # it goes in the Subject header
             "role": role.value,
             "role_label": "an admin" if role is Role.ADMIN else "a resident",
             "expires_at": invitation.expires_at.isoformat(),
