@@ -45,6 +45,7 @@ export const routes: RouteObject[] = [
               { path: 'blackouts', ...page(() => import('../pages/admin/Blackouts')) },
               { path: 'members', ...page(() => import('../pages/admin/Members')) },
               { path: 'audit', ...page(() => import('../pages/admin/Audit')) },
+              { path: 'notifications', ...page(() => import('../pages/admin/Notifications')) },
             ],
           },
           { path: '*', ...page(() => import('../pages/NotFound')) },
