@@ -2,14 +2,19 @@
 
 import re
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from hoa.api import ROUTERS
 from hoa.main import create_app
+from hoa.notifications.jobs import make_huey
 from hoa.settings import Env, Settings
+from tests.api.test_reservations import booking
+from tests.factories import World, local
 
 HTTP_METHODS = {"get", "put", "post", "patch", "delete", "head", "options"}
 
@@ -40,10 +45,33 @@ async def test_healthz_answers_without_touching_the_database(
     assert ready.json() == {"status": "unavailable", "database": "down"}
 
 
-async def test_readyz_checks_the_database(client: httpx.AsyncClient) -> None:
+async def test_readyz_checks_the_database_and_reports_the_queue(
+    client: httpx.AsyncClient, as_user: Any, world: World, app: FastAPI
+) -> None:
     r = await client.get("/readyz")
-    assert r.status_code == 200 and r.json() == {"status": "ok", "database": "ok"}
+    assert r.status_code == 200
+    assert r.json()["database"] == "ok" and r.json()["queue"]["status"] == "ok"
+    assert r.json()["outbox"] == {"pending": 0, "sending": 0, "failed": 0}
     assert (await client.get("/healthz")).status_code == 200
+
+    resident = await as_user("resident")
+    assert (
+        await resident.post("/reservations", booking(world, "court", local(2, 10)))
+    ).status_code == 201
+    ready = (await client.get("/readyz")).json()
+    # the test app consumes nothing: the confirmation waits in the outbox and in the queue
+    assert ready["outbox"]["pending"] == 1 and ready["queue"]["queued"] >= 1
+
+    # a queue outage is reported, but the app stays ready: bookings still go through
+    huey, app.state.jobs.huey = (
+        app.state.jobs.huey,
+        make_huey(app.state.settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})),
+    )
+    try:
+        r = await client.get("/readyz")
+    finally:
+        app.state.jobs.huey = huey
+    assert r.status_code == 200 and r.json()["queue"] == {"status": "down"}
 
 
 async def test_openapi_names_every_operation_tag_dash_function(client: httpx.AsyncClient) -> None:

@@ -12,6 +12,7 @@ from hoa.feeds.router import router as feeds_router
 from hoa.members.router import router as members_router
 from hoa.notifications.router import router as notifications_router
 from hoa.ratelimit import RateLimited, limit_api
+from hoa.reservations.links import router as reservation_links_router
 from hoa.reservations.router import router as reservations_router
 
 ROUTERS = (
@@ -21,6 +22,7 @@ ROUTERS = (
     amenities_router,
     blackouts_router,
     reservations_router,
+    reservation_links_router,
     audit_router,
     notifications_router,
     feeds_router,

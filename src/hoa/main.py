@@ -1,9 +1,9 @@
 """Application factory."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -17,6 +17,7 @@ from hoa.feeds.router import ical_router
 from hoa.logging import configure_logging
 from hoa.middleware import BodyLimitMiddleware, RequestMiddleware
 from hoa.notifications.jobs import start_embedded, stop_embedded
+from hoa.notifications.service import outbox_backlog
 from hoa.settings import Env, Settings, get_settings
 from hoa.web import mount_web
 
@@ -64,12 +65,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
+        """Ready when the database answers. The queue's state and the outbox backlog are
+        reported, not required: bookings go on through a queue outage (the sweep catches up)."""
         try:
             async with app.state.db.engine.connect() as conn:
-                await conn.execute(sa.text("SELECT 1"))
+                outbox = await outbox_backlog(conn)
         except Exception:
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-        return JSONResponse({"status": "ok", "database": "ok"})
+        queue = await asyncio.to_thread(app.state.jobs.state)
+        return JSONResponse({"status": "ok", "database": "ok", "queue": queue, "outbox": outbox})
 
     # The first added runs innermost: CORS answers preflights and decorates 413s too.
     app.add_middleware(

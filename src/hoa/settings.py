@@ -120,11 +120,8 @@ class JobSettings(BaseModel):
     lease_seconds: int = Field(
         120, ge=1, description="How long a delivery may run before another worker re-claims it"
     )
-    reminder_hours: int = Field(
-        24, ge=1, description="Remind of a confirmed reservation this long before it starts"
-    )
-    digest_hour: int = Field(
-        8, ge=0, le=23, description="Local hour of the daily pending-approval digest to admins"
+    retention_days: int = Field(
+        730, ge=30, description="Age after which sent/failed notifications and audit rows go"
     )
     sweep_grace_seconds: int = Field(
         60, ge=0, description="Age of a due row before the sweep re-enqueues it"

@@ -146,9 +146,16 @@ async def test_invalid_communities_are_refused_field_by_field(operator: Api) -> 
 async def test_admin_updates_the_community_and_it_is_audited(as_user: Any, world: World) -> None:
     admin = await as_user("admin")
     r = await admin.patch(
-        "", {"name": "Maple Grove", "timezone": "Europe/Berlin", "show_booker_names": True}
+        "",
+        {
+            "name": "Maple Grove",
+            "timezone": "Europe/Berlin",
+            "show_booker_names": True,
+            "reminder_hours": 48,
+        },
     )
     assert r.status_code == 200, r.text
+    assert r.json()["reminder_hours"] == 48
     assert (r.json()["name"], r.json()["timezone"], r.json()["show_booker_names"]) == (
         "Maple Grove",
         "Europe/Berlin",
@@ -170,15 +177,23 @@ async def test_admin_updates_the_community_and_it_is_audited(as_user: Any, world
         "slug": world.community.slug,
         "timezone": "America/New_York",
         "show_booker_names": False,
+        "reminder_hours": 24,
     }
     assert first["after"] == {
         "name": "Maple Grove",
         "slug": world.community.slug,
         "timezone": "Europe/Berlin",
         "show_booker_names": True,
+        "reminder_hours": 48,
     }
 
-    for bad in ({"timezone": "Nowhere/Land"}, {"slug": "new-slug"}, {"name": ""}):
+    for bad in (
+        {"timezone": "Nowhere/Land"},
+        {"slug": "new-slug"},
+        {"name": ""},
+        {"reminder_hours": -1},
+        {"reminder_hours": 24 * 8},
+    ):
         r = await admin.patch("", bad)
         assert r.status_code == 422 and error_code(r) == "validation_error", bad
     assert (await admin.get("")).json()["name"] == "Maple Grove"

@@ -1,19 +1,29 @@
-"""The daily pending-approval digest: to each admin, at the community's local hour, once."""
+"""Pending-approval alerts to admins: each admin chooses one email per request, an hourly
+digest of new requests, or nothing."""
 
-from datetime import datetime, timedelta
+import email
+import email.policy
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.db import Database
-from hoa.models import ReservationStatus
+from hoa.db import Database, utcnow
+from hoa.models import AdminAlerts, User
 from hoa.settings import Settings
-from tests.factories import NEW_YORK, World, local, make_reservation
+from tests.api.test_reservations import booking
+from tests.factories import World, local
 from tests.notifications.conftest import notifications, variant
 
 
-async def test_admins_get_one_digest_a_day_at_their_local_hour(
+async def alerts(db: Database, kind: str) -> list[Any]:
+    return [n for n in await notifications(db) if n.kind == kind]
+
+
+async def test_admins_get_requests_at_once_hourly_or_not_at_all(
+    as_user: Any,
     world: World,
     db: Database,
     session: AsyncSession,
@@ -21,25 +31,53 @@ async def test_admins_get_one_digest_a_day_at_their_local_hour(
     tmp_path: Path,
     deliverer_for: Any,
 ) -> None:
-    hall, resident = world.amenities["clubhouse"], world.members["resident"]
-    await make_reservation(session, hall, resident, local(3, 14), status=ReservationStatus.PENDING)
-    await make_reservation(session, hall, resident, local(4, 14), status=ReservationStatus.PENDING)
-    await make_reservation(session, hall, resident, local(5, 14))  # confirmed: not listed
-    await session.commit()
+    resident = await as_user("resident")
+    admin_id = world.members["admin"].user_id
     deliverer = deliverer_for(variant(settings, tmp_path))
 
-    today = local(0, 0).date()
-    seven = datetime(today.year, today.month, today.day, 7, 30, tzinfo=NEW_YORK)
-    assert deliverer.queue_digests(now=seven) == []  # not the hour yet
-    eight = seven + timedelta(hours=1)
-    [nid] = deliverer.queue_digests(now=eight)  # Maple Grove has one admin
-    assert deliverer.queue_digests(now=eight + timedelta(minutes=20)) == []  # once a day
+    async def prefer(choice: AdminAlerts) -> None:
+        await session.execute(
+            sa.update(User).where(User.id == admin_id).values(admin_alerts=choice)
+        )
+        await session.commit()
 
-    [row] = await notifications(db)
-    assert row.id == nid and row.kind == "pending_digest"
-    assert row.recipient_id == world.members["admin"].user_id
-    assert row.payload["pending"] == 2 and len(row.payload["items"]) == 2
-    assert deliverer.deliver(nid, now=eight) == "sent"
+    async def request(days: int) -> None:
+        body = booking(world, "clubhouse", local(days, 14), 2, accepted_rules_version=1)
+        r = await resident.post("/reservations", body)
+        assert r.status_code == 201 and r.json()["status"] == "pending"
+
+    # the default is the digest: no email per request, one digest for the hour
+    await request(3)
+    assert await alerts(db, "approval_requested") == []
+    t0 = utcnow()
+    [nid] = deliverer.queue_digests(now=t0)
+    assert deliverer.queue_digests(now=t0 + timedelta(minutes=20)) == []  # once an hour
+    assert deliverer.queue_digests(now=t0 + timedelta(hours=1)) == []  # nothing new since
+    [row] = await alerts(db, "pending_digest")
+    assert row.id == nid and row.recipient_id == admin_id and row.payload["pending"] == 1
+    assert deliverer.deliver(nid, now=t0) == "sent"
     [eml] = (tmp_path / "outbox").glob("*.eml")
-    body = eml.read_bytes()
-    assert b"2 booking request(s) to review" in body and b"Clubhouse" in body
+    msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+    text = msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert msg["Subject"] == "Maple Grove HOA: 1 booking request(s) to review"
+    assert "Clubhouse" in text and f"/c/{world.community.id}/admin" in text
+
+    # immediate: one email per request, and no digest
+    await prefer(AdminAlerts.IMMEDIATE)
+    await request(4)
+    [alert] = await alerts(db, "approval_requested")
+    assert alert.recipient_id == admin_id and alert.payload["booked_for"]
+    assert deliverer.deliver(alert.id) == "sent"
+    assert deliverer.queue_digests(now=t0 + timedelta(hours=2)) == []
+
+    # off: nothing at all
+    await prefer(AdminAlerts.OFF)
+    await request(5)
+    assert len(await alerts(db, "approval_requested")) == 1
+    assert deliverer.queue_digests(now=t0 + timedelta(hours=3)) == []
+
+    # back on the digest: the next one catches up with what came since the previous digest
+    await prefer(AdminAlerts.DIGEST)
+    [later] = deliverer.queue_digests(now=t0 + timedelta(hours=4))
+    [_, row] = await alerts(db, "pending_digest")
+    assert row.id == later and row.payload["pending"] == 3 and len(row.payload["items"]) == 3

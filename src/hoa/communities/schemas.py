@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from hoa.models import MAX_REMINDER_HOURS
 from hoa.schemas import Email, Input, Name, Output
 
 
@@ -18,6 +19,14 @@ def _valid_timezone(value: str) -> str:
 
 Timezone = Annotated[str, Field(max_length=64), AfterValidator(_valid_timezone)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")]
+ReminderHours = Annotated[
+    int,
+    Field(
+        ge=0,
+        le=MAX_REMINDER_HOURS,
+        description="Hours before a confirmed booking that its reminder is sent; 0 turns off",
+    ),
+]
 
 
 class CommunityCreate(Input):
@@ -25,6 +34,7 @@ class CommunityCreate(Input):
     slug: Slug
     timezone: Timezone
     show_booker_names: bool = False
+    reminder_hours: ReminderHours = 24
     first_admin_email: Email | None = Field(
         None,
         description="Made admin at once if the account exists, else invited as admin",
@@ -35,6 +45,7 @@ class CommunityUpdate(Input):
     name: Name | None = None
     timezone: Timezone | None = None
     show_booker_names: bool | None = None
+    reminder_hours: ReminderHours | None = None
 
 
 class CommunityRead(Output):
@@ -43,6 +54,7 @@ class CommunityRead(Output):
     slug: str
     timezone: str
     show_booker_names: bool
+    reminder_hours: int
     created_at: datetime
 
 

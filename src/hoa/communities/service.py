@@ -10,7 +10,7 @@ from hoa.members import service as members
 from hoa.models import Community, Membership, MemberStatus, User
 from hoa.settings import Settings
 
-FIELDS = ("name", "slug", "timezone", "show_booker_names")
+FIELDS = ("name", "slug", "timezone", "show_booker_names", "reminder_hours")
 
 
 class SlugTaken(AppError):
@@ -36,6 +36,7 @@ async def create(
         slug=data.slug,
         timezone=data.timezone,
         show_booker_names=data.show_booker_names,
+        reminder_hours=data.reminder_hours,
     )
     session.add(community)
     await flush_or_raise(session, SlugTaken)

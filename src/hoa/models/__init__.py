@@ -4,6 +4,7 @@ from hoa.models.amenities import Amenity, AmenityStatus, Blackout, BookingMode
 from hoa.models.audit import AuditEvent
 from hoa.models.auth import RefreshToken
 from hoa.models.communities import (
+    MAX_REMINDER_HOURS,
     Community,
     Household,
     Invitation,
@@ -25,6 +26,7 @@ from hoa.models.users import AdminAlerts, CalendarFeed, User
 __all__ = [
     "ACTIVE_STATUSES",
     "MAX_BUFFER_MINUTES",
+    "MAX_REMINDER_HOURS",
     "MAX_RESERVATION_DAYS",
     "OVERLAP_CONSTRAINT",
     "AdminAlerts",

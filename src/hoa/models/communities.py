@@ -9,6 +9,9 @@ from hoa.db import Base
 from hoa.models._common import community_fk, created_at, str_enum, updated_at, uuid_pk
 from hoa.models.users import User
 
+# Reminders go out at most a week ahead, which bounds the reminder job's scan.
+MAX_REMINDER_HOURS = 7 * 24
+
 
 class Role(enum.StrEnum):
     ADMIN = "admin"

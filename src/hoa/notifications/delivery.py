@@ -4,8 +4,7 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
-from zoneinfo import ZoneInfo
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -15,18 +14,24 @@ from hoa.db import create_sync_engine, utcnow
 from hoa.email.backends import Backend, PermanentError, check_address, get_backend
 from hoa.email.render import build_message, context
 from hoa.models import (
+    MAX_REMINDER_HOURS,
+    AdminAlerts,
     Amenity,
+    AuditEvent,
     Community,
+    Invitation,
     Membership,
     MemberStatus,
     Notification,
     NotificationStatus,
+    RefreshToken,
     Reservation,
     ReservationStatus,
     Role,
     User,
 )
-from hoa.notifications.service import reservation_payload
+from hoa.notifications.service import approvals_link, reservation_payload
+from hoa.reservations.links import cancel_link
 from hoa.settings import Settings
 
 Outcome = Literal["sent", "retry", "failed", "skipped"]
@@ -128,11 +133,11 @@ class Deliverer:
         return "sent"
 
     def queue_reminders(self, now: datetime | None = None) -> list[uuid.UUID]:
-        """Reminder rows for confirmed reservations starting within ``reminder_hours`` that were
-        booked before that window opened. Idempotent: one reminder per reservation and start,
-        guarded by the unique ``dedupe_key`` (two workers running this at once insert one)."""
+        """Reminder rows for confirmed reservations starting within their community's
+        ``reminder_hours`` that were booked before that window opened, for people who keep
+        reminders on. Idempotent: one reminder per reservation and start, guarded by the unique
+        ``dedupe_key`` (two workers running this at once insert one)."""
         now = now or utcnow()
-        horizon = now + timedelta(hours=self.settings.jobs.reminder_hours)
         created: list[uuid.UUID] = []
         with Session(self.engine) as session:
             rows = session.execute(
@@ -143,14 +148,23 @@ class Deliverer:
                 .where(
                     Reservation.status == ReservationStatus.CONFIRMED,
                     Reservation.starts_at > now,
-                    Reservation.starts_at <= horizon,
+                    Reservation.starts_at <= now + timedelta(hours=MAX_REMINDER_HOURS),
+                    Community.reminder_hours > 0,
+                    User.reminders_enabled,
+                    User.is_active,
                 )
             ).all()
-        window = timedelta(hours=self.settings.jobs.reminder_hours)
         for reservation, community, amenity, user in rows:
-            if reservation.created_at > reservation.starts_at - window:
+            lead = timedelta(hours=community.reminder_hours)
+            if reservation.starts_at > now + lead:
+                continue  # not yet
+            if reservation.created_at > reservation.starts_at - lead:
                 continue  # booked inside the window: the confirmation is recent enough
             key = f"reminder:{reservation.id}:{reservation.starts_at.isoformat()}"
+            payload = reservation_payload(community, amenity, reservation, "reservation_reminder")
+            payload["cancel_link"] = cancel_link(
+                self.settings, reservation, amenity.cancellation_cutoff_hours, now
+            )
             nid = uuid.uuid4()
             try:
                 with Session(self.engine) as session, session.begin():
@@ -164,9 +178,7 @@ class Deliverer:
                             entity_type="reservation",
                             entity_id=reservation.id,
                             dedupe_key=key,
-                            payload=reservation_payload(
-                                community, amenity, reservation, "reservation_reminder"
-                            ),
+                            payload=payload,
                             next_attempt_at=now,
                         )
                     )
@@ -176,72 +188,50 @@ class Deliverer:
         return created
 
     def queue_digests(self, now: datetime | None = None) -> list[uuid.UUID]:
-        """Once a day, at ``digest_hour`` in each community's time zone, tell its admins which
-        booking requests wait for approval. One per admin and local day (``dedupe_key``)."""
+        """Hourly: each admin who chose the digest gets one email per community listing the
+        booking requests waiting for approval, when any arrived since their previous digest
+        (or in the last day, before the first). One per admin and hour (``dedupe_key``), so a
+        second run in the same hour adds nothing; a missed hour is caught up by the next."""
         now = now or utcnow()
-        created: list[uuid.UUID] = []
+        pending_now = (Reservation.status == ReservationStatus.PENDING) & (
+            Reservation.starts_at > now
+        )
+        last_digest = (
+            sa.select(sa.func.max(N.created_at))
+            .where(
+                N.kind == "pending_digest",
+                N.community_id == Membership.community_id,
+                N.recipient_id == User.id,
+            )
+            .scalar_subquery()
+        )
+        since = sa.func.coalesce(last_digest, now - timedelta(days=1))
+        plans = []
         with Session(self.engine) as session:
-            communities = session.execute(
-                sa.select(Community)
+            admins = session.execute(
+                sa.select(Community, User.id, User.email)
+                .join(Membership, Membership.community_id == Community.id)
+                .join(User, User.id == Membership.user_id)
                 .where(
+                    Membership.role == Role.ADMIN,
+                    Membership.status == MemberStatus.ACTIVE,
+                    User.is_active,
+                    User.admin_alerts == AdminAlerts.DIGEST,
                     sa.exists().where(
                         Reservation.community_id == Community.id,
-                        Reservation.status == ReservationStatus.PENDING,
-                        Reservation.starts_at > now,
-                    )
+                        pending_now,
+                        Reservation.created_at > since,
+                    ),
                 )
                 .order_by(Community.id)
-            ).scalars()
-            plans = []
-            for community in communities:
-                local = now.astimezone(ZoneInfo(community.timezone))
-                if local.hour != self.settings.jobs.digest_hour:
-                    continue
-                pending = session.execute(
-                    sa.select(Reservation, Amenity.name, User.name)
-                    .join(Amenity, Amenity.id == Reservation.amenity_id)
-                    .join(User, User.id == Reservation.booked_for_id)
-                    .where(
-                        Reservation.community_id == community.id,
-                        Reservation.status == ReservationStatus.PENDING,
-                        Reservation.starts_at > now,
-                    )
-                    .order_by(Reservation.starts_at)
-                ).all()
-                admins = session.execute(
-                    sa.select(User.id, User.email)
-                    .join(Membership, Membership.user_id == User.id)
-                    .where(
-                        Membership.community_id == community.id,
-                        Membership.role == Role.ADMIN,
-                        Membership.status == MemberStatus.ACTIVE,
-                        User.is_active,
-                    )
-                ).all()
-                items = [
-                    {
-                        "amenity_name": amenity_name,
-                        "booked_for": booked_for,
-                        "when": context(
-                            {
-                                "timezone": community.timezone,
-                                "starts_at": r.starts_at.isoformat(),
-                                "ends_at": r.ends_at.isoformat(),
-                            }
-                        )["when"],
-                    }
-                    for r, amenity_name, booked_for in pending[:20]
-                ]
-                payload = {
-                    "community_name": community.name,
-                    "timezone": community.timezone,
-                    "pending": len(pending),
-                    "items": items,
-                    "link": self.settings.public_url,
-                }
-                for admin_id, admin_email in admins:
-                    key = f"digest:{community.id}:{admin_id}:{local.date().isoformat()}"
-                    plans.append((community.id, admin_id, admin_email, key, payload))
+            ).all()
+            payloads: dict[uuid.UUID, dict[str, Any]] = {}
+            for community, admin_id, admin_email in admins:
+                if community.id not in payloads:
+                    payloads[community.id] = self._digest_payload(session, community, now)
+                key = f"digest:{community.id}:{admin_id}:{now:%Y-%m-%dT%H}"
+                plans.append((community.id, admin_id, admin_email, key, payloads[community.id]))
+        created: list[uuid.UUID] = []
         for community_id, admin_id, admin_email, key, payload in plans:
             nid = uuid.uuid4()
             try:
@@ -258,12 +248,70 @@ class Deliverer:
                             dedupe_key=key,
                             payload=payload,
                             next_attempt_at=now,
+                            created_at=now,  # the next digest lists what came after it
                         )
                     )
             except IntegrityError:
-                continue  # already sent today
+                continue  # already sent this hour
             created.append(nid)
         return created
+
+    def _digest_payload(
+        self, session: Session, community: Community, now: datetime
+    ) -> dict[str, Any]:
+        pending = session.execute(
+            sa.select(Reservation, Amenity.name, User.name)
+            .join(Amenity, Amenity.id == Reservation.amenity_id)
+            .join(User, User.id == Reservation.booked_for_id)
+            .where(
+                Reservation.community_id == community.id,
+                Reservation.status == ReservationStatus.PENDING,
+                Reservation.starts_at > now,
+            )
+            .order_by(Reservation.starts_at)
+        ).all()
+        items = [
+            {
+                "amenity_name": amenity_name,
+                "booked_for": booked_for,
+                "when": context(
+                    {
+                        "timezone": community.timezone,
+                        "starts_at": r.starts_at.isoformat(),
+                        "ends_at": r.ends_at.isoformat(),
+                    }
+                )["when"],
+            }
+            for r, amenity_name, booked_for in pending[:20]
+        ]
+        return {
+            "community_name": community.name,
+            "timezone": community.timezone,
+            "pending": len(pending),
+            "items": items,
+            "link": approvals_link(self.settings, community.id),
+        }
+
+    def cleanup(self, now: datetime | None = None) -> dict[str, int]:
+        """Nightly: drop what has served its purpose. Refresh tokens past expiry; invitations
+        expired for a month (admins see them as expired until then); sent and failed
+        notifications and audit events older than ``retention_days``."""
+        now = now or utcnow()
+        keep = now - timedelta(days=self.settings.jobs.retention_days)
+        deletes = {
+            "refresh_tokens": sa.delete(RefreshToken).where(RefreshToken.expires_at < now),
+            "invitations": sa.delete(Invitation).where(
+                Invitation.accepted_at.is_(None),
+                Invitation.expires_at < now - timedelta(days=30),
+            ),
+            "notifications": sa.delete(N).where(
+                N.status.in_([NotificationStatus.SENT, NotificationStatus.FAILED]),
+                N.created_at < keep,
+            ),
+            "audit_events": sa.delete(AuditEvent).where(AuditEvent.created_at < keep),
+        }
+        with self.engine.begin() as conn:
+            return {name: conn.execute(stmt).rowcount for name, stmt in deletes.items()}
 
     def next_attempt_delay(self, notification_id: uuid.UUID) -> float | None:
         with self.engine.connect() as conn:

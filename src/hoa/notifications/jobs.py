@@ -5,6 +5,7 @@ nothing but a delay until the sweep re-enqueues the row.
 """
 
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab  # type: ignore[import-unt
 from huey.consumer import Consumer  # type: ignore[import-untyped]
 from redis import ConnectionPool
 
+from hoa.db import utcnow
 from hoa.notifications.delivery import Deliverer
 from hoa.settings import Settings
 
@@ -22,11 +24,23 @@ class Jobs:
         self.huey = make_huey(settings)
         self.deliverer = Deliverer.from_settings(settings)
         self.deliver_task = self.huey.task(name="deliver")(self._deliver)
-        self.sweep_task = self.huey.periodic_task(crontab(minute="*"), name="sweep")(self.sweep)
-        self.reminder_task = self.huey.periodic_task(crontab(minute="*/5"), name="reminders")(
-            self.remind
-        )
-        self.digest_task = self.huey.periodic_task(crontab(minute="7"), name="digest")(self.digest)
+        self.sweep_task = self.periodic(crontab(minute="*"), "sweep", self.sweep)
+        self.reminder_task = self.periodic(crontab(minute="*/5"), "reminders", self.remind)
+        self.digest_task = self.periodic(crontab(minute="7"), "digest", self.digest)
+        self.cleanup_task = self.periodic(crontab(hour="3", minute="17"), "cleanup", self.cleanup)
+
+    def periodic(self, schedule: Any, name: str, job: Callable[[], object]) -> Any:
+        """A periodic task that runs once per tick however many consumers schedule it (every
+        app process of ``hoa serve --workers N`` and every ``hoa worker`` has a scheduler):
+        the first to claim the tick's key in the queue's storage runs it."""
+
+        def once() -> object:
+            tick = f"tick:{name}:{utcnow():%Y%m%d%H%M}"
+            if not self.huey.storage.put_if_empty(tick, b"1"):
+                return None
+            return job()
+
+        return self.huey.periodic_task(schedule, name=name)(once)
 
     def _deliver(self, notification_id: str) -> str:
         nid = uuid.UUID(notification_id)
@@ -58,6 +72,25 @@ class Jobs:
         for nid in created:
             self.enqueue(nid)
         return len(created)
+
+    def cleanup(self) -> dict[str, int]:
+        counts = self.deliverer.cleanup()
+        today = f"{utcnow():%Y%m%d}"
+        stale = [
+            key
+            for key in self.huey.storage.result_items()
+            if str(key).startswith("tick:") and str(key).rsplit(":", 1)[-1][:8] < today
+        ]
+        for key in stale:
+            self.huey.storage.delete_data(key)
+        return {**counts, "ticks": len(stale)}
+
+    def state(self) -> dict[str, object]:
+        """Whether the queue answers, and how many tasks wait in it (for /readyz)."""
+        try:
+            return {"status": "ok", "queued": self.huey.pending_count()}
+        except Exception:  # Redis down or the queue file unreadable: reported, not raised
+            return {"status": "down"}
 
     def consumer(
         self, workers: int | None = None, *, embedded: bool = False, periodic: bool = True
@@ -96,10 +129,10 @@ def make_huey(settings: Settings) -> Huey:
             socket_connect_timeout=2,  # an outage must not hold a request for long
             socket_timeout=5,
         )
-        return RedisHuey(settings.jobs.queue_name, connection_pool=pool, utc=True)
+        return RedisHuey(settings.jobs.queue_name, connection_pool=pool, utc=True, results=False)
     path = queue_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey(settings.jobs.queue_name, filename=str(path), utc=True)
+    return SqliteHuey(settings.jobs.queue_name, filename=str(path), utc=True, results=False)
 
 
 def start_embedded(settings: Settings) -> tuple[Jobs, Any]:

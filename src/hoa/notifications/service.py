@@ -6,10 +6,23 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from hoa.db import utcnow
-from hoa.models import Amenity, Community, Notification, Reservation, User
+from hoa.models import (
+    AdminAlerts,
+    Amenity,
+    Community,
+    Membership,
+    MemberStatus,
+    Notification,
+    NotificationStatus,
+    Reservation,
+    Role,
+    User,
+)
+from hoa.settings import Settings
 
 log = logging.getLogger("hoa.jobs")
 
@@ -46,6 +59,25 @@ def enqueue_after_commit(session: AsyncSession, notification_id: uuid.UUID) -> N
     jobs = session.info.get(JOBS)
     if jobs is not None:
         after_commit(session, lambda: jobs.enqueue(notification_id))
+
+
+async def outbox_backlog(conn: AsyncConnection) -> dict[str, int]:
+    """Notifications not yet delivered, by status (for /readyz): a growing ``pending`` means
+    no worker is consuming, ``failed`` ones wait for an admin's retry."""
+    rows = await conn.execute(
+        sa.select(Notification.status, sa.func.count())
+        .where(Notification.status != NotificationStatus.SENT)
+        .group_by(Notification.status)
+    )
+    counts = {
+        status.value: 0 for status in NotificationStatus if status is not NotificationStatus.SENT
+    }
+    counts.update({NotificationStatus(status).value: n for status, n in rows.all()})
+    return counts
+
+
+def approvals_link(settings: Settings, community_id: uuid.UUID) -> str:
+    return f"{settings.public_url.rstrip('/')}/c/{community_id}/admin"
 
 
 def reservation_payload(
@@ -126,3 +158,41 @@ async def notify_reservation(
         payload=payload,
         community_id=community.id,
     )
+
+
+async def alert_admins(
+    session: AsyncSession, settings: Settings, community: Community, reservation: Reservation
+) -> None:
+    """Tell the community's admins who want each request at once that a booking waits for
+    approval; admins on the digest hear of it within the hour, the others not at all."""
+    admins = await session.scalars(
+        sa.select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.community_id == community.id,
+            Membership.role == Role.ADMIN,
+            Membership.status == MemberStatus.ACTIVE,
+            User.is_active,
+            User.admin_alerts == AdminAlerts.IMMEDIATE,
+        )
+    )
+    recipients = list(admins)
+    if not recipients:
+        return
+    amenity = await session.get_one(Amenity, reservation.amenity_id)
+    booked_for = await session.get_one(User, reservation.booked_for_id)
+    payload = {
+        **reservation_payload(community, amenity, reservation, "approval_requested"),
+        "booked_for": booked_for.name,
+        "link": approvals_link(settings, community.id),
+    }
+    for admin in recipients:
+        notify(
+            session,
+            recipient=admin,
+            kind="approval_requested",
+            entity_type="reservation",
+            entity_id=reservation.id,
+            payload=payload,
+            community_id=community.id,
+        )

@@ -5,9 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 
 from hoa.amenities.service import Archived
-from hoa.deps import CommunityAdmin, CommunityMember, SessionDep
+from hoa.deps import CommunityAdmin, CommunityMember, SessionDep, SettingsDep
 from hoa.errors import Forbidden, NotFound, errors_for
 from hoa.models import Reservation, ReservationStatus
+from hoa.notifications.service import alert_admins
 from hoa.pagination import CursorParam, LimitParam, Page
 from hoa.reservations import service
 from hoa.reservations.errors import (
@@ -56,11 +57,14 @@ async def create_reservation(
     response: Response,
     ctx: CommunityMember,
     session: SessionDep,
+    settings: SettingsDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Reservation:
     """Book an amenity (pending when it needs approval). A retry with the same
     ``Idempotency-Key`` returns the original reservation."""
     reservation, created = await service.create(session, ctx, body, idempotency_key)
+    if created and reservation.status is ReservationStatus.PENDING:
+        await alert_admins(session, settings, ctx.community, reservation)
     if not created:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"

@@ -661,6 +661,51 @@ export type CalendarFeedRead = {
 };
 
 /**
+ * CancelLinkRead
+ */
+export type CancelLinkRead = {
+    /**
+     * Reservation Id
+     */
+    reservation_id: string;
+    /**
+     * Community Name
+     */
+    community_name: string;
+    /**
+     * Amenity Name
+     */
+    amenity_name: string;
+    /**
+     * Timezone
+     */
+    timezone: string;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    /**
+     * Title
+     */
+    title: string | null;
+    status: ReservationStatus;
+};
+
+/**
+ * CancelLinkRequest
+ */
+export type CancelLinkRequest = {
+    /**
+     * Token
+     */
+    token: string;
+};
+
+/**
  * CheckResult
  */
 export type CheckResult = {
@@ -696,6 +741,12 @@ export type CommunityCreate = {
      */
     show_booker_names?: boolean;
     /**
+     * Reminder Hours
+     *
+     * Hours before a confirmed booking that its reminder is sent; 0 turns off
+     */
+    reminder_hours?: number;
+    /**
      * First Admin Email
      *
      * Made admin at once if the account exists, else invited as admin
@@ -727,6 +778,10 @@ export type CommunityCreated = {
      * Show Booker Names
      */
     show_booker_names: boolean;
+    /**
+     * Reminder Hours
+     */
+    reminder_hours: number;
     /**
      * Created At
      */
@@ -762,6 +817,10 @@ export type CommunityRead = {
      */
     show_booker_names: boolean;
     /**
+     * Reminder Hours
+     */
+    reminder_hours: number;
+    /**
      * Created At
      */
     created_at: string;
@@ -783,6 +842,10 @@ export type CommunityUpdate = {
      * Show Booker Names
      */
     show_booker_names?: boolean | null;
+    /**
+     * Reminder Hours
+     */
+    reminder_hours?: number | null;
 };
 
 /**
@@ -4347,6 +4410,113 @@ export type ReservationsGetAvailabilityResponses = {
 };
 
 export type ReservationsGetAvailabilityResponse = ReservationsGetAvailabilityResponses[keyof ReservationsGetAvailabilityResponses];
+
+export type ReservationsShowCancelLinkData = {
+    body?: never;
+    path?: never;
+    query: {
+        /**
+         * Token
+         */
+        token: string;
+    };
+    url: '/api/v1/reservation-links/cancel';
+};
+
+export type ReservationsShowCancelLinkErrors = {
+    /**
+     * reservation.invalid_link
+     */
+    400: ErrorEnvelope;
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsShowCancelLinkError = ReservationsShowCancelLinkErrors[keyof ReservationsShowCancelLinkErrors];
+
+export type ReservationsShowCancelLinkResponses = {
+    /**
+     * Successful Response
+     */
+    200: CancelLinkRead;
+};
+
+export type ReservationsShowCancelLinkResponse = ReservationsShowCancelLinkResponses[keyof ReservationsShowCancelLinkResponses];
+
+export type ReservationsUseCancelLinkData = {
+    body: CancelLinkRequest;
+    path?: never;
+    query?: never;
+    url: '/api/v1/reservation-links/cancel';
+};
+
+export type ReservationsUseCancelLinkErrors = {
+    /**
+     * reservation.invalid_link
+     */
+    400: ErrorEnvelope;
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * reservation.not_active, reservation.<conflict>
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsUseCancelLinkError = ReservationsUseCancelLinkErrors[keyof ReservationsUseCancelLinkErrors];
+
+export type ReservationsUseCancelLinkResponses = {
+    /**
+     * Successful Response
+     */
+    200: CancelLinkRead;
+};
+
+export type ReservationsUseCancelLinkResponse = ReservationsUseCancelLinkResponses[keyof ReservationsUseCancelLinkResponses];
 
 export type AuditListAuditEventsData = {
     body?: never;
