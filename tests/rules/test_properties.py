@@ -3,6 +3,7 @@
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,7 @@ from hoa.rules import (
     Interval,
     check_booking,
     day_slots,
+    nearest_free_slot,
 )
 from tests.rules.support import ALL_DAY, NY
 
@@ -279,3 +281,195 @@ def test_day_slots_agree_with_check_booking(
         assert violation is None or violation.code != "reservation.outside_hours"
         assert s.available == (violation is None)
         assert s.reason == (violation and violation.code)
+
+
+# Zones whose clocks change at midnight (Santiago), by half an hour (Lord Howe) or never
+# (Kathmandu, offset +05:45), and days around their 2026 changes.
+ZONES = ("America/New_York", "America/Santiago", "Australia/Lord_Howe", "Asia/Kathmandu")
+ZONE_DAYS = (
+    date(2026, 3, 8),
+    date(2026, 4, 4),
+    date(2026, 4, 5),
+    date(2026, 9, 5),
+    date(2026, 9, 6),
+    date(2026, 10, 4),
+    date(2026, 11, 1),
+)
+
+
+def unlimited(amenity: AmenityRules) -> AmenityRules:
+    return replace(amenity, max_per_day=None, max_per_week=None, max_per_month=None)
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+
+
+@st.composite
+def shapes(draw: st.DrawFn, *, household_limited: bool = False) -> AmenityRules:
+    """Rules of any shape check_booking accepts, not only the ones the API lets admins save: a
+    minimum duration off the slot grid, a maximum below it, a zero household limit. With
+    `household_limited`, shared capacity with a household limit below it."""
+    slot = draw(st.sampled_from([15, 30, 60]))
+    bounds = draw(st.lists(st.integers(0, 48), min_size=2, max_size=4, unique=True).map(sorted))
+    ranges = tuple((a * 30, b * 30) for a, b in zip(bounds[::2], bounds[1::2], strict=False))
+    if household_limited:
+        capacity = draw(st.integers(3, 6))
+        return AmenityRules(
+            hours=dict.fromkeys(range(7), ((0, 1440),)),
+            slot_minutes=slot,
+            min_duration_minutes=slot,
+            mode=BookingMode.CAPACITY,
+            capacity=capacity,
+            max_headcount_per_household=draw(st.integers(1, capacity - 1)),
+            max_days_ahead=30,
+        )
+    mode = draw(st.sampled_from(BookingMode))
+    capacity = draw(st.integers(1, 4)) if mode is BookingMode.CAPACITY else 1
+    return AmenityRules(
+        hours=dict.fromkeys(range(7), ranges),
+        slot_minutes=slot,
+        min_duration_minutes=draw(st.sampled_from([slot, 2 * slot, slot + 10])),
+        max_duration_minutes=draw(st.sampled_from([240, slot])),
+        mode=mode,
+        capacity=capacity,
+        buffer_before_minutes=draw(st.sampled_from([0, 15, 30])),
+        buffer_after_minutes=draw(st.sampled_from([0, 15, 30])),
+        min_notice_minutes=draw(st.sampled_from([0, 60])),
+        max_days_ahead=draw(st.sampled_from([0, 1, 30])),
+        max_headcount_per_household=draw(st.none() | st.integers(0, capacity)),
+        max_guests=draw(st.none() | st.integers(0, 1)),
+        overnight_allowed=draw(st.booleans()),
+        max_per_day=1,  # day_slots and nearest_free_slot ignore quotas
+        rules_version=draw(st.integers(0, 1)),
+    )
+
+
+@st.composite
+def around(draw: st.DrawFn, day: date, tz: ZoneInfo) -> tuple[list[Booked], list[Interval]]:
+    """Bookings of two households and closures on a 15-minute grid from the previous local
+    midnight to two days later."""
+    base = local_midnight(day - timedelta(days=1), tz)
+
+    def span() -> tuple[datetime, datetime]:
+        start = draw(st.integers(0, 3 * 96 - 1))
+        length = draw(st.integers(1, 16))
+        return base + start * 15 * MINUTE, base + (start + length) * 15 * MINUTE
+
+    booked = [
+        Booked(*span(), draw(st.integers(1, 3)), draw(st.sampled_from(["us", "them"])))
+        for _ in range(draw(st.integers(0, 8)))
+    ]
+    closures = [Interval(*span()) for _ in range(draw(st.integers(0, 2)))]
+    return booked, closures
+
+
+@bounded
+@given(
+    data=st.data(),
+    zone=st.sampled_from(ZONES),
+    day=st.sampled_from(ZONE_DAYS),
+    amenity=shapes(),
+    now_hours=st.integers(-30, 30),
+)
+def test_day_slots_agree_with_check_booking_in_any_zone_and_shape(
+    data: st.DataObject, zone: str, day: date, amenity: AmenityRules, now_hours: int
+) -> None:
+    tz = ZoneInfo(zone)
+    now = local_midnight(day, tz) + timedelta(hours=now_hours)
+    booked, blackouts = data.draw(around(day, tz))
+    slots = day_slots(day, amenity, tz, now, booked=booked, blackouts=blackouts)
+
+    assert all(a.starts_at < b.starts_at for a, b in pairwise(slots))
+    for s in slots:
+        probe = BookingRequest(s.starts_at, s.ends_at, 1, 0, "nobody", None)
+        violation = check_booking(
+            probe,
+            unlimited(amenity),
+            tz,
+            now,
+            booked=booked,
+            household_booked=[],
+            blackouts=blackouts,
+            check_acceptance=False,
+        )
+        assert violation is None or violation.code != "reservation.outside_hours"
+        assert s.reason == (violation and violation.code)
+        assert s.available == (violation is None)
+        if violation is not None:
+            assert s.remaining == 0
+        elif amenity.mode is BookingMode.EXCLUSIVE:
+            assert s.remaining == 1
+        else:
+            present = [
+                sum(b.headcount for b in booked if b.starts_at <= m < b.ends_at)
+                for m in (
+                    s.starts_at + k * MINUTE for k in range((s.ends_at - s.starts_at) // MINUTE)
+                )
+            ]
+            assert s.remaining == amenity.capacity - max(present)
+
+
+def grid_starts(day: date, step: int, tz: ZoneInfo) -> list[datetime]:
+    """Every real instant of `day` whose local wall time is a multiple of `step` minutes."""
+    found = set()
+    for minute in range(0, 1440, step):
+        wall = datetime.combine(day, time()) + minute * MINUTE
+        for fold in (0, 1):
+            moment = wall.replace(tzinfo=tz, fold=fold).astimezone(UTC)
+            if moment.astimezone(tz).replace(tzinfo=None) == wall:
+                found.add(moment)
+    return sorted(found)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    data=st.data(),
+    zone=st.sampled_from(ZONES),
+    day=st.sampled_from(ZONE_DAYS),
+    amenity=shapes() | shapes(household_limited=True),
+    now_hours=st.integers(-30, 30),
+)
+def test_nearest_free_slot_is_the_closest_that_check_booking_allows(
+    data: st.DataObject, zone: str, day: date, amenity: AmenityRules, now_hours: int
+) -> None:
+    tz = ZoneInfo(zone)
+    now = local_midnight(day, tz) + timedelta(hours=now_hours)
+    booked, blackouts = data.draw(around(day, tz))
+    start = local_midnight(day, tz) + data.draw(st.integers(0, 95)) * 15 * MINUTE
+    req = BookingRequest(
+        start,
+        start + data.draw(st.integers(1, 8)) * 15 * MINUTE,
+        data.draw(st.integers(1, 3)),
+        data.draw(st.integers(0, 1)),
+        data.draw(st.sampled_from(["us", "them"])),
+        None,
+    )
+    found = nearest_free_slot(
+        req, amenity, tz, now, booked=booked, blackouts=blackouts, search_days=1
+    )
+
+    length = req.ends_at - req.starts_at
+    if length < amenity.min_duration_minutes * MINUTE:
+        length = max(amenity.slot_minutes, amenity.min_duration_minutes) * MINUTE
+    around_day = req.starts_at.astimezone(tz).date()
+    free = [
+        s
+        for offset in (-1, 0, 1)
+        for s in grid_starts(around_day + timedelta(days=offset), amenity.slot_minutes, tz)
+        if check_booking(
+            replace(req, starts_at=s, ends_at=s + length),
+            unlimited(amenity),
+            tz,
+            now,
+            booked=booked,
+            household_booked=[],
+            blackouts=blackouts,
+            check_acceptance=False,
+        )
+        is None
+    ]
+    best = min(free, key=lambda s: (abs(s - req.starts_at), s < req.starts_at), default=None)
+    assert (found and found.starts_at) == best
+    if found is not None:
+        assert found.ends_at == found.starts_at + length

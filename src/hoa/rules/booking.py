@@ -518,7 +518,7 @@ def _wall_end(end: datetime, tz: ZoneInfo) -> datetime:
 
 
 def _offset(moment: datetime, tz: ZoneInfo) -> timedelta:
-    return _wall(moment, tz) - moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.astimezone(tz).utcoffset() or timedelta()  # never None with a ZoneInfo
 
 
 def _minutes(wall: datetime, day: date) -> int:

@@ -1,4 +1,4 @@
-"""Bookable slots, judged by check_booking itself so a listed slot never contradicts booking."""
+"""Bookable slots, judged by check_booking's own checks: a listed slot never contradicts booking."""
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -12,12 +12,16 @@ from hoa.rules.booking import (
     BookingMode,
     BookingRequest,
     Interval,
+    _check_alignment,
+    _check_duration,
+    _check_party,
+    _check_shape,
     _outside_hours,
     _peak,
     _utc,
     _utc_booked,
     _utc_interval,
-    check_booking,
+    blocked_interval,
 )
 
 # The household of the 1-person probe that day_slots books: equal to no real household.
@@ -104,33 +108,86 @@ def _slots(
     booked: Sequence[Booked],
     blackouts: Sequence[Interval],
 ) -> Iterator[Slot]:
-    now = _utc(now)
-    booked = [_utc_booked(b) for b in booked]
-    blackouts = [_utc_interval(i) for i in blackouts]
-    unlimited = replace(
-        rules, max_per_day=None, max_per_week=None, max_per_month=None, max_upcoming=None
-    )
+    judge: _Judge | None = None
     for probe in probes:
         if _outside_hours(probe.starts_at, probe.ends_at, rules, tz):
             continue
-        violation = check_booking(
-            probe,
-            unlimited,
-            tz,
-            now,
-            booked=booked,
-            household_booked=(),
-            blackouts=blackouts,
-            check_acceptance=False,
-        )
-        if violation is not None:
+        if judge is None:
+            judge = _Judge(probe, rules, tz, now, booked, blackouts)
+        reason, peak = judge.verdict(probe.starts_at, probe.ends_at)
+        if reason is not None:
             remaining = 0
         elif rules.mode is BookingMode.EXCLUSIVE:
             remaining = 1
         else:
-            remaining = rules.capacity - _peak(booked, probe.starts_at, probe.ends_at)
-        reason = violation.code if violation else None
-        yield Slot(probe.starts_at, probe.ends_at, violation is None, remaining, reason)
+            remaining = rules.capacity - peak
+        yield Slot(probe.starts_at, probe.ends_at, reason is None, remaining, reason)
+
+
+class _Judge:
+    """The code of check_booking's verdict (quotas and rules acceptance left out) on probes that
+    share `sample`'s length, headcount, guests and household and start on the slot grid within
+    opening hours, as _slots' probes do; each check keeps check_booking's order.
+
+    What does not depend on the start (shape, alignment, duration, party) is judged once on the
+    sample, the UTC conversions and the bookings' blocked intervals are done once, and no message
+    is built per probe: a day's slots cost a few comparisons each instead of a full check.
+    """
+
+    def __init__(
+        self,
+        sample: BookingRequest,
+        rules: AmenityRules,
+        tz: ZoneInfo,
+        now: datetime,
+        booked: Sequence[Booked],
+        blackouts: Sequence[Interval],
+    ) -> None:
+        sample = replace(sample, starts_at=_utc(sample.starts_at), ends_at=_utc(sample.ends_at))
+        # Grid starts are aligned, so alignment depends only on the shared length.
+        fixed = _check_shape(sample) or _check_alignment(sample, rules, tz)
+        self.fixed = fixed or _check_duration(sample, rules)
+        self.party = _check_party(sample, rules)
+        self.tz = tz
+        self.now = _utc(now)
+        self.earliest = self.now + rules.min_notice_minutes * MINUTE
+        self.last_day = self.now.astimezone(tz).date() + timedelta(days=rules.max_days_ahead)
+        self.before = rules.buffer_before_minutes * MINUTE
+        self.after = rules.buffer_after_minutes * MINUTE
+        self.blackouts = [_utc_interval(i) for i in blackouts]
+        self.booked = [_utc_booked(b) for b in booked]
+        self.exclusive = rules.mode is BookingMode.EXCLUSIVE
+        self.taken = [blocked_interval(b.starts_at, b.ends_at, rules) for b in self.booked]
+        self.capacity = rules.capacity
+        self.headcount = sample.headcount
+        self.limit = rules.max_headcount_per_household
+        self.own = [b for b in self.booked if b.household_id == sample.household_id]
+
+    def verdict(self, start: datetime, end: datetime) -> tuple[str | None, int]:
+        """The violated rule's code or None, and the peak occupancy in CAPACITY mode (else 0)."""
+        if self.fixed is not None:
+            return self.fixed.code, 0
+        if start < self.now:
+            return "reservation.in_past", 0
+        if start < self.earliest:
+            return "reservation.too_little_notice", 0
+        if start.astimezone(self.tz).date() > self.last_day:
+            return "reservation.too_far_ahead", 0
+        if self.party is not None:
+            return self.party.code, 0
+        lo, hi = start - self.before, end + self.after
+        if any(c.starts_at < hi and lo < c.ends_at for c in self.blackouts):
+            return "reservation.blackout", 0
+        if self.exclusive:
+            if any(t.starts_at < hi and lo < t.ends_at for t in self.taken):
+                return "reservation.slot_taken", 0
+            return None, 0
+        peak = _peak(self.booked, start, end)
+        if peak + self.headcount > self.capacity:
+            return "reservation.capacity_full", peak
+        if self.limit is not None and _peak(self.own, start, end) + self.headcount > self.limit:
+            return "reservation.capacity_exceeded", peak
+        return None, peak
 
 
 def _starts(day: date, rules: AmenityRules, tz: ZoneInfo) -> Iterator[datetime]:
@@ -145,5 +202,8 @@ def _starts(day: date, rules: AmenityRules, tz: ZoneInfo) -> Iterator[datetime]:
 def _instants(wall: datetime, tz: ZoneInfo) -> list[datetime]:
     """The UTC instants at which the local clock shows `wall`: none inside a spring-forward gap, two
     inside a fall-back overlap."""
-    candidates = (wall.replace(tzinfo=tz, fold=fold).astimezone(UTC) for fold in (0, 1))
+    first, second = wall.replace(tzinfo=tz), wall.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return [first.astimezone(UTC)]  # fold only matters in a gap or an overlap
+    candidates = (c.astimezone(UTC) for c in (first, second))
     return sorted({c for c in candidates if c.astimezone(tz).replace(tzinfo=None) == wall})
