@@ -181,6 +181,23 @@ async def test_feed_spans_every_active_community(
     assert set(await _events(client, url)) == {_uid(here)}
 
 
+async def test_unchanged_feed_answers_304_to_its_etag(
+    client: httpx.AsyncClient, world: World, session: AsyncSession, as_user: Any
+) -> None:
+    url = _path((await _create(await as_user("resident"))).json()["url"])
+    first = await client.get(url)
+    etag = first.headers["etag"]
+    again = await client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["cache-control"] == "private, max-age=300"
+    await make_reservation(
+        session, world.amenities["court"], world.members["resident"], local(2, 10)
+    )
+    await session.commit()
+    changed = await client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["etag"] != etag
+
+
 async def test_rotation_and_revocation(
     client: httpx.AsyncClient, world: World, session: AsyncSession, as_user: Any
 ) -> None:

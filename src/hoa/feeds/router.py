@@ -1,9 +1,10 @@
 """The caller's calendar feeds and email preferences (``/api/v1/me/...``), and the feeds
 themselves (``/ical/{secret}.ics``, outside the API: calendar apps know only the address)."""
 
+import hashlib
 import uuid
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from hoa.deps import CurrentUser, SessionDep, SettingsDep
 from hoa.errors import Forbidden, NotFound, errors_for
@@ -90,15 +91,19 @@ ical_router = APIRouter(dependencies=[Depends(limit_api)])
     include_in_schema=False,
     response_class=Response,
 )
-async def get_calendar_feed(secret: str, session: SessionDep) -> Response:
+async def get_calendar_feed(secret: str, request: Request, session: SessionDep) -> Response:
     """The feed's calendar (text/calendar); 404 in the error envelope for an unknown, revoked
-    or no longer authorized secret."""
+    or no longer authorized secret. Calendar apps that send back the ETag get a 304 while
+    nothing changed."""
     body = await service.feed_calendar(session, secret)
+    headers = {
+        "Cache-Control": service.CACHE_CONTROL,
+        "ETag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',
+    }
+    if headers["ETag"] in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
     return Response(
         body,
         media_type="text/calendar; charset=utf-8",
-        headers={
-            "Cache-Control": service.CACHE_CONTROL,
-            "Content-Disposition": 'inline; filename="bookings.ics"',
-        },
+        headers={**headers, "Content-Disposition": 'inline; filename="bookings.ics"'},
     )
