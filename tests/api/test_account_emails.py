@@ -279,6 +279,9 @@ async def test_the_invitation_email_carries_a_working_link(
     assert notice.community_id == world.community.id and notice.recipient_id is None
     assert notice.recipient_email == "invitee@example.com"
     assert shown["token"] not in str(notice.payload)  # the raw token is stored nowhere
+    # admins watch it (and can retry it) with the community's other emails
+    [listed] = (await admin.get("/notifications")).json()["items"]
+    assert (listed["kind"], listed["recipient_id"]) == ("invitation", None)
 
     message = deliver(notice)
     assert message["Subject"] == "Admin invited you to Maple Grove HOA"
