@@ -103,7 +103,13 @@ async def test_personal_feed_holds_the_households_bookings_in_local_time(
 
     r = await client.get(_path(body["url"]))
     cal = icalendar.Calendar.from_ical(r.content)
-    assert [tz["tzid"] for tz in cal.walk("VTIMEZONE")] == ["America/New_York"]
+    [vtimezone] = cal.walk("VTIMEZONE")
+    assert isinstance(vtimezone, icalendar.Timezone)
+    assert vtimezone["tzid"] == "America/New_York"
+    assert vtimezone.walk("STANDARD") and vtimezone.walk("DAYLIGHT")
+    # The VTIMEZONE's own rules (what calendar apps use) put both bookings at 10:00.
+    zone = vtimezone.to_tz()
+    assert [r.starts_at.astimezone(zone).hour for r in (mine_before, mine_after)] == [10, 10]
     events = {str(e["uid"]): e for e in cal.walk("VEVENT")}
     assert set(events) == {_uid(mine_before), _uid(mine_after), _uid(pending)}
     assert not {_uid(r) for r in hidden} & set(events)

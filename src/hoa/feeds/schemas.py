@@ -38,7 +38,7 @@ class NotificationPreferences(Output):
     reminders: bool = Field(description="Email a reminder before each confirmed booking")
     admin_alerts: AdminAlerts = Field(
         description="Admins: booking requests awaiting approval, by email as they come, "
-        "in a daily digest, or not at all"
+        "in an hourly digest, or not at all"
     )
 
 

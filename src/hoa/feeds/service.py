@@ -28,6 +28,7 @@ from hoa.feeds.schemas import (
 )
 from hoa.models import (
     ACTIVE_STATUSES,
+    MAX_RESERVATION_DAYS,
     Amenity,
     CalendarFeed,
     Community,
@@ -282,10 +283,12 @@ async def feed_calendar(session: AsyncSession, secret: str) -> bytes:
         amenity = await session.get(Amenity, feed.amenity_id)
         community = await session.get(Community, amenity.community_id) if amenity else None
         name = f"{amenity.name} – {community.name}" if amenity and community else "Bookings"
-    return render_calendar(name, entries, user.id)
+    return render_calendar(name, entries, user.id, now)
 
 
-def render_calendar(name: str, entries: Sequence[_Entry], user_id: uuid.UUID) -> bytes:
+def render_calendar(
+    name: str, entries: Sequence[_Entry], user_id: uuid.UUID, now: datetime
+) -> bytes:
     """One VEVENT per booking, UID ``{id}@hoa`` as in the emails, local times in the
     community's zone with a VTIMEZONE per zone used. A resident's name (and the booking's
     title) appears only when it is the feed owner's booking or the community shows names:
@@ -317,7 +320,12 @@ def render_calendar(name: str, entries: Sequence[_Entry], user_id: uuid.UUID) ->
                 lines.append(entry.title)
         event.add("description", "\n".join(lines))
         cal.add_component(event)
-    cal.add_missing_timezones()
+    # Zone rules for the window only (bookings last at most MAX_RESERVATION_DAYS): the default
+    # 1970-2038 span would be most of the body, sent on every poll.
+    cal.add_missing_timezones(
+        first_date=(now - PAST - timedelta(days=1)).date(),
+        last_date=(now + AHEAD + timedelta(days=MAX_RESERVATION_DAYS + 1)).date(),
+    )
     ical: bytes = cal.to_ical()
     return ical
 

@@ -1248,7 +1248,7 @@ export type NotificationPreferences = {
      */
     reminders: boolean;
     /**
-     * Admins: booking requests awaiting approval, by email as they come, in a daily digest, or not at all
+     * Admins: booking requests awaiting approval, by email as they come, in an hourly digest, or not at all
      */
     admin_alerts: AdminAlerts;
 };

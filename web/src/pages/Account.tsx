@@ -134,7 +134,7 @@ const FEEDS_KEY = ['calendar-feeds'] as const
 
 const ALERT_CHOICES: { value: AdminAlerts; label: string }[] = [
   { value: 'immediate', label: 'An email for each request' },
-  { value: 'digest', label: 'One daily summary' },
+  { value: 'digest', label: 'A summary every hour' },
   { value: 'off', label: 'No emails' },
 ]
 
