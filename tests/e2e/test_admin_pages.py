@@ -1,9 +1,11 @@
-"""The admin page for the community's emails."""
+"""Admin pages for emails and community settings, and the public cancel link from reminders."""
 
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -21,11 +23,16 @@ from hoa.models import (
     User,
 )
 from hoa.notifications.service import reservation_payload
+from hoa.reservations.links import cancel_link
 from hoa.settings import Settings
 from tests.e2e.conftest import check_a11y, screenshot, sign_in
+from tests.e2e.test_booking import bookable_slot
 
 ADMIN = "admin@maple-grove.example"
 RESIDENT = "resident@maple-grove.example"
+OAK_ADMIN = "admin@oak-ridge.example"
+OAK_RESIDENT = "resident@oak-ridge.example"
+OAK_TZ = ZoneInfo("America/Chicago")
 MAILBOX_ERROR = "550 5.1.1 <resident@maple-grove.example>: mailbox unavailable"
 
 
@@ -108,3 +115,113 @@ def test_admin_sees_a_failed_email_and_retries_it(page: Page, api: Any, db: sa.E
     # The server's worker sends it (to the outbox); the page follows until it is sent.
     expect(row.locator(".status")).to_have_text("Sent", timeout=30_000)
     expect(row).not_to_contain_text(MAILBOX_ERROR)
+
+
+def test_admin_changes_community_settings(page: Page, api: Any) -> None:
+    admin = api(OAK_ADMIN)
+    original = admin.client.get(admin.base).json()
+    try:
+        sign_in(page, OAK_ADMIN)
+        page.get_by_role("navigation", name="Main").get_by_role("link", name="Admin").click()
+        page.get_by_role("navigation", name="Admin").get_by_role("link", name="Settings").click()
+        expect(page.get_by_role("heading", name="Community settings")).to_be_visible()
+        expect(page.get_by_label("Name")).to_have_value(original["name"])
+        expect(page.get_by_label("Time zone")).to_have_value("America/Chicago")
+        expect(page.get_by_label("Residents see who booked")).to_be_checked()
+        check_a11y(page, "community settings")
+
+        page.get_by_label("Name").fill("Oak Ridge Commons")
+        page.get_by_label("Reminder emails, hours before a booking").fill("48")
+        page.get_by_label("Residents see who booked").uncheck()
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_text("Saved.")).to_be_visible()
+        # The header's name comes from /me, which the page refreshed.
+        expect(page.locator(".community-name")).to_have_text("Oak Ridge Commons")
+
+        page.reload()
+        expect(page.get_by_label("Name")).to_have_value("Oak Ridge Commons")
+        expect(page.get_by_label("Reminder emails, hours before a booking")).to_have_value("48")
+        expect(page.get_by_label("Residents see who booked")).not_to_be_checked()
+        saved = admin.client.get(admin.base).json()
+        assert (saved["name"], saved["reminder_hours"], saved["show_booker_names"]) == (
+            "Oak Ridge Commons",
+            48,
+            False,
+        )
+
+        # A time zone the server does not know: its 422 is shown at the field.
+        page.get_by_label("Time zone").fill("Mars/Olympus_Mons")
+        page.get_by_role("button", name="Save").click()
+        # Plain words at the field, not the validator's message.
+        expect(page.get_by_role("alert")).to_have_text("Some fields are missing or not valid.")
+        expect(page.get_by_text("Not a time zone we know.")).to_be_visible()
+        expect(page.get_by_label("Time zone")).to_have_attribute("aria-invalid", "true")
+        screenshot(page, "desktop-community-settings-error")
+
+        # Hours out of range are caught before sending.
+        page.get_by_label("Time zone").fill("America/Chicago")
+        page.get_by_label("Reminder emails, hours before a booking").fill("500")
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_text("Enter a whole number of hours from 0 to 168")).to_be_visible()
+        assert admin.client.get(admin.base).json()["reminder_hours"] == 48
+    finally:
+        restore = {
+            k: original[k] for k in ("name", "timezone", "show_booker_names", "reminder_hours")
+        }
+        admin.client.patch(admin.base, json=restore).raise_for_status()
+
+
+def test_cancel_link_from_a_reminder(
+    page: Page, api: Any, db: sa.Engine, server_settings: Settings
+) -> None:
+    resident = api(OAK_RESIDENT)
+    room = resident.amenity("Fitness Room")
+    _, slot = bookable_slot(resident, room, range(2, 7))
+    start = datetime.fromisoformat(slot["starts_at"])
+    r = resident.post(
+        "/reservations",
+        {
+            "amenity_id": room["id"],
+            "starts_at": slot["starts_at"],
+            "ends_at": (start + timedelta(minutes=60)).isoformat(),
+            "title": "Morning rowing",
+        },
+    )
+    assert r.status_code == 201, r.text
+    reservation_id = uuid.UUID(r.json()["id"])
+    assert r.json()["status"] == "confirmed"
+    with Session(db) as session:
+        reservation = session.get_one(Reservation, reservation_id)
+        link = cancel_link(
+            server_settings, reservation, room["cancellation_cutoff_hours"], utcnow()
+        )
+    assert link is not None
+
+    # Signed out, as from the email.
+    page.goto(link)
+    expect(page.get_by_role("heading", name="Cancel a booking")).to_be_visible()
+    facts = {"Amenity": "Fitness Room", "Community": "Oak Ridge HOA", "Title": "Morning rowing"}
+    for term, value in facts.items():
+        expect(page.locator("dt", has_text=term).locator("+ dd")).to_have_text(value)
+    # The community's local day and time, though the browser is in Berlin.
+    local = start.astimezone(OAK_TZ)
+    day = f"{local:%A, %B} {local.day}, {local.year}"
+    expect(page.locator("dt", has_text="Day").locator("+ dd")).to_have_text(day)
+    clock = rf"^{local:%-I:%M}\s?{local:%p} – "
+    expect(page.locator("dt", has_text="Time").locator("+ dd")).to_have_text(re.compile(clock))
+    check_a11y(page, "cancel booking")
+    screenshot(page, "desktop-cancel-link")
+
+    page.get_by_role("button", name="Cancel this booking").click()
+    expect(page.get_by_text("Cancelled.")).to_be_visible()
+    expect(page.get_by_role("button", name="Cancel this booking")).to_have_count(0)
+    with Session(db) as session:
+        assert session.get_one(Reservation, reservation_id).status is ReservationStatus.CANCELLED
+
+    page.goto(link)
+    expect(page.get_by_text("This booking is already cancelled.")).to_be_visible()
+    expect(page.get_by_role("button", name="Cancel this booking")).to_have_count(0)
+    expect(page.get_by_role("link", name="Sign in to manage your bookings")).to_be_visible()
+
+    page.goto("/cancel-booking?token=not-a-real-token")
+    expect(page.get_by_text("This link is invalid or has expired.")).to_be_visible()

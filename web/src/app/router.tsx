@@ -21,6 +21,7 @@ export const routes: RouteObject[] = [
       { path: 'forgot-password', ...page(() => import('../pages/ForgotPassword')) },
       { path: 'reset-password', ...page(() => import('../pages/ResetPassword')) },
       { path: 'verify-email', ...page(() => import('../pages/VerifyEmail')) },
+      { path: 'cancel-booking', ...page(() => import('../pages/CancelBooking')) },
       { path: 'invitations/accept', ...page(() => import('../pages/AcceptInvitation')) },
       { path: 'join', ...page(() => import('../pages/Join')) },
       {
@@ -46,6 +47,7 @@ export const routes: RouteObject[] = [
               { path: 'members', ...page(() => import('../pages/admin/Members')) },
               { path: 'audit', ...page(() => import('../pages/admin/Audit')) },
               { path: 'notifications', ...page(() => import('../pages/admin/Notifications')) },
+              { path: 'settings', ...page(() => import('../pages/admin/CommunitySettings')) },
             ],
           },
           { path: '*', ...page(() => import('../pages/NotFound')) },

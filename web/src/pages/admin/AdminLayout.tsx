@@ -26,6 +26,7 @@ export default function AdminLayout() {
         <NavLink to="members">Members</NavLink>
         <NavLink to="audit">Audit trail</NavLink>
         <NavLink to="notifications">Notifications</NavLink>
+        <NavLink to="settings">Settings</NavLink>
       </nav>
       <Outlet />
     </>
