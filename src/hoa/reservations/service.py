@@ -79,6 +79,125 @@ def _tz(ctx: CommunityCtx) -> ZoneInfo:
     return ZoneInfo(ctx.community.timezone)
 
 
+def _booked_query(amenity_id: Any, since: Any, until: Any, ends_after: Any) -> AnySelect:
+    """Active bookings of the amenity starting in (since, until) and ending after ends_after,
+    as (kind 0, starts_at, ends_at, headcount, household_id)."""
+    return sa.select(
+        sa.literal_column("0").label("kind"),
+        Reservation.starts_at,
+        Reservation.ends_at,
+        Reservation.headcount,
+        Reservation.household_id,
+    ).where(
+        Reservation.amenity_id == amenity_id,
+        Reservation.status.in_(ACTIVE_STATUSES),
+        Reservation.starts_at > since,
+        Reservation.starts_at < until,
+        Reservation.ends_at > ends_after,
+    )
+
+
+def _blackouts_query(community_id: Any, amenity_id: Any, start: Any, end: Any) -> AnySelect:
+    """The community's and the amenity's closures overlapping [start, end), shaped like
+    _booked_query's rows with kind 2."""
+    return sa.select(
+        sa.literal_column("2").label("kind"),
+        Blackout.starts_at,
+        Blackout.ends_at,
+        sa.literal_column("0").label("headcount"),
+        sa.null().label("household_id"),
+    ).where(
+        Blackout.community_id == community_id,
+        sa.or_(Blackout.amenity_id == amenity_id, Blackout.amenity_id.is_(None)),
+        Blackout.starts_at < end,
+        Blackout.ends_at > start,
+    )
+
+
+def _household_query(amenity_id: Any, household_id: Any, since: Any) -> AnySelect:
+    """The household's active bookings of the amenity starting from since, with kind 1."""
+    return sa.select(
+        sa.literal_column("1").label("kind"),
+        Reservation.starts_at,
+        Reservation.ends_at,
+        Reservation.headcount,
+        Reservation.household_id,
+    ).where(
+        Reservation.amenity_id == amenity_id,
+        Reservation.household_id == household_id,
+        Reservation.status.in_(ACTIVE_STATUSES),
+        Reservation.starts_at >= since,
+    )
+
+
+def _p(name: str) -> sa.BindParameter[Any]:
+    return sa.bindparam(name)
+
+
+# Built once: the hot reads and the booking check send one statement for all they need, and
+# skip building and cache-keying the expressions per request.
+_BUSY = sa.union_all(
+    _booked_query(_p("amenity_id"), _p("since"), _p("until"), _p("ends_after")),
+    _blackouts_query(_p("community_id"), _p("amenity_id"), _p("closed_from"), _p("closed_to")),
+)
+_BUSY_AND_HOUSEHOLD = sa.union_all(
+    _booked_query(_p("amenity_id"), _p("since"), _p("until"), _p("ends_after")),
+    _blackouts_query(_p("community_id"), _p("amenity_id"), _p("closed_from"), _p("closed_to")),
+    _household_query(_p("amenity_id"), _p("household_id"), _p("household_since")),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Busy:
+    """What decides whether the amenity is free: active bookings, the booking household's own
+    bookings (for quotas) and closures."""
+
+    booked: list[rules.Booked]
+    household_booked: list[rules.Interval]
+    blackouts: list[rules.Interval]
+
+
+def _booked_window(amenity: Amenity, start: datetime, end: datetime) -> dict[str, datetime]:
+    """Bounds for bookings whose blocked span may touch [start, end). ``starts_at`` is bounded on
+    both sides (no booking lasts longer than MAX_RESERVATION_DAYS) so the (amenity_id,
+    starts_at) index serves it however long the history is."""
+    pad = timedelta(minutes=amenity.buffer_before_minutes + amenity.buffer_after_minutes)
+    lo, hi = start - pad, end + pad
+    return {"since": lo - _HISTORY, "until": hi, "ends_after": lo}
+
+
+async def _busy(
+    session: AsyncSession,
+    amenity: Amenity,
+    booked: tuple[datetime, datetime],
+    closed: tuple[datetime, datetime],
+    household: tuple[uuid.UUID, datetime] | None = None,
+) -> Busy:
+    """In one round trip: bookings whose blocked span may touch the `booked` range, closures
+    overlapping the `closed` range and, given (household_id, since), the household's bookings
+    starting from since."""
+    params: dict[str, Any] = {
+        "amenity_id": amenity.id,
+        "community_id": amenity.community_id,
+        "closed_from": closed[0],
+        "closed_to": closed[1],
+        **_booked_window(amenity, *booked),
+    }
+    if household is not None:
+        params["household_id"], params["household_since"] = household
+    connection = await session.connection()
+    rows = await connection.execute(_BUSY if household is None else _BUSY_AND_HOUSEHOLD, params)
+    busy = Busy([], [], [])
+    for kind, starts_at, ends_at, headcount, household_id in rows:
+        if kind == 0:
+            busy.booked.append(rules.Booked(starts_at, ends_at, headcount, household_id))
+        elif kind == 1:
+            busy.household_booked.append(rules.Interval(starts_at, ends_at))
+        else:
+            busy.blackouts.append(rules.Interval(starts_at, ends_at))
+    return busy
+
+
 async def _booked(
     session: AsyncSession,
     amenity: Amenity,
@@ -86,55 +205,20 @@ async def _booked(
     end: datetime,
     exclude: uuid.UUID | None = None,
 ) -> list[rules.Booked]:
-    """Active bookings of the amenity whose blocked span may touch [start, end).
-
-    ``starts_at`` is bounded on both sides (no booking lasts longer than MAX_RESERVATION_DAYS)
-    so the (amenity_id, starts_at) index serves it however long the history is.
-    """
-    pad = timedelta(minutes=amenity.buffer_before_minutes + amenity.buffer_after_minutes)
-    lo, hi = start - pad, end + pad
-    query = sa.select(
-        Reservation.starts_at, Reservation.ends_at, Reservation.headcount, Reservation.household_id
-    ).where(
-        Reservation.amenity_id == amenity.id,
-        Reservation.status.in_(ACTIVE_STATUSES),
-        Reservation.starts_at > lo - _HISTORY,
-        Reservation.starts_at < hi,
-        Reservation.ends_at > lo,
-    )
+    """Active bookings of the amenity whose blocked span may touch [start, end)."""
+    window = _booked_window(amenity, start, end)
+    query = _booked_query(amenity.id, window["since"], window["until"], window["ends_after"])
     if exclude is not None:
         query = query.where(Reservation.id != exclude)
-    return [rules.Booked(*row) for row in await session.execute(query)]
+    rows = await session.execute(query)
+    return [rules.Booked(*row[1:]) for row in rows]
 
 
 async def _blackouts(
     session: AsyncSession, amenity: Amenity, start: datetime, end: datetime
 ) -> list[rules.Interval]:
-    rows = await session.execute(
-        sa.select(Blackout.starts_at, Blackout.ends_at).where(
-            Blackout.community_id == amenity.community_id,
-            sa.or_(Blackout.amenity_id == amenity.id, Blackout.amenity_id.is_(None)),
-            Blackout.starts_at < end,
-            Blackout.ends_at > start,
-        )
-    )
-    return [rules.Interval(*row) for row in rows]
-
-
-async def _household_booked(
-    session: AsyncSession, amenity: Amenity, household_id: uuid.UUID | None, since: datetime
-) -> list[rules.Interval]:
-    if household_id is None:
-        return []
-    rows = await session.execute(
-        sa.select(Reservation.starts_at, Reservation.ends_at).where(
-            Reservation.amenity_id == amenity.id,
-            Reservation.household_id == household_id,
-            Reservation.status.in_(ACTIVE_STATUSES),
-            Reservation.starts_at >= since,
-        )
-    )
-    return [rules.Interval(*row) for row in rows]
+    rows = await session.execute(_blackouts_query(amenity.community_id, amenity.id, start, end))
+    return [rules.Interval(row.starts_at, row.ends_at) for row in rows]
 
 
 def _request(data: ReservationCreate, party: Party) -> rules.BookingRequest:
@@ -152,27 +236,34 @@ async def _evaluate(
     session: AsyncSession,
     ctx: CommunityCtx,
     amenity: Amenity,
+    amenity_rules: rules.AmenityRules,
     data: ReservationCreate,
     party: Party,
     *,
     check_acceptance: bool,
 ) -> rules.Violation | None:
     tz, now = _tz(ctx), utcnow()
-    amenity_rules = amenities.to_rules(amenity)
     blocked = rules.blocked_interval(data.starts_at, data.ends_at, amenity_rules)
     # Quotas count by the local day/week/month of the start; a week can begin in the previous
     # month, so look back a little further than the month's first day.
     local_start = data.starts_at.astimezone(tz)
     month_start = local_start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     since = min(now, month_start - timedelta(days=7))
+    busy = await _busy(
+        session,
+        amenity,
+        (data.starts_at, data.ends_at),
+        (blocked.starts_at, blocked.ends_at),
+        None if party.household_id is None else (party.household_id, since),
+    )
     return rules.check_booking(
         _request(data, party),
         amenity_rules,
         tz,
         now,
-        booked=await _booked(session, amenity, data.starts_at, data.ends_at),
-        household_booked=await _household_booked(session, amenity, party.household_id, since),
-        blackouts=await _blackouts(session, amenity, blocked.starts_at, blocked.ends_at),
+        booked=busy.booked,
+        household_booked=busy.household_booked,
+        blackouts=busy.blackouts,
         check_acceptance=check_acceptance,
     )
 
@@ -181,18 +272,20 @@ async def _suggest(
     session: AsyncSession,
     ctx: CommunityCtx,
     amenity: Amenity,
+    amenity_rules: rules.AmenityRules,
     data: ReservationCreate,
     party: Party,
 ) -> SlotRead | None:
     span = timedelta(days=SUGGEST_DAYS + 1)
     lo, hi = data.starts_at - span, data.ends_at + span
+    busy = await _busy(session, amenity, (lo, hi), (lo, hi))
     slot = rules.nearest_free_slot(
         _request(data, party),
-        amenities.to_rules(amenity),
+        amenity_rules,
         _tz(ctx),
         utcnow(),
-        booked=await _booked(session, amenity, lo, hi),
-        blackouts=await _blackouts(session, amenity, lo, hi),
+        booked=busy.booked,
+        blackouts=busy.blackouts,
         search_days=SUGGEST_DAYS,
     )
     return SlotRead.model_validate(slot) if slot else None
@@ -221,12 +314,15 @@ async def check(session: AsyncSession, ctx: CommunityCtx, data: ReservationCreat
     """The "can I book this?" dry run: the first rule that refuses it, and a nearby free slot."""
     amenity = await _bookable(session, ctx, data.amenity_id, lock=False)
     party = await _party(session, ctx, data)
-    violation = await _evaluate(session, ctx, amenity, data, party, check_acceptance=False)
+    amenity_rules = amenities.to_rules(amenity)
+    violation = await _evaluate(
+        session, ctx, amenity, amenity_rules, data, party, check_acceptance=False
+    )
     if violation is None:
         return CheckResult(allowed=True, violation=None, suggestion=None)
     suggestion = None
     if violation.code in SUGGEST_FOR:
-        suggestion = await _suggest(session, ctx, amenity, data, party)
+        suggestion = await _suggest(session, ctx, amenity, amenity_rules, data, party)
     return CheckResult(
         allowed=False, violation=ViolationRead.model_validate(violation), suggestion=suggestion
     )
@@ -284,17 +380,18 @@ async def create(
         await session.refresh(amenity, with_for_update=True)
     party = await _party(session, ctx, data)
     acting_admin = data.on_behalf_of_member_id is not None
+    amenity_rules = amenities.to_rules(amenity)
     violation = await _evaluate(
-        session, ctx, amenity, data, party, check_acceptance=not acting_admin
+        session, ctx, amenity, amenity_rules, data, party, check_acceptance=not acting_admin
     )
     if violation is not None:
         suggestion = None
         if violation.code in SUGGEST_FOR:
-            suggestion = await _suggest(session, ctx, amenity, data, party)
+            suggestion = await _suggest(session, ctx, amenity, amenity_rules, data, party)
         raise violation_error(
             violation, {"suggestion": suggestion.model_dump(mode="json") if suggestion else None}
         )
-    blocked = rules.blocked_interval(data.starts_at, data.ends_at, amenities.to_rules(amenity))
+    blocked = rules.blocked_interval(data.starts_at, data.ends_at, amenity_rules)
     now = utcnow()
     needs_approval = amenity.requires_approval and not ctx.is_admin
     reservation = Reservation(
@@ -619,13 +716,14 @@ async def availability(
     # The local day, widened by a day each side: slots may straddle UTC midnight.
     lo = datetime.combine(day - timedelta(days=1), datetime.min.time(), tz)
     hi = datetime.combine(day + timedelta(days=2), datetime.min.time(), tz)
+    busy = await _busy(session, amenity, (lo, hi), (lo, hi))
     slots = rules.day_slots(
         day,
         amenities.to_rules(amenity),
         tz,
         utcnow(),
-        booked=await _booked(session, amenity, lo, hi),
-        blackouts=await _blackouts(session, amenity, lo, hi),
+        booked=busy.booked,
+        blackouts=busy.blackouts,
     )
     return [
         {
