@@ -413,7 +413,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_reservations_status"), ["status"], unique=False)
 
     # ### end Alembic commands ###
-    for statement in overlap_guard_ddl(op.get_bind().dialect.name):
+    for statement in overlap_guard_ddl(op.get_bind().dialect.name, "'pending', 'confirmed'"):
         op.execute(statement)
 
 

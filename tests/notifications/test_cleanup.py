@@ -7,20 +7,23 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.db import Database, utcnow
 from hoa.models import (
+    OVERLAP_CONSTRAINT,
     AuditEvent,
     Invitation,
     Notification,
     NotificationStatus,
     RefreshToken,
+    ReservationStatus,
     Role,
 )
 from hoa.notifications.jobs import Jobs
 from hoa.settings import Settings
-from tests.factories import World
+from tests.factories import World, make_reservation
 from tests.hardening.test_rate_limits import REDIS_URL, _redis_answers
 from tests.notifications.conftest import variant
 
@@ -143,3 +146,37 @@ async def test_a_periodic_job_runs_once_per_tick_across_schedulers(
             first.huey.storage.flush_all()
         first.close()
         second.close()
+
+
+async def test_ended_bookings_become_completed_and_keep_their_time(
+    world: World, db: Database, session: AsyncSession, settings: Settings, tmp_path: Path
+) -> None:
+    court, resident = world.amenities["court"], world.members["resident"]
+    now = utcnow()
+    ended = await make_reservation(session, court, resident, now - timedelta(hours=3))
+    under_way = await make_reservation(session, court, resident, now - timedelta(minutes=30))
+    ahead = await make_reservation(session, court, resident, now + timedelta(days=1))
+    cancelled = await make_reservation(
+        session, court, resident, now - timedelta(hours=5), status=ReservationStatus.CANCELLED
+    )
+    await session.commit()
+    jobs = Jobs(variant(settings, tmp_path))
+    try:
+        assert jobs.deliverer.complete_past(now) == 1
+        assert jobs.deliverer.complete_past(now) == 0
+    finally:
+        jobs.close()
+    statuses = {}
+    for r in (ended, under_way, ahead, cancelled):
+        await session.refresh(r)
+        statuses[r.id] = r.status
+    assert list(statuses.values()) == [
+        ReservationStatus.COMPLETED,
+        ReservationStatus.CONFIRMED,
+        ReservationStatus.CONFIRMED,
+        ReservationStatus.CANCELLED,
+    ]
+    # the database still refuses an overlap with a completed booking
+    with pytest.raises(IntegrityError, match=OVERLAP_CONSTRAINT):
+        await make_reservation(session, court, world.members["neighbor"], ended.starts_at)
+    await session.rollback()

@@ -45,7 +45,7 @@ async def test_each_reservation_change_writes_one_notification(
         (court.json()["id"], "reservation_confirmed"),
         (hall.json()["id"], "reservation_requested"),
         (hall2.json()["id"], "reservation_requested"),
-        (hall.json()["id"], "reservation_confirmed"),
+        (hall.json()["id"], "reservation_approved"),
         (hall2.json()["id"], "reservation_rejected"),
         (court.json()["id"], "reservation_cancelled"),
     ]

@@ -23,6 +23,7 @@ _env = Environment(
 SUBJECTS = {
     "reservation_confirmed": "Confirmed: {amenity_name}, {when}",
     "reservation_requested": "Request received: {amenity_name}, {when}",
+    "reservation_approved": "Approved: {amenity_name}, {when}",
     "reservation_rejected": "Declined: {amenity_name}, {when}",
     "reservation_cancelled": "Cancelled: {amenity_name}, {when}",
     "reservation_reminder": "Reminder: {amenity_name}, {when}",
@@ -34,7 +35,11 @@ SUBJECTS = {
     "invitation": "{inviter_name} invited you to {community_name}",
 }
 # Which kinds carry a calendar attachment, and its METHOD.
-ICS_METHOD = {"reservation_confirmed": "REQUEST", "reservation_cancelled": "CANCEL"}
+ICS_METHOD = {
+    "reservation_confirmed": "REQUEST",
+    "reservation_approved": "REQUEST",
+    "reservation_cancelled": "CANCEL",
+}
 
 
 def invitation_url(settings: Settings, invitation_id: uuid.UUID) -> str:

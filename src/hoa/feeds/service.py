@@ -27,7 +27,7 @@ from hoa.feeds.schemas import (
     NotificationPreferencesUpdate,
 )
 from hoa.models import (
-    ACTIVE_STATUSES,
+    HELD_STATUSES,
     MAX_RESERVATION_DAYS,
     Amenity,
     CalendarFeed,
@@ -206,7 +206,7 @@ def _entries_query(now: datetime) -> AnySelect:
         .join(Amenity, Amenity.id == Reservation.amenity_id)
         .join(Community, Community.id == Reservation.community_id)
         .where(
-            Reservation.status.in_(ACTIVE_STATUSES),
+            Reservation.status.in_(HELD_STATUSES),
             # Bounded on starts_at both sides: the (…, starts_at) indexes serve it.
             Reservation.starts_at >= now - PAST,
             Reservation.starts_at < now + AHEAD,

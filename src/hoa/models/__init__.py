@@ -15,6 +15,7 @@ from hoa.models.communities import (
 from hoa.models.notifications import Notification, NotificationStatus
 from hoa.models.reservations import (
     ACTIVE_STATUSES,
+    HELD_STATUSES,
     MAX_BUFFER_MINUTES,
     MAX_RESERVATION_DAYS,
     OVERLAP_CONSTRAINT,
@@ -25,6 +26,7 @@ from hoa.models.users import AdminAlerts, CalendarFeed, User
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "HELD_STATUSES",
     "MAX_BUFFER_MINUTES",
     "MAX_REMINDER_HOURS",
     "MAX_RESERVATION_DAYS",

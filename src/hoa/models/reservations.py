@@ -16,9 +16,15 @@ class ReservationStatus(enum.StrEnum):
     CONFIRMED = "confirmed"
     REJECTED = "rejected"
     CANCELLED = "cancelled"
+    COMPLETED = "completed"  # confirmed and over; set by a periodic job
 
 
+# Still ahead or under way: can be cancelled, approved, reminded of.
 ACTIVE_STATUSES = (ReservationStatus.PENDING, ReservationStatus.CONFIRMED)
+# Hold their time: block overlaps (with buffers that may reach past the end), count to quotas,
+# show on calendars.
+HELD_STATUSES = (*ACTIVE_STATUSES, ReservationStatus.COMPLETED)
+_HELD_SQL = ", ".join(f"'{status.value}'" for status in HELD_STATUSES)
 
 # No reservation may last longer than this; it lets range queries bound `starts_at` on both sides
 # (index range scan) instead of scanning an amenity's whole history.
@@ -49,6 +55,13 @@ class Reservation(Base):
         sa.UniqueConstraint("community_id", "booked_by_id", "idempotency_key"),
         sa.Index(None, "community_id", "starts_at"),
         sa.Index(None, "amenity_id", "starts_at"),
+        # What the completion job looks for: confirmed bookings that have ended.
+        sa.Index(
+            "ix_reservations_confirmed_ends_at",
+            "ends_at",
+            postgresql_where=sa.text("status = 'confirmed'"),
+            sqlite_where=sa.text("status = 'confirmed'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -108,13 +121,14 @@ _table.append_constraint(
         ),
         name=OVERLAP_CONSTRAINT,
         using="gist",
-        where=sa.text("exclusive AND status IN ('pending', 'confirmed')"),
+        where=sa.text(f"exclusive AND status IN ({_HELD_SQL})"),
     ).ddl_if(dialect="postgresql")
 )
 
 
-def overlap_guard_ddl(dialect: str) -> list[str]:
-    """DDL that makes overlapping active exclusive bookings impossible, per dialect.
+def overlap_guard_ddl(dialect: str, statuses: str = _HELD_SQL) -> list[str]:
+    """DDL that makes overlapping exclusive bookings in ``statuses`` (an SQL list of quoted
+    values; migrations pass the one of their time) impossible, per dialect.
 
     SQLite has no exclusion constraints, so triggers raise with the constraint's name. Alembic's
     batch mode rebuilds tables and drops triggers silently: any migration that batch-alters
@@ -125,17 +139,18 @@ def overlap_guard_ddl(dialect: str) -> list[str]:
             "CREATE EXTENSION IF NOT EXISTS btree_gist",
             "ALTER TABLE reservations ADD CONSTRAINT ex_reservations_no_overlap EXCLUDE USING gist "
             "(amenity_id WITH =, tstzrange(block_starts_at, block_ends_at, '[)') WITH &&) "
-            "WHERE (exclusive AND status IN ('pending', 'confirmed'))",
+            f"WHERE (exclusive AND status IN ({statuses}))",
         ]
     # The RAISE message is OVERLAP_CONSTRAINT, spelled out so the DDL stays a constant.
+    # ``statuses`` is a constant of this module or of a migration, never input.
     check = (
-        "SELECT RAISE(ABORT, 'ex_reservations_no_overlap') "
+        "SELECT RAISE(ABORT, 'ex_reservations_no_overlap') "  # noqa: S608
         "WHERE EXISTS (SELECT 1 FROM reservations r "
         "WHERE r.amenity_id = NEW.amenity_id AND r.id <> NEW.id AND r.exclusive "
-        "AND r.status IN ('pending', 'confirmed') "
+        f"AND r.status IN ({statuses}) "
         "AND r.block_starts_at < NEW.block_ends_at AND NEW.block_starts_at < r.block_ends_at);"
     )
-    when = "WHEN NEW.exclusive AND NEW.status IN ('pending', 'confirmed')"
+    when = f"WHEN NEW.exclusive AND NEW.status IN ({statuses})"
     return [
         f"CREATE TRIGGER trg_reservations_no_overlap_insert BEFORE INSERT ON reservations "
         f"{when} BEGIN {check} END",

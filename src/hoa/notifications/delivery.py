@@ -292,6 +292,20 @@ class Deliverer:
             "link": approvals_link(self.settings, community.id),
         }
 
+    def complete_past(self, now: datetime | None = None) -> int:
+        """Mark confirmed bookings that have ended ``completed`` (the partial index on ends_at
+        finds them); they keep holding their time for overlaps, quotas and calendars."""
+        now = now or utcnow()
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                sa.update(Reservation)
+                .where(
+                    Reservation.status == ReservationStatus.CONFIRMED, Reservation.ends_at <= now
+                )
+                .values(status=ReservationStatus.COMPLETED, updated_at=now)
+            )
+            return result.rowcount
+
     def cleanup(self, now: datetime | None = None) -> dict[str, int]:
         """Nightly: drop what has served its purpose. Refresh tokens past expiry; invitations
         expired for a month (admins see them as expired until then); sent and failed

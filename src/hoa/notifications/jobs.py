@@ -27,6 +27,9 @@ class Jobs:
         self.sweep_task = self.periodic(crontab(minute="*"), "sweep", self.sweep)
         self.reminder_task = self.periodic(crontab(minute="*/5"), "reminders", self.remind)
         self.digest_task = self.periodic(crontab(minute="7"), "digest", self.digest)
+        self.complete_task = self.periodic(
+            crontab(minute="*/15"), "complete", self.deliverer.complete_past
+        )
         self.cleanup_task = self.periodic(crontab(hour="3", minute="17"), "cleanup", self.cleanup)
 
     def periodic(self, schedule: Any, name: str, job: Callable[[], object]) -> Any:

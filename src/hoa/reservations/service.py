@@ -19,6 +19,7 @@ from hoa.deps import CommunityCtx
 from hoa.errors import Forbidden, NotFound
 from hoa.models import (
     ACTIVE_STATUSES,
+    HELD_STATUSES,
     MAX_RESERVATION_DAYS,
     OVERLAP_CONSTRAINT,
     Amenity,
@@ -80,8 +81,8 @@ def _tz(ctx: CommunityCtx) -> ZoneInfo:
 
 
 def _booked_query(amenity_id: Any, since: Any, until: Any, ends_after: Any) -> AnySelect:
-    """Active bookings of the amenity starting in (since, until) and ending after ends_after,
-    as (kind 0, starts_at, ends_at, headcount, household_id)."""
+    """Bookings of the amenity that hold time, starting in (since, until) and ending after
+    ends_after, as (kind 0, starts_at, ends_at, headcount, household_id)."""
     return sa.select(
         sa.literal_column("0").label("kind"),
         Reservation.starts_at,
@@ -90,7 +91,7 @@ def _booked_query(amenity_id: Any, since: Any, until: Any, ends_after: Any) -> A
         Reservation.household_id,
     ).where(
         Reservation.amenity_id == amenity_id,
-        Reservation.status.in_(ACTIVE_STATUSES),
+        Reservation.status.in_(HELD_STATUSES),
         Reservation.starts_at > since,
         Reservation.starts_at < until,
         Reservation.ends_at > ends_after,
@@ -115,7 +116,7 @@ def _blackouts_query(community_id: Any, amenity_id: Any, start: Any, end: Any) -
 
 
 def _household_query(amenity_id: Any, household_id: Any, since: Any) -> AnySelect:
-    """The household's active bookings of the amenity starting from since, with kind 1."""
+    """The household's bookings of the amenity holding time starting from since, with kind 1."""
     return sa.select(
         sa.literal_column("1").label("kind"),
         Reservation.starts_at,
@@ -125,7 +126,7 @@ def _household_query(amenity_id: Any, household_id: Any, since: Any) -> AnySelec
     ).where(
         Reservation.amenity_id == amenity_id,
         Reservation.household_id == household_id,
-        Reservation.status.in_(ACTIVE_STATUSES),
+        Reservation.status.in_(HELD_STATUSES),
         Reservation.starts_at >= since,
     )
 
@@ -628,7 +629,7 @@ async def _decide(
     )
     _audit_change(session, ctx, reservation, action, before)
     kind = (
-        "reservation_confirmed" if status is ReservationStatus.CONFIRMED else "reservation_rejected"
+        "reservation_approved" if status is ReservationStatus.CONFIRMED else "reservation_rejected"
     )
     await notify_reservation(
         session, ctx.community, reservation, kind, reason=reservation.decision_reason
@@ -660,7 +661,7 @@ def calendar_query(
             Reservation.starts_at > start - _HISTORY,
             Reservation.starts_at < end,
             Reservation.ends_at > start,
-            Reservation.status.in_(ACTIVE_STATUSES),
+            Reservation.status.in_(HELD_STATUSES),
         )
         .order_by(Reservation.starts_at)
     )

@@ -1622,7 +1622,7 @@ export type ReservationRead = {
 /**
  * ReservationStatus
  */
-export type ReservationStatus = 'pending' | 'confirmed' | 'rejected' | 'cancelled';
+export type ReservationStatus = 'pending' | 'confirmed' | 'rejected' | 'cancelled' | 'completed';
 
 /**
  * Role

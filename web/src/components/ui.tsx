@@ -57,6 +57,7 @@ const STATUS_LABELS: Record<ReservationStatus, string> = {
   confirmed: 'Confirmed',
   rejected: 'Declined',
   cancelled: 'Cancelled',
+  completed: 'Completed',
 }
 
 export function StatusBadge({ status }: { status: ReservationStatus }) {

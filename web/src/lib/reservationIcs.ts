@@ -3,7 +3,8 @@ import { buildIcs, downloadFile } from './ics'
 
 export function reservationIcs(r: ReservationRead, amenity: AmenityRead | undefined, communityName: string): string {
   const name = amenity?.name ?? 'Amenity'
-  const status = r.status === 'confirmed' ? 'CONFIRMED' : r.status === 'pending' ? 'TENTATIVE' : 'CANCELLED'
+  const status =
+    r.status === 'confirmed' || r.status === 'completed' ? 'CONFIRMED' : r.status === 'pending' ? 'TENTATIVE' : 'CANCELLED'
   const lines = [
     r.status === 'pending' ? 'Waiting for approval by the community.' : '',
     r.title,

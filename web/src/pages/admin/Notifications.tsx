@@ -32,11 +32,12 @@ const STATUS_CLASSES: Record<NotificationStatus, string> = {
 const KINDS: Record<string, string> = {
   reservation_confirmed: 'Booking confirmed',
   reservation_requested: 'Booking requested',
+  reservation_approved: 'Request approved',
   reservation_rejected: 'Booking declined',
   reservation_cancelled: 'Booking cancelled',
   reservation_reminder: 'Booking reminder',
   approval_requested: 'Approval needed',
-  pending_digest: 'Requests waiting (daily summary)',
+  pending_digest: 'Requests waiting (hourly summary)',
   invitation: 'Invitation',
   password_reset: 'Password reset',
   email_verification: 'Email verification',
