@@ -91,6 +91,29 @@ async def anonymous_post(client: httpx.AsyncClient, url: str, body: Any) -> http
 # Password reset
 
 
+async def test_a_reset_email_delayed_past_its_hour_is_not_sent(
+    client: httpx.AsyncClient,
+    world: World,
+    db: Database,
+    settings: Settings,
+    tmp_path: Path,
+    deliverer_for: Any,
+) -> None:
+    r = await anonymous_post(client, RESET, {"email": world.emails["resident"]})
+    assert r.status_code == 202
+    [notice] = await notices(db, "password_reset")
+    deliverer = deliverer_for(variant(settings, tmp_path))
+    async with db.writer() as s, s.begin():
+        expired = {**notice.payload, "expires_at": utcnow().isoformat()}
+        await s.execute(
+            sa.update(Notification).where(Notification.id == notice.id).values(payload=expired)
+        )
+    assert deliverer.deliver(notice.id) == "failed"
+    [failed] = await notices(db, "password_reset")
+    assert failed.last_error == "the reset link expired before it could be sent"
+    assert not (tmp_path / "outbox").exists() or not list((tmp_path / "outbox").glob("*.eml"))
+
+
 async def test_password_reset_round_trip_ends_every_session(
     client: httpx.AsyncClient, world: World, db: Database, deliver: Any
 ) -> None:
@@ -102,6 +125,7 @@ async def test_password_reset_round_trip_ends_every_session(
     assert r.status_code == 202
     [notice] = await notices(db, "password_reset")
     assert notice.community_id is None and notice.recipient_id == user_id
+    assert "link" not in notice.payload and "token" not in str(notice.payload)  # signed at send
     message = deliver(notice)
     assert message["To"] == email and message["Subject"] == "Reset your password"
     token = link_token(message, "/reset-password")

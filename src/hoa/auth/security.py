@@ -131,3 +131,11 @@ def derive_token(settings: Settings, purpose: str, entity_id: uuid.UUID) -> str:
 def fingerprint(value: str) -> str:
     """A short digest that changes when ``value`` changes (a password hash in a reset token)."""
     return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+def reset_token(
+    settings: Settings, user_id: uuid.UUID, password_hash: str | None, expires_at: datetime
+) -> str:
+    """A password reset token: bound to the hash it replaces, so it works once."""
+    pw = fingerprint(password_hash or "")
+    return sign(settings, "password_reset", str(user_id), expires_at, pw=pw)

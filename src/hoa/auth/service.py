@@ -293,29 +293,22 @@ def _link(settings: Settings, path: str, token: str) -> str:
 
 
 async def request_password_reset(session: AsyncSession, settings: Settings, email: str) -> None:
-    """Email a reset link to an active account with this address; otherwise do nothing, after
-    the same lookup and signing, so the answer tells nobody whether the address has an account.
+    """Email a reset link to an active account with this address; otherwise do nothing, so the
+    answer tells nobody whether the address has an account.
 
-    The link is stateless: it carries a fingerprint of the password hash it replaces, so it
-    stops working once used (or once the password changes some other way)."""
+    The link is stateless (security.reset_token) and signed by the worker when it sends the
+    email: the notification row holds only its expiry, never a usable link."""
     user = await session.scalar(sa.select(User).where(User.email == email))
-    expires_at = utcnow() + timedelta(minutes=RESET_MINUTES)
-    token = sign(
-        settings,
-        "password_reset",
-        str(user.id if user else uuid.uuid4()),
-        expires_at,
-        pw=fingerprint((user.password_hash if user else None) or ""),
-    )
     if user is None or not user.is_active:
         return
+    expires_at = utcnow() + timedelta(minutes=RESET_MINUTES)
     notify(
         session,
         recipient=user,
         kind="password_reset",
         entity_type="user",
         entity_id=user.id,
-        payload={"link": _link(settings, "/reset-password", token), "minutes": RESET_MINUTES},
+        payload={"minutes": RESET_MINUTES, "expires_at": expires_at.isoformat()},
     )
     _audit(session, "auth.password_reset_requested", user.id, actor_id=None)
 

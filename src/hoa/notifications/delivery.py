@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from hoa.auth.security import reset_token
 from hoa.db import create_sync_engine, utcnow
 from hoa.email.backends import Backend, PermanentError, check_address, get_backend
 from hoa.email.render import build_message, context
@@ -90,7 +91,7 @@ class Deliverer:
                     row.id,
                     row.kind,
                     row.entity_id,
-                    row.payload,
+                    self._signed_at_send(session, row),
                     row.recipient_email,
                     self.settings.email.from_address,
                     self.settings,
@@ -131,6 +132,21 @@ class Deliverer:
             last_error=None,
         )
         return "sent"
+
+    def _signed_at_send(self, session: Session, row: Notification) -> dict[str, Any]:
+        """A password reset link is signed now, from the account's password hash of now, so
+        no usable link ever sits in the database. PermanentError when it cannot be sent."""
+        if row.kind != "password_reset":
+            return row.payload
+        user = session.get(User, row.recipient_id) if row.recipient_id else None
+        if user is None or not user.is_active:
+            raise PermanentError("the account is gone or disabled")
+        expires_at = datetime.fromisoformat(row.payload["expires_at"])
+        if expires_at <= utcnow():
+            raise PermanentError("the reset link expired before it could be sent")
+        token = reset_token(self.settings, user.id, user.password_hash, expires_at)
+        link = f"{self.settings.public_url.rstrip('/')}/reset-password?token={token}"
+        return {**row.payload, "link": link}
 
     def queue_reminders(self, now: datetime | None = None) -> list[uuid.UUID]:
         """Reminder rows for confirmed reservations starting within their community's
