@@ -39,6 +39,7 @@ from hoa.reservations.service import calendar_query
 
 HERE = Path(__file__).parent
 SERVER_LOG = HERE / ".server.log"
+WORKER_LOG = HERE / ".worker.log"
 CREATE_LUA = HERE / "create.lua"
 CREATES_PER_SECOND = 4000  # bodies prepared per second of run: far above what 2 cores serve
 # Bench bookings start after the measured calendar month and inside max_days_ahead (730).
@@ -83,14 +84,21 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8123)
     parser.add_argument("--storm", type=int, default=200, help="simultaneous conflicting POSTs")
     parser.add_argument("--client", choices=("auto", "wrk", "httpx"), default="auto")
+    parser.add_argument(
+        "--queue",
+        choices=("redis", "embedded"),
+        default="redis",
+        help="redis: HOA_REDIS_URL and a separate `hoa worker` (the PostgreSQL production shape); "
+        "embedded: the local queue file consumed inside each server process",
+    )
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     return parser.parse_args()
 
 
 # --- the server -------------------------------------------------------------------------------
 
 
-def start_server(args: argparse.Namespace) -> subprocess.Popen[bytes]:
-    hoa = shutil.which("hoa") or str(Path(sys.executable).with_name("hoa"))
+def hoa_env(args: argparse.Namespace) -> dict[str, str]:
     env = os.environ | {
         "HOA_DATABASE_URL": args.database_url,
         "HOA_ENV": "development",
@@ -100,11 +108,37 @@ def start_server(args: argparse.Namespace) -> subprocess.Popen[bytes]:
         "HOA_RATE_LIMIT__AUTH_PER_IP": "1000/second",
         "HOA_RATE_LIMIT__AUTH_PER_ACCOUNT": "1000/second",
     }
-    command = [hoa, "serve", "--port", str(args.port), "--workers", str(args.workers)]
+    if args.queue == "redis":
+        # Its own queue name, so other users of the same Redis neither take nor leave tasks.
+        env |= {"HOA_REDIS_URL": args.redis_url, "HOA_JOBS__QUEUE_NAME": "hoa-bench"}
+    return env
+
+
+def hoa_command() -> str:
+    return shutil.which("hoa") or str(Path(sys.executable).with_name("hoa"))
+
+
+def start_server(args: argparse.Namespace) -> subprocess.Popen[bytes]:
+    command = [hoa_command(), "serve", "--port", str(args.port), "--workers", str(args.workers)]
     with SERVER_LOG.open("wb") as log:
         # Its own process group: stopping it reaches the uvicorn workers too.
         return subprocess.Popen(  # noqa: S603 - our own arguments
-            command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command, env=hoa_env(args), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def start_worker(args: argparse.Namespace) -> subprocess.Popen[bytes] | None:
+    """`hoa worker` consuming the Redis queue, as next to a PostgreSQL deployment; None with
+    --queue embedded, where each server process consumes its own local queue."""
+    if args.queue != "redis":
+        return None
+    with WORKER_LOG.open("wb") as log:
+        return subprocess.Popen(  # noqa: S603 - our own arguments
+            [hoa_command(), "worker"],
+            env=hoa_env(args),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
 
@@ -304,10 +338,16 @@ class CpuMeter:
 
     server_pid: int
     url: str
+    worker_pid: int | None = None
 
     def snapshot(self) -> tuple[dict[int, float], dict[int, float]]:
         app = process_cpu([self.server_pid, *children(self.server_pid)])
         return app, process_cpu(asyncio.run(db_backends(self.url)))
+
+    def worker_seconds(self) -> float:
+        if self.worker_pid is None:
+            return 0.0
+        return sum(process_cpu([self.worker_pid, *children(self.worker_pid)]).values())
 
 
 def spent(before: dict[int, float], after: dict[int, float]) -> float:
@@ -448,10 +488,30 @@ async def count_created(url: str, state: dict[str, Any]) -> int:
         await conn.close()
 
 
+async def count_sent(url: str) -> int:
+    conn = await asyncpg.connect(dsn(url))
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM notifications WHERE status = 'sent'"))
+    finally:
+        await conn.close()
+
+
+async def count_undelivered(url: str) -> int:
+    conn = await asyncpg.connect(dsn(url))
+    try:
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM notifications WHERE status IN ('pending', 'sending')"
+            )
+        )
+    finally:
+        await conn.close()
+
+
 # --- the report -------------------------------------------------------------------------------
 
 
-def report(rounds: list[list[Result]]) -> None:
+def report(rounds: list[list[Result]], delivery: tuple[float, int] | None) -> None:
     """Medians over the rounds; each round's ratios use that round's floor."""
     median = statistics.median
     floors = [results[0] for results in rounds]
@@ -479,6 +539,20 @@ def report(rounds: list[list[Result]]) -> None:
             f"{median(cpu(f) / cpu(r) for r, f in pairs):.1%}",
         )
     console.print(table)
+    if delivery is not None:
+        # Each create adds one notification; the worker delivers it whenever it gets to it, so
+        # its CPU is charged per delivery over the whole measurement (idle polling included).
+        seconds, delivered = delivery
+        per_delivery = seconds * 1e3 / max(delivered, 1)
+        creates = [r for results in rounds for r in results if r.name == "create"]
+        pairs = [(r, results[0]) for results in rounds for r in results if r.name == "create"]
+        with_delivery = median(cpu(f) / (cpu(r) + per_delivery) for r, f in pairs)
+        console.print(
+            f"worker: {delivered:,} notifications delivered during the measurements, "
+            f"{per_delivery:.2f} ms of its CPU per delivery; create + its delivery: "
+            f"{median(cpu(r) for r in creates) + per_delivery:.2f} ms, "
+            f"CPU ratio {with_delivery:.1%}"
+        )
     if len(rounds) > 1:
         console.print(
             "per round, req/s: "
@@ -504,9 +578,11 @@ def main() -> None:
     console.print(
         f"database: ~{rows:,} reservations (seeded {state['seeded_on']}); load average "
         f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; {args.connections} connections, "
-        f"{args.rounds} × {args.duration} s per endpoint after {args.warmup} s warm-up"
+        f"{args.rounds} × {args.duration} s per endpoint after {args.warmup} s warm-up; "
+        f"queue: {args.queue}"
     )
     server = start_server(args)
+    worker = start_worker(args)
     try:
         wait_healthy(base, server)
         admin = login(base, state["admin_email"], state["password"])
@@ -539,10 +615,25 @@ def main() -> None:
             f"{len(probe.json().get('entries', []))} entries, {len(probe.content) / 1024:.0f} KiB "
             "(resident's view)"
         )
-        rounds = measure_all(args, base, targets, CpuMeter(server.pid, args.database_url))
+        meter = CpuMeter(server.pid, args.database_url, worker.pid if worker else None)
+        worker_before, sent_before = (
+            meter.worker_seconds(),
+            asyncio.run(count_sent(args.database_url)),
+        )
+        rounds = measure_all(args, base, targets, meter)
+        delivery = None
+        if worker is not None:
+            delivery = (
+                meter.worker_seconds() - worker_before,
+                asyncio.run(count_sent(args.database_url)) - sent_before,
+            )
         created = asyncio.run(count_created(args.database_url, state))
-        report(rounds)
-        console.print(f"create: {created:,} bookings in the database after warm-up + runs")
+        report(rounds, delivery)
+        undelivered = asyncio.run(count_undelivered(args.database_url))
+        console.print(
+            f"create: {created:,} bookings in the database after warm-up + runs; "
+            f"notifications not yet delivered: {undelivered:,}"
+        )
         started = time.perf_counter()
         outcomes, held = asyncio.run(storm(base, admin, state, tz, args.storm, args.database_url))
         console.print(
@@ -553,6 +644,8 @@ def main() -> None:
         )
     finally:
         stop_server(server)
+        if worker is not None:
+            stop_server(worker)
     if restarts := SERVER_LOG.read_text().count("] died"):
         console.print(
             f"[red]the server restarted a worker {restarts} times[/red] (uvicorn's 5 s health "
