@@ -305,17 +305,18 @@ def _outside_hours(
     """A booking ending on the local date it starts must lie within one opening range of that date.
     One ending on a later date needs overnight_allowed, a start in a range of its first date and an
     end in, or at the close of, a range of its last date; the dates between are not checked."""
-    day = start.astimezone(tz).date()
-    last_day = (end - _TICK).astimezone(tz).date()
+    # Both ends converted once: day_slots asks this of every candidate slot.
+    local_start, local_last = start.astimezone(tz), (end - _TICK).astimezone(tz)
+    day, last_day = local_start.date(), local_last.date()
     if last_day == day or not rules.overnight_allowed:
-        first, last = _wall_span(start, end, tz, day)
+        first, last = _wall_span(start, end, tz, day, local_start, local_last)
         if any(o <= first and last <= c for o, c in _ranges(rules, day)):
             return None
         return _hours_violation("fit within one of", day, rules, tz)
-    begin = _minutes(_wall(start, tz), day)
+    begin = _minutes(local_start.replace(tzinfo=None), day)
     if not any(o <= begin < c for o, c in _ranges(rules, day)):
         return _hours_violation("start within", day, rules, tz)
-    finish = _minutes(_wall_end(end, tz), last_day)
+    finish = _minutes(local_last.replace(tzinfo=None) + _TICK, last_day)
     if not any(o < finish <= c for o, c in _ranges(rules, last_day)):
         return _hours_violation("end within", last_day, rules, tz)
     return None
@@ -484,11 +485,20 @@ def _ranges(rules: AmenityRules, day: date) -> tuple[tuple[int, int], ...]:
     return rules.hours.get(day.weekday(), ())
 
 
-def _wall_span(start: datetime, end: datetime, tz: ZoneInfo, day: date) -> tuple[int, int]:
-    """The earliest and the latest (exclusive) wall-clock minute of `day` shown during [start, end).
-    When the clock is set back inside it, it shows times beyond those of both ends."""
-    first, last = _minutes(_wall(start, tz), day), _minutes(_wall_end(end, tz), day)
-    if _offset(start, tz) > _offset(end - _TICK, tz):
+def _wall_span(
+    start: datetime,
+    end: datetime,
+    tz: ZoneInfo,
+    day: date,
+    local_start: datetime,
+    local_last: datetime,
+) -> tuple[int, int]:
+    """The earliest and the latest (exclusive) wall-clock minute of `day` shown during [start, end),
+    given start and end - _TICK in tz. When the clock is set back inside it, it shows times beyond
+    those of both ends."""
+    first = _minutes(local_start.replace(tzinfo=None), day)
+    last = _minutes(local_last.replace(tzinfo=None) + _TICK, day)
+    if (local_start.utcoffset() or timedelta()) > (local_last.utcoffset() or timedelta()):
         turn = _transition(start, end, tz)
         first = min(first, _minutes(_wall(turn, tz), day))
         last = max(last, _minutes(_wall_end(turn, tz), day))
