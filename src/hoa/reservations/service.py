@@ -2,6 +2,7 @@
 
 import hashlib
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -148,6 +149,19 @@ _BUSY_AND_HOUSEHOLD = sa.union_all(
 )
 
 
+_BUSY_ROWS = _BUSY.subquery()
+# availability's amenity and what keeps it busy in one round trip: the amenity on every row (or
+# alone, with NULLs, on a free day). The bookings' window is widened by _AVAILABILITY_PAD
+# instead of the amenity's buffers, which are not known before the row arrives; an amenity with
+# more buffer than that is read again with its own window.
+_AVAILABILITY_PAD = timedelta(hours=2)
+_AMENITY_AND_BUSY = (
+    sa.select(Amenity, *_BUSY_ROWS.c)
+    .outerjoin(_BUSY_ROWS, sa.true())
+    .where(Amenity.id == _p("amenity_id"), Amenity.community_id == _p("community_id"))
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Busy:
     """What decides whether the amenity is free: active bookings, the booking household's own
@@ -177,24 +191,38 @@ async def _busy(
     """In one round trip: bookings whose blocked span may touch the `booked` range, closures
     overlapping the `closed` range and, given (household_id, since), the household's bookings
     starting from since."""
-    params: dict[str, Any] = {
-        "amenity_id": amenity.id,
-        "community_id": amenity.community_id,
-        "closed_from": closed[0],
-        "closed_to": closed[1],
-        **_booked_window(amenity, *booked),
-    }
+    window = _booked_window(amenity, *booked)
+    params = _busy_params(amenity.id, amenity.community_id, closed, window)
     if household is not None:
         params["household_id"], params["household_since"] = household
     connection = await session.connection()
     rows = await connection.execute(_BUSY if household is None else _BUSY_AND_HOUSEHOLD, params)
+    return _sorted_busy(rows)
+
+
+def _busy_params(
+    amenity_id: uuid.UUID,
+    community_id: uuid.UUID,
+    closed: tuple[datetime, datetime],
+    window: dict[str, datetime],
+) -> dict[str, Any]:
+    return {
+        "amenity_id": amenity_id,
+        "community_id": community_id,
+        "closed_from": closed[0],
+        "closed_to": closed[1],
+        **window,
+    }
+
+
+def _sorted_busy(rows: Iterable[Sequence[Any]]) -> Busy:
     busy = Busy([], [], [])
     for kind, starts_at, ends_at, headcount, household_id in rows:
         if kind == 0:
             busy.booked.append(rules.Booked(starts_at, ends_at, headcount, household_id))
         elif kind == 1:
             busy.household_booked.append(rules.Interval(starts_at, ends_at))
-        else:
+        elif kind == 2:
             busy.blackouts.append(rules.Interval(starts_at, ends_at))
     return busy
 
@@ -712,12 +740,27 @@ async def availability(
     session: AsyncSession, ctx: CommunityCtx, amenity_id: uuid.UUID, day: date
 ) -> list[dict[str, Any]]:
     """The day's slots as plain data shaped like ``SlotRead`` (a hot read)."""
-    amenity = await _bookable(session, ctx, amenity_id, lock=False)
     tz = _tz(ctx)
     # The local day, widened by a day each side: slots may straddle UTC midnight.
     lo = datetime.combine(day - timedelta(days=1), datetime.min.time(), tz)
     hi = datetime.combine(day + timedelta(days=2), datetime.min.time(), tz)
-    busy = await _busy(session, amenity, (lo, hi), (lo, hi))
+    window = {
+        "since": lo - _AVAILABILITY_PAD - _HISTORY,
+        "until": hi + _AVAILABILITY_PAD,
+        "ends_after": lo - _AVAILABILITY_PAD,
+    }
+    params = _busy_params(amenity_id, ctx.community_id, (lo, hi), window)
+    rows = (await session.execute(_AMENITY_AND_BUSY, params)).all()
+    if not rows:
+        raise NotFound("Amenity not found.")
+    amenity = rows[0][0]
+    if amenity.status is AmenityStatus.ARCHIVED:
+        raise amenities.Archived
+    pad = timedelta(minutes=amenity.buffer_before_minutes + amenity.buffer_after_minutes)
+    if pad <= _AVAILABILITY_PAD:
+        busy = _sorted_busy(row[1:] for row in rows)
+    else:
+        busy = await _busy(session, amenity, (lo, hi), (lo, hi))
     slots = rules.day_slots(
         day,
         amenities.to_rules(amenity),

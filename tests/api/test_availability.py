@@ -1,0 +1,83 @@
+"""Availability against the dry run, through the API: one read serves the amenity and its bookings
+when the buffers are short, and a second, wider one when they are long."""
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hoa.models import Blackout
+from tests.factories import World, local, make_amenity, make_reservation
+
+
+async def test_availability_agrees_with_the_dry_run_for_short_and_long_buffers(
+    as_user: Any, world: World, session: AsyncSession
+) -> None:
+    short = await make_amenity(
+        session, world.community, buffer_before_minutes=30, buffer_after_minutes=30
+    )
+    long = await make_amenity(
+        session, world.community, buffer_before_minutes=180, buffer_after_minutes=120
+    )
+    neighbor = world.members["neighbor"]
+    for amenity in (short, long):
+        # Night bookings the hours would refuse, so that buffers reach into the day from both
+        # sides: the long buffers block the first and the last slots.
+        await make_reservation(session, amenity, neighbor, local(3, 1))
+        await make_reservation(session, amenity, neighbor, local(3, 12))
+        await make_reservation(session, amenity, neighbor, local(4, 1))
+    session.add(
+        Blackout(
+            community_id=world.community.id,
+            amenity_id=None,
+            starts_at=local(3, 17),
+            ends_at=local(3, 18),
+            reason="Fireworks",
+        )
+    )
+    await session.commit()
+    resident = await as_user("resident")
+    day = {"date": local(3, 0).date().isoformat()}
+
+    reasons = {}
+    for amenity in (short, long):
+        r = await resident.get(f"/amenities/{amenity.id}/availability", params=day)
+        assert r.status_code == 200, r.text
+        slots = r.json()["slots"]
+        assert len(slots) == 32
+        for slot in slots:
+            check = await resident.post(
+                "/reservations/check",
+                {
+                    "amenity_id": str(amenity.id),
+                    "starts_at": slot["starts_at"],
+                    "ends_at": slot["ends_at"],
+                },
+            )
+            verdict = check.json()
+            assert slot["available"] is verdict["allowed"]
+            assert slot["reason"] == (verdict["violation"] and verdict["violation"]["code"])
+        reasons[amenity.name] = [slot["reason"] for slot in slots]
+    # Slots block [start - before, end + after): 11:00-13:30 short, and long 06:00-06:30,
+    # 07:00-14:30 and 21:00-21:30; the blackout comes first in 16:30-18:00 short, 15:00-20:30 long.
+    count = {
+        n: (r.count("reservation.slot_taken"), r.count("reservation.blackout"))
+        for n, r in reasons.items()
+    }
+    assert count == {short.name: (6, 4), long.name: (20, 12)}
+
+
+async def test_availability_of_an_unknown_foreign_or_archived_amenity(
+    as_user: Any, world: World, session: AsyncSession
+) -> None:
+    elsewhere = await make_amenity(session, world.other)
+    await session.commit()
+    resident, admin = await as_user("resident"), await as_user("admin")
+    day = {"date": local(3, 0).date().isoformat()}
+    for amenity_id in (uuid.uuid4(), elsewhere.id):
+        r = await resident.get(f"/amenities/{amenity_id}/availability", params=day)
+        assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
+    court = world.amenities["court"]
+    assert (await admin.post(f"/amenities/{court.id}/archive")).status_code == 200
+    r = await resident.get(f"/amenities/{court.id}/availability", params=day)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "amenity.archived"
