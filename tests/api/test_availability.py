@@ -81,3 +81,38 @@ async def test_availability_of_an_unknown_foreign_or_archived_amenity(
     assert (await admin.post(f"/amenities/{court.id}/archive")).status_code == 200
     r = await resident.get(f"/amenities/{court.id}/availability", params=day)
     assert r.status_code == 409 and r.json()["error"]["code"] == "amenity.archived"
+
+
+async def test_availability_sees_bookings_that_long_slots_reach(
+    as_user: Any, world: World, session: AsyncSession
+) -> None:
+    """A stay of at least 40 hours starting on the day reaches two days on: bookings there
+    decide its slots too."""
+    suite = await make_amenity(
+        session,
+        world.community,
+        overnight_allowed=True,
+        slot_minutes=60,
+        min_duration_minutes=40 * 60,
+        max_duration_minutes=7 * 24 * 60,
+    )
+    await make_reservation(session, suite, world.members["neighbor"], local(5, 6), hours=2)
+    await session.commit()
+    resident = await as_user("resident")
+    r = await resident.get(
+        f"/amenities/{suite.id}/availability", params={"date": local(3, 0).date().isoformat()}
+    )
+    assert r.status_code == 200, r.text
+    slots = r.json()["slots"]
+    taken = [s for s in slots if s["reason"] == "reservation.slot_taken"]
+    assert taken  # the afternoon starts run into the neighbor's booking two days later
+    for slot in slots:
+        check = await resident.post(
+            "/reservations/check",
+            {
+                "amenity_id": str(suite.id),
+                "starts_at": slot["starts_at"],
+                "ends_at": slot["ends_at"],
+            },
+        )
+        assert slot["available"] is check.json()["allowed"], slot

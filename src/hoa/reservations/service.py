@@ -757,10 +757,13 @@ async def availability(
     if amenity.status is AmenityStatus.ARCHIVED:
         raise amenities.Archived
     pad = timedelta(minutes=amenity.buffer_before_minutes + amenity.buffer_after_minutes)
-    if pad <= _AVAILABILITY_PAD:
+    length = timedelta(minutes=max(amenity.slot_minutes, amenity.min_duration_minutes))
+    if pad <= _AVAILABILITY_PAD and length <= timedelta(days=1):
         busy = _sorted_busy(row[1:] for row in rows)
     else:
-        busy = await _busy(session, amenity, (lo, hi), (lo, hi))
+        # Long buffers, or slots lasting over a day (overnight stays) that end past `hi`.
+        until = hi + max(length - timedelta(days=1), timedelta(0))
+        busy = await _busy(session, amenity, (lo, until), (lo, until))
     slots = rules.day_slots(
         day,
         amenities.to_rules(amenity),
