@@ -1,7 +1,7 @@
 """Field types shared by several domains' schemas."""
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
@@ -19,10 +19,11 @@ def _normalize_email(value: str) -> str:
 
 
 def _plausible(value: datetime) -> datetime:
-    # Keeps date arithmetic (buffers, history windows) far from datetime's limits.
+    """In UTC, so what is stored and echoed back reads the same as every later read; years
+    bounded to keep date arithmetic (buffers, history windows) far from datetime's limits."""
     if not 2000 <= value.year <= 2200:
         raise ValueError("must be between the years 2000 and 2200")
-    return value
+    return value.astimezone(UTC)
 
 
 Instant = Annotated[AwareDatetime, AfterValidator(_plausible)]

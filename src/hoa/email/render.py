@@ -24,6 +24,7 @@ SUBJECTS = {
     "reservation_confirmed": "Confirmed: {amenity_name}, {when}",
     "reservation_requested": "Request received: {amenity_name}, {when}",
     "reservation_approved": "Approved: {amenity_name}, {when}",
+    "reservation_changed": "Changed: {amenity_name}, now {when}",
     "reservation_rejected": "Declined: {amenity_name}, {when}",
     "reservation_cancelled": "Cancelled: {amenity_name}, {when}",
     "reservation_reminder": "Reminder: {amenity_name}, {when}",
@@ -38,6 +39,7 @@ SUBJECTS = {
 ICS_METHOD = {
     "reservation_confirmed": "REQUEST",
     "reservation_approved": "REQUEST",
+    "reservation_changed": "REQUEST",
     "reservation_cancelled": "CANCEL",
 }
 
@@ -85,6 +87,8 @@ def context(payload: dict[str, Any], settings: Settings | None = None) -> dict[s
         "reason": None,
         "cancelled_by": None,
         "cancel_link": None,
+        "changed_by": None,
+        "pending": False,
         **payload,
         "when": when,
     }

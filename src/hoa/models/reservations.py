@@ -105,6 +105,8 @@ class Reservation(Base):
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(200), default=None)
     # SHA-256 of the create request's body: a reused key with a different body is refused.
     request_hash: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    # Bumped by every change of time or party, so calendar files (SEQUENCE) replace older ones.
+    sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

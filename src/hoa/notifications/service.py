@@ -100,7 +100,9 @@ def reservation_payload(
         "reason": reason,
         "cancelled_by": cancelled_by,
         "stamp": utcnow().isoformat(),
-        "sequence": 1 if kind == "reservation_cancelled" else 0,
+        # Calendar apps apply the file with the highest SEQUENCE: changes bump it, a cancellation
+        # outranks the last change.
+        "sequence": reservation.sequence + (kind == "reservation_cancelled"),
     }
 
 
@@ -142,12 +144,17 @@ async def notify_reservation(
     *,
     reason: str | None = None,
     cancelled_by: str | None = None,
+    **details: object,
 ) -> Notification:
-    """Add a notification to the person the reservation is for, in the current transaction."""
+    """Add a notification to the person the reservation is for, in the current transaction;
+    ``details`` go to the template."""
     user = await session.get_one(User, reservation.booked_for_id)
     amenity = await session.get_one(Amenity, reservation.amenity_id)
-    payload = reservation_payload(
-        community, amenity, reservation, kind, reason=reason, cancelled_by=cancelled_by
+    payload = (
+        reservation_payload(
+            community, amenity, reservation, kind, reason=reason, cancelled_by=cancelled_by
+        )
+        | details
     )
     return notify(
         session,

@@ -27,6 +27,7 @@ from hoa.reservations.schemas import (
     CheckResult,
     Decision,
     Rejection,
+    ReservationChange,
     ReservationCreate,
     ReservationRead,
 )
@@ -118,6 +119,27 @@ async def get_reservation(
     reservation_id: uuid.UUID, ctx: CommunityMember, session: SessionDep
 ) -> Reservation:
     return await service.get_visible(session, ctx, reservation_id)
+
+
+@router.patch(
+    "/reservations/{reservation_id}",
+    response_model=ReservationRead,
+    responses=errors_for(NotFound, NotActive, SlotTaken, RuleViolation, RuleConflict, Archived),
+)
+async def change_reservation(
+    reservation_id: uuid.UUID,
+    body: ReservationChange,
+    ctx: CommunityMember,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> Reservation:
+    """Move or edit a pending or confirmed booking, under the rules of booking it (residents:
+    before the amenity's cancellation cutoff). Changing the time replaces the party times. On an
+    amenity that needs approval, a resident's new time or headcount waits for approval again."""
+    reservation, again = await service.change(session, ctx, reservation_id, body)
+    if again:
+        await alert_admins(session, settings, ctx.community, reservation)
+    return reservation
 
 
 @router.post(

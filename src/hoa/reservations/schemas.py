@@ -42,6 +42,21 @@ class ReservationCreate(Input):
         return self
 
 
+class ReservationChange(Input):
+    """New values; what is left out keeps its current value. Changing the time replaces the
+    party times too (give them again for an event)."""
+
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
+    party_starts_at: Instant | None = None
+    party_ends_at: Instant | None = None
+    headcount: int | None = Field(None, ge=1, le=10_000)
+    guests: int | None = Field(None, ge=0, le=10_000)
+    title: Annotated[str, Field(max_length=200)] | None = None
+    notes: Annotated[str, Field(max_length=2000)] | None = None
+    accepted_rules_version: int | None = None
+
+
 class Decision(Input):
     reason: Reason = ""
 

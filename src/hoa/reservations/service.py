@@ -9,6 +9,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,6 +48,7 @@ from hoa.reservations.errors import (
 )
 from hoa.reservations.schemas import (
     CheckResult,
+    ReservationChange,
     ReservationCreate,
     SlotRead,
     ViolationRead,
@@ -270,7 +273,10 @@ async def _evaluate(
     party: Party,
     *,
     check_acceptance: bool,
+    exclude: Reservation | None = None,
 ) -> rules.Violation | None:
+    """The first rule ``data`` breaks, judged against the amenity's bookings and closures (less
+    ``exclude``, the booking being changed), or None."""
     tz, now = _tz(ctx), utcnow()
     blocked = rules.blocked_interval(data.starts_at, data.ends_at, amenity_rules)
     # Quotas count by the local day/week/month of the start; a week can begin in the previous
@@ -285,6 +291,10 @@ async def _evaluate(
         (blocked.starts_at, blocked.ends_at),
         None if party.household_id is None else (party.household_id, since),
     )
+    if exclude is not None:
+        own = (exclude.starts_at, exclude.ends_at)
+        _drop_one(busy.booked, rules.Booked(*own, exclude.headcount, exclude.household_id))
+        _drop_one(busy.household_booked, rules.Interval(*own))
     return rules.check_booking(
         _request(data, party),
         amenity_rules,
@@ -295,6 +305,13 @@ async def _evaluate(
         blackouts=busy.blackouts,
         check_acceptance=check_acceptance,
     )
+
+
+def _drop_one(items: list[Any], item: object) -> None:
+    """Remove one occurrence (the booking itself: an identical one of the same household, if
+    any, stays)."""
+    if item in items:
+        items.remove(item)
 
 
 async def _suggest(
@@ -481,6 +498,111 @@ async def create(
         "reservation_requested" if needs_approval else "reservation_confirmed",
     )
     return reservation, True
+
+
+async def change(
+    session: AsyncSession, ctx: CommunityCtx, reservation_id: uuid.UUID, data: ReservationChange
+) -> tuple[Reservation, bool]:
+    """Move or edit an active booking under the rules of booking it, less itself: residents
+    until the amenity's cancellation cutoff (a pending request until it starts), admins any
+    time. A resident's new time or headcount on an amenity that needs approval asks for it
+    again. The database's overlap guard has the last word, as on create.
+
+    Returns the reservation and whether it went back to waiting for approval."""
+    reservation = await get_visible(session, ctx, reservation_id, lock=True)
+    if reservation.status not in ACTIVE_STATUSES:
+        raise NotActive
+    amenity = await _bookable(session, ctx, reservation.amenity_id, lock=False)
+    if amenity.mode is BookingMode.CAPACITY:
+        await session.refresh(amenity, with_for_update=True)  # as on create
+    if not ctx.is_admin:
+        confirmed = reservation.status is ReservationStatus.CONFIRMED
+        cutoff = amenity.cancellation_cutoff_hours if confirmed else 0
+        if violation := rules.check_cancellation(reservation.starts_at, utcnow(), cutoff):
+            raise violation_error(violation)
+    changes = data.model_dump(exclude_unset=True)
+    retimed = "starts_at" in changes or "ends_at" in changes
+    current = {
+        "amenity_id": reservation.amenity_id,
+        "starts_at": reservation.starts_at,
+        "ends_at": reservation.ends_at,
+        "party_starts_at": None if retimed else reservation.party_starts_at,
+        "party_ends_at": None if retimed else reservation.party_ends_at,
+        "headcount": reservation.headcount,
+        "guests": reservation.guests,
+        "title": reservation.title,
+        "notes": reservation.notes,
+        "accepted_rules_version": reservation.accepted_rules_version,
+    }
+    given = {k: v for k, v in changes.items() if v is not None or k.startswith("party_")}
+    try:
+        new = ReservationCreate.model_validate({**current, **given})
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors(include_url=False)) from exc
+    amenity_rules = amenities.to_rules(amenity)
+    party = Party(reservation.booked_for_id, reservation.household_id)
+    violation = await _evaluate(
+        session,
+        ctx,
+        amenity,
+        amenity_rules,
+        new,
+        party,
+        check_acceptance=not ctx.is_admin,
+        exclude=reservation,
+    )
+    if violation is not None:
+        raise violation_error(violation, {"suggestion": None})
+    material = (
+        new.starts_at != reservation.starts_at
+        or new.ends_at != reservation.ends_at
+        or new.party_starts_at != reservation.party_starts_at
+        or new.party_ends_at != reservation.party_ends_at
+        or new.headcount != reservation.headcount
+        or new.guests != reservation.guests
+    )
+    before = snapshot(reservation, AUDITED)
+    blocked = rules.blocked_interval(new.starts_at, new.ends_at, amenity_rules)
+    reservation.starts_at, reservation.ends_at = new.starts_at, new.ends_at
+    reservation.block_starts_at, reservation.block_ends_at = blocked.starts_at, blocked.ends_at
+    reservation.party_starts_at, reservation.party_ends_at = new.party_starts_at, new.party_ends_at
+    reservation.headcount, reservation.guests = new.headcount, new.guests
+    reservation.title, reservation.notes = new.title, new.notes
+    if new.accepted_rules_version is not None:
+        reservation.accepted_rules_version = new.accepted_rules_version
+    again = (
+        material
+        and amenity.requires_approval
+        and not ctx.is_admin
+        and reservation.status is ReservationStatus.CONFIRMED
+    )
+    if again:
+        reservation.status = ReservationStatus.PENDING
+        reservation.decided_by_id = reservation.decided_at = reservation.decision_reason = None
+    if material:
+        reservation.sequence += 1
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as exc:
+        if violated_constraint(exc, (OVERLAP_CONSTRAINT,)):
+            raise SlotTaken from exc
+        raise
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) == DEADLOCK_DETECTED:
+            raise SlotTaken from exc
+        raise
+    _audit_change(session, ctx, reservation, "reservation.changed", before)
+    if material:
+        await notify_reservation(
+            session,
+            ctx.community,
+            reservation,
+            "reservation_changed",
+            changed_by=None if ctx.user.id == reservation.booked_for_id else ctx.user.name,
+            pending=again,
+        )
+    return reservation, again
 
 
 async def get_visible(

@@ -1457,6 +1457,51 @@ export type Rejection = {
 };
 
 /**
+ * ReservationChange
+ *
+ * New values; what is left out keeps its current value. Changing the time replaces the
+ * party times too (give them again for an event).
+ */
+export type ReservationChange = {
+    /**
+     * Starts At
+     */
+    starts_at?: string | null;
+    /**
+     * Ends At
+     */
+    ends_at?: string | null;
+    /**
+     * Party Starts At
+     */
+    party_starts_at?: string | null;
+    /**
+     * Party Ends At
+     */
+    party_ends_at?: string | null;
+    /**
+     * Headcount
+     */
+    headcount?: number | null;
+    /**
+     * Guests
+     */
+    guests?: number | null;
+    /**
+     * Title
+     */
+    title?: string | null;
+    /**
+     * Notes
+     */
+    notes?: string | null;
+    /**
+     * Accepted Rules Version
+     */
+    accepted_rules_version?: number | null;
+};
+
+/**
  * ReservationCreate
  */
 export type ReservationCreate = {
@@ -4076,6 +4121,68 @@ export type ReservationsGetReservationResponses = {
 };
 
 export type ReservationsGetReservationResponse = ReservationsGetReservationResponses[keyof ReservationsGetReservationResponses];
+
+export type ReservationsChangeReservationData = {
+    body: ReservationChange;
+    path: {
+        /**
+         * Reservation Id
+         */
+        reservation_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}';
+};
+
+export type ReservationsChangeReservationErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * reservation.not_active, reservation.slot_taken, reservation.<conflict>, amenity.archived
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * reservation.<rule>
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsChangeReservationError = ReservationsChangeReservationErrors[keyof ReservationsChangeReservationErrors];
+
+export type ReservationsChangeReservationResponses = {
+    /**
+     * Successful Response
+     */
+    200: ReservationRead;
+};
+
+export type ReservationsChangeReservationResponse = ReservationsChangeReservationResponses[keyof ReservationsChangeReservationResponses];
 
 export type ReservationsCancelReservationData = {
     body: Decision;
