@@ -252,7 +252,7 @@ def test_cancelling_after_the_cutoff_is_refused_clearly(page: Page, api: Any) ->
     item.get_by_role("button", name=re.compile(r"^Cancel BBQ Area")).click()
     item.get_by_role("button", name="Yes, cancel this BBQ Area booking").click()
     alert = item.get_by_role("alert")
-    expect(alert).to_contain_text("It's too late to cancel online.")
+    expect(alert).to_contain_text("It's too late to change or cancel online.")
     expect(alert).to_contain_text("24 hours before")
     expect(alert).not_to_contain_text("{")  # words, never raw JSON
     expect(item).to_contain_text("Confirmed")

@@ -164,7 +164,8 @@ def check_cancellation(starts_at: datetime, now: datetime, cutoff_hours: int) ->
     if now > starts_at - timedelta(hours=cutoff_hours):
         return _violation(
             "reservation.cutoff_passed",
-            f"Reservations can be cancelled until {cutoff_hours} hours before they start.",
+            f"Reservations can be changed or cancelled until {cutoff_hours} hours before they "
+            "start.",
             cancellation_cutoff_hours=cutoff_hours,
         )
     return None

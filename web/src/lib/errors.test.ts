@@ -26,9 +26,9 @@ describe('explain', () => {
   })
 
   it('tells residents who cancel too late whom to contact', () => {
-    const e = new ApiError(409, 'reservation.cutoff_passed', 'Reservations can be cancelled until 24 hours before they start.')
+    const e = new ApiError(409, 'reservation.cutoff_passed', 'Reservations can be changed or cancelled until 24 hours before they start.')
     const { title, detail } = explain(e)
-    expect(title).toBe("It's too late to cancel online.")
+    expect(title).toBe("It's too late to change or cancel online.")
     expect(detail).toContain('24 hours')
     expect(detail).toContain('community office')
   })

@@ -108,7 +108,7 @@ const TITLES: Record<string, string> = {
   'reservation.invalid_time': 'The end must be after the start.',
   'reservation.invalid_headcount': 'Check the number of people and guests.',
   'reservation.rules_not_accepted': 'Please read and accept the rules first.',
-  'reservation.cutoff_passed': "It's too late to cancel online.",
+  'reservation.cutoff_passed': "It's too late to change or cancel online.",
   'reservation.already_started': 'This reservation has already started.',
   'reservation.not_active': 'This reservation is already cancelled or declined.',
   'reservation.not_pending': 'This request was already decided.',

@@ -2,6 +2,7 @@ import { useMutation } from '@tanstack/react-query'
 import { useState } from 'react'
 import { Link } from 'react-router'
 import { reservationsCancelReservation, type AmenityRead, type ReservationRead } from '../api'
+import { ChangeBookingForm } from '../components/ChangeBookingForm'
 import { ReservationItem } from '../components/ReservationItem'
 import { Empty, ErrorNotice, Loading, Notice, PageHeader } from '../components/ui'
 import { useNow } from '../lib/hooks'
@@ -80,6 +81,8 @@ function ReservationActions({
   upcoming: boolean
 }) {
   const [confirming, setConfirming] = useState(false)
+  const [changing, setChanging] = useState(false)
+  const [changed, setChanged] = useState<ReservationRead | null>(null)
   const [reason, setReason] = useState('')
   const { offline } = useOffline()
   const invalidate = useInvalidateBookings(community.id)
@@ -102,6 +105,8 @@ function ReservationActions({
   const cutoffHours = r.status === 'confirmed' ? (amenity?.cancellation_cutoff_hours ?? 0) : 0
   const deadline = new Date(new Date(r.starts_at).getTime() - cutoffHours * 3600000)
   const canCancel = active && upcoming && !started
+  // Changing follows cancelling's rules: residents until the cutoff, admins until it starts.
+  const canChange = canCancel && amenity !== undefined && (community.isAdmin || deadline.getTime() > now)
   const name = amenity?.name ?? 'reservation'
 
   return (
@@ -130,9 +135,40 @@ function ReservationActions({
           </div>
         </div>
       ) : null}
+      {changing && amenity ? (
+        <ChangeBookingForm
+          reservation={r}
+          amenity={amenity}
+          community={community}
+          onChanged={(updated) => {
+            setChanged(updated)
+            setChanging(false)
+          }}
+          onClose={() => setChanging(false)}
+        />
+      ) : null}
       {cancel.isSuccess ? <Notice kind="ok" title="Reservation cancelled." /> : null}
+      {changed && !changing ? (
+        <Notice kind="ok" title={changed.status === 'pending' ? 'Change sent for approval' : 'Booking changed'}>
+          {changed.status === 'pending' ? 'The board will review the new details.' : null}
+        </Notice>
+      ) : null}
       <div className="actions">
-        {canCancel && !confirming ? (
+        {canChange && !changing && !confirming ? (
+          <button
+            type="button"
+            className="btn btn--secondary btn--small"
+            disabled={offline}
+            onClick={() => {
+              setChanged(null)
+              setChanging(true)
+            }}
+            aria-label={`Change ${name} on ${formatDateTime(r.starts_at, community.timezone)}`}
+          >
+            Change
+          </button>
+        ) : null}
+        {canCancel && !confirming && !changing ? (
           <button
             type="button"
             className="btn btn--secondary btn--small"

@@ -1,0 +1,144 @@
+"""Changing a booking from My reservations: moved to a free time, refused in words on a taken
+one, and sent back for approval on an amenity that needs it.
+
+Keeps clear of the other end-to-end tests' data: the BBQ Area three to four weeks ahead, and the
+neighbor's household in the Clubhouse two to three months ahead.
+"""
+
+import re
+from datetime import datetime, timedelta
+from typing import Any
+
+from playwright.sync_api import Locator, Page, expect
+
+from tests.e2e.conftest import check_a11y, screenshot, sign_in
+from tests.e2e.test_booking import ADMIN, NEIGHBOR, NY, RESIDENT, bookable_slot, local_day
+
+DAYS = range(22, 30)  # the BBQ Area is bookable 30 days ahead
+
+
+def book(api: Any, amenity: dict[str, Any], slot: dict[str, Any], title: str) -> dict[str, Any]:
+    start = datetime.fromisoformat(slot["starts_at"])
+    r = api.post(
+        "/reservations",
+        {
+            "amenity_id": amenity["id"],
+            "starts_at": slot["starts_at"],
+            "ends_at": (start + timedelta(hours=1)).isoformat(),
+            "title": title,
+        },
+    )
+    assert r.status_code == 201, r.text
+    booking: dict[str, Any] = r.json()
+    return booking
+
+
+def clock(instant: str) -> str:
+    return datetime.fromisoformat(instant).astimezone(NY).strftime("%H:%M")
+
+
+def shown_start(instant: str) -> re.Pattern[str]:
+    """The start as the list shows it in the community's zone, e.g. "Dec 19, 10:00 AM"."""
+    local = datetime.fromisoformat(instant).astimezone(NY)
+    hour = local.hour % 12 or 12
+    return re.compile(rf"{local:%b} {local.day}, {hour}:{local:%M}\s*(AM|PM)?\s*–")
+
+
+def open_change_form(item: Locator) -> Locator:
+    item.get_by_role("button", name=re.compile(r"^Change BBQ Area on ")).click()
+    form = item.get_by_role("form", name="Change BBQ Area booking")
+    expect(form).to_be_visible()
+    return form
+
+
+def test_resident_moves_a_booking_and_hits_a_taken_time(page: Page, api: Any) -> None:
+    resident, neighbor = api(RESIDENT), api(NEIGHBOR)
+    bbq = resident.amenity("BBQ Area")
+    first_day, first = bookable_slot(resident, bbq, DAYS[:4], minutes=60)
+    booking = book(resident, bbq, first, "E2E cookout to move")
+    later = [d for d in DAYS if local_day(d) > first_day]
+    new_day, target = bookable_slot(resident, bbq, later, minutes=60)
+
+    sign_in(page, RESIDENT)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="My reservations").click()
+    item = page.locator(f'[data-reservation-id="{booking["id"]}"]')
+    expect(item).to_contain_text(shown_start(booking["starts_at"]))
+
+    form = open_change_form(item)
+    form.get_by_label("Day").fill(new_day)
+    form.get_by_label("Start").select_option(clock(target["starts_at"]))
+    expect(form.get_by_label("Until").locator("option:checked")).to_contain_text("(1 h)")
+    check_a11y(page, "change booking form")
+    screenshot(page, "desktop-change-booking")
+    form.get_by_role("button", name="Save changes").click()
+
+    expect(item.get_by_role("status").filter(has_text="Booking changed")).to_be_visible()
+    expect(item).to_contain_text(shown_start(target["starts_at"]))
+    expect(item).to_contain_text("E2E cookout to move")
+    expect(item).to_contain_text("Confirmed")
+    moved = resident.get(f"/reservations/{booking['id']}")
+    assert datetime.fromisoformat(moved["starts_at"]) == datetime.fromisoformat(target["starts_at"])
+    assert datetime.fromisoformat(moved["ends_at"]) - datetime.fromisoformat(
+        moved["starts_at"]
+    ) == timedelta(hours=1)
+    assert moved["status"] == "confirmed"
+
+    # The neighbor takes another hour of that day; moving onto it is refused in words.
+    same_day = [d for d in later if local_day(d) == new_day]
+    _, taken = bookable_slot(neighbor, bbq, same_day, minutes=60)
+    book(neighbor, bbq, taken, "E2E neighbor's grill")
+    form = open_change_form(item)
+    form.get_by_label("Start").select_option(clock(taken["starts_at"]))
+    form.get_by_role("button", name="Save changes").click()
+    alert = form.get_by_role("alert")
+    expect(alert).to_contain_text("That time is already taken.")
+    expect(alert).not_to_contain_text("{")
+    screenshot(page, "desktop-change-booking-taken")
+    unchanged = resident.get(f"/reservations/{booking['id']}")
+    assert unchanged["starts_at"] == moved["starts_at"]
+
+    form.get_by_role("button", name="Keep as it is").click()
+    expect(form).to_have_count(0)
+    expect(item).to_contain_text(shown_start(target["starts_at"]))
+
+
+def test_a_changed_clubhouse_booking_goes_back_for_approval(page: Page, api: Any) -> None:
+    neighbor, admin = api(NEIGHBOR), api(ADMIN)
+    clubhouse = neighbor.amenity("Clubhouse")
+    assert clubhouse["requires_approval"]
+    # Two to three months ahead: the booking tests' Clubhouse requests stay within 40 days.
+    _, slot = bookable_slot(neighbor, clubhouse, range(62, 86), minutes=120, headcount=10)
+    start = datetime.fromisoformat(slot["starts_at"])
+    r = neighbor.post(
+        "/reservations",
+        {
+            "amenity_id": clubhouse["id"],
+            "starts_at": slot["starts_at"],
+            "ends_at": (start + timedelta(hours=2)).isoformat(),
+            "headcount": 10,
+            "title": "E2E quiz night",
+            "accepted_rules_version": clubhouse["rules_version"],
+        },
+    )
+    assert r.status_code == 201, r.text
+    booking = r.json()
+    approved = admin.post(f"/reservations/{booking['id']}/approve", {"reason": ""})
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "confirmed"
+
+    sign_in(page, NEIGHBOR)
+    page.goto(f"/c/{neighbor.community_id}/reservations")
+    item = page.locator(f'[data-reservation-id="{booking["id"]}"]')
+    expect(item).to_contain_text("Confirmed")
+    item.get_by_role("button", name=re.compile(r"^Change Clubhouse on ")).click()
+    form = item.get_by_role("form", name="Change Clubhouse booking")
+    form.get_by_label("People, guests included").fill("14")
+    expect(form).to_contain_text("The board reviews the change again.")
+    form.get_by_role("button", name="Save changes").click()
+
+    expect(item.get_by_role("status").filter(has_text="Change sent for approval")).to_be_visible()
+    expect(item).to_contain_text("Waiting for approval")
+    expect(item).to_contain_text("14 people")
+    after = neighbor.get(f"/reservations/{booking['id']}")
+    assert (after["status"], after["headcount"]) == ("pending", 14)
+    assert datetime.fromisoformat(after["starts_at"]) == start
