@@ -181,26 +181,20 @@ class Deliverer:
             payload["cancel_link"] = cancel_link(
                 self.settings, reservation, amenity.cancellation_cutoff_hours, now
             )
-            nid = uuid.uuid4()
-            try:
-                with Session(self.engine) as session, session.begin():
-                    session.add(
-                        N(
-                            id=nid,
-                            community_id=community.id,
-                            recipient_id=user.id,
-                            recipient_email=user.email,
-                            kind="reservation_reminder",
-                            entity_type="reservation",
-                            entity_id=reservation.id,
-                            dedupe_key=key,
-                            payload=payload,
-                            next_attempt_at=now,
-                        )
-                    )
-            except IntegrityError:
-                continue  # already reminded
-            created.append(nid)
+            row = N(
+                id=uuid.uuid4(),
+                community_id=community.id,
+                recipient_id=user.id,
+                recipient_email=user.email,
+                kind="reservation_reminder",
+                entity_type="reservation",
+                entity_id=reservation.id,
+                dedupe_key=key,
+                payload=payload,
+                next_attempt_at=now,
+            )
+            if self._add_once(row):  # else already reminded
+                created.append(row.id)
         return created
 
     def queue_digests(self, now: datetime | None = None) -> list[uuid.UUID]:
@@ -249,28 +243,32 @@ class Deliverer:
                 plans.append((community.id, admin_id, admin_email, key, payloads[community.id]))
         created: list[uuid.UUID] = []
         for community_id, admin_id, admin_email, key, payload in plans:
-            nid = uuid.uuid4()
-            try:
-                with Session(self.engine) as session, session.begin():
-                    session.add(
-                        N(
-                            id=nid,
-                            community_id=community_id,
-                            recipient_id=admin_id,
-                            recipient_email=admin_email,
-                            kind="pending_digest",
-                            entity_type="community",
-                            entity_id=community_id,
-                            dedupe_key=key,
-                            payload=payload,
-                            next_attempt_at=now,
-                            created_at=now,  # the next digest lists what came after it
-                        )
-                    )
-            except IntegrityError:
-                continue  # already sent this hour
-            created.append(nid)
+            row = N(
+                id=uuid.uuid4(),
+                community_id=community_id,
+                recipient_id=admin_id,
+                recipient_email=admin_email,
+                kind="pending_digest",
+                entity_type="community",
+                entity_id=community_id,
+                dedupe_key=key,
+                payload=payload,
+                next_attempt_at=now,
+                created_at=now,  # the next digest lists what came after it
+            )
+            if self._add_once(row):  # else already sent this hour
+                created.append(row.id)
         return created
+
+    def _add_once(self, row: Notification) -> bool:
+        """Insert a row guarded by its unique ``dedupe_key``: False when a job run (this one
+        before, or another worker's at the same time) already inserted it."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                session.add(row)
+        except IntegrityError:
+            return False
+        return True
 
     def _digest_payload(
         self, session: Session, community: Community, now: datetime
