@@ -141,70 +141,74 @@ const ALERT_CHOICES: { value: AdminAlerts; label: string }[] = [
 /** Reminders for everyone; how admins hear about requests awaiting approval. Each change is
  * saved at once. */
 function EmailPreferences({ adminOf }: { adminOf: MyMembership[] }) {
-  const qc = useQueryClient()
   const prefs = useQuery({
     queryKey: PREFERENCES_KEY,
     queryFn: () => unwrap(accountGetNotificationPreferences()),
   })
-  const save = useMutation({
-    mutationFn: (body: NotificationPreferencesUpdate) => unwrap(accountUpdateNotificationPreferences({ body })),
-    // Shown changed at once, put back if the save fails.
-    onMutate: (body) => {
-      const before = qc.getQueryData<NotificationPreferences>(PREFERENCES_KEY)
-      if (before) qc.setQueryData(PREFERENCES_KEY, { ...before, ...body })
-      return { before }
-    },
-    onError: (_error, _body, context) => {
-      if (context?.before) qc.setQueryData(PREFERENCES_KEY, context.before)
-    },
-    onSuccess: (data) => qc.setQueryData(PREFERENCES_KEY, data),
-  })
-  const data = prefs.data
   return (
     <section className="card" aria-labelledby="email-heading">
       <h2 id="email-heading">Email notifications</h2>
       <p className="small muted">Emails about your own bookings being confirmed, declined or cancelled are always sent.</p>
       {prefs.isPending ? <Loading /> : null}
-      <ErrorNotice error={prefs.error ?? save.error} />
-      {data ? (
-        <>
-          <div className="checkbox field">
-            <input
-              id="pref-reminders"
-              type="checkbox"
-              checked={data.reminders}
-              disabled={save.isPending}
-              onChange={(e) => save.mutate({ reminders: e.target.checked })}
-            />
-            <label htmlFor="pref-reminders">Remind me by email before my bookings</label>
-          </div>
-          {adminOf.length > 0 ? (
-            <div className="field">
-              <label htmlFor="pref-admin-alerts">Booking requests waiting for my approval</label>
-              <select
-                id="pref-admin-alerts"
-                value={data.admin_alerts}
-                disabled={save.isPending}
-                aria-describedby="pref-admin-alerts-hint"
-                onChange={(e) => save.mutate({ admin_alerts: e.target.value as AdminAlerts })}
-              >
-                {ALERT_CHOICES.map((c) => (
-                  <option key={c.value} value={c.value}>
-                    {c.label}
-                  </option>
-                ))}
-              </select>
-              <span className="hint" id="pref-admin-alerts-hint">
-                For {adminOf.map((m) => m.community_name).join(', ')}.
-              </span>
-            </div>
-          ) : null}
-          <p className="small muted" role="status" aria-live="polite">
-            {save.isSuccess ? 'Saved.' : ''}
-          </p>
-        </>
-      ) : null}
+      <ErrorNotice error={prefs.error} />
+      {prefs.data ? <PreferenceControls initial={prefs.data} adminOf={adminOf} /> : null}
     </section>
+  )
+}
+
+/** The controls keep their own state, set in the change event itself: a controlled checkbox
+ * whose value only changed after the save started would snap back for a moment. A failed save
+ * puts the previous value back. */
+function PreferenceControls({ initial, adminOf }: { initial: NotificationPreferences; adminOf: MyMembership[] }) {
+  const qc = useQueryClient()
+  const [shown, setShown] = useState(initial)
+  const save = useMutation({
+    mutationFn: (body: NotificationPreferencesUpdate) => unwrap(accountUpdateNotificationPreferences({ body })),
+    onSuccess: (data) => qc.setQueryData(PREFERENCES_KEY, data),
+  })
+  function change(body: Partial<NotificationPreferences>) {
+    const before = shown
+    setShown({ ...shown, ...body })
+    save.mutate(body, { onError: () => setShown(before) })
+  }
+  return (
+    <>
+      <ErrorNotice error={save.error} />
+      <div className="checkbox field">
+        <input
+          id="pref-reminders"
+          type="checkbox"
+          checked={shown.reminders}
+          disabled={save.isPending}
+          onChange={(e) => change({ reminders: e.target.checked })}
+        />
+        <label htmlFor="pref-reminders">Remind me by email before my bookings</label>
+      </div>
+      {adminOf.length > 0 ? (
+        <div className="field">
+          <label htmlFor="pref-admin-alerts">Booking requests waiting for my approval</label>
+          <select
+            id="pref-admin-alerts"
+            value={shown.admin_alerts}
+            disabled={save.isPending}
+            aria-describedby="pref-admin-alerts-hint"
+            onChange={(e) => change({ admin_alerts: e.target.value as AdminAlerts })}
+          >
+            {ALERT_CHOICES.map((c) => (
+              <option key={c.value} value={c.value}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+          <span className="hint" id="pref-admin-alerts-hint">
+            For {adminOf.map((m) => m.community_name).join(', ')}.
+          </span>
+        </div>
+      ) : null}
+      <p className="small muted" role="status" aria-live="polite">
+        {save.isSuccess ? 'Saved.' : ''}
+      </p>
+    </>
   )
 }
 
