@@ -15,9 +15,7 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa import rules
 from hoa.auth.security import sign, unsign
-from hoa.db import utcnow
 from hoa.deps import CommunityCtx, SessionDep, SettingsDep
 from hoa.errors import AppError, errors_for
 from hoa.models import (
@@ -30,8 +28,8 @@ from hoa.models import (
     ReservationStatus,
     User,
 )
-from hoa.reservations.errors import NotActive, RuleConflict, violation_error
-from hoa.reservations.service import mark_cancelled
+from hoa.reservations.errors import NotActive, RuleConflict
+from hoa.reservations.service import check_cutoff, mark_cancelled
 from hoa.schemas import Input, Output
 from hoa.settings import Settings
 
@@ -156,8 +154,6 @@ async def use_cancel_link(
     reservation, amenity, ctx = await _resolve(session, settings, body.token, lock=True)
     if reservation.status not in ACTIVE_STATUSES:
         raise NotActive
-    cutoff = amenity.cancellation_cutoff_hours
-    if violation := rules.check_cancellation(reservation.starts_at, utcnow(), cutoff):
-        raise violation_error(violation)
+    check_cutoff(reservation, amenity)
     await mark_cancelled(session, ctx, reservation, "Cancelled from the reminder email.")
     return _read(reservation, amenity, ctx)

@@ -516,10 +516,7 @@ async def change(
     if amenity.mode is BookingMode.CAPACITY:
         await session.refresh(amenity, with_for_update=True)  # as on create
     if not ctx.is_admin:
-        confirmed = reservation.status is ReservationStatus.CONFIRMED
-        cutoff = amenity.cancellation_cutoff_hours if confirmed else 0
-        if violation := rules.check_cancellation(reservation.starts_at, utcnow(), cutoff):
-            raise violation_error(violation)
+        check_cutoff(reservation, amenity)
     changes = data.model_dump(exclude_unset=True)
     retimed = "starts_at" in changes or "ends_at" in changes
     current = {
@@ -684,16 +681,18 @@ async def cancel(
     if reservation.status not in ACTIVE_STATUSES:
         raise NotActive
     if not ctx.is_admin:
-        amenity = await session.get_one(Amenity, reservation.amenity_id)
-        cutoff = (
-            amenity.cancellation_cutoff_hours
-            if reservation.status is ReservationStatus.CONFIRMED
-            else 0
-        )
-        if violation := rules.check_cancellation(reservation.starts_at, utcnow(), cutoff):
-            raise violation_error(violation)
+        check_cutoff(reservation, await session.get_one(Amenity, reservation.amenity_id))
     await mark_cancelled(session, ctx, reservation, reason)
     return reservation
+
+
+def check_cutoff(reservation: Reservation, amenity: Amenity) -> None:
+    """Residents change or cancel a confirmed booking until the amenity's cancellation cutoff,
+    a pending request until it starts; raises the rule's error after that."""
+    confirmed = reservation.status is ReservationStatus.CONFIRMED
+    cutoff = amenity.cancellation_cutoff_hours if confirmed else 0
+    if violation := rules.check_cancellation(reservation.starts_at, utcnow(), cutoff):
+        raise violation_error(violation)
 
 
 async def mark_cancelled(
