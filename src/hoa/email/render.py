@@ -58,18 +58,11 @@ def _local(value: str, tz: ZoneInfo) -> datetime:
     return datetime.fromisoformat(value).astimezone(tz)
 
 
-def context(payload: dict[str, Any], settings: Settings | None = None) -> dict[str, Any]:
-    """The template variables. An invitation's accept link needs ``settings`` (ValueError
-    without them: the link cannot be made)."""
+def context(payload: dict[str, Any]) -> dict[str, Any]:
+    """The template variables: the payload, with times in the community's zone."""
     if "invitation_id" in payload:
-        if settings is None:
-            raise ValueError("an invitation email needs the settings to make its link")
         expires = _local(payload["expires_at"], ZoneInfo(payload["timezone"]))
-        return {
-            **payload,
-            "accept_url": invitation_url(settings, uuid.UUID(payload["invitation_id"])),
-            "expires": f"{expires:%a %d %b %Y %H:%M} ({payload['timezone']})",
-        }
+        return {**payload, "expires": f"{expires:%a %d %b %Y %H:%M} ({payload['timezone']})"}
     if "starts_at" not in payload:
         return {
             "community_name": None,
@@ -124,9 +117,8 @@ def build_message(
     payload: dict[str, Any],
     to: str,
     sender: str,
-    settings: Settings | None = None,
 ) -> EmailMessage:
-    ctx = context(payload, settings)
+    ctx = context(payload)
     subject = SUBJECTS[kind].format(**ctx)
     ctx["subject"] = subject
     msg = EmailMessage()

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from hoa.auth.security import reset_token
 from hoa.db import create_sync_engine, utcnow
 from hoa.email.backends import Backend, PermanentError, check_address, get_backend
-from hoa.email.render import build_message, context
+from hoa.email.render import build_message, context, invitation_url
 from hoa.models import (
     MAX_REMINDER_HOURS,
     AdminAlerts,
@@ -91,10 +91,9 @@ class Deliverer:
                     row.id,
                     row.kind,
                     row.entity_id,
-                    self._signed_at_send(session, row),
+                    self._links_at_send(session, row),
                     row.recipient_email,
                     self.settings.email.from_address,
-                    self.settings,
                 )
             except (PermanentError, KeyError, ValueError) as exc:
                 self._finish(
@@ -133,9 +132,13 @@ class Deliverer:
         )
         return "sent"
 
-    def _signed_at_send(self, session: Session, row: Notification) -> dict[str, Any]:
-        """A password reset link is signed now, from the account's password hash of now, so
-        no usable link ever sits in the database. PermanentError when it cannot be sent."""
+    def _links_at_send(self, session: Session, row: Notification) -> dict[str, Any]:
+        """The payload plus the links no row may hold, made now: an invitation's accept link
+        (its token derived again from the invitation id) and a password reset link (signed
+        from the account's password hash of now). PermanentError when it cannot be sent."""
+        if row.kind == "invitation":
+            url = invitation_url(self.settings, uuid.UUID(row.payload["invitation_id"]))
+            return {**row.payload, "accept_url": url}
         if row.kind != "password_reset":
             return row.payload
         user = session.get(User, row.recipient_id) if row.recipient_id else None
