@@ -1,4 +1,4 @@
-import { useEffect, type ReactNode } from 'react'
+import { useEffect, useState, type ReactNode } from 'react'
 import type { ReservationStatus } from '../api'
 import { explain } from '../lib/errors'
 
@@ -91,5 +91,51 @@ export function Icon({ name }: { name: keyof typeof ICONS }) {
     <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
       <path d={ICONS[name]} />
     </svg>
+  )
+}
+
+/** A value shown once (an invitation link, a calendar address) with a Copy button. Give it
+ * `key={value}` so a new value starts as not yet copied. */
+export function CopyBox({ id, label, value }: { id: string; label: string; value: string }) {
+  const [copied, setCopied] = useState(false)
+  return (
+    <div className="copy-box">
+      <label htmlFor={id} className="visually-hidden">
+        {label}
+      </label>
+      <input id={id} type="text" readOnly value={value} onFocus={(e) => e.target.select()} />
+      <button
+        type="button"
+        className="btn btn--secondary btn--small"
+        onClick={async () => {
+          try {
+            await navigator.clipboard.writeText(value)
+            setCopied(true)
+          } catch {
+            setCopied(false)
+          }
+        }}
+      >
+        {copied ? 'Copied' : 'Copy'}
+      </button>
+    </div>
+  )
+}
+
+/** "Show older" under a list paged with useInfiniteQuery; nothing once the last page is in. */
+export function LoadMore({
+  pages,
+  label = 'Show older',
+}: {
+  pages: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown }
+  label?: string
+}) {
+  if (!pages.hasNextPage) return null
+  return (
+    <p style={{ marginTop: '1rem' }}>
+      <button type="button" className="btn btn--secondary" disabled={pages.isFetchingNextPage} onClick={() => pages.fetchNextPage()}>
+        {pages.isFetchingNextPage ? 'Loading…' : label}
+      </button>
+    </p>
   )
 }

@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react'
 import { Link, useNavigate, useSearchParams } from 'react-router'
 import { membersAcceptInvitation } from '../api'
 import { AuthCard } from '../components/AuthCard'
+import { NewPasswordFields, passwordsDiffer } from '../components/NewPasswordFields'
 import { ErrorNotice, Notice } from '../components/ui'
 import { unwrap } from '../lib/http'
 import { keys } from '../lib/queries'
@@ -17,7 +18,7 @@ export default function AcceptInvitation() {
   const [confirm, setConfirm] = useState('')
   const [error, setError] = useState<unknown>(null)
   const [busy, setBusy] = useState(false)
-  const mismatch = confirm.length > 0 && confirm !== password
+  const mismatch = passwordsDiffer(password, confirm)
 
   async function submit(e: FormEvent) {
     e.preventDefault()
@@ -53,40 +54,17 @@ export default function AcceptInvitation() {
           <label htmlFor="name">Your name</label>
           <input id="name" type="text" autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} />
         </div>
-        <div className="field">
-          <label htmlFor="password">Choose a password</label>
-          <input
-            id="password"
-            type="password"
-            autoComplete="new-password"
-            required
-            minLength={8}
-            aria-describedby="password-hint"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-          <span className="hint" id="password-hint">
-            At least 12 characters. A short sentence is easy to remember.
-          </span>
-        </div>
-        <div className="field">
-          <label htmlFor="confirm">Repeat the password</label>
-          <input
-            id="confirm"
-            type="password"
-            autoComplete="new-password"
-            required
-            aria-invalid={mismatch}
-            aria-describedby={mismatch ? 'confirm-error' : undefined}
-            value={confirm}
-            onChange={(e) => setConfirm(e.target.value)}
-          />
-          {mismatch ? (
-            <span className="field-error" id="confirm-error">
-              The passwords don't match.
-            </span>
-          ) : null}
-        </div>
+        <NewPasswordFields
+          id="password"
+          label="Choose a password"
+          repeatLabel="Repeat the password"
+          hint="At least 12 characters. A short sentence is easy to remember."
+          password={password}
+          repeat={confirm}
+          onPassword={setPassword}
+          onRepeat={setConfirm}
+          minLength={8}
+        />
         <button className="btn btn--block" type="submit" disabled={busy}>
           {busy ? 'Setting up…' : 'Create account and sign in'}
         </button>

@@ -15,7 +15,8 @@ import {
   type NotificationPreferences,
   type NotificationPreferencesUpdate,
 } from '../api'
-import { ErrorNotice, Loading, Notice, PageHeader } from '../components/ui'
+import { NewPasswordFields, passwordsDiffer } from '../components/NewPasswordFields'
+import { CopyBox, ErrorNotice, Loading, Notice, PageHeader } from '../components/ui'
 import { unwrap } from '../lib/http'
 import { keys, useAmenities, useMe } from '../lib/queries'
 import { SignOutButton } from './SignOutButton'
@@ -29,7 +30,7 @@ export default function Account() {
   const [error, setError] = useState<unknown>(null)
   const [saved, setSaved] = useState(false)
   const [busy, setBusy] = useState(false)
-  const mismatch = repeat.length > 0 && repeat !== next
+  const mismatch = passwordsDiffer(next, repeat)
 
   async function submit(e: FormEvent) {
     e.preventDefault()
@@ -84,31 +85,17 @@ export default function Account() {
               <label htmlFor="current-password">Current password</label>
               <input id="current-password" type="password" autoComplete="current-password" required value={current} onChange={(e) => setCurrent(e.target.value)} />
             </div>
-            <div className="field">
-              <label htmlFor="new-password">New password</label>
-              <input id="new-password" type="password" autoComplete="new-password" required minLength={8} value={next} onChange={(e) => setNext(e.target.value)} aria-describedby="new-password-hint" />
-              <span className="hint" id="new-password-hint">
-                At least 12 characters.
-              </span>
-            </div>
-            <div className="field">
-              <label htmlFor="repeat-password">Repeat the new password</label>
-              <input
-                id="repeat-password"
-                type="password"
-                autoComplete="new-password"
-                required
-                value={repeat}
-                aria-invalid={mismatch}
-                aria-describedby={mismatch ? 'repeat-error' : undefined}
-                onChange={(e) => setRepeat(e.target.value)}
-              />
-              {mismatch ? (
-                <span className="field-error" id="repeat-error">
-                  The passwords don't match.
-                </span>
-              ) : null}
-            </div>
+            <NewPasswordFields
+              id="new-password"
+              label="New password"
+              repeatLabel="Repeat the new password"
+              hint="At least 12 characters."
+              password={next}
+              repeat={repeat}
+              onPassword={setNext}
+              onRepeat={setRepeat}
+              minLength={8}
+            />
             <button type="submit" className="btn" disabled={busy}>
               {busy ? 'Saving…' : 'Change password'}
             </button>
@@ -280,31 +267,11 @@ function CalendarFeeds({ adminOf }: { adminOf: MyMembership[] }) {
 }
 
 function FeedAddress({ feed }: { feed: CalendarFeedCreated }) {
-  const [copied, setCopied] = useState(false)
   const what = feed.amenity_name ? `${feed.amenity_name}'s bookings` : 'your bookings'
   return (
     <Notice kind="ok" title={`New calendar address for ${what}`}>
       <p>Copy it into your calendar app now: it is shown only once.</p>
-      <div className="copy-box">
-        <label htmlFor="feed-url" className="visually-hidden">
-          Calendar address
-        </label>
-        <input id="feed-url" type="text" readOnly value={feed.url} onFocus={(e) => e.target.select()} />
-        <button
-          type="button"
-          className="btn btn--secondary btn--small"
-          onClick={async () => {
-            try {
-              await navigator.clipboard.writeText(feed.url)
-              setCopied(true)
-            } catch {
-              setCopied(false)
-            }
-          }}
-        >
-          {copied ? 'Copied' : 'Copy'}
-        </button>
-      </div>
+      <CopyBox key={feed.url} id="feed-url" label="Calendar address" value={feed.url} />
       <p>
         <a href={feed.webcal_url}>Open in your calendar app</a>
       </p>

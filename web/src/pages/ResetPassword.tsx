@@ -3,6 +3,7 @@ import { useState, type FormEvent } from 'react'
 import { Link, useSearchParams } from 'react-router'
 import { authConfirmPasswordReset } from '../api'
 import { AuthCard } from '../components/AuthCard'
+import { NewPasswordFields, passwordsDiffer } from '../components/NewPasswordFields'
 import { ErrorNotice, Notice } from '../components/ui'
 import { ApiError } from '../lib/errors'
 import { unwrap } from '../lib/http'
@@ -17,7 +18,7 @@ export default function ResetPassword() {
   const [done, setDone] = useState(false)
   const [error, setError] = useState<unknown>(null)
   const [busy, setBusy] = useState(false)
-  const mismatch = confirm.length > 0 && confirm !== password
+  const mismatch = passwordsDiffer(password, confirm)
   const linkDead = error instanceof ApiError && error.code === 'auth.invalid_reset_token'
 
   async function submit(e: FormEvent) {
@@ -66,39 +67,16 @@ export default function ResetPassword() {
     <AuthCard title="Choose a new password">
       <ErrorNotice error={error} />
       <form onSubmit={submit}>
-        <div className="field">
-          <label htmlFor="password">New password</label>
-          <input
-            id="password"
-            type="password"
-            autoComplete="new-password"
-            required
-            aria-describedby="password-hint"
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-          <span className="hint" id="password-hint">
-            At least 12 characters. A short sentence is easy to remember.
-          </span>
-        </div>
-        <div className="field">
-          <label htmlFor="confirm">Repeat the new password</label>
-          <input
-            id="confirm"
-            type="password"
-            autoComplete="new-password"
-            required
-            aria-invalid={mismatch}
-            aria-describedby={mismatch ? 'confirm-error' : undefined}
-            value={confirm}
-            onChange={(e) => setConfirm(e.target.value)}
-          />
-          {mismatch ? (
-            <span className="field-error" id="confirm-error">
-              The passwords don't match.
-            </span>
-          ) : null}
-        </div>
+        <NewPasswordFields
+          id="password"
+          label="New password"
+          repeatLabel="Repeat the new password"
+          hint="At least 12 characters. A short sentence is easy to remember."
+          password={password}
+          repeat={confirm}
+          onPassword={setPassword}
+          onRepeat={setConfirm}
+        />
         <button className="btn btn--block" type="submit" disabled={busy}>
           {busy ? 'Saving…' : 'Set new password'}
         </button>

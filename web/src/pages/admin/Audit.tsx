@@ -1,6 +1,6 @@
 import { useInfiniteQuery } from '@tanstack/react-query'
 import { auditListAuditEvents, type AuditEventRead } from '../../api'
-import { Empty, ErrorNotice, Loading, PageHeader } from '../../components/ui'
+import { Empty, ErrorNotice, Loading, LoadMore, PageHeader } from '../../components/ui'
 import { unwrap } from '../../lib/http'
 import { amenityMap, useAmenities, useCurrentCommunity, useMembersByUser } from '../../lib/queries'
 import { formatDateTime } from '../../lib/time'
@@ -73,13 +73,7 @@ export default function Audit() {
           </table>
         </div>
       ) : null}
-      {events.hasNextPage ? (
-        <p style={{ marginTop: '1rem' }}>
-          <button type="button" className="btn btn--secondary" disabled={events.isFetchingNextPage} onClick={() => events.fetchNextPage()}>
-            {events.isFetchingNextPage ? 'Loading…' : 'Show older'}
-          </button>
-        </p>
-      ) : null}
+      <LoadMore pages={events} />
     </>
   )
 }

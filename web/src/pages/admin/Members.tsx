@@ -16,7 +16,7 @@ import {
   type MemberRead,
   type Role,
 } from '../../api'
-import { Empty, ErrorNotice, Loading, Notice, PageHeader } from '../../components/ui'
+import { CopyBox, Empty, ErrorNotice, Loading, LoadMore, Notice, PageHeader } from '../../components/ui'
 import { useDebounced } from '../../lib/hooks'
 import { unwrap } from '../../lib/http'
 import { useCurrentCommunity, useMe } from '../../lib/queries'
@@ -86,13 +86,7 @@ function MemberList({ cid, tz }: { cid: string; tz: string }) {
           </table>
         </div>
       ) : null}
-      {members.hasNextPage ? (
-        <p style={{ marginTop: '0.75rem' }}>
-          <button type="button" className="btn btn--secondary" disabled={members.isFetchingNextPage} onClick={() => members.fetchNextPage()}>
-            {members.isFetchingNextPage ? 'Loading…' : 'Show more members'}
-          </button>
-        </p>
-      ) : null}
+      <LoadMore pages={members} label="Show more members" />
     </section>
   )
 }
@@ -168,7 +162,6 @@ function InviteForm({ cid }: { cid: string }) {
   const [householdId, setHouseholdId] = useState('')
   const [newHousehold, setNewHousehold] = useState('')
   const [created, setCreated] = useState<InvitationCreated | null>(null)
-  const [copied, setCopied] = useState(false)
   const households = useQuery({
     queryKey: ['households', cid],
     queryFn: () => unwrap(membersListHouseholds({ path: { community_id: cid } })),
@@ -185,7 +178,6 @@ function InviteForm({ cid }: { cid: string }) {
     },
     onSuccess: async (result) => {
       setCreated(result)
-      setCopied(false)
       setEmail('')
       setHouseholdId('')
       setNewHousehold('')
@@ -240,26 +232,7 @@ function InviteForm({ cid }: { cid: string }) {
       {created ? (
         <Notice kind="ok" title={`Invitation for ${created.email} created.`}>
           <p>Send this link to them (it is shown only once):</p>
-          <div className="copy-box">
-            <label htmlFor="invite-link" className="visually-hidden">
-              Invitation link
-            </label>
-            <input id="invite-link" type="text" readOnly value={created.accept_url} onFocus={(e) => e.target.select()} />
-            <button
-              type="button"
-              className="btn btn--secondary btn--small"
-              onClick={async () => {
-                try {
-                  await navigator.clipboard.writeText(created.accept_url)
-                  setCopied(true)
-                } catch {
-                  setCopied(false)
-                }
-              }}
-            >
-              {copied ? 'Copied' : 'Copy'}
-            </button>
-          </div>
+          <CopyBox key={created.accept_url} id="invite-link" label="Invitation link" value={created.accept_url} />
         </Notice>
       ) : null}
     </section>

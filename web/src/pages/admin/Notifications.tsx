@@ -7,7 +7,7 @@ import {
   type NotificationRead,
   type NotificationStatus,
 } from '../../api'
-import { Empty, ErrorNotice, Loading, PageHeader } from '../../components/ui'
+import { Empty, ErrorNotice, Loading, LoadMore, PageHeader } from '../../components/ui'
 import { unwrap } from '../../lib/http'
 import { useCurrentCommunity } from '../../lib/queries'
 import { formatDateTime } from '../../lib/time'
@@ -167,13 +167,7 @@ export default function Notifications() {
           </table>
         </div>
       ) : null}
-      {list.hasNextPage ? (
-        <p style={{ marginTop: '1rem' }}>
-          <button type="button" className="btn btn--secondary" disabled={list.isFetchingNextPage} onClick={() => list.fetchNextPage()}>
-            {list.isFetchingNextPage ? 'Loading…' : 'Show older'}
-          </button>
-        </p>
-      ) : null}
+      <LoadMore pages={list} />
     </>
   )
 }
