@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 export UV_PYTHON_DOWNLOADS := never
+PORT ?= 8000
 
-.PHONY: demo test lint typecheck pytest-sqlite pytest-postgres install \
+.PHONY: demo test lint typecheck pytest-sqlite pytest-postgres install system-packages \
 	web web-install web-check client client-check
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
@@ -14,7 +15,7 @@ install:
 demo: install web
 	$(UV) run hoa migrate
 	$(UV) run hoa seed-demo
-	$(UV) run hoa serve --host 127.0.0.1 --port 8000
+	$(UV) run hoa serve --host 127.0.0.1 --port $(PORT)
 
 lint: install
 	$(UV) run ruff check src tests bench migrations
@@ -23,8 +24,13 @@ lint: install
 typecheck: install
 	$(UV) run mypy src
 
-# The SQLite pass includes the end-to-end tests (tests/e2e), which serve web/dist.
-pytest-sqlite: install web
+# Debian's chromium for the browser tests (installed when missing and root, else named).
+system-packages:
+	@tools/system-packages.sh
+
+# The SQLite pass includes the end-to-end tests (tests/e2e), which serve web/dist, and the
+# fresh-clone test of `make demo`.
+pytest-sqlite: install web system-packages
 	$(UV) run pytest --db sqlite
 
 pytest-postgres: install

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 import hoa.models  # noqa: F401 - registers every table on the metadata
 from hoa.db import Base
+from hoa.folders import ensure_sqlite_folder
 from hoa.settings import get_settings
 
 config = context.config
@@ -30,6 +31,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
+    ensure_sqlite_folder(url)  # a fresh checkout has no var/
     engine = create_async_engine(url)
     async with engine.connect() as connection:
         await connection.run_sync(_run)

@@ -224,3 +224,31 @@ def test_seed_demo_refuses_production_without_force(db_file: Path) -> None:
     with sqlite3.connect(db_file) as conn:
         slugs = {slug for (slug,) in conn.execute("SELECT slug FROM communities")}
     assert {"maple-grove", "oak-ridge"} <= slugs
+
+
+def test_commands_create_the_local_folders_they_need(tmp_path: Path) -> None:
+    """A fresh checkout has no var/: the database's, the queue's and the outbox's folders are
+    made by whichever command runs first."""
+    db = tmp_path / "fresh" / "var" / "hoa.db"
+    env = {
+        "HOA_ENV": "development",
+        "HOA_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
+        "HOA_EMAIL__OUTBOX_DIR": str(tmp_path / "mail" / "outbox"),
+    }
+    r = run(env, "migrate")
+    assert r.exit_code == 0, r.output
+    assert "reservations" in tables(db)
+    assert (tmp_path / "mail" / "outbox").is_dir()
+    assert (db.parent / "jobs.db").parent.is_dir()
+
+
+def test_a_folder_that_cannot_be_made_fails_with_one_line() -> None:
+    # /proc refuses new folders even to root, unlike a chmod'ed one.
+    env = {"HOA_ENV": "development", "HOA_DATABASE_URL": "sqlite+aiosqlite:////proc/nowhere/h.db"}
+    for command in (["migrate"], ["seed-demo"], ["serve"], ["worker"]):
+        r = run(env, *command)
+        assert r.exit_code == 1, command
+        assert r.output.strip().splitlines() == [
+            "hoa: cannot create the folder /proc/nowhere for the SQLite database: "
+            "No such file or directory"
+        ]

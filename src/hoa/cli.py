@@ -8,13 +8,30 @@ import uvicorn
 
 from hoa import migrate as migrations
 from hoa.db import Database
-from hoa.settings import Env, get_settings
+from hoa.folders import FolderError, ensure_folder, ensure_sqlite_folder
+from hoa.notifications.jobs import queue_path
+from hoa.settings import EmailBackend, Env, get_settings
 
 app = typer.Typer(
     help="hoa: amenity reservations for homeowners associations", no_args_is_help=True
 )
 migrate_app = typer.Typer(help="Database schema migrations (upgrade to head by default)")
 app.add_typer(migrate_app, name="migrate")
+
+
+@app.callback()
+def prepare_folders() -> None:
+    """Create the local folders every command may write to (a fresh checkout has none)."""
+    settings = get_settings()
+    try:
+        ensure_sqlite_folder(settings.database_url)
+        if not settings.redis_url:
+            ensure_folder(queue_path(settings).parent, "the job queue")
+        if settings.email.backend is EmailBackend.OUTBOX:
+            ensure_folder(settings.email.outbox_dir, "the email outbox")
+    except FolderError as exc:
+        typer.echo(f"hoa: {exc}", err=True)
+        raise typer.Exit(1) from exc
 
 
 @app.command()

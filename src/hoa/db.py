@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase
 
+from hoa.folders import ensure_sqlite_folder
 from hoa.settings import Settings
 
 _ZERO = timedelta(0)
@@ -62,8 +63,7 @@ class Base(DeclarativeBase):
 
 def create_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
-        if (path := settings.sqlite_path) is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_sqlite_folder(settings.database_url)
         engine = create_async_engine(
             settings.database_url, echo=settings.db.echo, hide_parameters=True
         )

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 
 from hoa.api import api_router
 from hoa.auth.security import CSRF_HEADER
@@ -20,6 +21,8 @@ from hoa.notifications.jobs import start_embedded, stop_embedded
 from hoa.notifications.service import outbox_backlog
 from hoa.settings import Env, Settings, get_settings
 from hoa.web import mount_web
+
+DOCS_URL = "/api/docs"
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -43,14 +46,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             stop_embedded(app.state.jobs, consumer)
             await app.state.db.dispose()
 
-    app = FastAPI(
+    # Swagger UI's files come from the fastapi-offline package, not a CDN, so the docs work
+    # without the internet and tell no third party about their visitors. Its page starts with
+    # an inline script, which production's CSP refuses, so production has no docs.
+    docs_url = None if production else DOCS_URL
+    app = FastAPIOffline(
         title="hoa",
         summary="Amenity reservations for homeowners associations",
         version="1.0.0",
         openapi_url="/api/openapi.json",
-        # Swagger UI needs a CDN and inline script, which production's CSP refuses.
-        docs_url=None if production else "/api/docs",
+        docs_url=docs_url,
         redoc_url=None,
+        static_url="/api/docs-assets",
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
     )
@@ -96,7 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ],
             expose_headers=["X-Request-ID", "Retry-After", "Idempotent-Replayed"],
         )
-    docs = (app.docs_url, app.swagger_ui_oauth2_redirect_url) if app.docs_url else ()
+    docs = (docs_url, app.swagger_ui_oauth2_redirect_url) if docs_url else ()
     app.add_middleware(
         RequestMiddleware, production=production, docs_paths=[path for path in docs if path]
     )

@@ -16,6 +16,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from hoa.folders import sqlite_file
+
 DEFAULT_SECRET = "dev-only-change-me-dev-only-change-me"  # noqa: S105 - refused in production
 
 
@@ -208,10 +210,7 @@ class Settings(BaseSettings):
 
     @property
     def sqlite_path(self) -> Path | None:
-        if not self.is_sqlite:
-            return None
-        path = self.database_url.split(":///", 1)[1]
-        return None if path in ("", ":memory:") else Path(path)
+        return sqlite_file(self.database_url)
 
 
 @lru_cache

@@ -3,10 +3,11 @@ screenshots at desktop and phone widths; the app shell works offline; caching he
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.e2e.conftest import AXE, PHONE, check_a11y, screenshot, sign_in, watch
 
@@ -21,13 +22,25 @@ def visit(page: Page, path: str, heading: str | re.Pattern[str]) -> None:
 
 
 def test_signed_out_pages(page: Page) -> None:
+    """A visitor with no session: every public page loads without one failing request or
+    console error (the app does not probe a session it does not have)."""
+    failed: list[str] = []
+    console: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
     for path, heading, name in [
+        ("/", "Sign in", "start"),
         ("/signin", "Sign in", "signin"),
+        ("/forgot-password", "Forgot your password?", "forgot-password"),
+        ("/reset-password?token=not-a-real-token", "Choose a new password", "reset-password"),
         ("/join", "Join your community", "join"),
         ("/invitations/accept?token=not-a-real-token", "Accept your invitation", "invitation"),
         ("/no/such/page", "Page not found", "not-found"),
     ]:
         visit(page, path, heading)
+        page.wait_for_load_state("networkidle")
+        assert not failed, (path, failed)
+        assert not console, (path, console)
         check_a11y(page, path)
         screenshot(page, f"desktop-{name}")
 
@@ -196,3 +209,22 @@ def test_an_expired_session_is_refreshed_silently(page: Page, context: Any) -> N
     expect(page.locator("[data-reservation-id]").first).to_be_visible()
     assert page.url.endswith(base + "/reservations"), page.url
     assert any(c["name"] == "hoa_session" for c in context.cookies())
+
+
+def test_api_docs_work_without_the_internet(page: Page) -> None:
+    """Swagger UI's files come from the app: with every non-loopback request refused, the
+    docs still list the operations (and no page error or CSP violation is logged)."""
+    outside: list[str] = []
+
+    def loopback_only(route: Route) -> None:
+        if urlsplit(route.request.url).hostname in ("127.0.0.1", "localhost"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", loopback_only)
+    page.goto("/api/docs")
+    expect(page.locator(".opblock").first).to_be_visible()
+    expect(page.locator(".opblock-summary-path", has_text="/api/v1/auth/login")).to_be_visible()
+    assert not outside

@@ -12,6 +12,7 @@ from typing import Protocol
 
 import httpx
 
+from hoa.folders import ensure_folder
 from hoa.settings import EmailBackend, EmailSettings
 
 
@@ -45,7 +46,7 @@ class OutboxBackend:
         self.folder = settings.outbox_dir
 
     def send(self, message: EmailMessage) -> str:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        ensure_folder(self.folder, "the email outbox")
         name = message["X-HOA-Notification"]
         path = self.folder / f"{name}.eml"
         tmp = path.with_suffix(".tmp")

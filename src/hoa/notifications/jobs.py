@@ -14,6 +14,7 @@ from huey.consumer import Consumer  # type: ignore[import-untyped]
 from redis import ConnectionPool
 
 from hoa.db import utcnow
+from hoa.folders import ensure_folder
 from hoa.notifications.delivery import Deliverer
 from hoa.settings import Settings
 
@@ -134,7 +135,7 @@ def make_huey(settings: Settings) -> Huey:
         )
         return RedisHuey(settings.jobs.queue_name, connection_pool=pool, utc=True, results=False)
     path = queue_path(settings)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    ensure_folder(path.parent, "the job queue")
     return SqliteHuey(settings.jobs.queue_name, filename=str(path), utc=True, results=False)
 
 

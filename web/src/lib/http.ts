@@ -22,6 +22,16 @@ function withCsrf(request: Request): Request {
   return request
 }
 
+/** Whether this browser holds a session (or a refresh token that may renew one). */
+export function hasSession(): boolean {
+  return readCookie(CSRF_COOKIE) !== null
+}
+
+/** Forget a session the server no longer accepts, so later pages do not ask again. */
+function forgetSession(): void {
+  document.cookie = `${CSRF_COOKIE}=; Max-Age=0; Path=/; SameSite=Lax`
+}
+
 let refreshing: Promise<boolean> | null = null
 
 /** One refresh at a time: refresh tokens are single use, so two racing refreshes would end
@@ -31,6 +41,7 @@ function refreshSession(): Promise<boolean> {
     try {
       // The refresh cookie (sent to this route only) plus the CSRF header, added by the interceptor.
       const { response } = await authRefresh()
+      if (response?.status === 401) forgetSession()
       return response?.ok ?? false
     } catch {
       return false

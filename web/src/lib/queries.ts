@@ -14,7 +14,7 @@ import {
   type ReservationStatus,
 } from '../api'
 import { ApiError } from './errors'
-import { unwrap } from './http'
+import { hasSession, unwrap } from './http'
 import { withSnapshot } from './offline'
 
 export const keys = {
@@ -29,6 +29,9 @@ export function useMe() {
   return useQuery({
     queryKey: keys.me,
     queryFn: withSnapshot('me', async (): Promise<MeRead | null> => {
+      // Sign-in sets the CSRF cookie for the refresh token's lifetime: without it there is no
+      // session to ask about, and a signed-out visitor's page makes no failing request.
+      if (!hasSession()) return null
       try {
         return await unwrap(authGetMe())
       } catch (error) {
