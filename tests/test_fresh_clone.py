@@ -110,8 +110,8 @@ def _book_one(client: httpx.Client) -> None:
     client.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
     client.cookies.clear()
     me = client.get("/api/v1/me").json()
-    community = next(c for c in me["communities"] if c["name"] == "Maple Grove HOA")
-    base = f"/api/v1/communities/{community['id']}"
+    community = next(m for m in me["memberships"] if m["community_name"] == "Maple Grove HOA")
+    base = f"/api/v1/communities/{community['community_id']}"
     amenities = client.get(f"{base}/amenities").json()
     today = dt.datetime.now(dt.UTC).date()
     for amenity in amenities:
