@@ -155,13 +155,15 @@ def test_make_demo_serves_a_fresh_clone_and_stops_on_ctrl_c(
 
     os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in the terminal
     deadline = time.monotonic() + STOP_WITHIN
-    while _group_alive(process.pid) and time.monotonic() < deadline:
+    while (process.poll() is None or _group_alive(process.pid)) and time.monotonic() < deadline:
         time.sleep(0.1)
     output = log.read_text()
+    assert process.returncode is not None, f"make demo still running:\n{output[-4000:]}"
     assert not _group_alive(process.pid), f"processes left after SIGINT:\n{output[-4000:]}"
-    # make re-raises the SIGINT it received on itself; a recipe command that failed or died
-    # (the server) would have made it print "make: *** [...] Error/Interrupt" first.
-    assert process.wait() in (0, -signal.SIGINT)
+    # make re-raises the SIGINT it received on itself; had the server exited non-zero or died
+    # by the signal, make would have printed "make: *** [...] Error/Interrupt" first.
+    assert process.returncode in (0, -signal.SIGINT)
     assert "make: ***" not in output, output[-4000:]
+    assert "Finished server process" in output
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", int(base.rsplit(":", 1)[1]))) != 0

@@ -1,6 +1,8 @@
 """The ``hoa`` command line."""
 
 import asyncio
+import signal
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -34,6 +36,10 @@ def prepare_folders() -> None:
         raise typer.Exit(1) from exc
 
 
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
@@ -41,6 +47,11 @@ def serve(
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
 ) -> None:
     """Run the web server."""
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal with the
+    # handlers it found; these make that last step a clean exit (status 0), not a death by
+    # signal that service managers and `make` report as a failure.
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, _exit_cleanly)
     uvicorn.run(
         "hoa.main:create_app",
         factory=True,
