@@ -37,6 +37,10 @@ def prepare_folders() -> None:
 
 
 def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    # Ignored from here on: `uv run` forwards a Ctrl-C to its child once more, and a signal
+    # arriving while the interpreter finalizes would otherwise kill it with the default action.
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, signal.SIG_IGN)
     raise SystemExit(0)
 
 
