@@ -1,7 +1,8 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { Link } from 'react-router'
 import { amenitiesArchiveAmenity, type AmenityRead } from '../../api'
-import { Empty, ErrorNotice, Loading, PageHeader } from '../../components/ui'
+import { AdminTable } from '../../components/AdminTable'
+import { ErrorNotice, PageHeader } from '../../components/ui'
 import { unwrap } from '../../lib/http'
 import { useAmenities, useCurrentCommunity } from '../../lib/queries'
 import { feeSummary, hoursSummary } from '../../lib/slots'
@@ -16,33 +17,16 @@ export default function AmenitiesAdmin() {
           New amenity
         </Link>
       </PageHeader>
-      {amenities.isPending ? <Loading /> : null}
-      <ErrorNotice error={amenities.error} />
-      {amenities.data?.length === 0 ? <Empty>No amenities yet.</Empty> : null}
-      {amenities.data?.length ? (
-        <div className="table-wrap">
-          <table>
-            <caption className="visually-hidden">Amenities</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Hours</th>
-                <th scope="col">Booking</th>
-                <th scope="col">Cost</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {amenities.data.map((a) => (
-                <Row key={a.id} amenity={a} communityId={community.id} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <AdminTable
+        pending={amenities.isPending}
+        error={amenities.error}
+        rows={amenities.data}
+        empty="No amenities yet."
+        caption="Amenities"
+        columns={['Name', 'Hours', 'Booking', 'Cost', 'Status']}
+        actions
+        renderRow={(a) => <Row key={a.id} amenity={a} communityId={community.id} />}
+      />
     </>
   )
 }

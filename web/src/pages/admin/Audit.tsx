@@ -1,6 +1,7 @@
 import { useInfiniteQuery } from '@tanstack/react-query'
 import { auditListAuditEvents, type AuditEventRead } from '../../api'
-import { Empty, ErrorNotice, Loading, LoadMore, PageHeader } from '../../components/ui'
+import { AdminTable } from '../../components/AdminTable'
+import { LoadMore, PageHeader } from '../../components/ui'
 import { unwrap } from '../../lib/http'
 import { amenityMap, useAmenities, useCurrentCommunity, useMembersByUser } from '../../lib/queries'
 import { formatDateTime } from '../../lib/time'
@@ -37,42 +38,29 @@ export default function Audit() {
     initialPageParam: '',
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   })
-  const rows = events.data?.pages.flatMap((p) => p.items) ?? []
   return (
     <>
       <PageHeader title="Audit trail" lead="Who changed what, newest first." />
-      {events.isPending ? <Loading /> : null}
-      <ErrorNotice error={events.error} />
-      {events.data && rows.length === 0 ? <Empty>Nothing recorded yet.</Empty> : null}
-      {rows.length ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">Changes</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((e) => (
-                <tr key={e.id}>
-                  <td className="small">{formatDateTime(e.created_at, community.timezone)}</td>
-                  <td>{e.actor_id ? (members?.get(e.actor_id)?.name ?? 'Someone') : 'System'}</td>
-                  <td>
-                    {describeAction(e.action)}
-                    {e.entity_type === 'amenity' && amenities.get(e.entity_id) ? (
-                      <div className="small muted">{amenities.get(e.entity_id)?.name}</div>
-                    ) : null}
-                  </td>
-                  <td className="small">{changes(e)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <AdminTable
+        pending={events.isPending}
+        error={events.error}
+        rows={events.data?.pages.flatMap((p) => p.items)}
+        empty="Nothing recorded yet."
+        columns={['When', 'Who', 'What', 'Changes']}
+        renderRow={(e) => (
+          <tr key={e.id}>
+            <td className="small">{formatDateTime(e.created_at, community.timezone)}</td>
+            <td>{e.actor_id ? (members?.get(e.actor_id)?.name ?? 'Someone') : 'System'}</td>
+            <td>
+              {describeAction(e.action)}
+              {e.entity_type === 'amenity' && amenities.get(e.entity_id) ? (
+                <div className="small muted">{amenities.get(e.entity_id)?.name}</div>
+              ) : null}
+            </td>
+            <td className="small">{changes(e)}</td>
+          </tr>
+        )}
+      />
       <LoadMore pages={events} />
     </>
   )

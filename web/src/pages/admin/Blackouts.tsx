@@ -1,7 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
 import { blackoutsCreateBlackout, blackoutsDeleteBlackout, blackoutsListBlackouts, type BlackoutCreated, type ReservationRead } from '../../api'
-import { Empty, ErrorNotice, Loading, Notice, PageHeader, StatusBadge } from '../../components/ui'
+import { AdminTable } from '../../components/AdminTable'
+import { ErrorNotice, Notice, PageHeader, StatusBadge } from '../../components/ui'
 import { ApiError } from '../../lib/errors'
 import { unwrap } from '../../lib/http'
 import { amenityMap, useAmenities, useCurrentCommunity, useInvalidateBookings, useMembersByUser } from '../../lib/queries'
@@ -179,45 +180,32 @@ export default function Blackouts() {
 
       <section aria-labelledby="closures-heading" style={{ marginTop: '1.5rem' }}>
         <h2 id="closures-heading">Current and upcoming closures</h2>
-        {list.isPending ? <Loading /> : null}
-        <ErrorNotice error={list.error ?? remove.error} />
-        {list.data?.length === 0 ? <Empty>No closures planned.</Empty> : null}
-        {list.data?.length ? (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Amenity</th>
-                  <th scope="col">When</th>
-                  <th scope="col">Reason</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.map((b) => (
-                  <tr key={b.id}>
-                    <td>{b.amenity_id ? (byId.get(b.amenity_id)?.name ?? 'Amenity') : 'All amenities'}</td>
-                    <td>{formatRange(b.starts_at, b.ends_at, tz)}</td>
-                    <td>{b.reason}</td>
-                    <td>
-                      <button
-                        type="button"
-                        className="btn btn--ghost btn--small"
-                        disabled={remove.isPending}
-                        onClick={() => remove.mutate(b.id)}
-                        aria-label={`Delete closure: ${b.reason}, ${formatRange(b.starts_at, b.ends_at, tz)}`}
-                      >
-                        Delete
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ) : null}
+        <AdminTable
+          pending={list.isPending}
+          error={list.error ?? remove.error}
+          rows={list.data}
+          empty="No closures planned."
+          columns={['Amenity', 'When', 'Reason']}
+          actions
+          renderRow={(b) => (
+            <tr key={b.id}>
+              <td>{b.amenity_id ? (byId.get(b.amenity_id)?.name ?? 'Amenity') : 'All amenities'}</td>
+              <td>{formatRange(b.starts_at, b.ends_at, tz)}</td>
+              <td>{b.reason}</td>
+              <td>
+                <button
+                  type="button"
+                  className="btn btn--ghost btn--small"
+                  disabled={remove.isPending}
+                  onClick={() => remove.mutate(b.id)}
+                  aria-label={`Delete closure: ${b.reason}, ${formatRange(b.starts_at, b.ends_at, tz)}`}
+                >
+                  Delete
+                </button>
+              </td>
+            </tr>
+          )}
+        />
       </section>
     </>
   )

@@ -16,7 +16,8 @@ import {
   type MemberRead,
   type Role,
 } from '../../api'
-import { CopyBox, Empty, ErrorNotice, Loading, LoadMore, Notice, PageHeader } from '../../components/ui'
+import { AdminTable } from '../../components/AdminTable'
+import { CopyBox, ErrorNotice, Loading, LoadMore, Notice, PageHeader } from '../../components/ui'
 import { useDebounced } from '../../lib/hooks'
 import { unwrap } from '../../lib/http'
 import { useCurrentCommunity, useMe } from '../../lib/queries'
@@ -49,7 +50,6 @@ function MemberList({ cid, tz }: { cid: string; tz: string }) {
     initialPageParam: '',
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   })
-  const rows = members.data?.pages.flatMap((p) => p.items) ?? []
   return (
     <section className="card" aria-labelledby="members-heading">
       <div className="row row--between">
@@ -61,31 +61,15 @@ function MemberList({ cid, tz }: { cid: string; tz: string }) {
           <input id="member-search" type="search" placeholder="Search by name, email or home" value={search} onChange={(e) => setSearch(e.target.value)} />
         </div>
       </div>
-      {members.isPending ? <Loading /> : null}
-      <ErrorNotice error={members.error} />
-      {members.data && rows.length === 0 ? <Empty>No members match.</Empty> : null}
-      {rows.length ? (
-        <div className="table-wrap" style={{ marginTop: '0.75rem' }}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Home</th>
-                <th scope="col">Role</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((m) => (
-                <MemberRow key={m.id} member={m} cid={cid} tz={tz} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <AdminTable
+        pending={members.isPending}
+        error={members.error}
+        rows={members.data?.pages.flatMap((p) => p.items)}
+        empty="No members match."
+        columns={['Name', 'Home', 'Role', 'Status']}
+        actions
+        renderRow={(m) => <MemberRow key={m.id} member={m} cid={cid} tz={tz} />}
+      />
       <LoadMore pages={members} label="Show more members" />
     </section>
   )

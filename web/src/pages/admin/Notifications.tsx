@@ -7,7 +7,8 @@ import {
   type NotificationRead,
   type NotificationStatus,
 } from '../../api'
-import { Empty, ErrorNotice, Loading, LoadMore, PageHeader } from '../../components/ui'
+import { AdminTable } from '../../components/AdminTable'
+import { ErrorNotice, Loading, LoadMore, PageHeader } from '../../components/ui'
 import { unwrap } from '../../lib/http'
 import { useCurrentCommunity } from '../../lib/queries'
 import { formatDateTime } from '../../lib/time'
@@ -82,7 +83,6 @@ export default function Notifications() {
     onSettled: () => qc.invalidateQueries({ queryKey: ['notifications', cid] }),
   })
 
-  const rows = list.data?.pages.flatMap((p) => p.items) ?? []
   return (
     <>
       <PageHeader title="Notifications" lead="Emails sent for this community, newest first. Retry the ones that failed." />
@@ -118,55 +118,41 @@ export default function Notifications() {
       </div>
 
       <ErrorNotice error={retry.error} />
-      {list.isPending ? <Loading /> : null}
-      <ErrorNotice error={list.error} />
-      {list.data && rows.length === 0 ? <Empty>{status ? 'No emails with this status.' : 'No emails sent yet.'}</Empty> : null}
-      {rows.length ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">To</th>
-                <th scope="col">Email</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">Problem</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((n) => (
-                <tr key={n.id} data-notification-id={n.id}>
-                  <td className="small">{formatDateTime(n.created_at, community.timezone)}</td>
-                  <td>{n.recipient_email}</td>
-                  <td>{describeKind(n.kind)}</td>
-                  <td>
-                    <span className={`status ${STATUS_CLASSES[n.status]}`}>{STATUS_LABELS[n.status]}</span>
-                  </td>
-                  <td>{n.attempts}</td>
-                  <td className="small">
-                    {n.status === 'failed' ? (
-                      <div className="stack">
-                        <div className="pre-wrap">{n.last_error ?? 'No reason recorded.'}</div>
-                        <button
-                          type="button"
-                          className="btn btn--secondary btn--small"
-                          disabled={retry.isPending && retry.variables === n.id}
-                          onClick={() => retry.mutate(n.id)}
-                        >
-                          Retry<span className="visually-hidden"> the email to {n.recipient_email}</span>
-                        </button>
-                      </div>
-                    ) : n.last_error && n.status === 'pending' ? (
-                      <span className="muted">Trying again soon: {n.last_error}</span>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <AdminTable
+        pending={list.isPending}
+        error={list.error}
+        rows={list.data?.pages.flatMap((p) => p.items)}
+        empty={status ? 'No emails with this status.' : 'No emails sent yet.'}
+        columns={['When', 'To', 'Email', 'Status', 'Attempts', 'Problem']}
+        renderRow={(n) => (
+          <tr key={n.id} data-notification-id={n.id}>
+            <td className="small">{formatDateTime(n.created_at, community.timezone)}</td>
+            <td>{n.recipient_email}</td>
+            <td>{describeKind(n.kind)}</td>
+            <td>
+              <span className={`status ${STATUS_CLASSES[n.status]}`}>{STATUS_LABELS[n.status]}</span>
+            </td>
+            <td>{n.attempts}</td>
+            <td className="small">
+              {n.status === 'failed' ? (
+                <div className="stack">
+                  <div className="pre-wrap">{n.last_error ?? 'No reason recorded.'}</div>
+                  <button
+                    type="button"
+                    className="btn btn--secondary btn--small"
+                    disabled={retry.isPending && retry.variables === n.id}
+                    onClick={() => retry.mutate(n.id)}
+                  >
+                    Retry<span className="visually-hidden"> the email to {n.recipient_email}</span>
+                  </button>
+                </div>
+              ) : n.last_error && n.status === 'pending' ? (
+                <span className="muted">Trying again soon: {n.last_error}</span>
+              ) : null}
+            </td>
+          </tr>
+        )}
+      />
       <LoadMore pages={list} />
     </>
   )
