@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react'
-import { HouseIcon, useTitle } from './ui'
+import { ErrorNotice, HouseIcon, useTitle } from './ui'
 
 export function AuthCard({ title, children }: { title: string; children: ReactNode }) {
   useTitle(title)
@@ -14,5 +14,48 @@ export function AuthCard({ title, children }: { title: string; children: ReactNo
         {children}
       </main>
     </div>
+  )
+}
+
+/** The mutation an auth form sends (`useMutation` without variables). */
+export interface AuthRequest {
+  mutate: () => void
+  isPending: boolean
+  isSuccess: boolean
+  error: unknown
+}
+
+/** The form of a signed-out page: the request's error, the fields and one submit button. The
+ * button stays busy after a success too: the page then moves on (it navigates or shows its
+ * result). `invalid` holds back a submit the browser cannot refuse itself (passwords that differ). */
+export function AuthForm({
+  request,
+  label,
+  busyLabel,
+  invalid = false,
+  children,
+}: {
+  request: AuthRequest
+  label: string
+  busyLabel: string
+  invalid?: boolean
+  children: ReactNode
+}) {
+  const busy = request.isPending || request.isSuccess
+  return (
+    <>
+      <ErrorNotice error={request.error} />
+      <form
+        onSubmit={(e) => {
+          e.preventDefault()
+          if (!invalid) request.mutate()
+        }}
+      >
+        {children}
+        <button className="btn btn--block" type="submit" disabled={busy}>
+          {busy ? busyLabel : label}
+        </button>
+      </form>
+    </>
   )
 }

@@ -1,10 +1,10 @@
-import { useQueryClient } from '@tanstack/react-query'
-import { useState, type FormEvent } from 'react'
+import { useMutation, useQueryClient } from '@tanstack/react-query'
+import { useState } from 'react'
 import { Link, useNavigate, useSearchParams } from 'react-router'
 import { membersAcceptInvitation } from '../api'
-import { AuthCard } from '../components/AuthCard'
+import { AuthCard, AuthForm } from '../components/AuthCard'
 import { NewPasswordFields, passwordsDiffer } from '../components/NewPasswordFields'
-import { ErrorNotice, Notice } from '../components/ui'
+import { Notice } from '../components/ui'
 import { unwrap } from '../lib/http'
 import { keys } from '../lib/queries'
 
@@ -16,24 +16,14 @@ export default function AcceptInvitation() {
   const [name, setName] = useState('')
   const [password, setPassword] = useState('')
   const [confirm, setConfirm] = useState('')
-  const [error, setError] = useState<unknown>(null)
-  const [busy, setBusy] = useState(false)
   const mismatch = passwordsDiffer(password, confirm)
-
-  async function submit(e: FormEvent) {
-    e.preventDefault()
-    if (mismatch) return
-    setBusy(true)
-    setError(null)
-    try {
-      await unwrap(membersAcceptInvitation({ body: { token, name, password } }))
+  const accept = useMutation({
+    mutationFn: () => unwrap(membersAcceptInvitation({ body: { token, name, password } })),
+    onSuccess: async () => {
       await qc.resetQueries({ queryKey: keys.me })
       navigate('/', { replace: true })
-    } catch (err) {
-      setError(err)
-      setBusy(false)
-    }
-  }
+    },
+  })
 
   if (!token) {
     return (
@@ -48,8 +38,7 @@ export default function AcceptInvitation() {
   return (
     <AuthCard title="Accept your invitation">
       <p className="muted">Set up your account to start booking your community's amenities.</p>
-      <ErrorNotice error={error} />
-      <form onSubmit={submit}>
+      <AuthForm request={accept} label="Create account and sign in" busyLabel="Setting up…" invalid={mismatch}>
         <div className="field">
           <label htmlFor="name">Your name</label>
           <input id="name" type="text" autoComplete="name" required value={name} onChange={(e) => setName(e.target.value)} />
@@ -65,10 +54,7 @@ export default function AcceptInvitation() {
           onRepeat={setConfirm}
           minLength={8}
         />
-        <button className="btn btn--block" type="submit" disabled={busy}>
-          {busy ? 'Setting up…' : 'Create account and sign in'}
-        </button>
-      </form>
+      </AuthForm>
       <div className="auth-links">
         <Link to="/signin">I already have an account</Link>
       </div>

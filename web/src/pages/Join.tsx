@@ -1,9 +1,9 @@
-import { useQueryClient } from '@tanstack/react-query'
-import { useState, type FormEvent } from 'react'
+import { useMutation, useQueryClient } from '@tanstack/react-query'
+import { useState } from 'react'
 import { Link, useNavigate } from 'react-router'
 import { membersJoinWithCode } from '../api'
-import { AuthCard } from '../components/AuthCard'
-import { ErrorNotice, Loading } from '../components/ui'
+import { AuthCard, AuthForm } from '../components/AuthCard'
+import { Loading } from '../components/ui'
 import { unwrap } from '../lib/http'
 import { keys, useMe } from '../lib/queries'
 
@@ -16,31 +16,23 @@ export default function Join() {
   const [name, setName] = useState('')
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
-  const [error, setError] = useState<unknown>(null)
-  const [busy, setBusy] = useState(false)
   const signedIn = Boolean(me.data)
-
-  async function submit(e: FormEvent) {
-    e.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
+  const join = useMutation({
+    mutationFn: () => {
       const signup = signedIn ? {} : { name, email, password }
-      await unwrap(membersJoinWithCode({ body: { code: code.trim(), household_label: home.trim(), ...signup } }))
+      return unwrap(membersJoinWithCode({ body: { code: code.trim(), household_label: home.trim(), ...signup } }))
+    },
+    onSuccess: async () => {
       await qc.resetQueries({ queryKey: keys.me })
       navigate('/', { replace: true })
-    } catch (err) {
-      setError(err)
-      setBusy(false)
-    }
-  }
+    },
+  })
 
   if (me.isPending) return <Loading />
   return (
     <AuthCard title="Join your community">
       <p className="muted">Your community office gives out the join code, for example on a flyer or in the newsletter.</p>
-      <ErrorNotice error={error} />
-      <form onSubmit={submit}>
+      <AuthForm request={join} label="Join" busyLabel="Joining…">
         <div className="field">
           <label htmlFor="code">Join code</label>
           <input
@@ -96,10 +88,7 @@ export default function Join() {
             </div>
           </fieldset>
         )}
-        <button className="btn btn--block" type="submit" disabled={busy}>
-          {busy ? 'Joining…' : 'Join'}
-        </button>
-      </form>
+      </AuthForm>
       <div className="auth-links">{signedIn ? <Link to="/">Back</Link> : <Link to="/signin">I already have an account</Link>}</div>
     </AuthCard>
   )

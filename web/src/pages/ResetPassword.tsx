@@ -1,10 +1,10 @@
-import { useQueryClient } from '@tanstack/react-query'
-import { useState, type FormEvent } from 'react'
+import { useMutation, useQueryClient } from '@tanstack/react-query'
+import { useState } from 'react'
 import { Link, useSearchParams } from 'react-router'
 import { authConfirmPasswordReset } from '../api'
-import { AuthCard } from '../components/AuthCard'
+import { AuthCard, AuthForm } from '../components/AuthCard'
 import { NewPasswordFields, passwordsDiffer } from '../components/NewPasswordFields'
-import { ErrorNotice, Notice } from '../components/ui'
+import { Notice } from '../components/ui'
 import { ApiError } from '../lib/errors'
 import { unwrap } from '../lib/http'
 import { keys } from '../lib/queries'
@@ -15,30 +15,17 @@ export default function ResetPassword() {
   const qc = useQueryClient()
   const [password, setPassword] = useState('')
   const [confirm, setConfirm] = useState('')
-  const [done, setDone] = useState(false)
-  const [error, setError] = useState<unknown>(null)
-  const [busy, setBusy] = useState(false)
   const mismatch = passwordsDiffer(password, confirm)
-  const linkDead = error instanceof ApiError && error.code === 'auth.invalid_reset_token'
-
-  async function submit(e: FormEvent) {
-    e.preventDefault()
-    if (mismatch) return
-    setBusy(true)
-    setError(null)
-    try {
-      await unwrap(authConfirmPasswordReset({ body: { token, password } }))
+  const reset = useMutation({
+    mutationFn: () => unwrap(authConfirmPasswordReset({ body: { token, password } })),
+    onSuccess: () => {
       // every session ended, this browser's too
       qc.setQueryData(keys.me, null)
-      setDone(true)
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
-  }
+    },
+  })
+  const linkDead = reset.error instanceof ApiError && reset.error.code === 'auth.invalid_reset_token'
 
-  if (done) {
+  if (reset.isSuccess) {
     return (
       <AuthCard title="Password changed">
         <Notice kind="ok" title="Your new password is set.">
@@ -65,8 +52,7 @@ export default function ResetPassword() {
   }
   return (
     <AuthCard title="Choose a new password">
-      <ErrorNotice error={error} />
-      <form onSubmit={submit}>
+      <AuthForm request={reset} label="Set new password" busyLabel="Saving…" invalid={mismatch}>
         <NewPasswordFields
           id="password"
           label="New password"
@@ -77,10 +63,7 @@ export default function ResetPassword() {
           onPassword={setPassword}
           onRepeat={setConfirm}
         />
-        <button className="btn btn--block" type="submit" disabled={busy}>
-          {busy ? 'Saving…' : 'Set new password'}
-        </button>
-      </form>
+      </AuthForm>
     </AuthCard>
   )
 }

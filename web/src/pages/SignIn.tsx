@@ -1,9 +1,8 @@
-import { useQueryClient } from '@tanstack/react-query'
-import { useState, type FormEvent } from 'react'
+import { useMutation, useQueryClient } from '@tanstack/react-query'
+import { useState } from 'react'
 import { Link, useNavigate, useSearchParams } from 'react-router'
 import { authLogin } from '../api'
-import { AuthCard } from '../components/AuthCard'
-import { ErrorNotice } from '../components/ui'
+import { AuthCard, AuthForm } from '../components/AuthCard'
 import { unwrap } from '../lib/http'
 import { keys } from '../lib/queries'
 
@@ -18,28 +17,18 @@ export default function SignIn() {
   const qc = useQueryClient()
   const [email, setEmail] = useState('')
   const [password, setPassword] = useState('')
-  const [error, setError] = useState<unknown>(null)
-  const [busy, setBusy] = useState(false)
-
-  async function submit(e: FormEvent) {
-    e.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      await unwrap(authLogin({ body: { email, password } }))
+  const signIn = useMutation({
+    mutationFn: () => unwrap(authLogin({ body: { email, password } })),
+    onSuccess: async () => {
       await qc.resetQueries({ queryKey: keys.me })
       navigate(safeNext(params.get('next')), { replace: true })
-    } catch (err) {
-      setError(err)
-      setBusy(false)
-    }
-  }
+    },
+  })
 
   return (
     <AuthCard title="Sign in">
       <p className="muted">Book your community's clubhouse, pool, courts and more.</p>
-      <ErrorNotice error={error} />
-      <form onSubmit={submit} noValidate={false}>
+      <AuthForm request={signIn} label="Sign in" busyLabel="Signing in…">
         <div className="field">
           <label htmlFor="email">Email</label>
           <input id="email" type="email" autoComplete="username" required value={email} onChange={(e) => setEmail(e.target.value)} />
@@ -55,10 +44,7 @@ export default function SignIn() {
             onChange={(e) => setPassword(e.target.value)}
           />
         </div>
-        <button className="btn btn--block" type="submit" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
-      </form>
+      </AuthForm>
       <div className="auth-links">
         <Link to="/forgot-password">Forgot password?</Link>
         <Link to="/join">Join with a community code</Link>

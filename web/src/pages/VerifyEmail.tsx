@@ -1,5 +1,4 @@
-import { useQueryClient } from '@tanstack/react-query'
-import { useState } from 'react'
+import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { Link, useSearchParams } from 'react-router'
 import { authVerifyEmail } from '../api'
 import { AuthCard } from '../components/AuthCard'
@@ -12,27 +11,14 @@ export default function VerifyEmail() {
   const [params] = useSearchParams()
   const token = params.get('token') ?? ''
   const qc = useQueryClient()
-  const [done, setDone] = useState(false)
-  const [error, setError] = useState<unknown>(null)
-  const [busy, setBusy] = useState(false)
-
-  async function verify() {
-    setBusy(true)
-    setError(null)
-    try {
-      await unwrap(authVerifyEmail({ body: { token } }))
-      await qc.invalidateQueries({ queryKey: keys.me })
-      setDone(true)
-    } catch (err) {
-      setError(err)
-    } finally {
-      setBusy(false)
-    }
-  }
+  const verify = useMutation({
+    mutationFn: () => unwrap(authVerifyEmail({ body: { token } })),
+    onSuccess: () => qc.invalidateQueries({ queryKey: keys.me }),
+  })
 
   return (
     <AuthCard title="Verify your email">
-      {done ? (
+      {verify.isSuccess ? (
         <Notice kind="ok" title="Your email address is verified.">
           <p>Thank you. You can close this page or go on booking.</p>
         </Notice>
@@ -43,9 +29,9 @@ export default function VerifyEmail() {
       ) : (
         <>
           <p className="muted">Confirm that this email address is yours.</p>
-          <ErrorNotice error={error} />
-          <button className="btn btn--block" type="button" onClick={verify} disabled={busy}>
-            {busy ? 'Verifying…' : 'Verify my email'}
+          <ErrorNotice error={verify.error} />
+          <button className="btn btn--block" type="button" onClick={() => verify.mutate()} disabled={verify.isPending}>
+            {verify.isPending ? 'Verifying…' : 'Verify my email'}
           </button>
         </>
       )}
