@@ -32,7 +32,7 @@ export const routes: RouteObject[] = [
           { path: 'amenities', ...page(() => import('../pages/Amenities')) },
           { path: 'amenities/:amenityId', ...page(() => import('../pages/Amenity')) },
           { path: 'calendar', ...page(() => import('../pages/CalendarPage')) },
-          { path: 'book', ...page(() => import('../pages/Book')) },
+          { path: 'book', ...page(() => import('../pages/book/Book')) },
           { path: 'reservations', ...page(() => import('../pages/MyReservations')) },
           { path: 'account', ...page(() => import('../pages/Account')) },
           {

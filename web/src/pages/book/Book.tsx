@@ -1,0 +1,101 @@
+import { useQuery } from '@tanstack/react-query'
+import { useState } from 'react'
+import { useSearchParams } from 'react-router'
+import { membersListMembers } from '../../api'
+import { Empty, ErrorNotice, Loading, PageHeader } from '../../components/ui'
+import { unwrap } from '../../lib/http'
+import { useAmenities, useCurrentCommunity, type CommunityContext } from '../../lib/queries'
+import { feeSummary } from '../../lib/slots'
+import { describeTimeZone } from '../../lib/time'
+import { BookingForm } from './BookingForm'
+
+export default function Book() {
+  const community = useCurrentCommunity()
+  const [params, setParams] = useSearchParams()
+  const amenities = useAmenities(community.id)
+  const [onBehalf, setOnBehalf] = useState('')
+  const amenityId = params.get('amenity') ?? ''
+  const amenity = amenities.data?.find((a) => a.id === amenityId)
+
+  function chooseAmenity(id: string) {
+    const next = new URLSearchParams(params)
+    if (id) next.set('amenity', id)
+    else next.delete('amenity')
+    setParams(next, { replace: true })
+  }
+
+  return (
+    <>
+      <PageHeader title={amenity ? `Book ${amenity.name}` : 'Book an amenity'} lead={`Times in ${describeTimeZone(community.timezone)}`}>
+        {amenity ? (
+          <button type="button" className="btn btn--secondary btn--small" onClick={() => chooseAmenity('')}>
+            Choose another amenity
+          </button>
+        ) : null}
+      </PageHeader>
+      {community.isAdmin ? <OnBehalfPicker community={community} value={onBehalf} onChange={setOnBehalf} /> : null}
+      {amenities.isPending ? <Loading /> : null}
+      <ErrorNotice error={amenities.error} />
+      {amenities.data && !amenity ? (
+        <section aria-labelledby="choose-heading">
+          <h2 id="choose-heading">Which amenity?</h2>
+          {amenities.data.length === 0 ? <Empty>This community has no amenities yet.</Empty> : null}
+          <div className="grid">
+            {amenities.data.map((a) => (
+              <article className="card amenity-card" key={a.id}>
+                <h3>{a.name}</h3>
+                <p className="small">{a.description}</p>
+                <p className="small muted">{feeSummary(a)}</p>
+                <div className="actions">
+                  <button type="button" className="btn btn--small" onClick={() => chooseAmenity(a.id)} aria-label={`Book ${a.name}`}>
+                    Book
+                  </button>
+                </div>
+              </article>
+            ))}
+          </div>
+        </section>
+      ) : null}
+      {amenity ? (
+        <BookingForm
+          key={`${amenity.id}:${onBehalf}`}
+          community={community}
+          amenity={amenity}
+          initialDate={params.get('date')}
+          onBehalf={onBehalf}
+          onDateChange={(date) => {
+            const next = new URLSearchParams(params)
+            next.set('date', date)
+            setParams(next, { replace: true })
+          }}
+        />
+      ) : null}
+    </>
+  )
+}
+
+function OnBehalfPicker({ community, value, onChange }: { community: CommunityContext; value: string; onChange: (id: string) => void }) {
+  const members = useQuery({
+    queryKey: ['members', community.id, 'active-all'],
+    queryFn: () => unwrap(membersListMembers({ path: { community_id: community.id }, query: { status: 'active', limit: 200 } })),
+    staleTime: 5 * 60_000,
+  })
+  const sorted = [...(members.data?.items ?? [])].sort((a, b) => a.name.localeCompare(b.name))
+  return (
+    <div className="field" style={{ maxWidth: '28rem' }}>
+      <label htmlFor="on-behalf">Book for</label>
+      <select id="on-behalf" value={value} onChange={(e) => onChange(e.target.value)} aria-describedby="on-behalf-hint">
+        <option value="">Myself ({community.membership.household?.label ?? 'no household'})</option>
+        {sorted
+          .map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.name} · {m.household_label ?? 'no household'}
+            </option>
+          ))}
+      </select>
+      <span className="hint" id="on-behalf-hint">
+        Admins can book on behalf of a resident; the booking counts for their household.
+      </span>
+    </div>
+  )
+}

@@ -1,0 +1,35 @@
+import { Link } from 'react-router'
+import type { AmenityRead, ReservationRead } from '../../api'
+import { StatusBadge } from '../../components/ui'
+import type { CommunityContext } from '../../lib/queries'
+import { downloadReservationIcs } from '../../lib/reservationIcs'
+import { formatRange } from '../../lib/time'
+
+/** What the booking form turns into once the reservation is made. */
+export function Confirmation({ reservation, amenity, community }: { reservation: ReservationRead; amenity: AmenityRead; community: CommunityContext }) {
+  const pending = reservation.status === 'pending'
+  return (
+    <section className="card" aria-labelledby="done-heading" style={{ maxWidth: '40rem' }}>
+      <h2 id="done-heading">{pending ? 'Request sent' : "You're booked!"}</h2>
+      <p>
+        {amenity.name}, {formatRange(reservation.starts_at, reservation.ends_at, community.timezone)} <StatusBadge status={reservation.status} />
+      </p>
+      <p className="muted">
+        {pending
+          ? "The board will review it. You'll see the decision under My reservations."
+          : `Cancel from My reservations if your plans change${amenity.cancellation_cutoff_hours ? ` (up to ${amenity.cancellation_cutoff_hours} hours before)` : ''}.`}
+      </p>
+      <div className="row">
+        <Link className="btn" to={`/c/${community.id}/reservations`}>
+          My reservations
+        </Link>
+        <button type="button" className="btn btn--secondary" onClick={() => downloadReservationIcs(reservation, amenity, community.name)}>
+          Add to my calendar (.ics)
+        </button>
+        <Link className="btn btn--ghost" to={`/c/${community.id}/book`} reloadDocument={false} onClick={() => window.scrollTo(0, 0)}>
+          Book something else
+        </Link>
+      </div>
+    </section>
+  )
+}

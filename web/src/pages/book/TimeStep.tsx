@@ -1,0 +1,169 @@
+import type { UseQueryResult } from '@tanstack/react-query'
+import type { ReactNode } from 'react'
+import type { AmenityRead, Availability, SlotRead } from '../../api'
+import { Empty, ErrorNotice, Loading } from '../../components/ui'
+import type { EndOption } from '../../lib/slots'
+import { addDays, formatLocalDate, formatTime } from '../../lib/time'
+
+const SLOT_REASONS: Record<string, string> = {
+  'reservation.slot_taken': 'Taken',
+  'reservation.capacity_full': 'Full',
+  'reservation.blackout': 'Closed',
+  'reservation.too_little_notice': 'Too soon',
+  'reservation.too_far_ahead': 'Too far ahead',
+}
+
+/** Party times inside an event booking, in slots from its start: `to` 0 means its end. */
+export interface Party {
+  on: boolean
+  from: number
+  to: number
+}
+
+/** Pick a day and time: the day, a free start and how long; `children` (the party times of an
+ * event) come last. */
+export function TimeStep({
+  amenity,
+  tz,
+  today,
+  lastDay,
+  date,
+  onDate,
+  availability,
+  start,
+  onPick,
+  ends,
+  chosenEnd,
+  onMinutes,
+  children,
+}: {
+  amenity: AmenityRead
+  tz: string
+  /** the first and the last bookable day */
+  today: string
+  lastDay: string
+  date: string
+  onDate: (date: string) => void
+  availability: UseQueryResult<Availability>
+  start: string | null
+  onPick: (slot: SlotRead) => void
+  ends: EndOption[]
+  chosenEnd: EndOption | null
+  onMinutes: (minutes: number) => void
+  children: ReactNode
+}) {
+  const slots = (availability.data?.slots ?? []).filter((s) => s.reason !== 'reservation.in_past')
+  const startDate = start ? new Date(start) : null
+  return (
+    <section className="card step" aria-labelledby="step-time">
+      <h2 id="step-time">Pick a day and time</h2>
+      <div className="day-picker">
+        <button type="button" className="btn btn--secondary" onClick={() => onDate(addDays(date, -1))} disabled={date <= today} >
+          <span aria-hidden="true">‹</span>
+          <span className="visually-hidden">Previous day</span>
+        </button>
+        <div className="field">
+          <label htmlFor="date">Day</label>
+          <input id="date" type="date" min={today} max={lastDay} value={date} required onChange={(e) => e.target.value && onDate(e.target.value)} />
+        </div>
+        <button type="button" className="btn btn--secondary" onClick={() => onDate(addDays(date, 1))} disabled={date >= lastDay} >
+          <span aria-hidden="true">›</span>
+          <span className="visually-hidden">Next day</span>
+        </button>
+      </div>
+      <p className="small muted" aria-live="polite">
+        {formatLocalDate(date)} · bookable up to {formatLocalDate(lastDay)}
+      </p>
+      {availability.isPending ? <Loading label="Looking for free times…" /> : null}
+      <ErrorNotice error={availability.error} />
+      {availability.data && slots.length === 0 ? <Empty>No times left on this day. Try another day.</Empty> : null}
+      {slots.length ? (
+        <ul className="slots" aria-label={`Start times on ${formatLocalDate(date)}`}>
+          {slots.map((s) => (
+            <li key={s.starts_at}>
+              <button
+                type="button"
+                className="slot"
+                data-start={s.starts_at}
+                aria-pressed={start === s.starts_at}
+                disabled={!s.available}
+                onClick={() => onPick(s)}
+              >
+                {formatTime(s.starts_at, tz)}
+                <small>
+                  {s.available ? (amenity.mode === 'capacity' ? `${s.remaining} places left` : 'Free') : (SLOT_REASONS[s.reason ?? ''] ?? 'Unavailable')}
+                </small>
+              </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {startDate ? (
+        <div className="field" style={{ marginTop: '1rem', maxWidth: '24rem' }}>
+          <label htmlFor="end">Until</label>
+          <select id="end" value={chosenEnd?.minutes ?? ''} onChange={(e) => onMinutes(Number(e.target.value))}>
+            {ends.map((o) => (
+              <option key={o.minutes} value={o.minutes}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </div>
+      ) : null}
+      {children}
+    </section>
+  )
+}
+
+/** The party inside an event booking that starts at `start` and lasts `steps` slots. */
+export function PartyTimes({
+  amenity,
+  tz,
+  start,
+  steps,
+  party,
+  onParty,
+}: {
+  amenity: AmenityRead
+  tz: string
+  start: Date
+  steps: number
+  party: Party
+  onParty: (party: Party) => void
+}) {
+  return (
+    <fieldset>
+      <legend>Party times</legend>
+      <div className="checkbox field">
+        <input id="party" type="checkbox" checked={party.on} onChange={(e) => onParty({ ...party, on: e.target.checked })} />
+        <label htmlFor="party">My booking includes setup and cleanup time around the party</label>
+      </div>
+      {party.on ? (
+        <div className="form-grid">
+          <div className="field">
+            <label htmlFor="party-from">Party starts</label>
+            <select id="party-from" value={party.from} onChange={(e) => onParty({ ...party, from: Number(e.target.value) })}>
+              {Array.from({ length: steps }, (_, i) => (
+                <option key={i} value={i}>
+                  {formatTime(new Date(start.getTime() + i * amenity.slot_minutes * 60000), tz)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div className="field">
+            <label htmlFor="party-to">Party ends</label>
+            <select id="party-to" value={party.to || steps} onChange={(e) => onParty({ ...party, to: Number(e.target.value) })}>
+              {Array.from({ length: steps }, (_, i) => i + 1)
+                .filter((i) => i > party.from)
+                .map((i) => (
+                  <option key={i} value={i}>
+                    {formatTime(new Date(start.getTime() + i * amenity.slot_minutes * 60000), tz)}
+                  </option>
+                ))}
+            </select>
+          </div>
+        </div>
+      ) : null}
+    </fieldset>
+  )
+}
