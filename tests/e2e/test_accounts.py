@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import AXE, TIMEZONE, check_a11y, screenshot, sign_in, watch
+from tests.e2e.conftest import AXE, PASSWORD, TIMEZONE, check_a11y, screenshot, sign_in, watch
 
 ADMIN = "admin@maple-grove.example"
 RESIDENT = "resident@maple-grove.example"
@@ -130,3 +130,34 @@ def test_a_reservation_downloads_as_ics(page: Page, api: Any) -> None:
     text = Path(download.value.path()).read_bytes().decode()
     assert f"UID:{upcoming['id']}\r\n" in text
     assert "BEGIN:VEVENT" in text and "STATUS:CONFIRMED" in text
+
+
+def test_a_refused_sign_in_can_be_sent_again(page: Page) -> None:
+    page.goto("/signin")
+    page.get_by_label("Email").fill(NEIGHBOR)
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_have_text("That email and password don't match.")
+    expect(page.get_by_role("button", name="Sign in")).to_be_enabled()
+
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/c/*")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Hello")
+
+
+def test_passwords_that_differ_are_not_sent(page: Page) -> None:
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    page.goto("/reset-password?token=not-a-real-token")
+    page.get_by_label("New password", exact=True).fill(NEW_PASSWORD)
+    page.get_by_label("Repeat the new password").fill(NEWER_PASSWORD)
+    page.get_by_role("button", name="Set new password").click()
+    expect(page.get_by_text("The passwords don't match.")).to_be_visible()
+    expect(page.get_by_role("button", name="Set new password")).to_be_enabled()
+    assert not [url for url in sent if "/password-reset" in url], sent
+
+    page.get_by_label("Repeat the new password").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Set new password").click()
+    expect(page.get_by_text("This reset link is used or expired.")).to_be_visible()
+    assert [url for url in sent if "/password-reset" in url], sent

@@ -225,3 +225,16 @@ def test_cancel_link_from_a_reminder(
 
     page.goto("/cancel-booking?token=not-a-real-token")
     expect(page.get_by_text("This link is invalid or has expired.")).to_be_visible()
+
+
+def test_member_search_without_a_match_says_so(page: Page) -> None:
+    base = sign_in(page, ADMIN)
+    page.goto(f"{base}/admin/members")
+    members = page.get_by_role("region", name="Members", exact=True)
+    expect(members.get_by_role("row")).not_to_have_count(0)
+    members.get_by_label("Search members").fill("no such member anywhere")
+    expect(members.get_by_text("No members match.")).to_be_visible()
+    expect(members.get_by_role("table")).to_have_count(0)
+    members.get_by_label("Search members").fill("")
+    expect(members.get_by_role("row").nth(1)).to_be_visible()
+    expect(members.get_by_text("No members match.")).to_have_count(0)
