@@ -2,11 +2,22 @@
 
 import asyncio
 import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
 import typer
 import uvicorn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from hoa import migrate as migrations
 from hoa.db import Database
@@ -50,28 +61,50 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes")] = 1,
 ) -> None:
-    """Run the web server."""
+    """Run the web server. SIGTERM drains it: /readyz answers 503, requests in flight finish
+    (within HOA_SERVER__DRAIN_SECONDS), then it exits 0."""
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal with the
     # handlers it found; these make that last step a clean exit (status 0), not a death by
     # signal that service managers and `make` report as a failure.
+    settings = get_settings()
+    _refuse_older_schema(settings.direct_database_url)
     for stop in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop, _exit_cleanly)
     uvicorn.run(
-        "hoa.main:create_app",
+        "hoa.server:create_served_app",
         factory=True,
         host=host,
         port=port,
         workers=workers,
         proxy_headers=False,
         access_log=False,
+        timeout_graceful_shutdown=settings.server.drain_seconds,
     )
 
 
 @migrate_app.callback(invoke_without_command=True)
-def migrate(ctx: typer.Context) -> None:
+def migrate(
+    ctx: typer.Context,
+    check: Annotated[
+        bool,
+        typer.Option("--check", help="Change nothing; exit 1 when this code needs a newer schema"),
+    ] = False,
+) -> None:
     """Upgrade the database to the latest schema."""
-    if ctx.invoked_subcommand is None:
-        migrations.upgrade(get_settings().database_url)
+    if ctx.invoked_subcommand is not None:
+        return
+    url = get_settings().direct_database_url
+    if check:
+        _refuse_older_schema(url)
+        typer.echo("The database schema fits this code.")
+        return
+    migrations.upgrade(url)
+
+
+def _refuse_older_schema(url: str) -> None:
+    if problem := migrations.schema_problem(url):
+        typer.echo(f"hoa: {problem}", err=True)
+        raise typer.Exit(1)
 
 
 @migrate_app.command("downgrade")
@@ -79,13 +112,13 @@ def migrate_downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision, e.g. -1 or base")],
 ) -> None:
     """Roll the schema back to a revision."""
-    migrations.downgrade(get_settings().database_url, revision)
+    migrations.downgrade(get_settings().direct_database_url, revision)
 
 
 @migrate_app.command("current")
 def migrate_current() -> None:
     """Print the database's current revision."""
-    migrations.current(get_settings().database_url)
+    migrations.current(get_settings().direct_database_url)
 
 
 @app.command("seed-demo")
@@ -137,12 +170,69 @@ def create_admin(
     typer.echo(f"{'Created' if created else 'Updated'} platform operator {email.strip().lower()}")
 
 
+@app.command("backup")
+def backup_command() -> None:
+    """Back up the database into HOA_BACKUP__DIR (file + manifest), keeping the newest
+    HOA_BACKUP__KEEP."""
+    from hoa.backup import BackupError, backup
+
+    with _progress() as progress:
+        try:
+            manifest = backup(get_settings(), progress)
+        except BackupError as exc:
+            typer.echo(f"hoa: {exc}", err=True)
+            raise typer.Exit(1) from exc
+    typer.echo(f"Backup written: {manifest}")
+
+
+@app.command("restore")
+def restore_command(
+    manifest: Annotated[Path, typer.Argument(help="The backup's .manifest.json")],
+    identity: Annotated[
+        Path | None, typer.Option(help="age identity file (for an encrypted backup)")
+    ] = None,
+) -> None:
+    """Restore a backup into the configured (empty) database and check every table against
+    the manifest's row counts and checksums; exit 1 when one differs."""
+    from hoa.backup import BackupError, restore
+
+    with _progress() as progress:
+        try:
+            differ = restore(get_settings(), manifest, identity=identity, progress=progress)
+        except BackupError as exc:
+            typer.echo(f"hoa: {exc}", err=True)
+            raise typer.Exit(1) from exc
+    for name, (expected, found) in sorted(differ.items()):
+        typer.echo(f"hoa: table {name}: expected {expected}, found {found}", err=True)
+    if differ:
+        raise typer.Exit(1)
+    typer.echo("Restored; every table matches the manifest.")
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A progress callback drawing one rich bar per phase (dumping, checksums, ...)."""
+    with Progress(
+        TextColumn("{task.description:12}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+    ) as bars:
+        tasks: dict[str, TaskID] = {}
+
+        def update(what: str, done: int, total: int) -> None:
+            if what not in tasks:
+                tasks[what] = bars.add_task(what, total=total)
+            bars.update(tasks[what], completed=done, total=total)
+
+        yield update
+
+
 @app.command()
 def worker(
     workers: Annotated[int | None, typer.Option(help="Worker threads")] = None,
     periodic: Annotated[bool, typer.Option(help="Run the periodic sweep here")] = True,
 ) -> None:
-    """Consume the job queue (Redis with HOA_REDIS_URL, else the local queue file)."""
+    """Consume the job queue (Redis with HOA_REDIS_URL, else the local queue file). SIGTERM
+    lets the tasks under way finish (within HOA_SERVER__DRAIN_SECONDS) before it exits; a task
+    cut off then is re-claimed by another worker once its lease expires."""
     from hoa.notifications.jobs import Jobs
 
     jobs = Jobs(get_settings())

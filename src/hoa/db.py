@@ -1,9 +1,13 @@
 """Declarative base, engine and session factories for SQLite and PostgreSQL."""
 
+import time
+import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import sqlalchemy as sa
+import structlog
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import IntegrityError
@@ -13,12 +17,15 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 from hoa.folders import ensure_sqlite_folder
 from hoa.settings import Settings
 
 _ZERO = timedelta(0)
+# After a failure the replica rests this long: its reads go to the primary meanwhile.
+REPLICA_REST_SECONDS = 5.0
+log = structlog.get_logger()
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -61,29 +68,44 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
+    """The engine of ``url`` (default: the primary, ``HOA_DATABASE_URL``)."""
+    url = url or settings.database_url
     if settings.is_sqlite:
-        ensure_sqlite_folder(settings.database_url)
-        engine = create_async_engine(
-            settings.database_url, echo=settings.db.echo, hide_parameters=True
-        )
+        ensure_sqlite_folder(url)
+        engine = create_async_engine(url, echo=settings.db.echo, hide_parameters=True)
         _configure_sqlite(engine.sync_engine, settings.db.sqlite_busy_timeout_ms)
         return engine
+    server_settings = {"timezone": "UTC"}
+    connect_args: dict[str, Any] = {"server_settings": server_settings}
+    if settings.db.pgbouncer:
+        # A transaction pooler hands each transaction to any server connection, so a statement
+        # prepared on one is unknown on the next (names must be unique, caches off), and it
+        # refuses startup parameters it does not track: the timeouts come from the role's
+        # settings instead (ALTER ROLE ... SET, see docs/operations.md).
+        connect_args |= {
+            "statement_cache_size": 0,
+            "prepared_statement_cache_size": 0,
+            "prepared_statement_name_func": _unique_statement_name,
+        }
+    else:
+        server_settings |= {
+            "statement_timeout": str(settings.db.statement_timeout_ms),
+            "lock_timeout": str(settings.db.lock_timeout_ms),
+        }
     return create_async_engine(
-        settings.database_url,
+        url,
         echo=settings.db.echo,
         hide_parameters=True,  # bound values (emails, tokens) stay out of error texts and logs
         pool_size=settings.db.pool_size,
         max_overflow=settings.db.max_overflow,
         pool_pre_ping=True,
-        connect_args={
-            "server_settings": {
-                "statement_timeout": str(settings.db.statement_timeout_ms),
-                "lock_timeout": str(settings.db.lock_timeout_ms),
-                "timezone": "UTC",
-            }
-        },
+        connect_args=connect_args,
     )
+
+
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4().hex}__"
 
 
 def sync_url(settings: Settings) -> str:
@@ -99,18 +121,31 @@ def create_sync_engine(settings: Settings) -> sa.Engine:
         engine = sa.create_engine(sync_url(settings), hide_parameters=True)
         _configure_sqlite(engine, settings.db.sqlite_busy_timeout_ms)
         return engine
-    options = (
-        f"-c statement_timeout={int(settings.db.statement_timeout_ms)}"
-        f" -c lock_timeout={int(settings.db.lock_timeout_ms)} -c timezone=UTC"
-    )
-    return sa.create_engine(
+    connect_args: dict[str, Any]
+    if settings.db.pgbouncer:
+        # Same reasons as create_engine: no server-side prepared statements, no `options`.
+        connect_args = {"prepare_threshold": None}
+    else:
+        connect_args = {
+            "options": f"-c statement_timeout={int(settings.db.statement_timeout_ms)}"
+            f" -c lock_timeout={int(settings.db.lock_timeout_ms)} -c timezone=UTC"
+        }
+    engine = sa.create_engine(
         sync_url(settings),
         hide_parameters=True,
         pool_size=2,
         max_overflow=8,
         pool_pre_ping=True,
-        connect_args={"options": options},
+        connect_args=connect_args,
     )
+    if settings.db.pgbouncer:
+
+        @event.listens_for(engine, "connect")
+        def _utc(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.execute("SET timezone TO 'UTC'")  # pgbouncer keeps it per client
+            dbapi_conn.commit()
+
+    return engine
 
 
 def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
@@ -139,8 +174,27 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+class ReplicaSession(Session):
+    """A read-only session on the replica. A statement the replica fails (it went away, or
+    cancelled the query for a conflict with recovery) runs again on the primary, where the
+    rest of the request stays: reads are safe to repeat."""
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        primary: sa.Engine = self.info["primary"]
+        if self.bind is primary:
+            return super().execute(*args, **kwargs)
+        try:
+            return super().execute(*args, **kwargs)
+        except (sa.exc.DBAPIError, OSError):
+            self.info["replica_failed"]()
+            self.rollback()
+            self.bind = primary
+            return super().execute(*args, **kwargs)
+
+
 class Database:
-    """The engine plus a reader and a writer session factory (they differ only on SQLite)."""
+    """The engines and session factories: a reader and a writer (they differ only on SQLite),
+    and with ``HOA_DATABASE_REPLICA_URL`` a replica reader for lag-tolerant reads."""
 
     def __init__(self, settings: Settings) -> None:
         self.engine = create_engine(settings)
@@ -152,9 +206,41 @@ class Database:
             else self.engine
         )
         self.writer = async_sessionmaker(writer_engine, expire_on_commit=False)
+        self.replica: AsyncEngine | None = None
+        self.replica_reader: async_sessionmaker[AsyncSession] | None = None
+        self._replica_rests_until = 0.0
+        if settings.database_replica_url:
+            self.replica = create_engine(settings, settings.database_replica_url)
+            self.replica_reader = async_sessionmaker(
+                self.replica,
+                expire_on_commit=False,
+                sync_session_class=ReplicaSession,
+                info={"primary": self.engine.sync_engine, "replica_failed": self._rest_replica},
+            )
+
+    def session_factory(
+        self, *, write: bool, lag_tolerant: bool = False
+    ) -> Callable[[], AsyncSession]:
+        """Writes (and everything in a write transaction) on the primary; lag-tolerant reads
+        on the replica while it is configured and has not failed in the last few seconds."""
+        if write:
+            return self.writer
+        if (
+            lag_tolerant
+            and self.replica_reader is not None
+            and time.monotonic() >= self._replica_rests_until
+        ):
+            return self.replica_reader
+        return self.reader
+
+    def _rest_replica(self) -> None:
+        self._replica_rests_until = time.monotonic() + REPLICA_REST_SECONDS
+        log.warning("replica_unavailable", rest_seconds=REPLICA_REST_SECONDS, exc_info=True)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.replica is not None:
+            await self.replica.dispose()
 
 
 def utcnow() -> datetime:

@@ -1,6 +1,7 @@
 """Request-scoped dependencies: the session, the caller, the community context and role guards."""
 
 import secrets
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hoa.auth.security import CSRF_HEADER, SESSION_COOKIE, TokenClaims, read_token
 from hoa.db import Database
 from hoa.errors import AppError, Forbidden, NotAuthenticated, NotFound
+from hoa.middleware import LAST_WRITE_COOKIE
 from hoa.models import Community, Membership, MemberStatus, Role, User
 from hoa.notifications.service import JOBS, discard_after_commit, run_after_commit
 from hoa.settings import Settings
@@ -32,11 +34,15 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed before the response is sent.
 
     Unsafe methods get the writer session (``BEGIN IMMEDIATE`` on SQLite) so concurrent writers
-    queue instead of racing.
+    queue instead of racing. Reads of routes marked ``LagTolerant`` may get the replica, unless
+    the client wrote within ``HOA_DB__READ_YOUR_WRITES_SECONDS``.
     """
     db: Database = request.app.state.db
-    factory = db.reader if request.method in SAFE_METHODS else db.writer
-    async with factory() as session:
+    write = request.method not in SAFE_METHODS
+    lag_tolerant = (
+        not write and getattr(request.state, "lag_tolerant", False) and not _wrote_recently(request)
+    )
+    async with db.session_factory(write=write, lag_tolerant=lag_tolerant)() as session:
         session.info[JOBS] = getattr(request.app.state, "jobs", None)
         try:
             yield session
@@ -49,6 +55,23 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def _wrote_recently(request: Request) -> bool:
+    until = request.cookies.get(LAST_WRITE_COOKIE, "")
+    try:
+        return float(until) > time.time()
+    except ValueError:
+        return False
+
+
+def _allow_replica(request: Request) -> None:
+    request.state.lag_tolerant = True
+
+
+# A read that may come from the replica (calendar, availability, amenity lists, feeds). Put it
+# in the route decorator's ``dependencies``: those are solved before the session.
+LagTolerant = Depends(_allow_replica)
 
 
 class CsrfFailed(AppError):

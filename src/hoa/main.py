@@ -16,7 +16,7 @@ from hoa.db import Database
 from hoa.errors import COMMON_RESPONSES, install_error_handlers, sentry_reporting
 from hoa.feeds.router import ical_router
 from hoa.logging import configure_logging
-from hoa.middleware import BodyLimitMiddleware, RequestMiddleware
+from hoa.middleware import BodyLimitMiddleware, ReadYourWritesMiddleware, RequestMiddleware
 from hoa.notifications.jobs import start_embedded, stop_embedded
 from hoa.notifications.service import outbox_backlog
 from hoa.settings import Env, Settings, get_settings
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
+    app.state.draining = False  # set by `hoa serve` on SIGTERM (hoa.server)
     install_error_handlers(app)
     app.include_router(api_router, prefix="/api/v1", responses=COMMON_RESPONSES)
     app.include_router(ical_router)  # calendar apps poll /ical/{secret}.ics
@@ -73,7 +74,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
         """Ready when the database answers. The queue's state and the outbox backlog are
-        reported, not required: bookings go on through a queue outage (the sweep catches up)."""
+        reported, not required: bookings go on through a queue outage (the sweep catches up).
+        A process that was told to stop answers 503 at once, so load balancers move away."""
+        if app.state.draining:
+            return JSONResponse({"status": "draining"}, status_code=503)
         try:
             async with app.state.db.engine.connect() as conn:
                 outbox = await outbox_backlog(conn)
@@ -102,6 +106,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "X-Request-ID",
             ],
             expose_headers=["X-Request-ID", "Retry-After", "Idempotent-Replayed"],
+        )
+    if settings.database_replica_url:
+        app.add_middleware(
+            ReadYourWritesMiddleware,
+            seconds=settings.db.read_your_writes_seconds,
+            secure=production,
         )
     docs = (docs_url, app.swagger_ui_oauth2_redirect_url) if docs_url else ()
     app.add_middleware(

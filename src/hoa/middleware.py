@@ -1,6 +1,7 @@
 """The request path's ASGI middleware, written against raw ASGI: Starlette's BaseHTTPMiddleware
 costs a task and a stream per request, and this runs on every one of them."""
 
+import math
 import re
 import time
 import uuid
@@ -25,6 +26,9 @@ DOCS_CSP = (
 )
 HSTS = "max-age=63072000; includeSubDomains"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+# Holds the time until which a client's reads go to the primary (see ReadYourWritesMiddleware).
+LAST_WRITE_COOKIE = "hoa_wrote"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class RequestMiddleware:
@@ -170,3 +174,28 @@ class BodyLimitMiddleware:
         self, scope: Scope, receive: Receive, send: Send, details: dict[str, int]
     ) -> None:
         await render(PayloadTooLarge(details=details))(scope, receive, send)
+
+
+class ReadYourWritesMiddleware:
+    """With a read replica: a client whose unsafe request succeeded gets a short-lived cookie,
+    and while it holds one its reads go to the primary, so it sees its own writes however far
+    the replica lags. Installed only when a replica is configured."""
+
+    def __init__(self, app: ASGIApp, *, seconds: int, secure: bool) -> None:
+        self.app = app
+        self.seconds = seconds
+        self.attributes = "; Path=/; HttpOnly; SameSite=Lax" + ("; Secure" if secure else "")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in _SAFE_METHODS or not self.seconds:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_marked(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] < 400:
+                until = math.ceil(time.time()) + self.seconds
+                cookie = f"{LAST_WRITE_COOKIE}={until}; Max-Age={self.seconds}{self.attributes}"
+                message["headers"] = [*message.get("headers", ()), (b"set-cookie", cookie.encode())]
+            await send(message)
+
+        await self.app(scope, receive, send_marked)

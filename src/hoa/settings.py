@@ -34,6 +34,19 @@ class DatabaseSettings(BaseModel):
     lock_timeout_ms: int = Field(10_000, ge=0, description="PostgreSQL lock_timeout")
     sqlite_busy_timeout_ms: int = Field(30_000, ge=0, description="SQLite busy_timeout")
     echo: bool = Field(False, description="Log every SQL statement")
+    pgbouncer: bool = Field(
+        False,
+        description="Connections go through pgbouncer in transaction mode: no prepared "
+        "statement caches; timeouts come from the role's settings",
+    )
+    direct_url: str | None = Field(
+        None,
+        description="PostgreSQL itself when HOA_DATABASE_URL goes through pgbouncer: "
+        "migrations and backups use it; unset: HOA_DATABASE_URL",
+    )
+    read_your_writes_seconds: int = Field(
+        10, ge=0, description="After a write, a client's reads go to the primary this long"
+    )
 
 
 class SigningKey(BaseModel):
@@ -130,6 +143,36 @@ class JobSettings(BaseModel):
     )
 
 
+class ServerSettings(BaseModel):
+    unready_seconds: float = Field(
+        0,
+        ge=0,
+        description="After SIGTERM, /readyz answers 503 this long while requests are "
+        "still served, so a load balancer polling it moves traffic away",
+    )
+    drain_seconds: int = Field(
+        30,
+        ge=1,
+        description="Then, the longest in-flight requests (and a worker's task) may "
+        "take to finish before the process exits anyway",
+    )
+
+
+class BackupSettings(BaseModel):
+    dir: Path = Field(Path("var/backups"), description="Folder the backups are written to")
+    keep: int = Field(14, ge=1, description="Backups kept; older ones are deleted after a backup")
+    age_recipients: list[str] = Field(
+        default_factory=list,
+        description="age public keys (age1...); set: backups are encrypted to them",
+    )
+    daily_at: str | None = Field(
+        None,
+        pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="HH:MM (UTC) of a daily backup run by the job queue; unset: none",
+    )
+    jobs: int = Field(2, ge=1, description="Parallel pg_restore jobs")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HOA_", env_nested_delimiter="__", env_file=".env", extra="ignore"
@@ -140,10 +183,16 @@ class Settings(BaseSettings):
         "sqlite+aiosqlite:///var/hoa.db",
         description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
     )
+    database_replica_url: str | None = Field(
+        None,
+        description="A streaming replica (postgresql+asyncpg://...) for lag-tolerant reads",
+    )
     allow_sqlite_in_production: bool = Field(
         False, description="Let production run on the SQLite file (single-server setups)"
     )
     db: DatabaseSettings = DatabaseSettings()
+    server: ServerSettings = ServerSettings()
+    backup: BackupSettings = BackupSettings()
     secret_key: SecretStr = Field(
         SecretStr(DEFAULT_SECRET), description="Signs sessions and tokens; required in production"
     )
@@ -207,6 +256,11 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def direct_database_url(self) -> str:
+        """PostgreSQL itself (past pgbouncer), for session-level work: migrations, backups."""
+        return self.db.direct_url or self.database_url
 
     @property
     def sqlite_path(self) -> Path | None:

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from hoa.amenities import service
 from hoa.amenities.schemas import AmenityCreate, AmenityRead, AmenityUpdate
-from hoa.deps import CommunityAdmin, CommunityMember, SessionDep
+from hoa.deps import CommunityAdmin, CommunityMember, LagTolerant, SessionDep
 from hoa.errors import Forbidden, NotFound, errors_for
 from hoa.models import Amenity
 
@@ -12,7 +12,12 @@ router = APIRouter(prefix="/communities/{community_id}/amenities", tags=["amenit
 WRITE_ERRORS = errors_for(Forbidden, NotFound, service.NameTaken, service.InvalidRules)
 
 
-@router.get("", response_model=list[AmenityRead], responses=errors_for(NotFound))
+@router.get(
+    "",
+    response_model=list[AmenityRead],
+    responses=errors_for(NotFound),
+    dependencies=[LagTolerant],
+)
 async def list_amenities(
     ctx: CommunityMember, session: SessionDep, include_archived: bool = False
 ) -> list[Amenity]:

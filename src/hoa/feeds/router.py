@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from hoa.deps import CurrentUser, SessionDep, SettingsDep
+from hoa.deps import CurrentUser, LagTolerant, SessionDep, SettingsDep
 from hoa.errors import Forbidden, NotFound, errors_for
 from hoa.feeds import service
 from hoa.feeds.schemas import (
@@ -90,6 +90,7 @@ ical_router = APIRouter(dependencies=[Depends(limit_api)])
     methods=["GET", "HEAD"],
     include_in_schema=False,
     response_class=Response,
+    dependencies=[LagTolerant],
 )
 async def get_calendar_feed(secret: str, request: Request, session: SessionDep) -> Response:
     """The feed's calendar (text/calendar); 404 in the error envelope for an unknown, revoked

@@ -13,6 +13,7 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab  # type: ignore[import-unt
 from huey.consumer import Consumer  # type: ignore[import-untyped]
 from redis import ConnectionPool
 
+from hoa.backup import backup
 from hoa.db import utcnow
 from hoa.folders import ensure_folder
 from hoa.notifications.delivery import Deliverer
@@ -32,6 +33,11 @@ class Jobs:
             crontab(minute="*/15"), "complete", self.deliverer.complete_past
         )
         self.cleanup_task = self.periodic(crontab(hour="3", minute="17"), "cleanup", self.cleanup)
+        if settings.backup.daily_at:
+            hour, minute = (str(int(part)) for part in settings.backup.daily_at.split(":"))
+            self.backup_task = self.periodic(
+                crontab(hour=hour, minute=minute), "backup", self.backup
+            )
 
     def periodic(self, schedule: Any, name: str, job: Callable[[], object]) -> Any:
         """A periodic task that runs once per tick however many consumers schedule it (every
@@ -77,6 +83,10 @@ class Jobs:
             self.enqueue(nid)
         return len(created)
 
+    def backup(self) -> str:
+        """The daily backup (HOA_BACKUP__DAILY_AT), with the retention of ``hoa backup``."""
+        return str(backup(self.settings))
+
     def cleanup(self) -> dict[str, int]:
         counts = self.deliverer.cleanup()
         today = f"{utcnow():%Y%m%d}"
@@ -106,6 +116,8 @@ class Jobs:
             worker_type="thread",
             periodic=periodic,
             max_delay=1.0,  # an idle worker polls at least every second
+            graceful_signal="TERM",  # service managers stop with SIGTERM: finish the task
+            shutdown_timeout=self.settings.server.drain_seconds,
         )
 
     def close(self) -> None:

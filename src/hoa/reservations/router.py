@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 
 from hoa.amenities.service import Archived
-from hoa.deps import CommunityAdmin, CommunityMember, SessionDep, SettingsDep
+from hoa.deps import CommunityAdmin, CommunityMember, LagTolerant, SessionDep, SettingsDep
 from hoa.errors import Forbidden, NotFound, errors_for
 from hoa.models import Reservation, ReservationStatus
 from hoa.notifications.service import alert_admins
@@ -176,7 +176,12 @@ async def reject_reservation(
     return await service.reject(session, ctx, reservation_id, body.reason)
 
 
-@router.get("/calendar", response_model=Calendar, responses=errors_for(NotFound, RangeTooLong))
+@router.get(
+    "/calendar",
+    response_model=Calendar,
+    responses=errors_for(NotFound, RangeTooLong),
+    dependencies=[LagTolerant],
+)
 async def get_calendar(
     ctx: CommunityMember,
     session: SessionDep,
@@ -192,6 +197,7 @@ async def get_calendar(
     "/amenities/{amenity_id}/availability",
     response_model=Availability,
     responses=errors_for(NotFound, Archived),
+    dependencies=[LagTolerant],
 )
 async def get_availability(
     amenity_id: uuid.UUID,
