@@ -22,7 +22,14 @@ from hoa.db import Base, Database
 from hoa.email.backends import Backend
 from hoa.main import create_app
 from hoa.notifications.delivery import Deliverer
-from hoa.settings import EmailSettings, Env, JobSettings, RateLimitSettings, Settings
+from hoa.settings import (
+    DatabaseSettings,
+    EmailSettings,
+    Env,
+    JobSettings,
+    RateLimitSettings,
+    Settings,
+)
 from tests.factories import PASSWORD, World, build_world
 
 PG_URL = os.environ.get("HOA_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
@@ -35,6 +42,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=("sqlite", "postgres"),
         help="database backend for the run",
     )
+    parser.addoption(
+        "--pgbouncer",
+        action="store_true",
+        help="with --db postgres: the app reaches PostgreSQL through pgbouncer (transaction mode)",
+    )
+    parser.addoption(
+        "--infra",
+        action="store_true",
+        help="also collect tests/infra (nginx, pgbouncer, replica; `make test-infra`)",
+    )
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if collection_path == Path(__file__).parent / "infra" and not config.getoption("--infra"):
+        return True
+    return None
 
 
 def _pg_reachable(url: str) -> bool:
@@ -98,12 +121,53 @@ def scratch_pg_database(name: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def app_database_url(
+    request: pytest.FixtureRequest, backend: str, database_url: str
+) -> Iterator[str]:
+    """What the app connects to: the database, or pgbouncer in front of it (--pgbouncer)."""
+    if not request.config.getoption("--pgbouncer"):
+        yield database_url
+        return
+    if backend != "postgres":
+        pytest.fail("--pgbouncer needs --db postgres", pytrace=False)
+    import asyncio
+
+    import asyncpg
+
+    from tests.infra.support import Pgbouncer, service_dir
+
+    async def role_timeouts() -> None:
+        # Through a transaction pooler the app cannot set them per connection.
+        conn = await asyncpg.connect(database_url.replace("postgresql+asyncpg", "postgresql"))
+        try:
+            name = database_url.rsplit("/", 1)[1]
+            await conn.execute(f'ALTER DATABASE "{name}" SET statement_timeout = 30000')
+            await conn.execute(f'ALTER DATABASE "{name}" SET lock_timeout = 10000')
+        finally:
+            await conn.close()
+
+    asyncio.run(role_timeouts())
+    with service_dir() as folder:
+        bouncer = Pgbouncer(folder, database_url)
+        try:
+            yield bouncer.url
+        finally:
+            bouncer.stop()
+
+
+@pytest.fixture(scope="session")
+def settings(
+    database_url: str, app_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Settings:
     migrate.upgrade(database_url)
     scratch = tmp_path_factory.mktemp("hoa")
+    through_pgbouncer = app_database_url != database_url
     return Settings(
         env=Env.TEST,
-        database_url=database_url,
+        database_url=app_database_url,
+        db=DatabaseSettings(
+            pgbouncer=through_pgbouncer, direct_url=database_url if through_pgbouncer else None
+        ),
         secret_key="test-secret-test-secret-test-secret-0123",  # type: ignore[arg-type]
         demo_password=PASSWORD,  # type: ignore[arg-type]
         # One app serves the whole run from one client address; tests/hardening checks the

@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -31,6 +32,8 @@ def server(settings: Settings, tmp_path: Path) -> Iterator[str]:
         **os.environ,
         "HOA_ENV": "test",
         "HOA_DATABASE_URL": settings.database_url,
+        "HOA_DB__PGBOUNCER": str(settings.db.pgbouncer).lower(),
+        "HOA_DB__DIRECT_URL": settings.direct_database_url,
         "HOA_SECRET_KEY": settings.secret_key.get_secret_value(),
         "HOA_JOBS__QUEUE_PATH": str(tmp_path / "jobs.db"),
         "HOA_EMAIL__OUTBOX_DIR": str(tmp_path / "outbox"),
@@ -75,3 +78,92 @@ async def test_two_processes_fifty_clients_one_booking(server: str, world: World
             *(client.post(url, json=body, headers=headers) for _ in range(50))
         )
     assert Counter(r.status_code for r in responses) == {201: 1, 409: 49}
+
+
+def _start_serve(
+    settings: Settings, tmp_path: Path, **extra: str
+) -> tuple[subprocess.Popen[bytes], int]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "HOA_ENV": "test",
+        "HOA_DATABASE_URL": settings.database_url,
+        "HOA_DB__PGBOUNCER": str(settings.db.pgbouncer).lower(),
+        "HOA_DB__DIRECT_URL": settings.direct_database_url,
+        "HOA_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "HOA_JOBS__QUEUE_PATH": str(tmp_path / "jobs.db"),
+        "HOA_EMAIL__OUTBOX_DIR": str(tmp_path / "outbox"),
+        "HOA_RATE_LIMIT__AUTH_PER_IP": "1000/minute",
+        **extra,
+    }
+    process = subprocess.Popen(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "hoa", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                return process, port
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    pytest.fail("server did not start")
+
+
+SLOW_BODY = b'{"email": "nobody@example.com", "password": "not-the-password"}'
+
+
+def _open_slow_request(port: int) -> socket.socket:
+    """A sign-in whose body is still on its way: in flight until the rest of SLOW_BODY."""
+    conn = socket.create_connection(("127.0.0.1", port))
+    conn.sendall(
+        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {len(SLOW_BODY)}\r\n\r\n".encode()
+        + SLOW_BODY[:20]
+    )
+    return conn
+
+
+def _wait_for_status(process: subprocess.Popen[bytes], port: int, path: str, status: int) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and process.poll() is None:
+        if httpx.get(f"http://127.0.0.1:{port}{path}", timeout=2).status_code == status:
+            return
+        time.sleep(0.05)
+    pytest.fail(f"{path} never answered {status}")
+
+
+def test_sigterm_drains_in_flight_requests(settings: Settings, tmp_path: Path) -> None:
+    process, port = _start_serve(settings, tmp_path, HOA_SERVER__UNREADY_SECONDS="1.5")
+    try:
+        slow = _open_slow_request(port)
+        process.send_signal(signal.SIGTERM)
+        # Unready, yet still serving: a load balancer polling /readyz moves away meanwhile.
+        _wait_for_status(process, port, "/readyz", 503)
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
+        time.sleep(2)  # past the unready time: no new connections, the slow one still runs
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+        slow.sendall(SLOW_BODY[20:])
+        answer = slow.recv(65536)
+        slow.close()
+        assert answer.startswith(b"HTTP/1.1 401"), answer[:200]
+        assert process.wait(timeout=10) == 0
+    finally:
+        process.kill()
+
+
+def test_sigterm_stops_waiting_after_the_drain_time(settings: Settings, tmp_path: Path) -> None:
+    process, port = _start_serve(settings, tmp_path, HOA_SERVER__DRAIN_SECONDS="2")
+    try:
+        stuck = _open_slow_request(port)  # never finished
+        began = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+        assert 1.5 < time.monotonic() - began < 10
+        stuck.close()
+    finally:
+        process.kill()
