@@ -41,8 +41,12 @@ def folder() -> Iterator[Path]:
 
 @pytest.fixture
 def dist(tmp_path: Path) -> Path:
+    return make_dist(tmp_path)
+
+
+def make_dist(folder: Path) -> Path:
     """A small built web app: index.html plus a hashed asset and its .gz, as `make web` makes."""
-    root = tmp_path / "dist"
+    root = folder / "dist"
     (root / "assets").mkdir(parents=True)
     (root / "index.html").write_text(
         '<!doctype html><html><head><script type="module" src="/assets/app-3f9a1c.js">'

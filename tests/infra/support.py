@@ -156,7 +156,7 @@ class Nginx:
         temp = self.prefix / "tmp"
         user = "user root;\n" if os.geteuid() == 0 else ""
         (self.prefix / "nginx.conf").write_text(
-            f"{user}daemon off;\nworker_processes 2;\npid {self.prefix}/nginx.pid;\n"
+            f"{user}daemon off;\nworker_processes 1;\npid {self.prefix}/nginx.pid;\n"
             f"error_log {self.prefix}/logs/error.log;\nevents {{ worker_connections 1024; }}\n"
             "http {\n  include /etc/nginx/mime.types;\n"
             + "".join(
