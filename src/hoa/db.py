@@ -191,6 +191,18 @@ class ReplicaSession(Session):
             self.bind = primary
             return super().execute(*args, **kwargs)
 
+    def commit(self) -> None:
+        """Ending a read on the replica cannot lose anything: a replica gone by then only
+        rests it (statements retried on the primary commit there as usual)."""
+        if self.bind is self.info["primary"]:
+            super().commit()
+            return
+        try:
+            super().commit()
+        except (sa.exc.DBAPIError, OSError):
+            self.info["replica_failed"]()
+            self.rollback()
+
 
 class Database:
     """The engines and session factories: a reader and a writer (they differ only on SQLite),

@@ -31,11 +31,12 @@ HOACTL = OPS / "nginx" / "hoactl"
 
 
 def need(program: str, package: str) -> str:
-    """The path of ``program`` (PATH, /usr/sbin, PostgreSQL's bin folders), else skip/fail."""
+    """The path of ``program`` (PostgreSQL's newest bin folder, PATH, /usr/sbin), else
+    skip/fail."""
     found = (
-        shutil.which(program)
+        next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{program}"), reverse=True)), None)
+        or shutil.which(program)
         or shutil.which(program, path="/usr/sbin:/sbin")
-        or next(iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{program}"), reverse=True)), None)
     )
     if found:
         return found
@@ -226,7 +227,8 @@ class Postgres:
         )  # fmt: skip
 
     def stop(self) -> None:
-        self._as_service([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"])
+        if (self.data / "postmaster.pid").exists():
+            self._as_service([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"])
 
     def psql(self, sql: str) -> str:
         done = subprocess.run(  # noqa: S603 - the machine's psql
