@@ -5,7 +5,7 @@ export UV_PYTHON_DOWNLOADS := never
 PORT ?= 8000
 
 .PHONY: demo test lint typecheck pytest-sqlite pytest-postgres install system-packages \
-	web web-install web-check client client-check
+	web web-install web-check client client-check test-infra ops-check
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
 install:
@@ -17,14 +17,22 @@ demo: install web
 	$(UV) run hoa seed-demo
 	$(UV) run hoa serve --host 127.0.0.1 --port $(PORT)
 
-lint: install
+lint: install ops-check
 	$(UV) run ruff check src tests bench migrations
 	$(UV) run ruff format --check src tests bench migrations
+
+# The delivery files, checked offline: the Dockerfile (hadolint), compose.yaml and the hosted CI
+# workflow against their published schemas (vendored by check-jsonschema), the shell scripts.
+ops-check: install
+	$(UV) run hadolint Dockerfile
+	$(UV) run check-jsonschema --builtin-schema vendor.compose-spec compose.yaml
+	$(UV) run check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/ci.yml
+	bash -n ops/nginx/hoactl tools/system-packages.sh .ci/run
 
 typecheck: install
 	$(UV) run mypy src
 
-# Debian's chromium for the browser tests (installed when missing and root, else named).
+# Debian packages the tests drive (installed when missing and root, else named).
 system-packages:
 	@tools/system-packages.sh
 
@@ -37,6 +45,13 @@ pytest-postgres: install
 	$(UV) run pytest --db postgres
 
 test: lint typecheck web-check pytest-sqlite pytest-postgres
+
+# The infrastructure stage (after `make test` in CI): nginx with a rolling restart under load and
+# blue-green, a streaming replica, then the storm and tenancy tests through pgbouncer.
+test-infra: install system-packages
+	$(UV) run pytest --db postgres --infra tests/infra
+	$(UV) run pytest --db postgres --pgbouncer tests/test_tenancy.py tests/test_integrity.py \
+		tests/test_server.py
 
 # ---- Web app (web/) and its generated API client ----
 # npm ci again only when a lock file changed (the stamp lives inside node_modules).
