@@ -28,6 +28,8 @@ from hoa.settings import Settings
 
 FORMAT = "hoa-backup/1"
 MANIFEST = ".manifest.json"
+# An order-free digest of a table's rows: XOR of the first 64 bits of each row text's md5.
+_ROW_DIGEST = "coalesce(bit_xor(('x' || left(md5(t::text), 16))::bit(64)::bigint), 0)"
 # (what, done, total): the CLI draws a progress bar from it.
 Progress = Callable[[str, int, int], None]
 
@@ -218,10 +220,9 @@ def _pg_tables(conn: sa.Connection, report: Progress) -> dict[str, Table]:
     for done, name in enumerate(names):
         report("checksums", done, len(names))
         quoted = conn.dialect.identifier_preparer.quote(name)
-        # An order-free digest of every row's text: XOR of the first 64 bits of each md5.
-        digest_sql = "coalesce(bit_xor(('x' || left(md5(t::text), 16))::bit(64)::bigint), 0)"
-        query = f"SELECT count(*), {digest_sql} FROM {quoted} AS t"  # noqa: S608 - quoted name
-        rows, digest = conn.execute(sa.text(query)).one()
+        rows, digest = conn.execute(
+            sa.text(f"SELECT count(*), {_ROW_DIGEST} FROM {quoted} AS t")  # noqa: S608
+        ).one()
         tables[name] = Table(rows=rows, checksum=f"{digest & (2**64 - 1):016x}")
     report("checksums", len(names), len(names))
     return tables
@@ -309,7 +310,8 @@ def _sqlite_tables(path: Path, report: Progress) -> dict[str, Table]:
         for done, name in enumerate(names):
             report("checksums", done, len(names))
             rows = digest = 0
-            for row in conn.execute(f'SELECT * FROM "{name}"'):  # noqa: S608 - names from the schema
+            quoted = '"' + name.replace('"', '""') + '"'
+            for row in conn.execute(f"SELECT * FROM {quoted}"):  # noqa: S608
                 rows += 1
                 digest ^= int.from_bytes(hashlib.md5(repr(row).encode()).digest()[:8])  # noqa: S324 - a checksum, not security
             tables[name] = Table(rows=rows, checksum=f"{digest:016x}")
