@@ -63,11 +63,11 @@ def serve(
 ) -> None:
     """Run the web server. SIGTERM drains it: /readyz answers 503, requests in flight finish
     (within HOA_SERVER__DRAIN_SECONDS), then it exits 0."""
+    settings = get_settings()
+    _refuse_older_schema(settings.direct_database_url)
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal with the
     # handlers it found; these make that last step a clean exit (status 0), not a death by
     # signal that service managers and `make` report as a failure.
-    settings = get_settings()
-    _refuse_older_schema(settings.direct_database_url)
     for stop in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop, _exit_cleanly)
     uvicorn.run(
