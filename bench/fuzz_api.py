@@ -25,10 +25,10 @@ from hypothesis import HealthCheck, Phase
 from schemathesis import checks
 from schemathesis.errors import FailureGroup
 
-from hoa import migrate
+from hoa.core import migrate
+from hoa.core.settings import Env, Settings
 from hoa.demo import seed
 from hoa.main import create_app
-from hoa.settings import Env, Settings
 
 SCHEMA_PATH = "/api/openapi.json"
 CHECKS = [

@@ -31,8 +31,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from hoa import migrate
-from hoa.auth.security import hash_password
+from hoa.auth.passwords import hash_password
+from hoa.core import migrate
 from hoa.models import Amenity, BookingMode, Community, Household, Membership, Role, User
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/hoa_bench"

@@ -11,9 +11,9 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 import hoa.models  # noqa: F401 - registers every table on the metadata
-from hoa.db import Base
-from hoa.folders import ensure_sqlite_folder
-from hoa.settings import get_settings
+from hoa.core.database import Base
+from hoa.core.folders import ensure_sqlite_folder
+from hoa.core.settings import get_settings
 
 config = context.config
 url: str = config.attributes.get("url") or get_settings().database_url

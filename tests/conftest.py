@@ -17,12 +17,9 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa import migrate
-from hoa.db import Base, Database
-from hoa.email.backends import Backend
-from hoa.main import create_app
-from hoa.notifications.delivery import Deliverer
-from hoa.settings import (
+from hoa.core import migrate
+from hoa.core.database import Base, Database
+from hoa.core.settings import (
     DatabaseSettings,
     EmailSettings,
     Env,
@@ -30,6 +27,9 @@ from hoa.settings import (
     RateLimitSettings,
     Settings,
 )
+from hoa.email.backends import Backend
+from hoa.main import create_app
+from hoa.notifications.delivery import Deliverer
 from tests.factories import PASSWORD, World, build_world
 
 PG_URL = os.environ.get("HOA_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.auth.security import hash_password
+from hoa.auth.passwords import hash_password
 from hoa.models import (
     Amenity,
     BookingMode,

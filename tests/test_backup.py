@@ -18,11 +18,11 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from hoa import migrate
-from hoa.db import Base, sync_url
+from hoa.core import migrate
+from hoa.core.database import Base, sync_url
+from hoa.core.settings import BackupSettings, Settings
 from hoa.main import create_app
 from hoa.notifications.jobs import Jobs
-from hoa.settings import BackupSettings, Settings
 from tests.conftest import scratch_pg_database, sign_in
 from tests.factories import World, local
 
@@ -174,7 +174,7 @@ async def test_restore_drill(
 
 @pytest.fixture
 def sqlite_db(tmp_path: Path) -> str:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'hoa.db'}"
+    url = f"sqlite+aiosqlite:///{tmp_path / 'hoa.core.database'}"
     migrate.upgrade(url)
     return url
 

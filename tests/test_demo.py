@@ -14,7 +14,8 @@ from pydantic import SecretStr
 
 from hoa import rules
 from hoa.amenities.service import to_rules
-from hoa.db import Base, Database, utcnow
+from hoa.core.database import Base, Database, utcnow
+from hoa.core.settings import Settings
 from hoa.demo import seed
 from hoa.models import (
     ACTIVE_STATUSES,
@@ -27,7 +28,6 @@ from hoa.models import (
     ReservationStatus,
     User,
 )
-from hoa.settings import Settings
 from tests.conftest import sign_in
 
 RESIDENT, NEIGHBOR = "resident@maple-grove.example", "neighbor@maple-grove.example"

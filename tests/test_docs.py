@@ -2,7 +2,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from hoa.settings import Settings
+from hoa.core.settings import Settings
 
 README = (Path(__file__).parents[1] / "README.md").read_text()
 

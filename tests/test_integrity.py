@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.db import Database
+from hoa.core.database import Database
 from hoa.models import AuditEvent, Blackout, BookingMode, Reservation, ReservationStatus
 from tests.factories import World, local, make_amenity, make_reservation
 

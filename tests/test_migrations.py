@@ -19,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from hoa import migrate
+from hoa.core import migrate
 from tests.conftest import scratch_pg_database
 
 ROOT = Path(__file__).resolve().parents[1]

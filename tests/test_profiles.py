@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from hoa.settings import Env, Settings
+from hoa.core.settings import Env, Settings
 
 PROFILES = sorted((Path(__file__).resolve().parents[1] / "ops" / "env").glob("*.env"))
 SECRETS = {

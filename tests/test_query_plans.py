@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.db import Database
+from hoa.core.database import Database
 from hoa.models import Reservation
 from hoa.reservations.service import calendar_query
 from tests.factories import World

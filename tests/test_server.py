@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hoa.settings import Settings
+from hoa.core.settings import Settings
 from tests.factories import PASSWORD, World, local
 
 

@@ -15,10 +15,10 @@ from alembic.script import ScriptDirectory
 from pydantic import ValidationError
 from typer.testing import CliRunner, Result
 
-from hoa import migrate
 from hoa.cli import app as cli
+from hoa.core import migrate
+from hoa.core.settings import Env, Settings, get_settings
 from hoa.main import create_app
-from hoa.settings import Env, Settings, get_settings
 
 GOOD_SECRET = "a-long-random-production-secret-0123456789"
 PG = "postgresql+asyncpg://hoa@db.internal/hoa"
@@ -229,7 +229,7 @@ def test_seed_demo_refuses_production_without_force(db_file: Path) -> None:
 def test_commands_create_the_local_folders_they_need(tmp_path: Path) -> None:
     """A fresh checkout has no var/: the database's, the queue's and the outbox's folders are
     made by whichever command runs first."""
-    db = tmp_path / "fresh" / "var" / "hoa.db"
+    db = tmp_path / "fresh" / "var" / "hoa.core.database"
     env = {
         "HOA_ENV": "development",
         "HOA_DATABASE_URL": f"sqlite+aiosqlite:///{db}",

@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.api import ROUTERS
-from hoa.deps import require_admin
+from hoa.web.deps import require_admin
 from tests.factories import World, local, make_reservation
 
 

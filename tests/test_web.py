@@ -7,9 +7,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hoa.core.settings import Settings
 from hoa.main import create_app
-from hoa.settings import Settings
-from hoa.web import IMMUTABLE, NO_CACHE
+from hoa.web.spa import IMMUTABLE, NO_CACHE
 
 INDEX = '<!doctype html><html><head><script type="module" src="/assets/index-abc123.js">'
 SCRIPT = "console.log('hello from a hashed asset');" * 20

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hoa.db
+import hoa.core.database
 
 revision: str = "e6ff0312de44"
 down_revision: str | None = "e5c2c963e61d"
@@ -26,10 +26,10 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("family_id", sa.Uuid(), nullable=False),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("expires_at", hoa.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("used_at", hoa.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", hoa.db.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("created_at", hoa.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", hoa.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("used_at", hoa.core.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", hoa.core.database.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hoa.core.database.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["users.id"],
@@ -50,7 +50,7 @@ def upgrade() -> None:
             sa.Column("failed_sign_ins", sa.Integer(), server_default="0", nullable=False)
         )
         batch_op.add_column(
-            sa.Column("locked_until", hoa.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("locked_until", hoa.core.database.UTCDateTime(timezone=True), nullable=True)
         )
 
     # ### end Alembic commands ###

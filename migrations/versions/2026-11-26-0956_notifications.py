@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hoa.db
+import hoa.core.database
 
 revision: str = "2505db7fc91c"
 down_revision: str | None = "e6ff0312de44"
@@ -45,13 +45,13 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
-        sa.Column("next_attempt_at", hoa.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("lease_until", hoa.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_attempt_at", hoa.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("lease_until", hoa.core.database.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.String(length=1000), nullable=True),
         sa.Column("provider_message_id", sa.String(length=200), nullable=True),
-        sa.Column("created_at", hoa.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", hoa.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("sent_at", hoa.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", hoa.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", hoa.core.database.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", hoa.core.database.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["community_id"],
             ["communities.id"],

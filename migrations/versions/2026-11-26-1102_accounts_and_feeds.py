@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import hoa.db
+import hoa.core.database
 
 revision: str = "9fca14d5d112"
 down_revision: str | None = "2505db7fc91c"
@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("amenity_id", sa.Uuid(), nullable=True),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
-        sa.Column("created_at", hoa.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", hoa.core.database.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["amenity_id"],
             ["amenities.id"],
@@ -54,7 +54,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("email_verified_at", hoa.db.UTCDateTime(timezone=True), nullable=True)
+            sa.Column("email_verified_at", hoa.core.database.UTCDateTime(timezone=True), nullable=True)
         )
         batch_op.add_column(
             sa.Column("reminders_enabled", sa.Boolean(), server_default=sa.true(), nullable=False)

@@ -4,16 +4,18 @@ from fastapi import APIRouter, Depends
 
 from hoa.amenities.router import router as amenities_router
 from hoa.audit.router import router as audit_router
+from hoa.auth.router import preferences_router
 from hoa.auth.router import router as auth_router
 from hoa.blackouts.router import router as blackouts_router
 from hoa.communities.router import router as communities_router
-from hoa.errors import errors_for
+from hoa.core.ratelimit import RateLimited
 from hoa.feeds.router import router as feeds_router
 from hoa.members.router import router as members_router
 from hoa.notifications.router import router as notifications_router
-from hoa.ratelimit import RateLimited, limit_api
-from hoa.reservations.links import router as reservation_links_router
+from hoa.reservations.router import links_router as reservation_links_router
 from hoa.reservations.router import router as reservations_router
+from hoa.web.deps import limit_api
+from hoa.web.errors import errors_for
 
 ROUTERS = (
     auth_router,
@@ -26,6 +28,7 @@ ROUTERS = (
     audit_router,
     notifications_router,
     feeds_router,
+    preferences_router,
 )
 api_router = APIRouter(dependencies=[Depends(limit_api)], responses=errors_for(RateLimited))
 for router in ROUTERS:

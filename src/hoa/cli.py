@@ -19,11 +19,11 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from hoa import migrate as migrations
-from hoa.db import Database
-from hoa.folders import FolderError, ensure_folder, ensure_sqlite_folder
+from hoa.core import migrate as migrations
+from hoa.core.database import Database
+from hoa.core.folders import FolderError, ensure_folder, ensure_sqlite_folder
+from hoa.core.settings import EmailBackend, Env, get_settings
 from hoa.notifications.jobs import queue_path
-from hoa.settings import EmailBackend, Env, get_settings
 
 app = typer.Typer(
     help="hoa: amenity reservations for homeowners associations", no_args_is_help=True
@@ -174,7 +174,7 @@ def create_admin(
 def backup_command() -> None:
     """Back up the database into HOA_BACKUP__DIR (file + manifest), keeping the newest
     HOA_BACKUP__KEEP."""
-    from hoa.backup import BackupError, backup
+    from hoa.core.backup import BackupError, backup
 
     with _progress() as progress:
         try:
@@ -194,7 +194,7 @@ def restore_command(
 ) -> None:
     """Restore a backup into the configured (empty) database and check every table against
     the manifest's row counts and checksums; exit 1 when one differs."""
-    from hoa.backup import BackupError, restore
+    from hoa.core.backup import BackupError, restore
 
     with _progress() as progress:
         try:

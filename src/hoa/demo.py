@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.amenities.schemas import WEEKDAYS, clock_minutes
-from hoa.auth.security import hash_password, verify_password
-from hoa.db import Base, Database
+from hoa.auth.passwords import hash_password, verify_password
+from hoa.core.database import Base, Database
+from hoa.core.settings import Settings
 from hoa.models import (
     ACTIVE_STATUSES,
     Amenity,
@@ -30,7 +31,6 @@ from hoa.models import (
     Role,
     User,
 )
-from hoa.settings import Settings
 
 # Bookings span the past week and the next four weeks (each amenity's booking window allowing).
 PAST_DAYS = 7

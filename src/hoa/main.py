@@ -11,16 +11,21 @@ from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
 
 from hoa.api import api_router
-from hoa.auth.security import CSRF_HEADER
-from hoa.db import Database
-from hoa.errors import COMMON_RESPONSES, install_error_handlers, sentry_reporting
+from hoa.core.database import Database
+from hoa.core.logging import configure_logging
+from hoa.core.middleware import (
+    BodyLimitMiddleware,
+    ReadYourWritesMiddleware,
+    RequestMiddleware,
+    sentry_reporting,
+)
+from hoa.core.settings import Env, Settings, get_settings
 from hoa.feeds.router import ical_router
-from hoa.logging import configure_logging
-from hoa.middleware import BodyLimitMiddleware, ReadYourWritesMiddleware, RequestMiddleware
 from hoa.notifications.jobs import start_embedded, stop_embedded
 from hoa.notifications.service import outbox_backlog
-from hoa.settings import Env, Settings, get_settings
-from hoa.web import mount_web
+from hoa.web.cookies import CSRF_HEADER
+from hoa.web.errors import COMMON_RESPONSES, install_error_handlers
+from hoa.web.spa import mount_web
 
 DOCS_URL = "/api/docs"
 

@@ -17,8 +17,8 @@ from typing import Any
 import structlog
 from fastapi import FastAPI
 
+from hoa.core.settings import get_settings
 from hoa.main import create_app
-from hoa.settings import get_settings
 
 log = structlog.get_logger()
 Handler = Callable[[int, FrameType | None], Any]

@@ -16,11 +16,11 @@ import sqlalchemy as sa
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.auth.security import fingerprint, sign
-from hoa.db import Database, utcnow
+from hoa.core.database import Database, utcnow
+from hoa.core.settings import RateLimitSettings, Settings
+from hoa.core.tokens import fingerprint, sign
 from hoa.main import create_app
 from hoa.models import AuditEvent, Notification, User
-from hoa.settings import RateLimitSettings, Settings
 from tests.conftest import Api, sign_in
 from tests.factories import PASSWORD, World, make_user
 from tests.notifications.conftest import variant

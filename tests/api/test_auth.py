@@ -1,6 +1,6 @@
 import httpx
 
-from hoa.auth.security import CSRF_COOKIE, SESSION_COOKIE
+from hoa.web.cookies import CSRF_COOKIE, SESSION_COOKIE
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, World
 

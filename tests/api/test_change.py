@@ -11,8 +11,8 @@ from typing import Any
 import icalendar
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.db import Database
-from hoa.settings import Settings
+from hoa.core.database import Database
+from hoa.core.settings import Settings
 from tests.api.test_reservations import booking
 from tests.factories import World, local, make_reservation
 from tests.notifications.conftest import notifications, variant

@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.db import utcnow
+from hoa.core.database import utcnow
+from hoa.core.settings import Settings
 from hoa.models import ReservationStatus
 from hoa.notifications.delivery import Deliverer
-from hoa.settings import Settings
 from tests.api.test_reservations import booking
 from tests.factories import World, local, make_reservation
 from tests.notifications.conftest import variant

@@ -10,8 +10,8 @@ import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.auth.security import hash_token
-from hoa.db import utcnow
+from hoa.core.database import utcnow
+from hoa.core.tokens import hash_token
 from hoa.models import Invitation
 from tests.factories import PASSWORD, World, make_member, make_user
 

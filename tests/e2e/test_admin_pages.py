@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
-from hoa.db import create_sync_engine, utcnow
+from hoa.core.database import create_sync_engine, utcnow
+from hoa.core.settings import Settings
 from hoa.models import (
     Amenity,
     Community,
@@ -24,7 +25,6 @@ from hoa.models import (
 )
 from hoa.notifications.service import reservation_payload
 from hoa.reservations.links import cancel_link
-from hoa.settings import Settings
 from tests.e2e.conftest import check_a11y, screenshot, sign_in
 from tests.e2e.test_booking import bookable_slot
 

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hoa.core.settings import RateLimitSettings, Settings
 from hoa.main import create_app
 from hoa.models import AuditEvent, CalendarFeed, ReservationStatus, Role, User
-from hoa.settings import RateLimitSettings, Settings
 from tests.conftest import Api, sign_in
 from tests.factories import (
     NEW_YORK,

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from hoa.settings import Env, Settings
+from hoa.core.settings import Env, Settings
 
 SECRET = "production-secret-production-secret-0123456789"
 

@@ -1,7 +1,7 @@
 import httpx
 
+from hoa.core.settings import Settings
 from hoa.main import create_app
-from hoa.settings import Settings
 from tests.hardening.support import running, with_settings
 
 APP_ORIGIN = "https://app.example.org"

@@ -15,10 +15,10 @@ import sentry_sdk
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from hoa.deps import SessionDep
+from hoa.core.settings import Settings
 from hoa.main import create_app
 from hoa.models import Community
-from hoa.settings import Settings
+from hoa.web.deps import SessionDep
 from tests.hardening.support import running, with_settings
 
 # What a client must never see of a database failure.

@@ -1,8 +1,8 @@
 import httpx
 
+from hoa.core.middleware import CSP
+from hoa.core.settings import Settings
 from hoa.main import create_app
-from hoa.middleware import CSP
-from hoa.settings import Settings
 from tests.factories import PASSWORD, World
 from tests.hardening.support import production, running
 

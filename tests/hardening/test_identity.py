@@ -14,11 +14,12 @@ import jwt
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.auth.security import CSRF_COOKIE, REFRESH_COOKIE, SESSION_COOKIE, signing_keys
-from hoa.db import Database, utcnow
+from hoa.core.database import Database, utcnow
+from hoa.core.settings import AuthSettings, Settings, SigningKey
+from hoa.core.tokens import signing_keys
 from hoa.main import create_app
 from hoa.models import AuditEvent, MemberStatus, Notification, RefreshToken, User
-from hoa.settings import AuthSettings, Settings, SigningKey
+from hoa.web.cookies import CSRF_COOKIE, REFRESH_COOKIE, SESSION_COOKIE
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, World
 from tests.notifications.conftest import variant

@@ -5,9 +5,9 @@ from typing import Any
 import httpx
 import pytest
 
+from hoa.core.middleware import nesting_exceeds
+from hoa.core.settings import Settings
 from hoa.main import create_app
-from hoa.middleware import nesting_exceeds
-from hoa.settings import Settings
 from tests.hardening.support import running, with_settings
 
 LOGIN = "/api/v1/auth/login"

@@ -6,8 +6,8 @@ import pytest
 import structlog
 from fastapi import Request
 
+from hoa.core.settings import Settings
 from hoa.main import create_app
-from hoa.settings import Settings
 from tests.factories import PASSWORD, World
 from tests.hardening.support import production, running
 

@@ -8,12 +8,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.auth.passwords import WeakPassword, check_new_password
+from hoa.auth.passwords import WeakPassword, check_new_password, hash_password
 from hoa.auth.schemas import PasswordChange
-from hoa.auth.security import hash_password
 from hoa.auth.service import upsert_operator
+from hoa.core.settings import AuthSettings, Settings
 from hoa.models import User
-from hoa.settings import AuthSettings, Settings
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, World
 

@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
+from hoa.core.settings import RateLimitSettings, Settings
 from hoa.main import create_app
-from hoa.settings import RateLimitSettings, Settings
 from tests.factories import PASSWORD, World
 
 REDIS_URL = os.environ.get("HOA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -4,8 +4,8 @@ import pytest
 from bench.fuzz_api import fuzz, fuzz_settings, known_ids, load_schema, sign_in
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hoa.core.settings import Settings
 from hoa.main import create_app
-from hoa.settings import Settings
 from tests.factories import PASSWORD, World, local, make_reservation
 
 

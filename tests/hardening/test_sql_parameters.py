@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hoa.db import Database
+from hoa.core.database import Database
 from tests.factories import World, local
 
 SOURCES = Path(__file__).resolve().parents[2] / "src" / "hoa"
@@ -22,8 +22,8 @@ SQL_CALLS = {"text", "exec_driver_sql", "execute", "executescript"}
 # statuses the overlap guard covers; and the backup's per-table checksums, whose table names
 # come from the database's own catalogue, quoted as identifiers.
 ALLOWED = {
-    ("db.py", 'f"PRAGMA {pragma}"'),
-    ("db.py", 'f"BEGIN {mode}"'),
+    ("database.py", 'f"PRAGMA {pragma}"'),
+    ("database.py", 'f"BEGIN {mode}"'),
     ("reservations.py", 'f"exclusive AND status IN ({_HELD_SQL})"'),
     ("backup.py", 'f"SELECT count(*), {_ROW_DIGEST} FROM {quoted} AS t"'),
     ("backup.py", 'f"SELECT * FROM {quoted}"'),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hoa.settings import Settings
+from hoa.core.settings import Settings
 from tests.hardening.test_rate_limits import REDIS_URL, _redis_answers
 from tests.infra.support import service_dir
 

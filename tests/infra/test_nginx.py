@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from hoa.settings import Settings
+from hoa.core.settings import Settings
 from tests.infra.conftest import EmailSink, make_dist, scaled_env
 from tests.infra.support import App, Nginx, free_port, serve, service_dir
 

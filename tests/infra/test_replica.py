@@ -13,11 +13,11 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from hoa import migrate
-from hoa.db import Database
+from hoa.core import migrate
+from hoa.core.database import Database
+from hoa.core.settings import DatabaseSettings, Settings
 from hoa.main import create_app
 from hoa.models import Community
-from hoa.settings import DatabaseSettings, Settings
 from tests.factories import PASSWORD, World, build_world, local
 from tests.infra.support import Postgres
 

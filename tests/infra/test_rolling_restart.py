@@ -15,9 +15,9 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from hoa.db import Database
+from hoa.core.database import Database
+from hoa.core.settings import Settings
 from hoa.models import Notification, Reservation
-from hoa.settings import Settings
 from tests.factories import PASSWORD, World, local
 from tests.infra.conftest import EmailSink, scaled_env
 from tests.infra.support import ROOT, App, Nginx, free_port, serve, wait_for

@@ -5,10 +5,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.db import Database
+from hoa.core.database import Database
+from hoa.core.settings import EmailSettings, JobSettings, Settings
 from hoa.email.backends import get_backend
 from hoa.models import Notification
-from hoa.settings import EmailSettings, JobSettings, Settings
 
 
 def free_port() -> int:

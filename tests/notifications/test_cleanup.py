@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.db import Database, utcnow
+from hoa.core.database import Database, utcnow
+from hoa.core.settings import Settings
 from hoa.models import (
     OVERLAP_CONSTRAINT,
     AuditEvent,
@@ -22,7 +23,6 @@ from hoa.models import (
     Role,
 )
 from hoa.notifications.jobs import Jobs
-from hoa.settings import Settings
 from tests.factories import World, make_reservation
 from tests.hardening.test_rate_limits import REDIS_URL, _redis_answers
 from tests.notifications.conftest import variant

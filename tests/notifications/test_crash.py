@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
-from hoa.db import Database
+from hoa.core.database import Database
+from hoa.core.settings import Settings
 from hoa.models import NotificationStatus
 from hoa.notifications.jobs import Jobs
-from hoa.settings import Settings
 from tests.api.test_reservations import booking
 from tests.factories import World, local
 from tests.notifications.conftest import free_port, notifications, variant

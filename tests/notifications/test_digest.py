@@ -10,9 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.db import Database, utcnow
+from hoa.core.database import Database, utcnow
+from hoa.core.settings import Settings
 from hoa.models import AdminAlerts, User
-from hoa.settings import Settings
 from tests.api.test_reservations import booking
 from tests.factories import World, local
 from tests.notifications.conftest import notifications, variant

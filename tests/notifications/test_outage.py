@@ -4,10 +4,10 @@ and the sweep delivers it once the queue is back."""
 from pathlib import Path
 from typing import Any
 
-from hoa.db import Database
+from hoa.core.database import Database
+from hoa.core.settings import Settings
 from hoa.models import NotificationStatus
 from hoa.notifications.jobs import Jobs
-from hoa.settings import Settings
 from tests.api.test_reservations import booking
 from tests.factories import World, local
 from tests.notifications.conftest import free_port, notifications, variant

@@ -11,12 +11,12 @@ import icalendar
 import pytest
 from fastapi import FastAPI
 
-from hoa.db import Database, utcnow
-from hoa.deps import get_session
+from hoa.core.database import Database, utcnow
+from hoa.core.settings import Settings
 from hoa.models import NotificationStatus, Reservation
 from hoa.notifications.jobs import Jobs
 from hoa.notifications.service import notify_reservation
-from hoa.settings import Settings
+from hoa.web.deps import get_session
 from tests.api.test_reservations import booking
 from tests.factories import World, local
 from tests.notifications.conftest import notifications, variant

@@ -18,10 +18,10 @@ import icalendar
 import pytest
 from aiosmtpd.controller import Controller
 
-from hoa.db import Database, utcnow
+from hoa.core.database import Database, utcnow
+from hoa.core.settings import EmailBackend, Settings
 from hoa.main import create_app
 from hoa.models import NotificationStatus
-from hoa.settings import EmailBackend, Settings
 from tests.api.test_reservations import booking
 from tests.conftest import Api, sign_in
 from tests.factories import NEW_YORK, World, local

@@ -10,12 +10,12 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.auth.security import sign
-from hoa.db import Database, utcnow
+from hoa.core.database import Database, utcnow
+from hoa.core.settings import Settings
+from hoa.core.tokens import sign
 from hoa.models import ReservationStatus, User
 from hoa.notifications.delivery import Deliverer
 from hoa.reservations.links import cancel_link
-from hoa.settings import Settings
 from tests.factories import World, local, make_reservation
 from tests.notifications.conftest import notifications, variant
 

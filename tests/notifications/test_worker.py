@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from hoa.db import Database
+from hoa.core.database import Database
+from hoa.core.settings import Settings
 from hoa.models import NotificationStatus
 from hoa.notifications.jobs import Jobs
-from hoa.settings import Settings
 from tests.api.test_reservations import booking
 from tests.factories import World, local
 from tests.hardening.test_rate_limits import REDIS_URL, _redis_answers

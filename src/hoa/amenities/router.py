@@ -4,9 +4,10 @@ from fastapi import APIRouter
 
 from hoa.amenities import service
 from hoa.amenities.schemas import AmenityCreate, AmenityRead, AmenityUpdate
-from hoa.deps import CommunityAdmin, CommunityMember, LagTolerant, SessionDep
-from hoa.errors import Forbidden, NotFound, errors_for
+from hoa.core.errors import Forbidden, NotFound
 from hoa.models import Amenity
+from hoa.web.deps import CommunityAdmin, CommunityMember, LagTolerant, SessionDep
+from hoa.web.errors import errors_for
 
 router = APIRouter(prefix="/communities/{community_id}/amenities", tags=["amenities"])
 WRITE_ERRORS = errors_for(Forbidden, NotFound, service.NameTaken, service.InvalidRules)

@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
+from hoa.core.schemas import Input, Name, Output
 from hoa.models import MAX_BUFFER_MINUTES, MAX_RESERVATION_DAYS, AmenityStatus, BookingMode
-from hoa.schemas import Input, Name, Output
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

@@ -7,9 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hoa import rules
 from hoa.amenities.schemas import WEEKDAYS, AmenityCreate, AmenityUpdate, clock_minutes
 from hoa.audit.service import record, snapshot
-from hoa.db import flush_or_raise
-from hoa.deps import CommunityCtx
-from hoa.errors import AppError, NotFound
+from hoa.core.context import CommunityCtx
+from hoa.core.database import flush_or_raise
+from hoa.core.errors import AppError, NotFound
 from hoa.models import Amenity, AmenityStatus, BookingMode
 
 AUDITED = (
@@ -139,7 +139,7 @@ async def create(session: AsyncSession, ctx: CommunityCtx, data: AmenityCreate) 
     record(
         session,
         community_id=ctx.community_id,
-        actor_id=ctx.user.id,
+        actor_id=ctx.user_id,
         action="amenity.created",
         entity_type="amenity",
         entity_id=amenity.id,
@@ -168,7 +168,7 @@ async def update(
     record(
         session,
         community_id=ctx.community_id,
-        actor_id=ctx.user.id,
+        actor_id=ctx.user_id,
         action="amenity.updated",
         entity_type="amenity",
         entity_id=amenity.id,

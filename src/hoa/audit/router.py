@@ -5,9 +5,10 @@ from fastapi import APIRouter, Query
 
 from hoa.audit import service
 from hoa.audit.schemas import AuditEventRead
-from hoa.deps import CommunityAdmin, SessionDep
-from hoa.errors import Forbidden, NotFound, errors_for
-from hoa.pagination import CursorParam, LimitParam, Page
+from hoa.core.errors import Forbidden, NotFound
+from hoa.core.pagination import Page
+from hoa.web.deps import CommunityAdmin, CursorParam, LimitParam, SessionDep
+from hoa.web.errors import errors_for
 
 router = APIRouter(prefix="/communities/{community_id}/audit-events", tags=["audit"])
 

@@ -8,9 +8,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.errors import request_id_var
+from hoa.core.errors import request_id_var
+from hoa.core.pagination import Cursor, page_query
 from hoa.models import AuditEvent
-from hoa.pagination import Cursor, page_query
 
 
 def snapshot(obj: object, fields: Sequence[str]) -> dict[str, Any]:

@@ -1,14 +1,17 @@
-"""The policy for new passwords, after NIST SP 800-63B: long enough, not known from breaches,
-not built from the account's own name or email; no composition rules."""
+"""Passwords: argon2id hashing, and the policy for new passwords after NIST SP 800-63B (long
+enough, not known from breaches, not built from the account's own name or email; no composition
+rules)."""
 
 import re
 from functools import cache
 
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from zxcvbn import zxcvbn  # type: ignore[import-untyped]
 from zxcvbn.frequency_lists import FREQUENCY_LISTS  # type: ignore[import-untyped]
 
-from hoa.errors import AppError
-from hoa.settings import Settings
+from hoa.core.errors import AppError
+from hoa.core.settings import Settings
 
 MAX_LENGTH = 256
 # zxcvbn refuses longer input; a password this long is past guessing anyway.
@@ -16,6 +19,21 @@ _ESTIMATE_MAX_LENGTH = 72
 # zxcvbn's "safely unguessable" level: about 10^8 guesses or more.
 _MIN_SCORE = 3
 _MIN_PART = 4
+
+_hasher = PasswordHash((Argon2Hasher(),))
+# Verifying against this when the email is unknown keeps sign-in timing the same for both cases.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-0000")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password: str, password_hash: str | None) -> bool:
+    if password_hash is None:
+        _hasher.verify(password, _DUMMY_HASH)
+        return False
+    return _hasher.verify(password, password_hash)
 
 
 class WeakPassword(AppError):

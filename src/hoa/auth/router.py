@@ -15,6 +15,8 @@ from hoa.auth.schemas import (
     EmailVerification,
     LoginRequest,
     MeRead,
+    NotificationPreferences,
+    NotificationPreferencesUpdate,
     PasswordChange,
     PasswordResetConfirm,
     PasswordResetRequest,
@@ -22,10 +24,15 @@ from hoa.auth.schemas import (
     RefreshRequest,
     SessionRead,
 )
-from hoa.auth.security import CSRF_COOKIE, REFRESH_COOKIE
-from hoa.deps import AccountDisabled, CsrfFailed, CurrentUser, SessionDep, SettingsDep, require_csrf
-from hoa.errors import errors_for
-from hoa.notifications.service import run_after_commit
+from hoa.core.errors import AccountDisabled, CsrfFailed
+from hoa.web.cookies import (
+    CSRF_COOKIE,
+    REFRESH_COOKIE,
+    clear_session_cookies,
+    set_session_cookies,
+)
+from hoa.web.deps import CurrentUser, SessionDep, SettingsDep, require_csrf
+from hoa.web.errors import errors_for
 
 router = APIRouter(tags=["auth"])
 
@@ -42,13 +49,9 @@ async def login(
     """Sign in: sets the session cookies and returns bearer and refresh tokens for API clients.
 
     Repeated failures lock the account for a while, with the same answer as a wrong password."""
-    try:
-        user = await service.authenticate(session, settings, body.email, body.password)
-    except service.InvalidCredentials:
-        await session.commit()  # keep the failure count, lockout and audit rows
-        await run_after_commit(session)  # and send the lockout notice now
-        raise
-    return await service.start_session(session, response, settings, user)
+    started = await service.sign_in(session, settings, body.email, body.password)
+    set_session_cookies(response, settings, started)
+    return started
 
 
 @router.post(
@@ -71,12 +74,9 @@ async def refresh(
         raise service.InvalidRefreshToken
     if body is None:
         require_csrf(request, request.cookies.get(CSRF_COOKIE, ""))
-    try:
-        user, family_id = await service.refresh(session, token)
-    except service.InvalidRefreshToken:
-        await session.commit()  # keep a reuse's family revocation
-        raise
-    return await service.start_session(session, response, settings, user, family_id)
+    started = await service.refresh(session, settings, token)
+    set_session_cookies(response, settings, started)
+    return started
 
 
 @router.post("/auth/logout", status_code=204)
@@ -88,9 +88,8 @@ async def logout(
     refresh_token: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
 ) -> None:
     """Sign out this browser; with ``everywhere`` every token of the account stops working."""
-    if everywhere:
-        await service.sign_out_everywhere(session, user)
-    await service.end_session(session, response, refresh_token)
+    await service.sign_out(session, user, refresh_token, everywhere=everywhere)
+    clear_session_cookies(response)
 
 
 @router.get("/me", response_model=MeRead, responses=errors_for())
@@ -113,8 +112,11 @@ async def change_password(
     settings: SettingsDep,
 ) -> SessionRead:
     """Change the password; other sessions end and this one gets a fresh token."""
-    await service.change_password(session, settings, user, body.current_password, body.new_password)
-    return await service.start_session(session, response, settings, user)
+    started = await service.change_password(
+        session, settings, user, body.current_password, body.new_password
+    )
+    set_session_cookies(response, settings, started)
+    return started
 
 
 @router.post(
@@ -166,3 +168,26 @@ async def send_verification_email(
 ) -> None:
     """Send the verification link again; 409 when the address is verified already."""
     await service.resend_verification(session, settings, user)
+
+
+# The account's own settings, under /me beside its calendar feeds.
+preferences_router = APIRouter(prefix="/me", tags=["account"])
+
+
+@preferences_router.get(
+    "/notification-preferences", response_model=NotificationPreferences, responses=errors_for()
+)
+async def get_notification_preferences(user: CurrentUser) -> NotificationPreferences:
+    """Which emails the caller gets besides the ones about their own bookings' decisions."""
+    return service.preferences(user)
+
+
+@preferences_router.patch(
+    "/notification-preferences", response_model=NotificationPreferences, responses=errors_for()
+)
+async def update_notification_preferences(
+    body: NotificationPreferencesUpdate, user: CurrentUser, session: SessionDep
+) -> NotificationPreferences:
+    """Change the fields sent; ``admin_alerts`` matters only in communities the caller
+    administers."""
+    return await service.update_preferences(session, user, body)

@@ -1,10 +1,11 @@
 import uuid
 from datetime import datetime
+from typing import Any
 
-from pydantic import Field
+from pydantic import Field, StrictBool, field_validator
 
-from hoa.models import MemberStatus, Role
-from hoa.schemas import Email, Input, Name, Output, Password
+from hoa.core.schemas import Email, Input, Output, Password
+from hoa.models import AdminAlerts, MemberStatus, Role
 
 
 class LoginRequest(Input):
@@ -76,16 +77,24 @@ class EmailVerification(Input):
     token: str = Field(min_length=10, max_length=1000)
 
 
-class InvitationAccept(Input):
-    token: str = Field(min_length=10, max_length=200)
-    name: Name
-    password: Password
+class NotificationPreferences(Output):
+    reminders: bool = Field(description="Email a reminder before each confirmed booking")
+    admin_alerts: AdminAlerts = Field(
+        description="Admins: booking requests awaiting approval, by email as they come, "
+        "in an hourly digest, or not at all"
+    )
 
 
-class JoinWithCode(Input):
-    code: str = Field(min_length=4, max_length=32)
-    household_label: str = Field(min_length=1, max_length=100)
-    # Needed only when the caller is not signed in: the account is created with them.
-    email: Email | None = None
-    name: Name | None = None
-    password: Password | None = None
+class NotificationPreferencesUpdate(Input):
+    """Only the fields sent change."""
+
+    reminders: StrictBool | None = None
+    admin_alerts: AdminAlerts | None = None
+
+    @field_validator("reminders", "admin_alerts", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Omitting a field keeps it; null is not a value either setting can take.
+        if value is None:
+            raise ValueError("must not be null; omit the field to keep its value")
+        return value

@@ -4,39 +4,31 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from fastapi import Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.audit.service import record
-from hoa.auth.passwords import check_new_password
-from hoa.auth.schemas import MeRead, MyMembership, SessionRead, UserRead
-from hoa.auth.security import (
-    CSRF_COOKIE,
-    REFRESH_COOKIE,
-    SESSION_COOKIE,
-    fingerprint,
-    hash_password,
-    hash_token,
-    issue_token,
-    new_token,
-    sign,
-    unsign,
-    verify_password,
+from hoa.auth.passwords import check_new_password, hash_password, verify_password
+from hoa.auth.schemas import (
+    MeRead,
+    MyMembership,
+    NotificationPreferences,
+    NotificationPreferencesUpdate,
+    SessionRead,
+    UserRead,
 )
-from hoa.db import utcnow
-from hoa.deps import AccountDisabled
-from hoa.errors import AppError
+from hoa.core.database import utcnow
+from hoa.core.errors import AccountDisabled, AppError
+from hoa.core.settings import Settings
+from hoa.core.tokens import fingerprint, hash_token, issue_token, new_token, sign, unsign
 from hoa.models import Community, Household, Membership, RefreshToken, User
 from hoa.notifications.service import notify
-from hoa.settings import Env, Settings
 
-# The refresh cookie goes to the refresh and logout routes only.
-REFRESH_COOKIE_PATH = "/api/v1/auth"
 RESET_MINUTES, VERIFICATION_HOURS = 60, 48
 
 
 class InvalidCredentials(AppError):
     code, status_code, message = "auth.invalid_credentials", 401, "Wrong email or password."
+    commits = True  # the failure count, lockout and audit rows are the point
 
 
 class InvalidResetToken(AppError):
@@ -69,6 +61,7 @@ class InvalidRefreshToken(AppError):
         401,
         "This session has ended; sign in again.",
     )
+    commits = True  # a reused token's family stays revoked
 
 
 def _audit(
@@ -91,14 +84,20 @@ def _audit(
     )
 
 
-async def authenticate(
+async def sign_in(
+    session: AsyncSession, settings: Settings, email: str, password: str
+) -> SessionRead:
+    """A new session for the user with these credentials. Unknown email, wrong password, locked
+    or disabled account: one InvalidCredentials after the same hashing work, so a caller cannot
+    tell them apart; the failure is counted (and may lock the account) all the same."""
+    return await start_session(
+        session, settings, await _authenticate(session, settings, email, password)
+    )
+
+
+async def _authenticate(
     session: AsyncSession, settings: Settings, email: str, password: str
 ) -> User:
-    """The user with these credentials. Unknown email, wrong password, locked or disabled
-    account: one error after the same hashing work, so a caller cannot tell them apart.
-
-    On InvalidCredentials the caller still commits: the failure count, lockout and audit rows
-    are the point."""
     user = await session.scalar(sa.select(User).where(User.email == email).with_for_update())
     valid = verify_password(password, user.password_hash if user else None)
     now = utcnow()
@@ -162,14 +161,10 @@ def _count_failure(session: AsyncSession, settings: Settings, user: User, now: d
 
 
 async def start_session(
-    session: AsyncSession,
-    response: Response,
-    settings: Settings,
-    user: User,
-    family_id: uuid.UUID | None = None,
+    session: AsyncSession, settings: Settings, user: User, family_id: uuid.UUID | None = None
 ) -> SessionRead:
-    """Issue an access token and a refresh token (of a new family unless continuing one), as
-    httpOnly cookies plus a readable CSRF cookie, and in the body for API clients."""
+    """Issue an access token, a CSRF token and a refresh token (of a new family unless
+    continuing one); the router hands them to the browser as cookies too."""
     refresh_token = new_token()
     refresh_expires = utcnow() + timedelta(days=settings.auth.refresh_token_days)
     session.add(
@@ -182,29 +177,6 @@ async def start_session(
     )
     csrf = secrets.token_urlsafe(24)
     token, expires_at = issue_token(settings, user.id, user.token_version, csrf)
-    secure = settings.env is Env.PRODUCTION
-    refresh_age = settings.auth.refresh_token_days * 86400
-    response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=settings.access_token_minutes * 60,
-        httponly=True,
-        samesite="lax",
-        secure=secure,
-    )
-    response.set_cookie(
-        REFRESH_COOKIE,
-        refresh_token,
-        max_age=refresh_age,
-        path=REFRESH_COOKIE_PATH,
-        httponly=True,
-        samesite="strict",
-        secure=secure,
-    )
-    # Outlives the access token: the browser needs it to send the CSRF header when refreshing.
-    response.set_cookie(
-        CSRF_COOKIE, csrf, max_age=refresh_age, httponly=False, samesite="lax", secure=secure
-    )
     return SessionRead(
         access_token=token,
         expires_at=expires_at,
@@ -214,11 +186,11 @@ async def start_session(
     )
 
 
-async def refresh(session: AsyncSession, token: str) -> tuple[User, uuid.UUID]:
-    """Use up a refresh token: its user and family, for start_session to issue the next one.
+async def refresh(session: AsyncSession, settings: Settings, token: str) -> SessionRead:
+    """Use up a refresh token for the next session of its family.
 
-    A token used before was copied: its whole family is revoked, and the caller commits that
-    even though InvalidRefreshToken is raised."""
+    A token used before was copied: its whole family is revoked (and stays revoked, though
+    InvalidRefreshToken is raised)."""
     row = await session.scalar(
         sa.select(RefreshToken)
         .where(RefreshToken.token_hash == hash_token(token))
@@ -241,7 +213,7 @@ async def refresh(session: AsyncSession, token: str) -> tuple[User, uuid.UUID]:
     if user is None or not user.is_active:
         raise AccountDisabled
     row.used_at = now
-    return user, row.family_id
+    return await start_session(session, settings, user, row.family_id)
 
 
 async def _revoke(session: AsyncSession, *where: sa.ColumnElement[bool]) -> None:
@@ -252,8 +224,13 @@ async def _revoke(session: AsyncSession, *where: sa.ColumnElement[bool]) -> None
     )
 
 
-async def end_session(session: AsyncSession, response: Response, refresh_token: str | None) -> None:
-    """Sign out this browser: its refresh token family stops working and its cookies go."""
+async def sign_out(
+    session: AsyncSession, user: User, refresh_token: str | None, *, everywhere: bool
+) -> None:
+    """Sign out this browser (its refresh token family stops working) or, ``everywhere``, every
+    session of the account."""
+    if everywhere:
+        await _revoke_everything(session, user, "auth.signed_out_everywhere")
     if refresh_token:
         family = (
             sa.select(RefreshToken.family_id)
@@ -261,9 +238,6 @@ async def end_session(session: AsyncSession, response: Response, refresh_token: 
             .scalar_subquery()
         )
         await _revoke(session, RefreshToken.family_id == family)
-    response.delete_cookie(SESSION_COOKIE)
-    response.delete_cookie(REFRESH_COOKIE, path=REFRESH_COOKIE_PATH)
-    response.delete_cookie(CSRF_COOKIE)
 
 
 async def _revoke_everything(session: AsyncSession, user: User, action: str) -> None:
@@ -275,17 +249,14 @@ async def _revoke_everything(session: AsyncSession, user: User, action: str) -> 
 
 async def change_password(
     session: AsyncSession, settings: Settings, user: User, current: str, new: str
-) -> None:
-    """Every other session of the user ends; the caller starts a new one."""
+) -> SessionRead:
+    """Every other session of the user ends; this one continues with a fresh token."""
     if not verify_password(current, user.password_hash):
         raise InvalidCredentials("The current password is wrong.")
     check_new_password(settings, new, email=user.email, name=user.name)
     user.password_hash = hash_password(new)
     await _revoke_everything(session, user, "auth.password_changed")
-
-
-async def sign_out_everywhere(session: AsyncSession, user: User) -> None:
-    await _revoke_everything(session, user, "auth.signed_out_everywhere")
+    return await start_session(session, settings, user)
 
 
 def _link(settings: Settings, path: str, token: str) -> str:
@@ -443,3 +414,20 @@ async def upsert_operator(
     user.is_operator = True
     user.password_hash = hash_password(password)
     return False
+
+
+def preferences(user: User) -> NotificationPreferences:
+    return NotificationPreferences(reminders=user.reminders_enabled, admin_alerts=user.admin_alerts)
+
+
+async def update_preferences(
+    session: AsyncSession, user: User, data: NotificationPreferencesUpdate
+) -> NotificationPreferences:
+    """Apply the fields sent; the notification jobs read them when they next run."""
+    changes = data.model_dump(exclude_unset=True)
+    if "reminders" in changes:
+        user.reminders_enabled = changes["reminders"]
+    if "admin_alerts" in changes:
+        user.admin_alerts = changes["admin_alerts"]
+    await session.flush()
+    return preferences(user)

@@ -4,10 +4,11 @@ from fastapi import APIRouter
 
 from hoa.blackouts import service
 from hoa.blackouts.schemas import BlackoutCreate, BlackoutCreated, BlackoutRead
-from hoa.deps import CommunityAdmin, CommunityMember, SessionDep
-from hoa.errors import Forbidden, NotFound, errors_for
+from hoa.core.errors import Forbidden, NotFound
+from hoa.core.schemas import Instant
 from hoa.models import Blackout
-from hoa.schemas import Instant
+from hoa.web.deps import CommunityAdmin, CommunityMember, SessionDep
+from hoa.web.errors import errors_for
 
 router = APIRouter(prefix="/communities/{community_id}/blackouts", tags=["blackouts"])
 

@@ -4,8 +4,8 @@ from typing import Annotated, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
+from hoa.core.schemas import Input, Instant, Output
 from hoa.reservations.schemas import ReservationRead
-from hoa.schemas import Input, Instant, Output
 
 
 class BlackoutCreate(Input):

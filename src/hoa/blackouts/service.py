@@ -7,8 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hoa.amenities import service as amenities
 from hoa.audit.service import record, snapshot
 from hoa.blackouts.schemas import BlackoutCreate, BlackoutCreated, BlackoutRead
-from hoa.deps import CommunityCtx
-from hoa.errors import AppError, NotFound
+from hoa.core.context import CommunityCtx
+from hoa.core.errors import AppError, NotFound
 from hoa.models import (
     ACTIVE_STATUSES,
     MAX_RESERVATION_DAYS,
@@ -69,14 +69,14 @@ async def create(session: AsyncSession, ctx: CommunityCtx, data: BlackoutCreate)
         starts_at=data.starts_at,
         ends_at=data.ends_at,
         reason=data.reason,
-        created_by_id=ctx.user.id,
+        created_by_id=ctx.user_id,
     )
     session.add(blackout)
     await session.flush()
     record(
         session,
         community_id=ctx.community_id,
-        actor_id=ctx.user.id,
+        actor_id=ctx.user_id,
         action="blackout.created",
         entity_type="blackout",
         entity_id=blackout.id,
@@ -97,7 +97,7 @@ async def delete(session: AsyncSession, ctx: CommunityCtx, blackout_id: uuid.UUI
     record(
         session,
         community_id=ctx.community_id,
-        actor_id=ctx.user.id,
+        actor_id=ctx.user_id,
         action="blackout.deleted",
         entity_type="blackout",
         entity_id=blackout.id,

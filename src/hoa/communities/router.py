@@ -7,7 +7,9 @@ from hoa.communities.schemas import (
     CommunityRead,
     CommunityUpdate,
 )
-from hoa.deps import (
+from hoa.core.errors import Forbidden, NotFound
+from hoa.models import Community
+from hoa.web.deps import (
     CommunityAdmin,
     CommunityMember,
     CurrentUser,
@@ -15,8 +17,7 @@ from hoa.deps import (
     SessionDep,
     SettingsDep,
 )
-from hoa.errors import Forbidden, NotFound, errors_for
-from hoa.models import Community
+from hoa.web.errors import errors_for
 
 router = APIRouter(prefix="/communities", tags=["communities"])
 
@@ -41,8 +42,8 @@ async def create_community(
 
 
 @router.get("/{community_id}", response_model=CommunityRead, responses=errors_for(NotFound))
-async def get_community(ctx: CommunityMember) -> Community:
-    return ctx.community
+async def get_community(ctx: CommunityMember, session: SessionDep) -> Community:
+    return await service.get(session, ctx)
 
 
 @router.patch(

@@ -5,8 +5,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field
 
+from hoa.core.schemas import Email, Input, Name, Output
 from hoa.models import MAX_REMINDER_HOURS
-from hoa.schemas import Email, Input, Name, Output
 
 
 def _valid_timezone(value: str) -> str:

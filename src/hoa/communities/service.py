@@ -3,12 +3,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.audit.service import record, snapshot
 from hoa.communities.schemas import CommunityCreate, CommunityCreated, CommunityUpdate
-from hoa.db import flush_or_raise
-from hoa.deps import CommunityCtx
-from hoa.errors import AppError
+from hoa.core.context import CommunityCtx
+from hoa.core.database import flush_or_raise
+from hoa.core.errors import AppError
+from hoa.core.settings import Settings
 from hoa.members import service as members
 from hoa.models import Community, Membership, MemberStatus, User
-from hoa.settings import Settings
 
 FIELDS = ("name", "slug", "timezone", "show_booker_names", "reminder_hours")
 
@@ -59,8 +59,13 @@ async def create(
     return result
 
 
+async def get(session: AsyncSession, ctx: CommunityCtx) -> Community:
+    """The caller's community (already loaded with the caller's membership)."""
+    return await session.get_one(Community, ctx.community_id)
+
+
 async def update(session: AsyncSession, ctx: CommunityCtx, data: CommunityUpdate) -> Community:
-    community = ctx.community
+    community = await get(session, ctx)
     before = snapshot(community, FIELDS)
     for field, value in data.model_dump(exclude_unset=True, exclude_none=True).items():
         setattr(community, field, value)
@@ -68,7 +73,7 @@ async def update(session: AsyncSession, ctx: CommunityCtx, data: CommunityUpdate
     record(
         session,
         community_id=community.id,
-        actor_id=ctx.user.id,
+        actor_id=ctx.user_id,
         action="community.updated",
         entity_type="community",
         entity_id=community.id,

@@ -12,8 +12,8 @@ from typing import Protocol
 
 import httpx
 
-from hoa.folders import ensure_folder
-from hoa.settings import EmailBackend, EmailSettings
+from hoa.core.folders import ensure_folder
+from hoa.core.settings import EmailBackend, EmailSettings
 
 
 class SendError(Exception):

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import icalendar
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from hoa.auth.security import derive_token
-from hoa.settings import Settings
+from hoa.core.settings import Settings
+from hoa.core.tokens import derive_token
 
 _env = Environment(
     loader=PackageLoader("hoa.email", "templates"),

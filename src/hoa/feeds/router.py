@@ -1,22 +1,16 @@
-"""The caller's calendar feeds and email preferences (``/api/v1/me/...``), and the feeds
-themselves (``/ical/{secret}.ics``, outside the API: calendar apps know only the address)."""
+"""The caller's calendar feeds (``/api/v1/me/calendar-feeds``), and the feeds themselves
+(``/ical/{secret}.ics``, outside the API: calendar apps know only the address)."""
 
 import hashlib
 import uuid
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from hoa.deps import CurrentUser, LagTolerant, SessionDep, SettingsDep
-from hoa.errors import Forbidden, NotFound, errors_for
+from hoa.core.errors import Forbidden, NotFound
 from hoa.feeds import service
-from hoa.feeds.schemas import (
-    CalendarFeedCreate,
-    CalendarFeedCreated,
-    CalendarFeedRead,
-    NotificationPreferences,
-    NotificationPreferencesUpdate,
-)
-from hoa.ratelimit import limit_api
+from hoa.feeds.schemas import CalendarFeedCreate, CalendarFeedCreated, CalendarFeedRead
+from hoa.web.deps import CurrentUser, LagTolerant, SessionDep, SettingsDep, limit_api
+from hoa.web.errors import errors_for
 
 router = APIRouter(prefix="/me", tags=["account"])
 
@@ -60,25 +54,6 @@ async def create_calendar_feed(
 async def delete_calendar_feed(feed_id: uuid.UUID, user: CurrentUser, session: SessionDep) -> None:
     """Revoke a feed: its address answers 404 from now on."""
     await service.revoke(session, user, feed_id)
-
-
-@router.get(
-    "/notification-preferences", response_model=NotificationPreferences, responses=errors_for()
-)
-async def get_notification_preferences(user: CurrentUser) -> NotificationPreferences:
-    """Which emails the caller gets besides the ones about their own bookings' decisions."""
-    return service.preferences(user)
-
-
-@router.patch(
-    "/notification-preferences", response_model=NotificationPreferences, responses=errors_for()
-)
-async def update_notification_preferences(
-    body: NotificationPreferencesUpdate, user: CurrentUser, session: SessionDep
-) -> NotificationPreferences:
-    """Change the fields sent; ``admin_alerts`` matters only in communities the caller
-    administers."""
-    return await service.update_preferences(session, user, body)
 
 
 # Mounted at the root by create_app; the same per-IP limit as the API.

@@ -1,12 +1,10 @@
 import enum
 import uuid
 from datetime import datetime
-from typing import Any
 
-from pydantic import Field, StrictBool, field_validator
+from pydantic import Field
 
-from hoa.models import AdminAlerts
-from hoa.schemas import Input, Output
+from hoa.core.schemas import Input, Output
 
 
 class FeedKind(enum.StrEnum):
@@ -32,26 +30,3 @@ class CalendarFeedRead(Output):
 class CalendarFeedCreated(CalendarFeedRead):
     url: str = Field(description="The secret subscribe address; shown only this once")
     webcal_url: str = Field(description="The same address for calendar apps (webcal://)")
-
-
-class NotificationPreferences(Output):
-    reminders: bool = Field(description="Email a reminder before each confirmed booking")
-    admin_alerts: AdminAlerts = Field(
-        description="Admins: booking requests awaiting approval, by email as they come, "
-        "in an hourly digest, or not at all"
-    )
-
-
-class NotificationPreferencesUpdate(Input):
-    """Only the fields sent change."""
-
-    reminders: StrictBool | None = None
-    admin_alerts: AdminAlerts | None = None
-
-    @field_validator("reminders", "admin_alerts", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        # Omitting a field keeps it; null is not a value either setting can take.
-        if value is None:
-            raise ValueError("must not be null; omit the field to keep its value")
-        return value

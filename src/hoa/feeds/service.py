@@ -1,5 +1,4 @@
-"""Calendar feeds: secret addresses that calendar apps poll for a user's bookings, and the
-user's email preferences.
+"""Calendar feeds: secret addresses that calendar apps poll for a user's bookings.
 
 A feed's secret is shown once, when the feed is made or rotated; only its SHA-256 is stored, so
 a lost address cannot be shown again, only replaced.
@@ -16,16 +15,12 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.audit.service import record
-from hoa.auth.security import hash_token, new_token
-from hoa.db import utcnow
-from hoa.errors import Forbidden, NotFound
-from hoa.feeds.schemas import (
-    CalendarFeedCreated,
-    CalendarFeedRead,
-    FeedKind,
-    NotificationPreferences,
-    NotificationPreferencesUpdate,
-)
+from hoa.core.database import utcnow
+from hoa.core.errors import Forbidden, NotFound
+from hoa.core.pagination import AnySelect
+from hoa.core.settings import Settings
+from hoa.core.tokens import hash_token, new_token
+from hoa.feeds.schemas import CalendarFeedCreated, CalendarFeedRead, FeedKind
 from hoa.models import (
     HELD_STATUSES,
     MAX_RESERVATION_DAYS,
@@ -39,8 +34,6 @@ from hoa.models import (
     Role,
     User,
 )
-from hoa.pagination import AnySelect
-from hoa.settings import Settings
 
 # What a feed holds: recent history (so last week's booking does not vanish from the calendar)
 # and the year ahead, at most MAX_EVENTS bookings, the soonest past the window's start first.
@@ -328,20 +321,3 @@ def render_calendar(
     )
     ical: bytes = cal.to_ical()
     return ical
-
-
-def preferences(user: User) -> NotificationPreferences:
-    return NotificationPreferences(reminders=user.reminders_enabled, admin_alerts=user.admin_alerts)
-
-
-async def update_preferences(
-    session: AsyncSession, user: User, data: NotificationPreferencesUpdate
-) -> NotificationPreferences:
-    """Apply the fields sent; the notification jobs read them when they next run."""
-    changes = data.model_dump(exclude_unset=True)
-    if "reminders" in changes:
-        user.reminders_enabled = changes["reminders"]
-    if "admin_alerts" in changes:
-        user.admin_alerts = changes["admin_alerts"]
-    await session.flush()
-    return preferences(user)

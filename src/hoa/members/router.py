@@ -3,25 +3,35 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from hoa.auth import service as auth
-from hoa.auth.guards import guard_invitation_accept, guard_join
 from hoa.auth.passwords import WeakPassword
-from hoa.auth.schemas import InvitationAccept, JoinWithCode, SessionRead
-from hoa.deps import CommunityAdmin, OptionalUser, SessionDep, SettingsDep
-from hoa.errors import Forbidden, NotFound, errors_for
+from hoa.auth.schemas import SessionRead
+from hoa.core.errors import Forbidden, NotFound
+from hoa.core.pagination import Page
 from hoa.members import service
+from hoa.members.guards import guard_invitation_accept, guard_join
 from hoa.members.schemas import (
     HouseholdCreate,
     HouseholdRead,
+    InvitationAccept,
     InvitationCreate,
     InvitationCreated,
     InvitationRead,
     JoinCodeRead,
+    JoinWithCode,
     MemberRead,
     MemberUpdate,
 )
 from hoa.models import Household, Invitation, MemberStatus, Role
-from hoa.pagination import CursorParam, LimitParam, Page
+from hoa.web.cookies import set_session_cookies
+from hoa.web.deps import (
+    CommunityAdmin,
+    CursorParam,
+    LimitParam,
+    OptionalUser,
+    SessionDep,
+    SettingsDep,
+)
+from hoa.web.errors import errors_for
 
 router = APIRouter(tags=["members"])
 community = "/communities/{community_id}"
@@ -127,8 +137,8 @@ async def revoke_invitation(
 
 
 @router.get(f"{community}/join-code", response_model=JoinCodeRead, responses=ADMIN_ERRORS)
-async def get_join_code(ctx: CommunityAdmin) -> JoinCodeRead:
-    return JoinCodeRead(code=ctx.community.join_code)
+async def get_join_code(ctx: CommunityAdmin, session: SessionDep) -> JoinCodeRead:
+    return JoinCodeRead(code=await service.join_code(session, ctx))
 
 
 @router.post(f"{community}/join-code", response_model=JoinCodeRead, responses=ADMIN_ERRORS)
@@ -154,8 +164,11 @@ async def accept_invitation(
     body: InvitationAccept, response: Response, session: SessionDep, settings: SettingsDep
 ) -> SessionRead:
     """Accept an invitation (creating the account) and sign in."""
-    user = await service.accept_invitation(session, body.token, body.name, body.password)
-    return await auth.start_session(session, response, settings, user)
+    started = await service.accept_invitation(
+        session, settings, body.token, body.name, body.password
+    )
+    set_session_cookies(response, settings, started)
+    return started
 
 
 @router.post(
@@ -182,7 +195,8 @@ async def join_with_code(
     signup = None
     if body.email and body.name and body.password:
         signup = (body.email, body.name, body.password)
-    joined = await service.join_with_code(
+    started = await service.join_with_code(
         session, settings, user, body.code, body.household_label, signup
     )
-    return await auth.start_session(session, response, settings, joined)
+    set_session_cookies(response, settings, started)
+    return started

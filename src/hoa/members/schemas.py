@@ -4,8 +4,8 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
+from hoa.core.schemas import Email, Input, Name, Output, Password
 from hoa.models import MemberStatus, Role
-from hoa.schemas import Email, Input, Output
 
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 
@@ -61,3 +61,18 @@ class InvitationCreated(InvitationRead):
 
 class JoinCodeRead(Output):
     code: str | None = Field(description="None when joining by code is disabled")
+
+
+class InvitationAccept(Input):
+    token: str = Field(min_length=10, max_length=200)
+    name: Name
+    password: Password
+
+
+class JoinWithCode(Input):
+    code: str = Field(min_length=4, max_length=32)
+    household_label: str = Field(min_length=1, max_length=100)
+    # Needed only when the caller is not signed in: the account is created with them.
+    email: Email | None = None
+    name: Name | None = None
+    password: Password | None = None

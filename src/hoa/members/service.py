@@ -8,12 +8,16 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.audit.service import record, snapshot
-from hoa.auth.security import derive_token, hash_password, hash_token, verify_password
-from hoa.auth.service import send_verification
-from hoa.db import flush_or_raise, utcnow
-from hoa.deps import CommunityCtx
+from hoa.auth import service as auth
+from hoa.auth.passwords import hash_password, verify_password
+from hoa.auth.schemas import SessionRead
+from hoa.core.context import CommunityCtx
+from hoa.core.database import flush_or_raise, utcnow
+from hoa.core.errors import AppError, NotFound
+from hoa.core.pagination import AnySelect, Cursor, page_query
+from hoa.core.settings import Settings
+from hoa.core.tokens import derive_token, hash_token
 from hoa.email.render import invitation_url
-from hoa.errors import AppError, NotFound
 from hoa.members.schemas import (
     InvitationCreate,
     InvitationCreated,
@@ -23,8 +27,6 @@ from hoa.members.schemas import (
 )
 from hoa.models import Community, Household, Invitation, Membership, MemberStatus, Role, User
 from hoa.notifications.service import notify
-from hoa.pagination import AnySelect, Cursor, page_query
-from hoa.settings import Settings
 
 MEMBER_FIELDS = ("role", "status", "household_id")
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -267,7 +269,7 @@ async def update_member(
     record(
         session,
         community_id=ctx.community_id,
-        actor_id=ctx.user.id,
+        actor_id=ctx.user_id,
         action="membership.updated",
         entity_type="membership",
         entity_id=membership.id,
@@ -284,7 +286,7 @@ async def remove_member(session: AsyncSession, ctx: CommunityCtx, member_id: uui
     record(
         session,
         community_id=ctx.community_id,
-        actor_id=ctx.user.id,
+        actor_id=ctx.user_id,
         action="membership.removed",
         entity_type="membership",
         entity_id=membership.id,
@@ -402,7 +404,7 @@ async def invite(
     if existing is not None and await _is_member(session, ctx.community_id, existing.id):
         raise AlreadyMember
     invitation = await _invite(
-        session, settings, ctx.community_id, ctx.user.id, data.email, data.role, data.household_id
+        session, settings, ctx.community_id, ctx.user_id, data.email, data.role, data.household_id
     )
     return InvitationCreated(
         **InvitationRead.model_validate(invitation).model_dump(),
@@ -450,9 +452,11 @@ async def appoint_admin(
     return invitation_url(settings, invitation.id)
 
 
-async def accept_invitation(session: AsyncSession, token: str, name: str, password: str) -> User:
-    """Join the inviting community; creates the account, or for an existing account checks
-    its password."""
+async def accept_invitation(
+    session: AsyncSession, settings: Settings, token: str, name: str, password: str
+) -> SessionRead:
+    """Join the inviting community and sign in; creates the account, or for an existing account
+    checks its password."""
     invitation = await session.scalar(
         sa.select(Invitation).where(Invitation.token_hash == hash_token(token)).with_for_update()
     )
@@ -478,7 +482,7 @@ async def accept_invitation(session: AsyncSession, token: str, name: str, passwo
         "membership.invitation_accepted",
     )
     await flush_or_raise(session, AlreadyMember)  # a concurrent request may have won
-    return user
+    return await auth.start_session(session, settings, user)
 
 
 # Join codes
@@ -488,27 +492,32 @@ def _new_join_code() -> str:
     return "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(8))
 
 
+async def join_code(session: AsyncSession, ctx: CommunityCtx) -> str | None:
+    return (await session.get_one(Community, ctx.community_id)).join_code
+
+
 async def rotate_join_code(session: AsyncSession, ctx: CommunityCtx) -> str:
-    ctx.community.join_code = _new_join_code()
+    community = await session.get_one(Community, ctx.community_id)
+    community.join_code = _new_join_code()
     await session.flush()
     record(
         session,
         community_id=ctx.community_id,
-        actor_id=ctx.user.id,
+        actor_id=ctx.user_id,
         action="community.join_code_rotated",
         entity_type="community",
         entity_id=ctx.community_id,
     )
-    return ctx.community.join_code
+    return community.join_code
 
 
 async def disable_join_code(session: AsyncSession, ctx: CommunityCtx) -> None:
-    ctx.community.join_code = None
+    (await session.get_one(Community, ctx.community_id)).join_code = None
     await session.flush()
     record(
         session,
         community_id=ctx.community_id,
-        actor_id=ctx.user.id,
+        actor_id=ctx.user_id,
         action="community.join_code_disabled",
         entity_type="community",
         entity_id=ctx.community_id,
@@ -522,10 +531,10 @@ async def join_with_code(
     code: str,
     household_label: str,
     signup: tuple[str, str, str] | None,
-) -> User:
-    """Join as a resident of an existing household. Without a signed-in user, ``signup``
-    (email, name, password) creates the account, unverified until its owner opens the link
-    emailed to it."""
+) -> SessionRead:
+    """Join as a resident of an existing household and sign in. Without a signed-in user,
+    ``signup`` (email, name, password) creates the account, unverified until its owner opens
+    the link emailed to it."""
     community = await session.scalar(
         sa.select(Community).where(Community.join_code == code.strip().upper())
     )
@@ -546,11 +555,11 @@ async def join_with_code(
         if await session.scalar(sa.select(User.id).where(User.email == email)) is not None:
             raise AccountExists
         user = await _create_account(session, email, name, password)
-        send_verification(session, settings, user)
+        auth.send_verification(session, settings, user)
     if await _is_member(session, community.id, user.id):
         raise AlreadyMember
     _add_membership(
         session, community.id, user, Role.RESIDENT, household.id, user.id, "membership.joined"
     )
     await flush_or_raise(session, AlreadyMember)  # a concurrent request may have won
-    return user
+    return await auth.start_session(session, settings, user)

@@ -11,6 +11,7 @@ from hoa.models.communities import (
     Membership,
     MemberStatus,
     Role,
+    member_context,
 )
 from hoa.models.notifications import Notification, NotificationStatus
 from hoa.models.reservations import (
@@ -50,4 +51,5 @@ __all__ = [
     "ReservationStatus",
     "Role",
     "User",
+    "member_context",
 ]

@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hoa.db import UTCDateTime, utcnow
+from hoa.core.database import UTCDateTime, utcnow
 
 
 def uuid_pk() -> Mapped[uuid.UUID]:

@@ -6,7 +6,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hoa.db import Base
+from hoa.core.database import Base
 from hoa.models._common import community_fk, created_at, str_enum, updated_at, uuid_pk
 
 

@@ -5,7 +5,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from hoa.db import Base
+from hoa.core.context import CommunityCtx
+from hoa.core.database import Base
 from hoa.models._common import community_fk, created_at, str_enum, updated_at, uuid_pk
 from hoa.models.users import User
 
@@ -90,3 +91,17 @@ class Invitation(Base):
         sa.ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     created_at: Mapped[datetime] = created_at()
+
+
+def member_context(community: Community, membership: Membership, user: User) -> CommunityCtx:
+    """The request context of an active member acting in their community."""
+    return CommunityCtx(
+        community_id=community.id,
+        community_name=community.name,
+        timezone=community.timezone,
+        show_booker_names=community.show_booker_names,
+        user_id=user.id,
+        user_name=user.name,
+        household_id=membership.household_id,
+        is_admin=membership.role is Role.ADMIN,
+    )

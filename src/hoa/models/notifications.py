@@ -6,7 +6,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hoa.db import Base, UTCDateTime, utcnow
+from hoa.core.database import Base, UTCDateTime, utcnow
 from hoa.models._common import created_at, str_enum, updated_at, uuid_pk
 
 

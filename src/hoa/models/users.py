@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from hoa.db import Base
+from hoa.core.database import Base
 from hoa.models._common import created_at, str_enum, updated_at, uuid_pk
 
 

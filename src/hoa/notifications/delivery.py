@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from hoa.auth.security import reset_token
-from hoa.db import create_sync_engine, utcnow
+from hoa.core.database import create_sync_engine, utcnow
+from hoa.core.settings import Settings
+from hoa.core.tokens import reset_token
 from hoa.email.backends import Backend, PermanentError, check_address, get_backend
 from hoa.email.render import build_message, context, invitation_url
 from hoa.models import (
@@ -33,7 +34,6 @@ from hoa.models import (
 )
 from hoa.notifications.service import approvals_link, reservation_payload
 from hoa.reservations.links import cancel_link
-from hoa.settings import Settings
 
 Outcome = Literal["sent", "retry", "failed", "skipped"]
 N = Notification
@@ -180,7 +180,9 @@ class Deliverer:
             if reservation.created_at > reservation.starts_at - lead:
                 continue  # booked inside the window: the confirmation is recent enough
             key = f"reminder:{reservation.id}:{reservation.starts_at.isoformat()}"
-            payload = reservation_payload(community, amenity, reservation, "reservation_reminder")
+            payload = reservation_payload(
+                community.name, community.timezone, amenity, reservation, "reservation_reminder"
+            )
             payload["cancel_link"] = cancel_link(
                 self.settings, reservation, amenity.cancellation_cutoff_hours, now
             )

@@ -13,11 +13,11 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab  # type: ignore[import-unt
 from huey.consumer import Consumer  # type: ignore[import-untyped]
 from redis import ConnectionPool
 
-from hoa.backup import backup
-from hoa.db import utcnow
-from hoa.folders import ensure_folder
+from hoa.core.backup import backup
+from hoa.core.database import utcnow
+from hoa.core.folders import ensure_folder
+from hoa.core.settings import Settings
 from hoa.notifications.delivery import Deliverer
-from hoa.settings import Settings
 
 
 class Jobs:

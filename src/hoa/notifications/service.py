@@ -1,15 +1,18 @@
-"""Writing notifications in the caller's transaction, and enqueueing them after its commit."""
+"""Writing notifications in the caller's transaction (delivery is enqueued after its commit), and
+the community's outbox for its admins."""
 
-import asyncio
-import logging
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from hoa.db import utcnow
+from hoa.core.context import CommunityCtx
+from hoa.core.database import utcnow
+from hoa.core.errors import Conflict, NotFound
+from hoa.core.hooks import enqueue_after_commit
+from hoa.core.pagination import Cursor, page_query
+from hoa.core.settings import Settings
 from hoa.models import (
     AdminAlerts,
     Amenity,
@@ -22,43 +25,6 @@ from hoa.models import (
     Role,
     User,
 )
-from hoa.settings import Settings
-
-log = logging.getLogger("hoa.jobs")
-
-AFTER_COMMIT, JOBS = "after_commit", "jobs"
-
-
-def after_commit(session: AsyncSession, hook: Callable[[], None]) -> None:
-    """Run ``hook`` once the request's transaction has committed (see deps.get_session)."""
-    session.info.setdefault(AFTER_COMMIT, []).append(hook)
-
-
-async def run_after_commit(session: AsyncSession) -> None:
-    """Run the hooks off the event loop: an enqueue is blocking I/O (SQLite file, Redis)."""
-    hooks: list[Callable[[], None]] = session.info.pop(AFTER_COMMIT, [])
-    if hooks:
-        await asyncio.to_thread(_run, hooks)
-
-
-def _run(hooks: list[Callable[[], None]]) -> None:
-    for hook in hooks:
-        try:
-            hook()
-        except Exception:  # the sweep re-enqueues what a lost enqueue missed
-            log.exception("after_commit hook failed")
-
-
-def discard_after_commit(session: AsyncSession) -> None:
-    session.info.pop(AFTER_COMMIT, None)
-
-
-def enqueue_after_commit(session: AsyncSession, notification_id: uuid.UUID) -> None:
-    """Enqueue delivery on the app's queue (put in ``session.info["jobs"]`` by get_session) once
-    the transaction commits. Without a queue (scripts) the sweep picks the row up."""
-    jobs = session.info.get(JOBS)
-    if jobs is not None:
-        after_commit(session, lambda: jobs.enqueue(notification_id))
 
 
 async def outbox_backlog(conn: AsyncConnection) -> dict[str, int]:
@@ -81,7 +47,8 @@ def approvals_link(settings: Settings, community_id: uuid.UUID) -> str:
 
 
 def reservation_payload(
-    community: Community,
+    community_name: str,
+    timezone: str,
     amenity: Amenity,
     reservation: Reservation,
     kind: str,
@@ -91,8 +58,8 @@ def reservation_payload(
 ) -> dict[str, Any]:
     """Everything the templates need, frozen when the change happens."""
     return {
-        "community_name": community.name,
-        "timezone": community.timezone,
+        "community_name": community_name,
+        "timezone": timezone,
         "amenity_name": amenity.name,
         "starts_at": reservation.starts_at.isoformat(),
         "ends_at": reservation.ends_at.isoformat(),
@@ -152,7 +119,13 @@ async def notify_reservation(
     amenity = await session.get_one(Amenity, reservation.amenity_id)
     payload = (
         reservation_payload(
-            community, amenity, reservation, kind, reason=reason, cancelled_by=cancelled_by
+            community.name,
+            community.timezone,
+            amenity,
+            reservation,
+            kind,
+            reason=reason,
+            cancelled_by=cancelled_by,
         )
         | details
     )
@@ -189,7 +162,9 @@ async def alert_admins(
     amenity = await session.get_one(Amenity, reservation.amenity_id)
     booked_for = await session.get_one(User, reservation.booked_for_id)
     payload = {
-        **reservation_payload(community, amenity, reservation, "approval_requested"),
+        **reservation_payload(
+            community.name, community.timezone, amenity, reservation, "approval_requested"
+        ),
         "booked_for": booked_for.name,
         "link": approvals_link(settings, community.id),
     }
@@ -203,3 +178,51 @@ async def alert_admins(
             payload=payload,
             community_id=community.id,
         )
+
+
+class NotFailed(Conflict):
+    code, message = "notification.not_failed", "Only a failed notification can be retried."
+
+
+async def list_notifications(
+    session: AsyncSession,
+    ctx: CommunityCtx,
+    status: NotificationStatus | None,
+    cursor: Cursor | None,
+    limit: int,
+) -> tuple[list[Notification], Cursor | None]:
+    """The community's notifications, newest first, optionally of one status."""
+    query = sa.select(Notification).where(Notification.community_id == ctx.community_id)
+    if status is not None:
+        query = query.where(Notification.status == status)
+    rows, next_cursor = await page_query(
+        session, query, Notification.created_at, Notification.id, cursor, limit, descending=True
+    )
+    return [row[0] for row in rows], next_cursor
+
+
+async def count_notifications(session: AsyncSession, ctx: CommunityCtx) -> dict[str, int]:
+    rows = await session.execute(
+        sa.select(Notification.status, sa.func.count())
+        .where(Notification.community_id == ctx.community_id)
+        .group_by(Notification.status)
+    )
+    return {status.value: count for status, count in rows.all()}
+
+
+async def retry(
+    session: AsyncSession, ctx: CommunityCtx, notification_id: uuid.UUID
+) -> Notification:
+    """Send a failed notification again (attempts start over). Raises NotFound, NotFailed."""
+    row = await session.get(Notification, notification_id)
+    if row is None or row.community_id != ctx.community_id:
+        raise NotFound("Notification not found.")
+    if row.status is not NotificationStatus.FAILED:
+        raise NotFailed
+    row.status = NotificationStatus.PENDING
+    row.attempts = 0
+    row.next_attempt_at = utcnow()
+    row.lease_until = None
+    await session.flush()
+    enqueue_after_commit(session, notification_id)
+    return row

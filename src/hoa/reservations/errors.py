@@ -1,7 +1,7 @@
 from typing import Any
 
 from hoa import rules
-from hoa.errors import AppError, DomainError
+from hoa.core.errors import AppError, DomainError
 
 # Conflicts with other bookings or with the current state answer 409; a request that breaks the
 # amenity's rules on its own answers 422.

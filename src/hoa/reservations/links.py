@@ -8,16 +8,16 @@ working once the booking is cancelled or moved.
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Query
 from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.auth.security import sign, unsign
-from hoa.deps import CommunityCtx, SessionDep, SettingsDep
-from hoa.errors import AppError, errors_for
+from hoa.core.context import CommunityCtx
+from hoa.core.errors import AppError
+from hoa.core.schemas import Input, Output
+from hoa.core.settings import Settings
+from hoa.core.tokens import sign, unsign
 from hoa.models import (
     ACTIVE_STATUSES,
     Amenity,
@@ -27,11 +27,10 @@ from hoa.models import (
     Reservation,
     ReservationStatus,
     User,
+    member_context,
 )
-from hoa.reservations.errors import NotActive, RuleConflict
+from hoa.reservations.errors import NotActive
 from hoa.reservations.service import check_cutoff, mark_cancelled
-from hoa.schemas import Input, Output
-from hoa.settings import Settings
 
 PURPOSE = "cancel_reservation"
 
@@ -114,15 +113,15 @@ async def _resolve(
         raise InvalidLink from None
     if issued_for != reservation.starts_at:
         raise InvalidLink  # moved since the reminder: the link was for the old time
-    return reservation, amenity, CommunityCtx(community, membership, user)
+    return reservation, amenity, member_context(community, membership, user)
 
 
 def _read(reservation: Reservation, amenity: Amenity, ctx: CommunityCtx) -> CancelLinkRead:
     return CancelLinkRead(
         reservation_id=reservation.id,
-        community_name=ctx.community.name,
+        community_name=ctx.community_name,
         amenity_name=amenity.name,
-        timezone=ctx.community.timezone,
+        timezone=ctx.timezone,
         starts_at=reservation.starts_at,
         ends_at=reservation.ends_at,
         title=reservation.title,
@@ -130,28 +129,15 @@ def _read(reservation: Reservation, amenity: Amenity, ctx: CommunityCtx) -> Canc
     )
 
 
-router = APIRouter(prefix="/reservation-links", tags=["reservations"])
-
-
-@router.get("/cancel", response_model=CancelLinkRead, responses=errors_for(InvalidLink))
-async def show_cancel_link(
-    token: Annotated[str, Query(max_length=2000)], session: SessionDep, settings: SettingsDep
-) -> CancelLinkRead:
-    """The booking a reminder's cancel link is for, to confirm before cancelling. No sign-in:
-    the signed token is the authority."""
+async def show(session: AsyncSession, settings: Settings, token: str) -> CancelLinkRead:
+    """The booking a cancel link is for. Raises InvalidLink."""
     return _read(*await _resolve(session, settings, token))
 
 
-@router.post(
-    "/cancel",
-    response_model=CancelLinkRead,
-    responses=errors_for(InvalidLink, NotActive, RuleConflict),
-)
-async def use_cancel_link(
-    body: CancelLinkRequest, session: SessionDep, settings: SettingsDep
-) -> CancelLinkRead:
-    """Cancel the booking as the person it is for, under the same cutoff as in the app."""
-    reservation, amenity, ctx = await _resolve(session, settings, body.token, lock=True)
+async def cancel(session: AsyncSession, settings: Settings, token: str) -> CancelLinkRead:
+    """Cancel the booking as the person it is for, under the same cutoff as in the app.
+    Raises InvalidLink, NotActive, or the cutoff rule's error."""
+    reservation, amenity, ctx = await _resolve(session, settings, token, lock=True)
     if reservation.status not in ACTIVE_STATUSES:
         raise NotActive
     check_cutoff(reservation, amenity)

@@ -5,12 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response
 
 from hoa.amenities.service import Archived
-from hoa.deps import CommunityAdmin, CommunityMember, LagTolerant, SessionDep, SettingsDep
-from hoa.errors import Forbidden, NotFound, errors_for
+from hoa.core.errors import Forbidden, NotFound
+from hoa.core.pagination import Page
+from hoa.core.schemas import Instant
 from hoa.models import Reservation, ReservationStatus
-from hoa.notifications.service import alert_admins
-from hoa.pagination import CursorParam, LimitParam, Page
-from hoa.reservations import service
+from hoa.reservations import links, service
 from hoa.reservations.errors import (
     IdempotencyKeyReused,
     NoHousehold,
@@ -31,7 +30,17 @@ from hoa.reservations.schemas import (
     ReservationCreate,
     ReservationRead,
 )
-from hoa.schemas import Instant, trusted_json
+from hoa.web.deps import (
+    CommunityAdmin,
+    CommunityMember,
+    CursorParam,
+    LagTolerant,
+    LimitParam,
+    SessionDep,
+    SettingsDep,
+)
+from hoa.web.errors import errors_for
+from hoa.web.responses import trusted_json
 
 router = APIRouter(prefix="/communities/{community_id}", tags=["reservations"])
 Since = Annotated[Instant, Query(description="Range start, ISO 8601 with offset")]
@@ -63,9 +72,7 @@ async def create_reservation(
 ) -> Reservation:
     """Book an amenity (pending when it needs approval). A retry with the same
     ``Idempotency-Key`` returns the original reservation."""
-    reservation, created = await service.create(session, ctx, body, idempotency_key)
-    if created and reservation.status is ReservationStatus.PENDING:
-        await alert_admins(session, settings, ctx.community, reservation)
+    reservation, created = await service.create(session, settings, ctx, body, idempotency_key)
     if not created:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
@@ -136,10 +143,7 @@ async def change_reservation(
     """Move or edit a pending or confirmed booking, under the rules of booking it (residents:
     before the amenity's cancellation cutoff). Changing the time replaces the party times. On an
     amenity that needs approval, a resident's new time or headcount waits for approval again."""
-    reservation, again = await service.change(session, ctx, reservation_id, body)
-    if again:
-        await alert_admins(session, settings, ctx.community, reservation)
-    return reservation
+    return await service.change(session, settings, ctx, reservation_id, body)
 
 
 @router.post(
@@ -208,5 +212,32 @@ async def get_availability(
     """Slots of the amenity on a local day, with what remains of each."""
     slots = await service.availability(session, ctx, amenity_id, day)
     return trusted_json(
-        {"amenity_id": amenity_id, "date": day, "timezone": ctx.community.timezone, "slots": slots}
+        {"amenity_id": amenity_id, "date": day, "timezone": ctx.timezone, "slots": slots}
     )
+
+
+# One-click cancel links from reminder emails: no sign-in, the signed token is the authority.
+links_router = APIRouter(prefix="/reservation-links", tags=["reservations"])
+
+
+@links_router.get(
+    "/cancel", response_model=links.CancelLinkRead, responses=errors_for(links.InvalidLink)
+)
+async def show_cancel_link(
+    token: Annotated[str, Query(max_length=2000)], session: SessionDep, settings: SettingsDep
+) -> links.CancelLinkRead:
+    """The booking a reminder's cancel link is for, to confirm before cancelling. No sign-in:
+    the signed token is the authority."""
+    return await links.show(session, settings, token)
+
+
+@links_router.post(
+    "/cancel",
+    response_model=links.CancelLinkRead,
+    responses=errors_for(links.InvalidLink, NotActive, RuleConflict),
+)
+async def use_cancel_link(
+    body: links.CancelLinkRequest, session: SessionDep, settings: SettingsDep
+) -> links.CancelLinkRead:
+    """Cancel the booking as the person it is for, under the same cutoff as in the app."""
+    return await links.cancel(session, settings, body.token)

@@ -4,8 +4,8 @@ from typing import Annotated, Any, Self
 
 from pydantic import Field, model_validator
 
+from hoa.core.schemas import Input, Instant, Output, Reason
 from hoa.models import ReservationStatus
-from hoa.schemas import Input, Instant, Output, Reason
 
 
 class ReservationCreate(Input):

@@ -9,7 +9,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,9 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hoa import rules
 from hoa.amenities import service as amenities
 from hoa.audit.service import record, snapshot
-from hoa.db import utcnow, violated_constraint
-from hoa.deps import CommunityCtx
-from hoa.errors import Forbidden, NotFound
+from hoa.core.context import CommunityCtx
+from hoa.core.database import utcnow, violated_constraint
+from hoa.core.errors import Forbidden, NotFound, ValidationFailed
+from hoa.core.pagination import AnySelect, Cursor, page_query
+from hoa.core.settings import Settings
 from hoa.models import (
     ACTIVE_STATUSES,
     HELD_STATUSES,
@@ -29,14 +30,14 @@ from hoa.models import (
     AmenityStatus,
     Blackout,
     BookingMode,
+    Community,
     Membership,
     MemberStatus,
     Reservation,
     ReservationStatus,
     User,
 )
-from hoa.notifications.service import notify_reservation
-from hoa.pagination import AnySelect, Cursor, page_query
+from hoa.notifications.service import alert_admins, notify_reservation
 from hoa.reservations.errors import (
     IdempotencyKeyReused,
     NoHousehold,
@@ -80,8 +81,13 @@ class Party:
     household_id: uuid.UUID | None
 
 
+async def _community(session: AsyncSession, ctx: CommunityCtx) -> Community:
+    """The caller's community, from the session (loaded with the caller's membership)."""
+    return await session.get_one(Community, ctx.community_id)
+
+
 def _tz(ctx: CommunityCtx) -> ZoneInfo:
-    return ZoneInfo(ctx.community.timezone)
+    return ZoneInfo(ctx.timezone)
 
 
 def _booked_query(amenity_id: Any, since: Any, until: Any, ends_after: Any) -> AnySelect:
@@ -339,9 +345,9 @@ async def _suggest(
 
 async def _party(session: AsyncSession, ctx: CommunityCtx, data: ReservationCreate) -> Party:
     if data.on_behalf_of_member_id is None:
-        if ctx.membership.household_id is None and not ctx.is_admin:
+        if ctx.household_id is None and not ctx.is_admin:
             raise NoHousehold
-        return Party(ctx.user.id, ctx.membership.household_id)
+        return Party(ctx.user_id, ctx.household_id)
     if not ctx.is_admin:
         raise Forbidden("Only admins can book on behalf of someone else.")
     member = await session.scalar(
@@ -393,7 +399,7 @@ async def _replay(
     existing = await session.scalar(
         sa.select(Reservation).where(
             Reservation.community_id == ctx.community_id,
-            Reservation.booked_by_id == ctx.user.id,
+            Reservation.booked_by_id == ctx.user_id,
             Reservation.idempotency_key == key,
         )
     )
@@ -404,6 +410,7 @@ async def _replay(
 
 async def create(
     session: AsyncSession,
+    settings: Settings,
     ctx: CommunityCtx,
     data: ReservationCreate,
     idempotency_key: str | None,
@@ -444,7 +451,7 @@ async def create(
         community_id=ctx.community_id,
         amenity_id=amenity.id,
         household_id=party.household_id,
-        booked_by_id=ctx.user.id,
+        booked_by_id=ctx.user_id,
         booked_for_id=party.user_id,
         starts_at=data.starts_at,
         ends_at=data.ends_at,
@@ -459,7 +466,7 @@ async def create(
         notes=data.notes,
         status=ReservationStatus.PENDING if needs_approval else ReservationStatus.CONFIRMED,
         accepted_rules_version=data.accepted_rules_version or amenity.rules_version or None,
-        decided_by_id=None if needs_approval else ctx.user.id,
+        decided_by_id=None if needs_approval else ctx.user_id,
         decided_at=None if needs_approval else now,
         idempotency_key=idempotency_key,
         request_hash=request_hash if idempotency_key else None,
@@ -485,7 +492,7 @@ async def create(
     record(
         session,
         community_id=ctx.community_id,
-        actor_id=ctx.user.id,
+        actor_id=ctx.user_id,
         action="reservation.requested" if needs_approval else "reservation.created",
         entity_type="reservation",
         entity_id=reservation.id,
@@ -493,22 +500,27 @@ async def create(
     )
     await notify_reservation(
         session,
-        ctx.community,
+        await _community(session, ctx),
         reservation,
         "reservation_requested" if needs_approval else "reservation_confirmed",
     )
+    if needs_approval:
+        await alert_admins(session, settings, await _community(session, ctx), reservation)
     return reservation, True
 
 
 async def change(
-    session: AsyncSession, ctx: CommunityCtx, reservation_id: uuid.UUID, data: ReservationChange
-) -> tuple[Reservation, bool]:
+    session: AsyncSession,
+    settings: Settings,
+    ctx: CommunityCtx,
+    reservation_id: uuid.UUID,
+    data: ReservationChange,
+) -> Reservation:
     """Move or edit an active booking under the rules of booking it, less itself: residents
     until the amenity's cancellation cutoff (a pending request until it starts), admins any
     time. A resident's new time or headcount on an amenity that needs approval asks for it
-    again. The database's overlap guard has the last word, as on create.
-
-    Returns the reservation and whether it went back to waiting for approval."""
+    again (and alerts the admins). The database's overlap guard has the last word, as on
+    create."""
     reservation = await get_visible(session, ctx, reservation_id, lock=True)
     if reservation.status not in ACTIVE_STATUSES:
         raise NotActive
@@ -535,7 +547,7 @@ async def change(
     try:
         new = ReservationCreate.model_validate({**current, **given})
     except ValidationError as exc:
-        raise RequestValidationError(exc.errors(include_url=False)) from exc
+        raise ValidationFailed.from_errors(exc.errors(include_url=False)) from exc
     amenity_rules = amenities.to_rules(amenity)
     party = Party(reservation.booked_for_id, reservation.household_id)
     violation = await _evaluate(
@@ -593,13 +605,15 @@ async def change(
     if material:
         await notify_reservation(
             session,
-            ctx.community,
+            await _community(session, ctx),
             reservation,
             "reservation_changed",
-            changed_by=None if ctx.user.id == reservation.booked_for_id else ctx.user.name,
+            changed_by=None if ctx.user_id == reservation.booked_for_id else ctx.user_name,
             pending=again,
         )
-    return reservation, again
+    if again:
+        await alert_admins(session, settings, await _community(session, ctx), reservation)
+    return reservation
 
 
 async def get_visible(
@@ -612,11 +626,8 @@ async def get_visible(
     reservation = await session.scalar(query.with_for_update() if lock else query)
     if reservation is None or not (
         ctx.is_admin
-        or reservation.booked_for_id == ctx.user.id
-        or (
-            reservation.household_id is not None
-            and reservation.household_id == ctx.membership.household_id
-        )
+        or reservation.booked_for_id == ctx.user_id
+        or (reservation.household_id is not None and reservation.household_id == ctx.household_id)
     ):
         raise NotFound("Reservation not found.")
     return reservation
@@ -636,9 +647,9 @@ async def list_reservations(
 ) -> tuple[list[Reservation], Cursor | None]:
     query = sa.select(Reservation).where(Reservation.community_id == ctx.community_id)
     if mine or not ctx.is_admin:
-        own = Reservation.booked_for_id == ctx.user.id
-        if ctx.membership.household_id is not None:
-            own = own | (Reservation.household_id == ctx.membership.household_id)
+        own = Reservation.booked_for_id == ctx.user_id
+        if ctx.household_id is not None:
+            own = own | (Reservation.household_id == ctx.household_id)
         query = query.where(own)
     if amenity_id is not None:
         query = query.where(Reservation.amenity_id == amenity_id)
@@ -664,7 +675,7 @@ def _audit_change(
     record(
         session,
         community_id=ctx.community_id,
-        actor_id=ctx.user.id,
+        actor_id=ctx.user_id,
         action=action,
         entity_type="reservation",
         entity_id=reservation.id,
@@ -702,18 +713,18 @@ async def mark_cancelled(
     and the notification to the person it was for, in the current transaction."""
     before = snapshot(reservation, AUDITED)
     reservation.status = ReservationStatus.CANCELLED
-    reservation.cancelled_by_id = ctx.user.id
+    reservation.cancelled_by_id = ctx.user_id
     reservation.cancelled_at = utcnow()
     reservation.cancel_reason = reason or None
     await session.flush()
     _audit_change(session, ctx, reservation, "reservation.cancelled", before)
     await notify_reservation(
         session,
-        ctx.community,
+        await _community(session, ctx),
         reservation,
         "reservation_cancelled",
         reason=reservation.cancel_reason,
-        cancelled_by=ctx.user.name,
+        cancelled_by=ctx.user_name,
     )
 
 
@@ -769,7 +780,7 @@ async def _decide(
 ) -> Reservation:
     before = snapshot(reservation, AUDITED)
     reservation.status = status
-    reservation.decided_by_id = ctx.user.id
+    reservation.decided_by_id = ctx.user_id
     reservation.decided_at = utcnow()
     reservation.decision_reason = reason or None
     await session.flush()
@@ -781,7 +792,11 @@ async def _decide(
         "reservation_approved" if status is ReservationStatus.CONFIRMED else "reservation_rejected"
     )
     await notify_reservation(
-        session, ctx.community, reservation, kind, reason=reservation.decision_reason
+        session,
+        await _community(session, ctx),
+        reservation,
+        kind,
+        reason=reservation.decision_reason,
     )
     return reservation
 
@@ -835,8 +850,8 @@ async def calendar(
         raise RangeTooLong
     connection = await session.connection()
     rows = await connection.execute(calendar_query(ctx.community_id, start, end, amenity_id))
-    user_id, household = ctx.user.id, ctx.membership.household_id
-    names = ctx.is_admin or ctx.community.show_booker_names
+    user_id, household = ctx.user_id, ctx.household_id
+    names = ctx.is_admin or ctx.show_booker_names
     entries = []
     for id_, amenity, starts_at, ends_at, status, headcount, home, booked_for, title, name in rows:
         mine = booked_for == user_id or (household is not None and home == household)
@@ -854,7 +869,7 @@ async def calendar(
                 "booked_for_name": name if shown else None,
             }
         )
-    return {"timezone": ctx.community.timezone, "start": start, "end": end, "entries": entries}
+    return {"timezone": ctx.timezone, "start": start, "end": end, "entries": entries}
 
 
 async def availability(

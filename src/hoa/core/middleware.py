@@ -1,17 +1,176 @@
-"""The request path's ASGI middleware, written against raw ASGI: Starlette's BaseHTTPMiddleware
-costs a task and a stream per request, and this runs on every one of them."""
+"""The request path below the web framework: the error envelope as a response, the one answer for
+exceptions nothing else handled (logged, and sent to Sentry when configured), and the ASGI
+middleware, written against raw ASGI: Starlette's BaseHTTPMiddleware costs a task and a stream
+per request, and this runs on every one of them."""
 
 import math
 import re
 import time
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from importlib.metadata import version
+from typing import Any
 
+import sentry_sdk
 import structlog
+from sentry_sdk.types import Event, Hint
+from sqlalchemy import exc as sa_exc
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hoa.errors import PayloadTooLarge, render, request_id_var, unhandled_response
-from hoa.logging import request_scope_var
+from hoa.core.errors import (
+    AppError,
+    Conflict,
+    DomainError,
+    InternalError,
+    InvalidValue,
+    PayloadTooLarge,
+    ServiceBusy,
+    ServiceUnavailable,
+    request_id_var,
+)
+from hoa.core.logging import redact, request_scope_var, route_template
+from hoa.core.settings import Settings
+
+log = structlog.get_logger()
+
+
+def error_response(
+    status: int,
+    code: str,
+    message: str,
+    details: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = {
+        "error": {
+            "code": code,
+            "message": message,
+            "details": details or {},
+            "request_id": request_id_var.get(),
+        }
+    }
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def render(exc: AppError) -> JSONResponse:
+    if isinstance(exc, DomainError):
+        return error_response(exc.dynamic_status, exc.dynamic_code, exc.detail_message, exc.details)
+    return error_response(exc.status_code, exc.code, exc.detail_message, exc.details, exc.headers)
+
+
+_BUSY_SQLSTATES = frozenset({"57014", "55P03"})  # statement timeout, lock not available
+_SQLITE_BUSY_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED (extended codes share them)
+
+
+def _database_error(exc: Exception) -> AppError | None:
+    """The client's answer for a database failure no service mapped, or None (a bug: 500)."""
+    if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection came free in time
+        return ServiceBusy()
+    if isinstance(exc, sa_exc.IntegrityError):
+        return Conflict()
+    if isinstance(exc, sa_exc.DBAPIError):
+        sqlstate: str = getattr(exc.orig, "sqlstate", None) or ""
+        sqlite_code = getattr(exc.orig, "sqlite_errorcode", None)
+        if sqlstate in _BUSY_SQLSTATES or (
+            sqlite_code is not None and sqlite_code & 0xFF in _SQLITE_BUSY_CODES
+        ):
+            return ServiceBusy()
+        if sqlstate.startswith("22"):  # PostgreSQL's data exceptions: the value itself
+            return InvalidValue()
+        if exc.connection_invalidated or isinstance(
+            exc, sa_exc.OperationalError | sa_exc.InterfaceError
+        ):
+            return ServiceUnavailable()
+    if isinstance(exc, ConnectionError | sa_exc.DisconnectionError):
+        return ServiceUnavailable()
+    return None
+
+
+def unhandled_response(exc: Exception) -> JSONResponse:
+    """The one handler for exceptions no other handler took. The client gets a code and a generic
+    message; the exception goes to the log, and failures that need a person to Sentry."""
+    error = _database_error(exc)
+    if isinstance(error, ServiceBusy | Conflict | InvalidValue):
+        # Load, a race or the request's own data rather than a fault: the client can act on it.
+        log.warning("database_refused", code=error.code, error=type(exc).__name__)
+        return render(error)
+    error = error or InternalError()
+    log.error("unhandled_error", code=error.code, exc_info=exc)
+    _report(exc)
+    return render(error)
+
+
+def _report(exc: Exception) -> None:
+    scope = request_scope_var.get()
+    with sentry_sdk.new_scope() as sentry_scope:
+        sentry_scope.set_tag("request_id", request_id_var.get())
+        if scope is not None:
+            sentry_scope.set_tag("route", route_template(scope))
+            request = _request_info(scope)
+
+            def add_request(event: Event, _: Hint) -> Event:
+                event["request"] = request
+                return event
+
+            sentry_scope.add_event_processor(add_request)
+        sentry_sdk.capture_exception(exc)
+
+
+def _request_info(scope: Scope) -> dict[str, object]:
+    query = scope["query_string"].decode("latin-1")
+    return {
+        "method": scope["method"],
+        "url": scope["path"] + (f"?{query}" if query else ""),
+        "query_string": query,
+        "headers": {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]},
+    }
+
+
+def _scrub(event: Event, _: Hint) -> Event:
+    """Last stop before an event leaves the process: no cookies, credentials or query strings."""
+    request = event.get("request")
+    if request:
+        for key in ("cookies", "query_string", "data", "env"):
+            request.pop(key, None)
+        if isinstance(url := request.get("url"), str):
+            request["url"] = url.split("?", 1)[0]
+        if isinstance(headers := request.get("headers"), Mapping):
+            request["headers"] = redact(headers)
+    return event
+
+
+@contextmanager
+def sentry_reporting(settings: Settings) -> Iterator[None]:
+    """Sentry for the lifetime of an app when HOA_SENTRY_DSN is set; pending events are sent and
+    the client removed at the end, so nothing carries over to another app in the process."""
+    if settings.sentry_dsn is None:
+        yield
+        return
+    sentry_sdk.init(
+        dsn=settings.sentry_dsn.get_secret_value(),
+        environment=settings.env.value,
+        release=f"hoa@{version('hoa')}",
+        # What send_default_pii=False meant, in the option that replaced it; local variables off
+        # too, since frames up the stack hold the ASGI scope with every header.
+        data_collection={
+            "user_info": False,
+            "cookies": {"mode": "off"},
+            "url_query_params": {"mode": "off"},
+            "http_bodies": [],
+            "stack_frame_variables": False,
+        },
+        before_send=_scrub,
+        # Errors are reported by the one handler above; no per-request instrumentation.
+        auto_enabling_integrations=False,
+    )
+    try:
+        yield
+    finally:
+        sentry_sdk.get_client().close()
+        sentry_sdk.get_global_scope().set_client(None)
+
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "

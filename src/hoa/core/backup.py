@@ -22,9 +22,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from hoa.db import create_sync_engine
-from hoa.folders import ensure_folder, sqlite_file
-from hoa.settings import Settings
+from hoa.core.database import create_sync_engine
+from hoa.core.folders import ensure_folder, sqlite_file
+from hoa.core.settings import Settings
 
 FORMAT = "hoa-backup/1"
 MANIFEST = ".manifest.json"

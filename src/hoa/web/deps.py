@@ -1,23 +1,34 @@
-"""Request-scoped dependencies: the session, the caller, the community context and role guards."""
+"""Request-scoped dependencies (FastAPI ``Depends`` aliases): settings, the session and its one
+transaction, the caller, the community context, role guards, rate limits and paging."""
 
 import secrets
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from typing import Annotated
 
 import sqlalchemy as sa
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.auth.security import CSRF_HEADER, SESSION_COOKIE, TokenClaims, read_token
-from hoa.db import Database
-from hoa.errors import AppError, Forbidden, NotAuthenticated, NotFound
-from hoa.middleware import LAST_WRITE_COOKIE
-from hoa.models import Community, Membership, MemberStatus, Role, User
-from hoa.notifications.service import JOBS, discard_after_commit, run_after_commit
-from hoa.settings import Settings
+from hoa.core.context import CommunityCtx
+from hoa.core.database import Database
+from hoa.core.errors import (
+    AccountDisabled,
+    AppError,
+    CsrfFailed,
+    Forbidden,
+    NotAuthenticated,
+    NotFound,
+)
+from hoa.core.hooks import discard_after_commit, run_after_commit, use_queue
+from hoa.core.middleware import LAST_WRITE_COOKIE
+from hoa.core.pagination import Cursor
+from hoa.core.ratelimit import RateLimiter
+from hoa.core.settings import Settings
+from hoa.core.tokens import TokenClaims, read_token
+from hoa.models import Community, Membership, MemberStatus, User, member_context
+from hoa.web.cookies import CSRF_HEADER, SESSION_COOKIE
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -31,7 +42,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request, committed before the response is sent.
+    """One transaction per request, committed before the response is sent; an error rolls it
+    back, except a refusal that keeps what the request wrote (``AppError.commits``).
 
     Unsafe methods get the writer session (``BEGIN IMMEDIATE`` on SQLite) so concurrent writers
     queue instead of racing. Reads of routes marked ``LagTolerant`` may get the replica, unless
@@ -43,10 +55,19 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         not write and getattr(request.state, "lag_tolerant", False) and not _wrote_recently(request)
     )
     async with db.session_factory(write=write, lag_tolerant=lag_tolerant)() as session:
-        session.info[JOBS] = getattr(request.app.state, "jobs", None)
+        jobs = getattr(request.app.state, "jobs", None)
+        use_queue(session, jobs.enqueue if jobs is not None else None)
         try:
             yield session
             await session.commit()
+        except AppError as refusal:
+            if not refusal.commits:
+                discard_after_commit(session)
+                await session.rollback()
+                raise
+            await session.commit()
+            await run_after_commit(session)
+            raise
         except BaseException:
             discard_after_commit(session)
             await session.rollback()
@@ -72,18 +93,6 @@ def _allow_replica(request: Request) -> None:
 # A read that may come from the replica (calendar, availability, amenity lists, feeds). Put it
 # in the route decorator's ``dependencies``: those are solved before the session.
 LagTolerant = Depends(_allow_replica)
-
-
-class CsrfFailed(AppError):
-    code, status_code, message = (
-        "auth.csrf_failed",
-        403,
-        "The form expired or came from another site; reload the page and try again.",
-    )
-
-
-class AccountDisabled(AppError):
-    code, status_code, message = "auth.account_disabled", 401, "This account is disabled."
 
 
 def get_claims(request: Request, settings: SettingsDep) -> TokenClaims:
@@ -148,21 +157,6 @@ async def require_operator(user: CurrentUser) -> User:
 PlatformOperator = Annotated[User, Depends(require_operator)]
 
 
-@dataclass(frozen=True, slots=True)
-class CommunityCtx:
-    community: Community
-    membership: Membership
-    user: User
-
-    @property
-    def community_id(self) -> uuid.UUID:
-        return self.community.id
-
-    @property
-    def is_admin(self) -> bool:
-        return self.membership.role is Role.ADMIN
-
-
 async def community_ctx(
     community_id: uuid.UUID, claims: Claims, session: SessionDep
 ) -> CommunityCtx:
@@ -185,7 +179,7 @@ async def community_ctx(
         _check_user(await session.get(User, claims.user_id), claims)
         raise NotFound("Community not found.")
     user, membership, community = row
-    return CommunityCtx(community=community, membership=membership, user=_check_user(user, claims))
+    return member_context(community, membership, _check_user(user, claims))
 
 
 CommunityMember = Annotated[CommunityCtx, Depends(community_ctx)]
@@ -198,3 +192,44 @@ async def require_admin(ctx: CommunityMember) -> CommunityCtx:
 
 
 CommunityAdmin = Annotated[CommunityCtx, Depends(require_admin)]
+
+
+def _cursor(
+    cursor: Annotated[
+        str | None,
+        Query(max_length=200, description="`next_cursor` of the previous page"),
+    ] = None,
+) -> Cursor | None:
+    return Cursor.decode(cursor) if cursor else None
+
+
+CursorParam = Annotated[Cursor | None, Depends(_cursor)]
+LimitParam = Annotated[int, Query(ge=1, le=200, description="Items per page")]
+
+
+def get_limiter(request: Request) -> RateLimiter:
+    """The app's limiter, made from its settings on first use (no await in between, so
+    concurrent first requests cannot end up with two)."""
+    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
+    if limiter is None:
+        limiter = request.app.state.rate_limiter = RateLimiter(request.app.state.settings)
+    return limiter
+
+
+def _client_ip(request: Request, limiter: RateLimiter) -> str:
+    peer = request.client.host if request.client else "unknown"
+    return limiter.client_ip(peer, request.headers.getlist("x-forwarded-for"))
+
+
+async def limit_api(request: Request) -> None:
+    """Every /api/v1 request counts against the caller's IP."""
+    limiter = get_limiter(request)
+    await limiter.hit(limiter.api, "api", _client_ip(request, limiter))
+
+
+async def limit_auth(request: Request, action: str, account: str | None) -> None:
+    """Credential-guessing surfaces: limited per IP and, when known, per account email."""
+    limiter = get_limiter(request)
+    await limiter.hit(limiter.auth_per_ip, action, "ip", _client_ip(request, limiter))
+    if account:
+        await limiter.hit(limiter.auth_per_account, action, "account", account.strip().lower())

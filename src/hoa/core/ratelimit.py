@@ -3,17 +3,17 @@ every app process when HOA_REDIS_URL is set."""
 
 import math
 import time
+from collections.abc import Iterable
 from ipaddress import ip_address
 
 import structlog
-from fastapi import Request
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 
-from hoa.errors import AppError
-from hoa.settings import Settings
+from hoa.core.errors import AppError
+from hoa.core.settings import Settings
 
 log = structlog.get_logger()
 
@@ -64,18 +64,12 @@ class RateLimiter:
             }
         )
 
-    def client_ip(self, request: Request) -> str:
+    def client_ip(self, peer: str, forwarded_for: Iterable[str]) -> str:
         """The peer's address; behind trusted proxies, the nearest address they did not add
         themselves (anything further left in X-Forwarded-For is the client's to forge)."""
-        peer = request.client.host if request.client else "unknown"
         if not self._is_trusted(peer):
             return peer
-        hops = [
-            hop.strip()
-            for header in request.headers.getlist("x-forwarded-for")
-            for hop in header.split(",")
-            if hop.strip()
-        ]
+        hops = [hop.strip() for header in forwarded_for for hop in header.split(",") if hop.strip()]
         for hop in reversed(hops):
             if not self._is_trusted(hop):
                 return hop
@@ -87,26 +81,3 @@ class RateLimiter:
         except ValueError:
             return False
         return any(ip in network for network in self._trusted_proxies)
-
-
-def get_limiter(request: Request) -> RateLimiter:
-    """The app's limiter, made from its settings on first use (no await in between, so
-    concurrent first requests cannot end up with two)."""
-    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
-    if limiter is None:
-        limiter = request.app.state.rate_limiter = RateLimiter(request.app.state.settings)
-    return limiter
-
-
-async def limit_api(request: Request) -> None:
-    """Every /api/v1 request counts against the caller's IP."""
-    limiter = get_limiter(request)
-    await limiter.hit(limiter.api, "api", limiter.client_ip(request))
-
-
-async def limit_auth(request: Request, action: str, account: str | None) -> None:
-    """Credential-guessing surfaces: limited per IP and, when known, per account email."""
-    limiter = get_limiter(request)
-    await limiter.hit(limiter.auth_per_ip, action, "ip", limiter.client_ip(request))
-    if account:
-        await limiter.hit(limiter.auth_per_account, action, "account", account.strip().lower())

@@ -16,7 +16,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from hoa.folders import sqlite_file
+from hoa.core.folders import sqlite_file
 
 DEFAULT_SECRET = "dev-only-change-me-dev-only-change-me"  # noqa: S105 - refused in production
 
@@ -180,7 +180,7 @@ class Settings(BaseSettings):
 
     env: Env = Field(Env.DEVELOPMENT, description="development | test | production")
     database_url: str = Field(
-        "sqlite+aiosqlite:///var/hoa.db",
+        "sqlite+aiosqlite:///var/hoa.core.database",
         description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
     )
     database_replica_url: str | None = Field(

@@ -9,17 +9,18 @@ import functools
 import logging
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from contextvars import ContextVar
 from typing import Any
 
 import orjson
 import structlog
-from starlette.types import Scope
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from hoa.settings import Env, Settings
+from hoa.core.settings import Env, Settings
 
+# An ASGI scope (kept untyped here so jobs can log without the web framework loaded).
+Scope = MutableMapping[str, Any]
 request_scope_var: ContextVar[Scope | None] = ContextVar("request_scope", default=None)
 
 _SECRET_KEY = re.compile(r"pass(word|wd)|token|authorization|cookie|secret|csrf|api_?key|dsn", re.I)

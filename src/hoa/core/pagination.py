@@ -5,16 +5,15 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Generic, Self, TypeAlias, TypeVar
+from typing import Any, Generic, Self, TypeAlias, TypeVar
 
 import orjson
 import sqlalchemy as sa
-from fastapi import Depends, Query
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from hoa.errors import AppError
+from hoa.core.errors import AppError
 
 
 class InvalidCursor(AppError):
@@ -42,19 +41,6 @@ class Cursor:
             return cls(parsed, uuid.UUID(id_))
         except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
             raise InvalidCursor from exc
-
-
-def _cursor(
-    cursor: Annotated[
-        str | None,
-        Query(max_length=200, description="`next_cursor` of the previous page"),
-    ] = None,
-) -> Cursor | None:
-    return Cursor.decode(cursor) if cursor else None
-
-
-CursorParam = Annotated[Cursor | None, Depends(_cursor)]
-LimitParam = Annotated[int, Query(ge=1, le=200, description="Items per page")]
 
 
 T = TypeVar("T")

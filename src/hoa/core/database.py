@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Session
 
-from hoa.folders import ensure_sqlite_folder
-from hoa.settings import Settings
+from hoa.core.folders import ensure_sqlite_folder
+from hoa.core.settings import Settings
 
 _ZERO = timedelta(0)
 # After a failure the replica rests this long: its reads go to the primary meanwhile.

@@ -1,4 +1,5 @@
-"""Password hashing and signed tokens."""
+"""Signed and random tokens: access tokens (JWT with key ids), single-purpose link tokens, tokens
+derived from an id, and the hashes stored in their place."""
 
 import base64
 import hashlib
@@ -10,31 +11,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
-from pwdlib import PasswordHash
-from pwdlib.hashers.argon2 import Argon2Hasher
 
-from hoa.db import utcnow
-from hoa.settings import Settings
-
-_hasher = PasswordHash((Argon2Hasher(),))
-# Verifying against this when the email is unknown keeps sign-in timing the same for both cases.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-0000")
-
-SESSION_COOKIE = "hoa_session"
-REFRESH_COOKIE = "hoa_refresh"
-CSRF_COOKIE = "hoa_csrf"
-CSRF_HEADER = "X-CSRF-Token"
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password: str, password_hash: str | None) -> bool:
-    if password_hash is None:
-        _hasher.verify(password, _DUMMY_HASH)
-        return False
-    return _hasher.verify(password, password_hash)
+from hoa.core.database import utcnow
+from hoa.core.settings import Settings
 
 
 def hash_token(token: str) -> str:

@@ -1,0 +1,33 @@
+"""Guards for the routes where accounts are created: rate limits per IP and per account, and the
+password policy where a new account gets its password."""
+
+import sqlalchemy as sa
+from fastapi import Request
+
+from hoa.auth.passwords import check_new_password
+from hoa.core.tokens import hash_token
+from hoa.members.schemas import InvitationAccept, JoinWithCode
+from hoa.models import Invitation, User
+from hoa.web.deps import OptionalUser, SessionDep, SettingsDep, limit_auth
+
+
+async def guard_invitation_accept(
+    request: Request, body: InvitationAccept, session: SessionDep, settings: SettingsDep
+) -> None:
+    """The account is the invited email; its password is new only if the account is."""
+    email = await session.scalar(
+        sa.select(Invitation.email).where(Invitation.token_hash == hash_token(body.token))
+    )
+    await limit_auth(request, "invitation_accept", email)
+    if email is None:
+        return  # the route answers invitation.invalid
+    if await session.scalar(sa.select(User.id).where(User.email == email)) is None:
+        check_new_password(settings, body.password, email=email, name=body.name)
+
+
+async def guard_join(
+    request: Request, body: JoinWithCode, user: OptionalUser, settings: SettingsDep
+) -> None:
+    await limit_auth(request, "join", user.email if user else body.email)
+    if user is None and body.email and body.name and body.password:
+        check_new_password(settings, body.password, email=body.email, name=body.name)
