@@ -28,7 +28,7 @@ from hoa.core import migrate
 from hoa.core.database import create_sync_engine, utcnow
 from hoa.core.settings import EmailBackend, EmailSettings, Env, JobSettings, Settings
 from hoa.models import Notification, NotificationStatus
-from hoa.notifications.jobs import Jobs
+from hoa.worker import Jobs
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_BENCH = "postgresql+asyncpg://postgres@127.0.0.1:5432/hoa_bench_notify"

@@ -22,7 +22,7 @@ from hoa.core import migrate
 from hoa.core.database import Base, sync_url
 from hoa.core.settings import BackupSettings, Settings
 from hoa.main import create_app
-from hoa.notifications.jobs import Jobs
+from hoa.worker import Jobs
 from tests.conftest import scratch_pg_database, sign_in
 from tests.factories import World, local
 

@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from hoa.api import ROUTERS
 from hoa.core.settings import Env, Settings
 from hoa.main import create_app
-from hoa.notifications.jobs import make_huey
+from hoa.worker import make_huey
 from tests.api.test_reservations import booking
 from tests.factories import World, local
 

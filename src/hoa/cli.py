@@ -23,7 +23,7 @@ from hoa.core import migrate as migrations
 from hoa.core.database import Database
 from hoa.core.folders import FolderError, ensure_folder, ensure_sqlite_folder
 from hoa.core.settings import EmailBackend, Env, get_settings
-from hoa.notifications.jobs import queue_path
+from hoa.worker import queue_path
 
 app = typer.Typer(
     help="hoa: amenity reservations for homeowners associations", no_args_is_help=True
@@ -233,7 +233,7 @@ def worker(
     """Consume the job queue (Redis with HOA_REDIS_URL, else the local queue file). SIGTERM
     lets the tasks under way finish (within HOA_SERVER__DRAIN_SECONDS) before it exits; a task
     cut off then is re-claimed by another worker once its lease expires."""
-    from hoa.notifications.jobs import Jobs
+    from hoa.worker import Jobs
 
     jobs = Jobs(get_settings())
     consumer = jobs.consumer(workers, periodic=periodic)

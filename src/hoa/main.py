@@ -21,11 +21,11 @@ from hoa.core.middleware import (
 )
 from hoa.core.settings import Env, Settings, get_settings
 from hoa.feeds.router import ical_router
-from hoa.notifications.jobs import start_embedded, stop_embedded
 from hoa.notifications.service import outbox_backlog
 from hoa.web.cookies import CSRF_HEADER
 from hoa.web.errors import COMMON_RESPONSES, install_error_handlers
 from hoa.web.spa import mount_web
+from hoa.worker import start_embedded, stop_embedded
 
 DOCS_URL = "/api/docs"
 

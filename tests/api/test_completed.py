@@ -11,6 +11,7 @@ from hoa.core.database import utcnow
 from hoa.core.settings import Settings
 from hoa.models import ReservationStatus
 from hoa.notifications.delivery import Deliverer
+from hoa.reservations.tasks import complete_past
 from tests.api.test_reservations import booking
 from tests.factories import World, local, make_reservation
 from tests.notifications.conftest import variant
@@ -28,7 +29,7 @@ async def test_completed_bookings_count_show_and_block(
     await session.commit()
     deliverer = Deliverer.from_settings(variant(settings, tmp_path))
     try:
-        assert deliverer.complete_past(now) == 1
+        assert complete_past(deliverer.engine, now) == 1
     finally:
         deliverer.engine.dispose()
 

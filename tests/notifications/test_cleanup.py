@@ -22,7 +22,8 @@ from hoa.models import (
     ReservationStatus,
     Role,
 )
-from hoa.notifications.jobs import Jobs
+from hoa.reservations.tasks import complete_past
+from hoa.worker import Jobs
 from tests.factories import World, make_reservation
 from tests.hardening.test_rate_limits import REDIS_URL, _redis_answers
 from tests.notifications.conftest import variant
@@ -162,8 +163,8 @@ async def test_ended_bookings_become_completed_and_keep_their_time(
     await session.commit()
     jobs = Jobs(variant(settings, tmp_path))
     try:
-        assert jobs.deliverer.complete_past(now) == 1
-        assert jobs.deliverer.complete_past(now) == 0
+        assert complete_past(jobs.engine, now) == 1
+        assert complete_past(jobs.engine, now) == 0
     finally:
         jobs.close()
     statuses = {}

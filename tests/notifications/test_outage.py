@@ -7,7 +7,7 @@ from typing import Any
 from hoa.core.database import Database
 from hoa.core.settings import Settings
 from hoa.models import NotificationStatus
-from hoa.notifications.jobs import Jobs
+from hoa.worker import Jobs
 from tests.api.test_reservations import booking
 from tests.factories import World, local
 from tests.notifications.conftest import free_port, notifications, variant

@@ -14,9 +14,10 @@ from fastapi import FastAPI
 from hoa.core.database import Database, utcnow
 from hoa.core.settings import Settings
 from hoa.models import NotificationStatus, Reservation
-from hoa.notifications.jobs import Jobs
 from hoa.notifications.service import notify_reservation
+from hoa.notifications.tasks import due
 from hoa.web.deps import get_session
+from hoa.worker import Jobs
 from tests.api.test_reservations import booking
 from tests.factories import World, local
 from tests.notifications.conftest import notifications, variant
@@ -146,7 +147,7 @@ async def test_a_leased_row_is_claimed_once_and_reclaimed_after_the_lease(
     assert not list((tmp_path / "outbox").glob("*.eml"))
 
     later = utcnow() + timedelta(seconds=settings.jobs.lease_seconds + 1)
-    assert deliverer.due(now=later) == [row.id]
+    assert due(deliverer.engine, deliverer.settings, now=later) == [row.id]
     assert deliverer.deliver(row.id, now=later) == "sent"
     assert deliverer.deliver(row.id, now=later) == "skipped"
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1

@@ -3,6 +3,7 @@
 import email
 import email.policy
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -16,6 +17,7 @@ from hoa.core.tokens import sign
 from hoa.models import ReservationStatus, User
 from hoa.notifications.delivery import Deliverer
 from hoa.reservations.links import cancel_link
+from hoa.reservations.tasks import queue_reminders
 from tests.factories import World, local, make_reservation
 from tests.notifications.conftest import notifications, variant
 
@@ -37,12 +39,13 @@ async def test_one_reminder_per_reservation(
     await make_reservation(session, court, resident, start + timedelta(days=3))
     await session.commit()
     deliverer = deliverer_for(variant(settings, tmp_path))
+    remind = partial(queue_reminders, deliverer.engine, deliverer.settings)
 
-    assert deliverer.queue_reminders(now=start - timedelta(hours=25)) == []  # not yet
+    assert remind(now=start - timedelta(hours=25)) == []  # not yet
     now = start - timedelta(hours=23)
-    [nid] = deliverer.queue_reminders(now=now)
-    assert deliverer.queue_reminders(now=now) == []
-    assert deliverer.queue_reminders(now=now + timedelta(minutes=5)) == []
+    [nid] = remind(now=now)
+    assert remind(now=now) == []
+    assert remind(now=now + timedelta(minutes=5)) == []
 
     [row] = await notifications(db)
     assert row.id == nid and row.entity_id == booked.id and row.kind == "reservation_reminder"
@@ -65,9 +68,12 @@ async def test_reminder_lead_is_per_community_and_people_can_opt_out(
     neighbor_user.reminders_enabled = False
     await session.commit()
     deliverer = Deliverer.from_settings(variant(settings, tmp_path))
+    remind = partial(queue_reminders, deliverer.engine, deliverer.settings)
     try:
-        assert deliverer.queue_reminders(now=start - timedelta(hours=49)) == []
-        [nid] = deliverer.queue_reminders(now=start - timedelta(hours=47))  # not the neighbor's
+        assert remind(now=start - timedelta(hours=49)) == []
+        [nid] = queue_reminders(
+            deliverer.engine, deliverer.settings, now=start - timedelta(hours=47)
+        )  # not the neighbor's
         [row] = await notifications(db)
         assert row.id == nid and row.entity_id == mine.id
 
@@ -75,7 +81,12 @@ async def test_reminder_lead_is_per_community_and_people_can_opt_out(
         await session.commit()
         later = await make_reservation(session, court, resident, start + timedelta(days=1))
         await session.commit()
-        assert deliverer.queue_reminders(now=later.starts_at - timedelta(hours=1)) == []
+        assert (
+            queue_reminders(
+                deliverer.engine, deliverer.settings, now=later.starts_at - timedelta(hours=1)
+            )
+            == []
+        )
     finally:
         deliverer.engine.dispose()
 
@@ -95,9 +106,10 @@ async def test_the_reminder_cancel_link_confirms_then_cancels_once(
     late = await make_reservation(session, hall, resident, local(2, 9))  # inside the cutoff
     await session.commit()
     deliverer = deliverer_for(variant(settings, tmp_path))
+    remind = partial(queue_reminders, deliverer.engine, deliverer.settings)
     now = utcnow()
     then = start - timedelta(hours=23)
-    [nid] = deliverer.queue_reminders(now=then)
+    [nid] = remind(now=then)
     assert deliverer.deliver(nid, now=then) == "sent"
     [eml] = (tmp_path / "outbox").glob("*.eml")
     msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)

@@ -14,7 +14,7 @@ import pytest
 from hoa.core.database import Database
 from hoa.core.settings import Settings
 from hoa.models import NotificationStatus
-from hoa.notifications.jobs import Jobs
+from hoa.worker import Jobs
 from tests.api.test_reservations import booking
 from tests.factories import World, local
 from tests.hardening.test_rate_limits import REDIS_URL, _redis_answers
@@ -65,3 +65,16 @@ async def test_hoa_worker_delivers_from_redis(
         worker.wait(10)
         jobs.huey.flush()
         jobs.close()
+
+
+def test_the_worker_loads_no_web_framework() -> None:
+    """The worker composes every domain's jobs without any route: importing it in a fresh
+    interpreter loads no router module and no FastAPI (so no fastapi.routing)."""
+    probe = (
+        "import sys, hoa.worker; print('\\n'.join(m for m in sys.modules"
+        " if m.endswith('.router') or m.startswith(('fastapi', 'starlette', 'hoa.web'))))"
+    )
+    loaded = subprocess.run(  # noqa: S603 - our own interpreter and a constant
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.split()
+    assert loaded == []

@@ -7,36 +7,16 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hoa.core.database import create_sync_engine, utcnow
 from hoa.core.settings import Settings
 from hoa.core.tokens import reset_token
 from hoa.email.backends import Backend, PermanentError, check_address, get_backend
-from hoa.email.render import build_message, context, invitation_url
-from hoa.models import (
-    MAX_REMINDER_HOURS,
-    AdminAlerts,
-    Amenity,
-    AuditEvent,
-    Community,
-    Invitation,
-    Membership,
-    MemberStatus,
-    Notification,
-    NotificationStatus,
-    RefreshToken,
-    Reservation,
-    ReservationStatus,
-    Role,
-    User,
-)
-from hoa.notifications.service import approvals_link, reservation_payload
-from hoa.reservations.links import cancel_link
+from hoa.email.render import build_message, invitation_url
+from hoa.models import Notification, NotificationStatus, User
 
 Outcome = Literal["sent", "retry", "failed", "skipped"]
-N = Notification
 PENDING, SENDING = NotificationStatus.PENDING, NotificationStatus.SENDING
 
 
@@ -60,13 +40,19 @@ class Deliverer:
         lease = now + timedelta(seconds=self.settings.jobs.lease_seconds)
         with self.engine.begin() as conn:
             result = conn.execute(
-                sa.update(N)
+                sa.update(Notification)
                 .where(
-                    N.id == notification_id,
-                    (N.status == PENDING) | ((N.status == SENDING) & (N.lease_until < now)),
-                    N.next_attempt_at <= now,
+                    Notification.id == notification_id,
+                    (Notification.status == PENDING)
+                    | ((Notification.status == SENDING) & (Notification.lease_until < now)),
+                    Notification.next_attempt_at <= now,
                 )
-                .values(status=SENDING, lease_until=lease, attempts=N.attempts + 1, updated_at=now)
+                .values(
+                    status=SENDING,
+                    lease_until=lease,
+                    attempts=Notification.attempts + 1,
+                    updated_at=now,
+                )
             )
             return result.rowcount == 1
 
@@ -74,8 +60,12 @@ class Deliverer:
         """Record the outcome, only if this attempt still holds the row."""
         with self.engine.begin() as conn:
             conn.execute(
-                sa.update(N)
-                .where(N.id == notification_id, N.status == SENDING, N.attempts == attempts)
+                sa.update(Notification)
+                .where(
+                    Notification.id == notification_id,
+                    Notification.status == SENDING,
+                    Notification.attempts == attempts,
+                )
                 .values(lease_until=None, updated_at=utcnow(), **values)
             )
 
@@ -83,7 +73,7 @@ class Deliverer:
         if not self.claim(notification_id, now):
             return "skipped"  # sent, failed, not due, or leased by another worker
         with Session(self.engine) as session:
-            row = session.get_one(N, notification_id)
+            row = session.get_one(Notification, notification_id)
             attempts = row.attempts
             try:
                 check_address(row.recipient_email)
@@ -151,221 +141,11 @@ class Deliverer:
         link = f"{self.settings.public_url.rstrip('/')}/reset-password?token={token}"
         return {**row.payload, "link": link}
 
-    def queue_reminders(self, now: datetime | None = None) -> list[uuid.UUID]:
-        """Reminder rows for confirmed reservations starting within their community's
-        ``reminder_hours`` that were booked before that window opened, for people who keep
-        reminders on. Idempotent: one reminder per reservation and start, guarded by the unique
-        ``dedupe_key`` (two workers running this at once insert one)."""
-        now = now or utcnow()
-        created: list[uuid.UUID] = []
-        with Session(self.engine) as session:
-            rows = session.execute(
-                sa.select(Reservation, Community, Amenity, User)
-                .join(Community, Community.id == Reservation.community_id)
-                .join(Amenity, Amenity.id == Reservation.amenity_id)
-                .join(User, User.id == Reservation.booked_for_id)
-                .where(
-                    Reservation.status == ReservationStatus.CONFIRMED,
-                    Reservation.starts_at > now,
-                    Reservation.starts_at <= now + timedelta(hours=MAX_REMINDER_HOURS),
-                    Community.reminder_hours > 0,
-                    User.reminders_enabled,
-                    User.is_active,
-                )
-            ).all()
-        for reservation, community, amenity, user in rows:
-            lead = timedelta(hours=community.reminder_hours)
-            if reservation.starts_at > now + lead:
-                continue  # not yet
-            if reservation.created_at > reservation.starts_at - lead:
-                continue  # booked inside the window: the confirmation is recent enough
-            key = f"reminder:{reservation.id}:{reservation.starts_at.isoformat()}"
-            payload = reservation_payload(
-                community.name, community.timezone, amenity, reservation, "reservation_reminder"
-            )
-            payload["cancel_link"] = cancel_link(
-                self.settings, reservation, amenity.cancellation_cutoff_hours, now
-            )
-            row = N(
-                id=uuid.uuid4(),
-                community_id=community.id,
-                recipient_id=user.id,
-                recipient_email=user.email,
-                kind="reservation_reminder",
-                entity_type="reservation",
-                entity_id=reservation.id,
-                dedupe_key=key,
-                payload=payload,
-                next_attempt_at=now,
-            )
-            if self._add_once(row):  # else already reminded
-                created.append(row.id)
-        return created
-
-    def queue_digests(self, now: datetime | None = None) -> list[uuid.UUID]:
-        """Hourly: each admin who chose the digest gets one email per community listing the
-        booking requests waiting for approval, when any arrived since their previous digest
-        (or in the last day, before the first). One per admin and hour (``dedupe_key``), so a
-        second run in the same hour adds nothing; a missed hour is caught up by the next."""
-        now = now or utcnow()
-        pending_now = (Reservation.status == ReservationStatus.PENDING) & (
-            Reservation.starts_at > now
-        )
-        last_digest = (
-            sa.select(sa.func.max(N.created_at))
-            .where(
-                N.kind == "pending_digest",
-                N.community_id == Membership.community_id,
-                N.recipient_id == User.id,
-            )
-            .scalar_subquery()
-        )
-        since = sa.func.coalesce(last_digest, now - timedelta(days=1))
-        plans = []
-        with Session(self.engine) as session:
-            admins = session.execute(
-                sa.select(Community, User.id, User.email)
-                .join(Membership, Membership.community_id == Community.id)
-                .join(User, User.id == Membership.user_id)
-                .where(
-                    Membership.role == Role.ADMIN,
-                    Membership.status == MemberStatus.ACTIVE,
-                    User.is_active,
-                    User.admin_alerts == AdminAlerts.DIGEST,
-                    sa.exists().where(
-                        Reservation.community_id == Community.id,
-                        pending_now,
-                        Reservation.created_at > since,
-                    ),
-                )
-                .order_by(Community.id)
-            ).all()
-            payloads: dict[uuid.UUID, dict[str, Any]] = {}
-            for community, admin_id, admin_email in admins:
-                if community.id not in payloads:
-                    payloads[community.id] = self._digest_payload(session, community, now)
-                key = f"digest:{community.id}:{admin_id}:{now:%Y-%m-%dT%H}"
-                plans.append((community.id, admin_id, admin_email, key, payloads[community.id]))
-        created: list[uuid.UUID] = []
-        for community_id, admin_id, admin_email, key, payload in plans:
-            row = N(
-                id=uuid.uuid4(),
-                community_id=community_id,
-                recipient_id=admin_id,
-                recipient_email=admin_email,
-                kind="pending_digest",
-                entity_type="community",
-                entity_id=community_id,
-                dedupe_key=key,
-                payload=payload,
-                next_attempt_at=now,
-                created_at=now,  # the next digest lists what came after it
-            )
-            if self._add_once(row):  # else already sent this hour
-                created.append(row.id)
-        return created
-
-    def _add_once(self, row: Notification) -> bool:
-        """Insert a row guarded by its unique ``dedupe_key``: False when a job run (this one
-        before, or another worker's at the same time) already inserted it."""
-        try:
-            with Session(self.engine, expire_on_commit=False) as session, session.begin():
-                session.add(row)
-        except IntegrityError:
-            return False
-        return True
-
-    def _digest_payload(
-        self, session: Session, community: Community, now: datetime
-    ) -> dict[str, Any]:
-        pending = session.execute(
-            sa.select(Reservation, Amenity.name, User.name)
-            .join(Amenity, Amenity.id == Reservation.amenity_id)
-            .join(User, User.id == Reservation.booked_for_id)
-            .where(
-                Reservation.community_id == community.id,
-                Reservation.status == ReservationStatus.PENDING,
-                Reservation.starts_at > now,
-            )
-            .order_by(Reservation.starts_at)
-        ).all()
-        items = [
-            {
-                "amenity_name": amenity_name,
-                "booked_for": booked_for,
-                "when": context(
-                    {
-                        "timezone": community.timezone,
-                        "starts_at": r.starts_at.isoformat(),
-                        "ends_at": r.ends_at.isoformat(),
-                    }
-                )["when"],
-            }
-            for r, amenity_name, booked_for in pending[:20]
-        ]
-        return {
-            "community_name": community.name,
-            "timezone": community.timezone,
-            "pending": len(pending),
-            "items": items,
-            "link": approvals_link(self.settings, community.id),
-        }
-
-    def complete_past(self, now: datetime | None = None) -> int:
-        """Mark confirmed bookings that have ended ``completed`` (the partial index on ends_at
-        finds them); they keep holding their time for overlaps, quotas and calendars."""
-        now = now or utcnow()
-        with self.engine.begin() as conn:
-            result = conn.execute(
-                sa.update(Reservation)
-                .where(
-                    Reservation.status == ReservationStatus.CONFIRMED, Reservation.ends_at <= now
-                )
-                .values(status=ReservationStatus.COMPLETED, updated_at=now)
-            )
-            return result.rowcount
-
-    def cleanup(self, now: datetime | None = None) -> dict[str, int]:
-        """Nightly: drop what has served its purpose. Refresh tokens past expiry; invitations
-        expired for a month (admins see them as expired until then); sent and failed
-        notifications and audit events older than ``retention_days``."""
-        now = now or utcnow()
-        keep = now - timedelta(days=self.settings.jobs.retention_days)
-        deletes = {
-            "refresh_tokens": sa.delete(RefreshToken).where(RefreshToken.expires_at < now),
-            "invitations": sa.delete(Invitation).where(
-                Invitation.accepted_at.is_(None),
-                Invitation.expires_at < now - timedelta(days=30),
-            ),
-            "notifications": sa.delete(N).where(
-                N.status.in_([NotificationStatus.SENT, NotificationStatus.FAILED]),
-                N.created_at < keep,
-            ),
-            "audit_events": sa.delete(AuditEvent).where(AuditEvent.created_at < keep),
-        }
-        with self.engine.begin() as conn:
-            return {name: conn.execute(stmt).rowcount for name, stmt in deletes.items()}
-
     def next_attempt_delay(self, notification_id: uuid.UUID) -> float | None:
         with self.engine.connect() as conn:
             due = conn.execute(
-                sa.select(N.next_attempt_at).where(N.id == notification_id, N.status == PENDING)
+                sa.select(Notification.next_attempt_at).where(
+                    Notification.id == notification_id, Notification.status == PENDING
+                )
             ).scalar()
         return None if due is None else max((due - utcnow()).total_seconds(), 0)
-
-    def due(self, now: datetime | None = None, limit: int = 500) -> list[uuid.UUID]:
-        """Rows the sweep re-enqueues: pending and due for a while, or leased past the lease."""
-        now = now or utcnow()
-        grace = now - timedelta(seconds=self.settings.jobs.sweep_grace_seconds)
-        with self.engine.connect() as conn:
-            return list(
-                conn.execute(
-                    sa.select(N.id)
-                    .where(
-                        ((N.status == PENDING) & (N.next_attempt_at <= grace))
-                        | ((N.status == SENDING) & (N.lease_until < now))
-                    )
-                    .order_by(N.next_attempt_at)
-                    .limit(limit)
-                ).scalars()
-            )

@@ -1,7 +1,10 @@
-"""The Huey queue: SqliteHuey consumed in-process by default, RedisHuey with ``hoa worker``.
+"""The job queue and everything that runs on it: the delivery of notifications and each domain's
+periodic work (its ``tasks.py``), on one schedule. Huey: SqliteHuey consumed in-process by
+default, RedisHuey with ``hoa worker``.
 
 The notification row is the source of truth; a task only carries its id, so a lost task costs
-nothing but a delay until the sweep re-enqueues the row.
+nothing but a delay until the sweep re-enqueues the row. Importing this module loads no web
+framework (the worker process has no routes).
 """
 
 import uuid
@@ -13,25 +16,30 @@ from huey import Huey, RedisHuey, SqliteHuey, crontab  # type: ignore[import-unt
 from huey.consumer import Consumer  # type: ignore[import-untyped]
 from redis import ConnectionPool
 
+from hoa.audit import tasks as audit
+from hoa.auth import tasks as auth
 from hoa.core.backup import backup
-from hoa.core.database import utcnow
+from hoa.core.database import create_sync_engine, utcnow
 from hoa.core.folders import ensure_folder
 from hoa.core.settings import Settings
+from hoa.email.backends import get_backend
+from hoa.members import tasks as members
+from hoa.notifications import tasks as notifications
 from hoa.notifications.delivery import Deliverer
+from hoa.reservations import tasks as reservations
 
 
 class Jobs:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.huey = make_huey(settings)
-        self.deliverer = Deliverer.from_settings(settings)
+        self.engine = create_sync_engine(settings)
+        self.deliverer = Deliverer(settings, self.engine, get_backend(settings.email))
         self.deliver_task = self.huey.task(name="deliver")(self._deliver)
         self.sweep_task = self.periodic(crontab(minute="*"), "sweep", self.sweep)
         self.reminder_task = self.periodic(crontab(minute="*/5"), "reminders", self.remind)
         self.digest_task = self.periodic(crontab(minute="7"), "digest", self.digest)
-        self.complete_task = self.periodic(
-            crontab(minute="*/15"), "complete", self.deliverer.complete_past
-        )
+        self.complete_task = self.periodic(crontab(minute="*/15"), "complete", self.complete)
         self.cleanup_task = self.periodic(crontab(hour="3", minute="17"), "cleanup", self.cleanup)
         if settings.backup.daily_at:
             hour, minute = (str(int(part)) for part in settings.backup.daily_at.split(":"))
@@ -65,30 +73,38 @@ class Jobs:
         else:
             self.deliver_task(str(notification_id))
 
-    def sweep(self) -> int:
-        due = self.deliverer.due()
-        for nid in due:
+    def _enqueue_all(self, notification_ids: list[uuid.UUID]) -> int:
+        for nid in notification_ids:
             self.enqueue(nid)
-        return len(due)
+        return len(notification_ids)
+
+    def sweep(self) -> int:
+        return self._enqueue_all(notifications.due(self.engine, self.settings))
 
     def remind(self) -> int:
-        created = self.deliverer.queue_reminders()
-        for nid in created:
-            self.enqueue(nid)
-        return len(created)
+        return self._enqueue_all(reservations.queue_reminders(self.engine, self.settings))
 
     def digest(self) -> int:
-        created = self.deliverer.queue_digests()
-        for nid in created:
-            self.enqueue(nid)
-        return len(created)
+        return self._enqueue_all(reservations.queue_digests(self.engine, self.settings))
+
+    def complete(self) -> int:
+        return reservations.complete_past(self.engine)
 
     def backup(self) -> str:
         """The daily backup (HOA_BACKUP__DAILY_AT), with the retention of ``hoa backup``."""
         return str(backup(self.settings))
 
     def cleanup(self) -> dict[str, int]:
-        counts = self.deliverer.cleanup()
+        """Nightly, in one transaction: what has served its purpose goes (see each domain's
+        tasks), and the periodic jobs' tick claims of earlier days."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            counts = {
+                "refresh_tokens": auth.delete_expired_refresh_tokens(conn, now),
+                "invitations": members.delete_expired_invitations(conn, now),
+                "notifications": notifications.delete_delivered(conn, self.settings, now),
+                "audit_events": audit.delete_old_events(conn, self.settings, now),
+            }
         today = f"{utcnow():%Y%m%d}"
         stale = [
             key
@@ -121,7 +137,7 @@ class Jobs:
         )
 
     def close(self) -> None:
-        self.deliverer.engine.dispose()
+        self.engine.dispose()
 
 
 class EmbeddedConsumer(Consumer):  # type: ignore[misc]
