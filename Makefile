@@ -17,9 +17,11 @@ demo: install web
 	$(UV) run hoa seed-demo
 	$(UV) run hoa serve --host 127.0.0.1 --port $(PORT)
 
+# ruff (with the C901 complexity limit), the import contracts of pyproject.toml, and ops-check.
 lint: install ops-check
 	$(UV) run ruff check src tests bench migrations
 	$(UV) run ruff format --check src tests bench migrations
+	$(UV) run lint-imports
 
 # The delivery files, checked offline: the Dockerfile (hadolint), compose.yaml and the hosted CI
 # workflow against their published schemas (vendored by check-jsonschema), the shell scripts.

@@ -35,7 +35,7 @@ from rich.table import Table
 from sqlalchemy.dialects import postgresql
 
 from bench.seed import DEFAULT_URL, SLOTS_PER_DAY, STATE_FILE, dsn
-from hoa.reservations.service import calendar_query
+from hoa.reservations.reads import calendar_query
 
 HERE = Path(__file__).parent
 SERVER_LOG = HERE / ".server.log"

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.core.database import Database
 from hoa.models import Reservation
-from hoa.reservations.service import calendar_query
+from hoa.reservations.reads import calendar_query
 from tests.factories import World
 
 pytestmark = pytest.mark.postgres

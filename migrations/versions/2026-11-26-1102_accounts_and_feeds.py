@@ -54,7 +54,9 @@ def upgrade() -> None:
 
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("email_verified_at", hoa.core.database.UTCDateTime(timezone=True), nullable=True)
+            sa.Column(
+                "email_verified_at", hoa.core.database.UTCDateTime(timezone=True), nullable=True
+            )
         )
         batch_op.add_column(
             sa.Column("reminders_enabled", sa.Boolean(), server_default=sa.true(), nullable=False)

@@ -35,9 +35,16 @@ def with_probes(settings: Settings) -> FastAPI:
 
     @app.post("/probe/duplicate")
     async def duplicate(session: SessionDep) -> None:
-        # No service maps this constraint: the generic conflict answers.
+        # No service catches this: the error table still names the constraint's error.
         for _ in range(2):
             await session.execute(sa.insert(Community).values(name="A", slug="dup", timezone="UTC"))
+
+    @app.post("/probe/unmapped")
+    async def unmapped(session: SessionDep) -> None:
+        # Join codes are random: a clash is a bug, and no entry of the table names it.
+        for slug in ("one", "two"):
+            values = {"name": "A", "slug": slug, "timezone": "UTC", "join_code": "SAME"}
+            await session.execute(sa.insert(Community).values(**values))
 
     @app.post("/probe/nul")
     async def nul(session: SessionDep) -> None:
@@ -85,10 +92,17 @@ async def test_an_unhandled_exception_is_a_500_envelope_and_serving_goes_on(
         assert (await client.get("/probe/crash")).status_code == 500
 
 
-async def test_an_unmapped_integrity_error_is_a_generic_conflict(settings: Settings) -> None:
+async def test_a_constraint_maps_to_its_domain_error_wherever_it_is_violated(
+    settings: Settings,
+) -> None:
     async with running(with_probes(settings)) as client:
-        error = assert_error(await client.post("/probe/duplicate"), 409, "conflict")
-    assert error["message"] == "The request conflicts with the current state."
+        error = assert_error(await client.post("/probe/duplicate"), 409, "community.slug_taken")
+    assert error["message"] == "That short name is already used."
+
+
+async def test_an_integrity_error_no_entry_names_is_a_bug(settings: Settings) -> None:
+    async with running(with_probes(settings)) as client:
+        assert_error(await client.post("/probe/unmapped"), 500, "internal_error")
 
 
 async def test_text_postgres_cannot_store_is_invalid_value(

@@ -7,12 +7,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hoa.rules import (
-    CODES,
+    RULES,
     AmenityRules,
     Booked,
     BookingMode,
     BookingRequest,
     Interval,
+    RuleCode,
     Violation,
     blocked_interval,
     check_booking,
@@ -91,7 +92,12 @@ def test_each_code(expected: str, run: Callable[[], Violation | None]) -> None:
 
 
 def test_every_code_is_exercised() -> None:
-    assert {c for c, _ in CASES} == CODES
+    assert {c for c, _ in CASES} == set(RuleCode)
+
+
+def test_every_code_has_its_status_suggestion_and_message() -> None:
+    assert set(RULES) == set(RuleCode)
+    assert all(rule.status in (409, 422) and rule.message.endswith(".") for rule in RULES.values())
 
 
 def test_an_ordinary_booking_is_allowed() -> None:

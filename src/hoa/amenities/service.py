@@ -8,8 +8,8 @@ from hoa import rules
 from hoa.amenities.schemas import WEEKDAYS, AmenityCreate, AmenityUpdate, clock_minutes
 from hoa.audit.service import record, snapshot
 from hoa.core.context import CommunityCtx
-from hoa.core.database import flush_or_raise
 from hoa.core.errors import AppError, NotFound
+from hoa.core.integrity import flush
 from hoa.models import Amenity, AmenityStatus, BookingMode
 
 AUDITED = (
@@ -28,6 +28,8 @@ AUDITED = (
 
 class NameTaken(AppError):
     code, status_code, message = "amenity.name_taken", 409, "An amenity with that name exists."
+    constraint = "uq_amenities_community_id_name"
+    sqlite_columns = "amenities.community_id, amenities.name"
 
 
 class InvalidRules(AppError):
@@ -135,7 +137,7 @@ async def create(session: AsyncSession, ctx: CommunityCtx, data: AmenityCreate) 
     _apply(amenity, {"rules_text": values.get("rules_text", "")})
     _validate(amenity)
     session.add(amenity)
-    await flush_or_raise(session, NameTaken)
+    await flush(session)
     record(
         session,
         community_id=ctx.community_id,
@@ -164,7 +166,7 @@ async def update(
     }
     _apply(amenity, {k: v for k, v in changes.items() if v is not None or k in nullable})
     _validate(amenity)
-    await flush_or_raise(session, NameTaken)
+    await flush(session)
     record(
         session,
         community_id=ctx.community_id,

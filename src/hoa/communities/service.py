@@ -4,8 +4,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hoa.audit.service import record, snapshot
 from hoa.communities.schemas import CommunityCreate, CommunityCreated, CommunityUpdate
 from hoa.core.context import CommunityCtx
-from hoa.core.database import flush_or_raise
 from hoa.core.errors import AppError
+from hoa.core.integrity import flush
 from hoa.core.settings import Settings
 from hoa.members import service as members
 from hoa.models import Community, Membership, MemberStatus, User
@@ -15,6 +15,8 @@ FIELDS = ("name", "slug", "timezone", "show_booker_names", "reminder_hours")
 
 class SlugTaken(AppError):
     code, status_code, message = "community.slug_taken", 409, "That short name is already used."
+    constraint = "uq_communities_slug"
+    sqlite_columns = "communities.slug"
 
 
 async def list_mine(session: AsyncSession, user: User) -> list[Community]:
@@ -39,7 +41,7 @@ async def create(
         reminder_hours=data.reminder_hours,
     )
     session.add(community)
-    await flush_or_raise(session, SlugTaken)
+    await flush(session)
     record(
         session,
         community_id=community.id,

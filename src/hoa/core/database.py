@@ -10,7 +10,6 @@ import sqlalchemy as sa
 import structlog
 from sqlalchemy import event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -257,27 +256,3 @@ class Database:
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-async def flush_or_raise(session: AsyncSession, error: type[Exception]) -> None:
-    """Flush inside a savepoint so that a constraint violation becomes ``error`` (a domain
-    error) and the request's transaction stays usable."""
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise error from exc
-
-
-def violated_constraint(exc: Exception, names: tuple[str, ...]) -> str | None:
-    """Which of the named constraints an IntegrityError reports, on either dialect.
-
-    PostgreSQL names the constraint in its diagnostics; the SQLite triggers raise with the
-    constraint's name as the message.
-    """
-    orig = getattr(exc, "orig", None)
-    reported = getattr(getattr(orig, "__cause__", None), "constraint_name", None) or getattr(
-        orig, "constraint_name", None
-    )
-    text = str(orig)
-    return next((name for name in names if name == reported or name in text), None)

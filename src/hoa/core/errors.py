@@ -19,6 +19,19 @@ class AppError(Exception):
     # A refusal that is itself the outcome (a failed sign-in counted, a reused token's family
     # revoked): the transaction commits what was written before the error is answered.
     commits: ClassVar[bool] = False
+    # The database constraint whose violation means this error, and SQLite's wording of it
+    # when the constraint is a unique index ("table.column, ..."), for core.integrity's table.
+    constraint: ClassVar[str | None] = None
+    sqlite_columns: ClassVar[str | None] = None
+    # SQLSTATEs that mean this error wherever they arise.
+    sqlstates: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "constraint" in cls.__dict__ and cls.constraint is not None:
+            _register(_BY_CONSTRAINT, cls.constraint, cls)
+        for sqlstate in cls.__dict__.get("sqlstates", ()):
+            _register(_BY_SQLSTATE, sqlstate, cls)
 
     def __init__(
         self,
@@ -31,6 +44,24 @@ class AppError(Exception):
         self.details = details or {}
         self.headers = headers
         super().__init__(self.detail_message)
+
+
+_BY_CONSTRAINT: dict[str, type[AppError]] = {}
+_BY_SQLSTATE: dict[str, type[AppError]] = {}
+
+
+def _register(table: dict[str, type[AppError]], key: str, error: type[AppError]) -> None:
+    if table.setdefault(key, error) is not error:
+        raise TypeError(f"{key} is mapped to {table[key].__name__} already")
+
+
+def errors_by_constraint() -> dict[str, type[AppError]]:
+    """Constraint name → the domain error its violation means (declared on the errors)."""
+    return _BY_CONSTRAINT
+
+
+def errors_by_sqlstate() -> dict[str, type[AppError]]:
+    return _BY_SQLSTATE
 
 
 class NotFound(AppError):

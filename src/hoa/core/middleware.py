@@ -15,21 +15,18 @@ from typing import Any
 import sentry_sdk
 import structlog
 from sentry_sdk.types import Event, Hint
-from sqlalchemy import exc as sa_exc
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hoa.core.errors import (
     AppError,
-    Conflict,
     DomainError,
     InternalError,
-    InvalidValue,
     PayloadTooLarge,
-    ServiceBusy,
     ServiceUnavailable,
     request_id_var,
 )
+from hoa.core.integrity import database_error
 from hoa.core.logging import redact, request_scope_var, route_template
 from hoa.core.settings import Settings
 
@@ -60,39 +57,11 @@ def render(exc: AppError) -> JSONResponse:
     return error_response(exc.status_code, exc.code, exc.detail_message, exc.details, exc.headers)
 
 
-_BUSY_SQLSTATES = frozenset({"57014", "55P03"})  # statement timeout, lock not available
-_SQLITE_BUSY_CODES = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED (extended codes share them)
-
-
-def _database_error(exc: Exception) -> AppError | None:
-    """The client's answer for a database failure no service mapped, or None (a bug: 500)."""
-    if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection came free in time
-        return ServiceBusy()
-    if isinstance(exc, sa_exc.IntegrityError):
-        return Conflict()
-    if isinstance(exc, sa_exc.DBAPIError):
-        sqlstate: str = getattr(exc.orig, "sqlstate", None) or ""
-        sqlite_code = getattr(exc.orig, "sqlite_errorcode", None)
-        if sqlstate in _BUSY_SQLSTATES or (
-            sqlite_code is not None and sqlite_code & 0xFF in _SQLITE_BUSY_CODES
-        ):
-            return ServiceBusy()
-        if sqlstate.startswith("22"):  # PostgreSQL's data exceptions: the value itself
-            return InvalidValue()
-        if exc.connection_invalidated or isinstance(
-            exc, sa_exc.OperationalError | sa_exc.InterfaceError
-        ):
-            return ServiceUnavailable()
-    if isinstance(exc, ConnectionError | sa_exc.DisconnectionError):
-        return ServiceUnavailable()
-    return None
-
-
 def unhandled_response(exc: Exception) -> JSONResponse:
     """The one handler for exceptions no other handler took. The client gets a code and a generic
     message; the exception goes to the log, and failures that need a person to Sentry."""
-    error = _database_error(exc)
-    if isinstance(error, ServiceBusy | Conflict | InvalidValue):
+    error = database_error(exc)
+    if error is not None and not isinstance(error, ServiceUnavailable):
         # Load, a race or the request's own data rather than a fault: the client can act on it.
         log.warning("database_refused", code=error.code, error=type(exc).__name__)
         return render(error)
@@ -270,6 +239,10 @@ def nesting_exceeds(body: bytes, limit: int) -> bool:
     return bool(brackets)
 
 
+class _ClientGone(Exception):
+    pass
+
+
 class BodyLimitMiddleware:
     """413 ``payload_too_large`` for a body over ``max_bytes`` (declared in Content-Length, or
     counted as it streams in) or JSON nested deeper than ``max_depth``, before the app reads it."""
@@ -280,40 +253,20 @@ class BodyLimitMiddleware:
         self.max_depth = max_depth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared: int | None = None
-        chunked = is_json = False
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit():
-                declared = int(value)
-            elif name == b"transfer-encoding":
-                chunked = True
-            elif name == b"content-type":
-                is_json = b"json" in value.lower()
-        if not declared and not chunked:
+        declared, chunked, is_json = _body_headers(scope)
+        if scope["type"] != "http" or (not declared and not chunked):
             await self.app(scope, receive, send)
             return
         if declared is not None and declared > self.max_bytes:
             await self._refuse(scope, receive, send, {"max_bytes": self.max_bytes})
             return
-
-        chunks: list[bytes] = []
-        size = 0
-        more = True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client went away
-            chunk: bytes = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send, {"max_bytes": self.max_bytes})
-                return
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        body = b"".join(chunks)
+        try:
+            body = await self._read(receive)
+        except _ClientGone:
+            return
+        if body is None:
+            await self._refuse(scope, receive, send, {"max_bytes": self.max_bytes})
+            return
         if is_json and nesting_exceeds(body, self.max_depth):
             await self._refuse(scope, receive, send, {"max_depth": self.max_depth})
             return
@@ -328,6 +281,24 @@ class BodyLimitMiddleware:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+    async def _read(self, receive: Receive) -> bytes | None:
+        """The whole body, or None once it grows past ``max_bytes``; _ClientGone when the
+        client goes away before sending it all."""
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                raise _ClientGone
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return None
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
 
     async def _refuse(
         self, scope: Scope, receive: Receive, send: Send, details: dict[str, int]
@@ -358,3 +329,17 @@ class ReadYourWritesMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_marked)
+
+
+def _body_headers(scope: Scope) -> tuple[int | None, bool, bool]:
+    """The declared Content-Length, whether the body is chunked, and whether it is JSON."""
+    declared: int | None = None
+    chunked = is_json = False
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length" and value.isdigit():
+            declared = int(value)
+        elif name == b"transfer-encoding":
+            chunked = True
+        elif name == b"content-type":
+            is_json = b"json" in value.lower()
+    return declared, chunked, is_json

@@ -12,8 +12,9 @@ from hoa.auth import service as auth
 from hoa.auth.passwords import hash_password, verify_password
 from hoa.auth.schemas import SessionRead
 from hoa.core.context import CommunityCtx
-from hoa.core.database import flush_or_raise, utcnow
+from hoa.core.database import utcnow
 from hoa.core.errors import AppError, NotFound
+from hoa.core.integrity import flush
 from hoa.core.pagination import AnySelect, Cursor, page_query
 from hoa.core.settings import Settings
 from hoa.core.tokens import derive_token, hash_token
@@ -34,6 +35,8 @@ JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misr
 
 class HouseholdExists(AppError):
     code, status_code, message = "household.exists", 409, "A household with that label exists."
+    constraint = "uq_households_community_id_label"
+    sqlite_columns = "households.community_id, households.label"
 
 
 class HouseholdInUse(AppError):
@@ -54,6 +57,8 @@ class LastAdmin(AppError):
 
 class AlreadyMember(AppError):
     code, status_code, message = "member.exists", 409, "That person is already a member."
+    constraint = "uq_memberships_community_id_user_id"
+    sqlite_columns = "memberships.community_id, memberships.user_id"
 
 
 class InvalidInvitation(AppError):
@@ -82,6 +87,8 @@ class AccountExists(AppError):
         409,
         "An account with that email exists; sign in first, then join.",
     )
+    constraint = "uq_users_email"
+    sqlite_columns = "users.email"
 
 
 class MissingSignup(AppError):
@@ -127,7 +134,7 @@ async def create_household(session: AsyncSession, ctx: CommunityCtx, label: str)
         raise HouseholdExists
     household = Household(community_id=ctx.community_id, label=label)
     session.add(household)
-    await flush_or_raise(session, HouseholdExists)
+    await flush(session)
     return household
 
 
@@ -339,7 +346,7 @@ async def _create_account(session: AsyncSession, email: str, name: str, password
     """Raises AccountExists when the email is taken, also by a concurrent sign-up."""
     user = User(email=email, name=name, password_hash=hash_password(password))
     session.add(user)
-    await flush_or_raise(session, AccountExists)
+    await flush(session)
     return user
 
 
@@ -481,7 +488,7 @@ async def accept_invitation(
         user.id,
         "membership.invitation_accepted",
     )
-    await flush_or_raise(session, AlreadyMember)  # a concurrent request may have won
+    await flush(session)  # a concurrent request may have won
     return await auth.start_session(session, settings, user)
 
 
@@ -561,5 +568,5 @@ async def join_with_code(
     _add_membership(
         session, community.id, user, Role.RESIDENT, household.id, user.id, "membership.joined"
     )
-    await flush_or_raise(session, AlreadyMember)  # a concurrent request may have won
+    await flush(session)  # a concurrent request may have won
     return await auth.start_session(session, settings, user)

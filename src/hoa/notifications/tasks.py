@@ -9,10 +9,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from hoa.core.database import utcnow
+from hoa.core.errors import AppError
+from hoa.core.integrity import database_error
 from hoa.core.settings import Settings
 from hoa.models import Notification, NotificationStatus
 
 PENDING, SENDING = NotificationStatus.PENDING, NotificationStatus.SENDING
+
+
+class AlreadyAdded(AppError):
+    """A job's notification that an earlier run (or another worker) added already."""
+
+    code, status_code, message = "notification.already_added", 409, "Added already."
+    constraint = "uq_notifications_dedupe_key"
+    sqlite_columns = "notifications.dedupe_key"
 
 
 def due(
@@ -41,8 +51,10 @@ def add_once(engine: sa.Engine, row: Notification) -> bool:
     try:
         with Session(engine, expire_on_commit=False) as session, session.begin():
             session.add(row)
-    except IntegrityError:
-        return False
+    except IntegrityError as exc:
+        if isinstance(database_error(exc), AlreadyAdded):
+            return False
+        raise
     return True
 
 

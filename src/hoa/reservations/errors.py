@@ -2,6 +2,7 @@ from typing import Any
 
 from hoa import rules
 from hoa.core.errors import AppError, DomainError
+from hoa.models import OVERLAP_CONSTRAINT
 
 # Conflicts with other bookings or with the current state answer 409; a request that breaks the
 # amenity's rules on its own answers 422.
@@ -30,6 +31,10 @@ class SlotTaken(AppError):
         409,
         "Someone else has just booked this time. Please pick another slot.",
     )
+    constraint = OVERLAP_CONSTRAINT
+    # Two overlapping bookings' exclusion checks waiting on each other: PostgreSQL aborts one
+    # as a deadlock, and that one lost the slot.
+    sqlstates = ("40P01",)
 
 
 class RuleViolation(AppError):
@@ -71,6 +76,10 @@ class IdempotencyKeyReused(AppError):
         "idempotency.key_reused",
         422,
         "This Idempotency-Key was already used for a different request.",
+    )
+    constraint = "uq_reservations_community_id_booked_by_id_idempotency_key"
+    sqlite_columns = (
+        "reservations.community_id, reservations.booked_by_id, reservations.idempotency_key"
     )
 
 

@@ -9,7 +9,7 @@ from hoa.core.errors import Forbidden, NotFound
 from hoa.core.pagination import Page
 from hoa.core.schemas import Instant
 from hoa.models import Reservation, ReservationStatus
-from hoa.reservations import links, service
+from hoa.reservations import links, reads, service
 from hoa.reservations.errors import (
     IdempotencyKeyReused,
     NoHousehold,
@@ -105,7 +105,7 @@ async def list_reservations(
     end: Instant | None = None,
 ) -> Page[ReservationRead]:
     """The caller's household's reservations (admins: the community's), by start time."""
-    rows, next_cursor = await service.list_reservations(
+    rows, next_cursor = await reads.list_reservations(
         session,
         ctx,
         mine=mine,
@@ -125,7 +125,7 @@ async def list_reservations(
 async def get_reservation(
     reservation_id: uuid.UUID, ctx: CommunityMember, session: SessionDep
 ) -> Reservation:
-    return await service.get_visible(session, ctx, reservation_id)
+    return await reads.get_visible(session, ctx, reservation_id)
 
 
 @router.patch(
@@ -194,7 +194,7 @@ async def get_calendar(
     amenity_id: uuid.UUID | None = None,
 ) -> Response:
     """Active bookings overlapping the range (at most 62 days), optionally of one amenity."""
-    return trusted_json(await service.calendar(session, ctx, start, end, amenity_id))
+    return trusted_json(await reads.calendar(session, ctx, start, end, amenity_id))
 
 
 @router.get(
@@ -210,7 +210,7 @@ async def get_availability(
     day: Annotated[date, Query(alias="date", description="Local date in the community")],
 ) -> Response:
     """Slots of the amenity on a local day, with what remains of each."""
-    slots = await service.availability(session, ctx, amenity_id, day)
+    slots = await reads.availability(session, ctx, amenity_id, day)
     return trusted_json(
         {"amenity_id": amenity_id, "date": day, "timezone": ctx.timezone, "slots": slots}
     )

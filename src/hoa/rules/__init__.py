@@ -1,7 +1,6 @@
 """Booking rules as pure functions: hours, windows, quotas, capacity, cutoffs (no I/O)."""
 
 from hoa.rules.booking import (
-    CODES,
     AmenityRules,
     Booked,
     BookingMode,
@@ -14,16 +13,19 @@ from hoa.rules.booking import (
     check_cancellation,
     check_conflicts,
 )
+from hoa.rules.codes import RULES, Rule, RuleCode
 from hoa.rules.slots import Slot, day_slots, nearest_free_slot
 
 __all__ = [
-    "CODES",
+    "RULES",
     "AmenityRules",
     "Booked",
     "BookingMode",
     "BookingRequest",
     "Hours",
     "Interval",
+    "Rule",
+    "RuleCode",
     "Slot",
     "Violation",
     "blocked_interval",

@@ -11,28 +11,7 @@ from enum import StrEnum
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
-CODES: frozenset[str] = frozenset(
-    {
-        "reservation.invalid_time",
-        "reservation.invalid_headcount",
-        "reservation.misaligned",
-        "reservation.too_short",
-        "reservation.too_long",
-        "reservation.in_past",
-        "reservation.too_little_notice",
-        "reservation.too_far_ahead",
-        "reservation.outside_hours",
-        "reservation.too_many_guests",
-        "reservation.capacity_exceeded",
-        "reservation.blackout",
-        "reservation.quota_exceeded",
-        "reservation.slot_taken",
-        "reservation.capacity_full",
-        "reservation.rules_not_accepted",
-        "reservation.cutoff_passed",
-        "reservation.already_started",
-    }
-)
+from hoa.rules.codes import RuleCode
 
 MINUTE = timedelta(minutes=1)
 # Looking one microsecond before an end gives the wall clock the interval really reached: a booking
@@ -115,7 +94,7 @@ class BookingRequest:
 
 @dataclass(frozen=True, slots=True)
 class Violation:
-    code: str
+    code: RuleCode
     message: str
     details: dict[str, object]
 
@@ -160,10 +139,10 @@ def check_cancellation(starts_at: datetime, now: datetime, cutoff_hours: int) ->
     is allowed. Raises ValueError on a naive datetime."""
     starts_at, now = _utc(starts_at), _utc(now)
     if now >= starts_at:
-        return _violation("reservation.already_started", "The reservation has already started.")
+        return _violation(RuleCode.ALREADY_STARTED, "The reservation has already started.")
     if now > starts_at - timedelta(hours=cutoff_hours):
         return _violation(
-            "reservation.cutoff_passed",
+            RuleCode.CUTOFF_PASSED,
             f"Reservations can be changed or cancelled until {cutoff_hours} hours before they "
             "start.",
             cancellation_cutoff_hours=cutoff_hours,
@@ -225,10 +204,10 @@ def _checks(
 
 def _check_shape(req: BookingRequest) -> Violation | None:
     if req.ends_at <= req.starts_at:
-        return _violation("reservation.invalid_time", "A booking must end after it starts.")
+        return _violation(RuleCode.INVALID_TIME, "A booking must end after it starts.")
     if req.headcount < 1 or not 0 <= req.guests <= req.headcount:
         return _violation(
-            "reservation.invalid_headcount",
+            RuleCode.INVALID_HEADCOUNT,
             "A booking needs at least one person, and its guests are counted in its headcount.",
             headcount=req.headcount,
             guests=req.guests,
@@ -242,7 +221,7 @@ def _check_alignment(req: BookingRequest, rules: AmenityRules, tz: ZoneInfo) -> 
     since_midnight = wall - datetime.combine(wall.date(), time())
     if since_midnight % step or (req.ends_at - req.starts_at) % step:
         return _violation(
-            "reservation.misaligned",
+            RuleCode.MISALIGNED,
             f"Bookings start at a multiple of {rules.slot_minutes} minutes past local midnight "
             f"and last a multiple of {rules.slot_minutes} minutes.",
             slot_minutes=rules.slot_minutes,
@@ -254,14 +233,14 @@ def _check_duration(req: BookingRequest, rules: AmenityRules) -> Violation | Non
     minutes = (req.ends_at - req.starts_at) // MINUTE
     if minutes < rules.min_duration_minutes:
         return _violation(
-            "reservation.too_short",
+            RuleCode.TOO_SHORT,
             f"Book at least {rules.min_duration_minutes} minutes.",
             min_duration_minutes=rules.min_duration_minutes,
             duration_minutes=minutes,
         )
     if minutes > rules.max_duration_minutes:
         return _violation(
-            "reservation.too_long",
+            RuleCode.TOO_LONG,
             f"Book at most {rules.max_duration_minutes} minutes.",
             max_duration_minutes=rules.max_duration_minutes,
             duration_minutes=minutes,
@@ -273,11 +252,11 @@ def _check_notice(
     req: BookingRequest, rules: AmenityRules, tz: ZoneInfo, now: datetime
 ) -> Violation | None:
     if req.starts_at < now:
-        return _violation("reservation.in_past", "Bookings cannot start in the past.")
+        return _violation(RuleCode.IN_PAST, "Bookings cannot start in the past.")
     earliest = now + rules.min_notice_minutes * MINUTE
     if req.starts_at < earliest:
         return _violation(
-            "reservation.too_little_notice",
+            RuleCode.TOO_LITTLE_NOTICE,
             f"Book at least {rules.min_notice_minutes} minutes ahead: "
             f"start at {_when(earliest, tz)} ({tz.key}) or later.",
             min_notice_minutes=rules.min_notice_minutes,
@@ -292,7 +271,7 @@ def _check_window(
     last_day = now.astimezone(tz).date() + timedelta(days=rules.max_days_ahead)
     if req.starts_at.astimezone(tz).date() > last_day:
         return _violation(
-            "reservation.too_far_ahead",
+            RuleCode.TOO_FAR_AHEAD,
             f"Book at most {rules.max_days_ahead} days ahead, up to {last_day:%A %Y-%m-%d}.",
             max_days_ahead=rules.max_days_ahead,
             last_day=last_day.isoformat(),
@@ -326,14 +305,14 @@ def _outside_hours(
 def _check_party(req: BookingRequest, rules: AmenityRules) -> Violation | None:
     if rules.max_guests is not None and req.guests > rules.max_guests:
         return _violation(
-            "reservation.too_many_guests",
+            RuleCode.TOO_MANY_GUESTS,
             f"Bring at most {rules.max_guests} guests.",
             max_guests=rules.max_guests,
             guests=req.guests,
         )
     if rules.mode is BookingMode.CAPACITY and req.headcount > rules.capacity:
         return _violation(
-            "reservation.capacity_exceeded",
+            RuleCode.CAPACITY_EXCEEDED,
             f"At most {rules.capacity} people can use the amenity at the same time.",
             capacity=rules.capacity,
             headcount=req.headcount,
@@ -350,7 +329,7 @@ def _check_blackouts(
     for closure in blackouts:
         if _overlaps(blocked, closure):
             return _violation(
-                "reservation.blackout",
+                RuleCode.BLACKOUT,
                 f"The amenity is closed from {_when(closure.starts_at, tz)} "
                 f"to {_when(closure.ends_at, tz)} ({tz.key}).",
                 starts_at=closure.starts_at.isoformat(),
@@ -380,7 +359,7 @@ def _check_quotas(
         if limit is not None and counts[period] + 1 > limit:
             scope = "upcoming bookings" if period == "upcoming" else f"bookings per {period}"
             return _violation(
-                "reservation.quota_exceeded",
+                RuleCode.QUOTA_EXCEEDED,
                 f"Your household can hold at most {limit} {scope} here.",
                 period=period,
                 limit=limit,
@@ -401,7 +380,7 @@ def _check_conflicts(
             taken = blocked_interval(b.starts_at, b.ends_at, rules)
             if _overlaps(blocked, taken):
                 return _violation(
-                    "reservation.slot_taken",
+                    RuleCode.SLOT_TAKEN,
                     f"Another booking blocks the amenity from {_when(taken.starts_at, tz)} "
                     f"to {_when(taken.ends_at, tz)} ({tz.key}).",
                     starts_at=taken.starts_at.isoformat(),
@@ -412,7 +391,7 @@ def _check_conflicts(
     if peak + req.headcount > rules.capacity:
         remaining = max(0, rules.capacity - peak)
         return _violation(
-            "reservation.capacity_full",
+            RuleCode.CAPACITY_FULL,
             f"Only {remaining} of {rules.capacity} places are free for that whole time.",
             capacity=rules.capacity,
             remaining=remaining,
@@ -429,7 +408,7 @@ def _check_conflicts(
 def _check_acceptance(req: BookingRequest, rules: AmenityRules) -> Violation | None:
     if req.accepted_rules_version != rules.rules_version:
         return _violation(
-            "reservation.rules_not_accepted",
+            RuleCode.RULES_NOT_ACCEPTED,
             "Accept the amenity's current rules before booking.",
             rules_version=rules.rules_version,
         )
@@ -438,7 +417,7 @@ def _check_acceptance(req: BookingRequest, rules: AmenityRules) -> Violation | N
 
 def _household_limit(limit: int, already: int, headcount: int) -> Violation:
     return _violation(
-        "reservation.capacity_exceeded",
+        RuleCode.CAPACITY_EXCEEDED,
         f"A household can have at most {limit} people at the amenity at the same time.",
         max_headcount_per_household=limit,
         already_booked=already,
@@ -450,7 +429,7 @@ def _hours_violation(verb: str, day: date, rules: AmenityRules, tz: ZoneInfo) ->
     ranges = [(_hhmm(o), _hhmm(c)) for o, c in _ranges(rules, day)]
     listed = ", ".join(f"{o}–{c}" for o, c in ranges) or "closed"
     return _violation(
-        "reservation.outside_hours",
+        RuleCode.OUTSIDE_HOURS,
         f"Bookings must {verb} the opening hours of {day:%A %Y-%m-%d}: {listed} ({tz.key}).",
         date=day.isoformat(),
         hours=[list(r) for r in ranges],
@@ -458,7 +437,7 @@ def _hours_violation(verb: str, day: date, rules: AmenityRules, tz: ZoneInfo) ->
     )
 
 
-def _violation(code: str, message: str, **details: object) -> Violation:
+def _violation(code: RuleCode, message: str, **details: object) -> Violation:
     return Violation(code, message, details)
 
 

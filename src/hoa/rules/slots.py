@@ -23,6 +23,7 @@ from hoa.rules.booking import (
     _utc_interval,
     blocked_interval,
 )
+from hoa.rules.codes import RuleCode
 
 # The household of the 1-person probe that day_slots books: equal to no real household.
 _NOBODY = object()
@@ -38,7 +39,7 @@ class Slot:
     ends_at: datetime
     available: bool
     remaining: int
-    reason: str | None
+    reason: RuleCode | None
 
 
 def day_slots(
@@ -163,30 +164,30 @@ class _Judge:
         self.limit = rules.max_headcount_per_household
         self.own = [b for b in self.booked if b.household_id == sample.household_id]
 
-    def verdict(self, start: datetime, end: datetime) -> tuple[str | None, int]:
+    def verdict(self, start: datetime, end: datetime) -> tuple[RuleCode | None, int]:
         """The violated rule's code or None, and the peak occupancy in CAPACITY mode (else 0)."""
         if self.fixed is not None:
             return self.fixed.code, 0
         if start < self.now:
-            return "reservation.in_past", 0
+            return RuleCode.IN_PAST, 0
         if start < self.earliest:
-            return "reservation.too_little_notice", 0
+            return RuleCode.TOO_LITTLE_NOTICE, 0
         if start.astimezone(self.tz).date() > self.last_day:
-            return "reservation.too_far_ahead", 0
+            return RuleCode.TOO_FAR_AHEAD, 0
         if self.party is not None:
             return self.party.code, 0
         lo, hi = start - self.before, end + self.after
         if any(c.starts_at < hi and lo < c.ends_at for c in self.blackouts):
-            return "reservation.blackout", 0
+            return RuleCode.BLACKOUT, 0
         if self.exclusive:
             if any(t.starts_at < hi and lo < t.ends_at for t in self.taken):
-                return "reservation.slot_taken", 0
+                return RuleCode.SLOT_TAKEN, 0
             return None, 0
         peak = _peak(self.booked, start, end)
         if peak + self.headcount > self.capacity:
-            return "reservation.capacity_full", peak
+            return RuleCode.CAPACITY_FULL, peak
         if self.limit is not None and _peak(self.own, start, end) + self.headcount > self.limit:
-            return "reservation.capacity_exceeded", peak
+            return RuleCode.CAPACITY_EXCEEDED, peak
         return None, peak
 
 

@@ -1,0 +1,99 @@
+"""The one table from database failures to the errors clients get, and the flush that applies it.
+
+Each domain error that a constraint guards names the constraint (``AppError.constraint``) or
+the SQLSTATE (``AppError.sqlstates``) where it is declared; this module collects them in one
+table with the errors of the database's own limits (busy, a value it cannot store, gone). Every
+place that maps a database failure goes through ``database_error``: the services' savepoint
+flush, the jobs, and the request path's last handler. An integrity error no entry names is a
+bug (500), not a conflict.
+"""
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hoa.core.errors import (
+    AppError,
+    InvalidValue,
+    ServiceBusy,
+    ServiceUnavailable,
+    errors_by_constraint,
+    errors_by_sqlstate,
+)
+
+# PostgreSQL: statement timeout, lock not available. SQLite: SQLITE_BUSY, SQLITE_LOCKED (the
+# extended codes share their low byte).
+_BUSY_SQLSTATES = frozenset({"57014", "55P03"})
+_SQLITE_BUSY_CODES = frozenset({5, 6})
+
+
+def violated_constraint(exc: sa_exc.DBAPIError) -> str | None:
+    """The constraint an integrity error reports, on either dialect: PostgreSQL names it in its
+    diagnostics (asyncpg's error, or psycopg's ``diag``); SQLite reports unique indexes as
+    ``table.column`` lists and the overlap triggers raise with the constraint's name."""
+    orig = exc.orig
+    reported = (
+        getattr(getattr(orig, "__cause__", None), "constraint_name", None)
+        or getattr(orig, "constraint_name", None)
+        or getattr(getattr(orig, "diag", None), "constraint_name", None)
+    )
+    if reported:
+        return str(reported)
+    text = str(orig)
+    return next((name for name in errors_by_constraint() if _sqlite_names(name, text)), None)
+
+
+def _sqlite_names(constraint: str, text: str) -> bool:
+    columns = errors_by_constraint()[constraint].sqlite_columns
+    if columns:
+        return text == f"UNIQUE constraint failed: {columns}"
+    return constraint in text
+
+
+def database_error(exc: BaseException) -> AppError | None:
+    """The client's answer for a database failure, or None when it is a bug (500)."""
+    if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection came free in time
+        return ServiceBusy()
+    if isinstance(exc, sa_exc.DBAPIError):
+        return _dbapi_error(exc)
+    if isinstance(exc, ConnectionError | sa_exc.DisconnectionError):
+        return ServiceUnavailable()
+    return None
+
+
+def _dbapi_error(exc: sa_exc.DBAPIError) -> AppError | None:
+    if isinstance(exc, sa_exc.IntegrityError):
+        error = errors_by_constraint().get(violated_constraint(exc) or "")
+        return error() if error else None
+    sqlstate: str = getattr(exc.orig, "sqlstate", None) or ""
+    if (error := errors_by_sqlstate().get(sqlstate)) is not None:
+        return error()
+    sqlite_code = getattr(exc.orig, "sqlite_errorcode", None)
+    if sqlstate in _BUSY_SQLSTATES or (
+        sqlite_code is not None and sqlite_code & 0xFF in _SQLITE_BUSY_CODES
+    ):
+        return ServiceBusy()
+    if sqlstate.startswith("22"):  # PostgreSQL's data exceptions: the value itself
+        return InvalidValue()
+    if exc.connection_invalidated or isinstance(
+        exc, sa_exc.OperationalError | sa_exc.InterfaceError
+    ):
+        return ServiceUnavailable()
+    return None
+
+
+def raise_mapped(exc: sa_exc.DBAPIError) -> None:
+    """Raise the table's error for ``exc`` from it, or ``exc`` itself when no entry names it."""
+    error = database_error(exc)
+    if error is None:
+        raise exc
+    raise error from exc
+
+
+async def flush(session: AsyncSession) -> None:
+    """Flush inside a savepoint, so a violated constraint becomes its domain error and the
+    request's transaction stays usable (a caller may catch the error and go on)."""
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except sa_exc.DBAPIError as exc:
+        raise_mapped(exc)

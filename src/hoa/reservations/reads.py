@@ -1,0 +1,384 @@
+"""Reading reservations: the calendar and availability (hot reads, one round trip, plain data),
+lists, one reservation, and what keeps an amenity busy, which the booking checks use too."""
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import IntEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hoa import rules
+from hoa.amenities import service as amenities
+from hoa.core.context import CommunityCtx
+from hoa.core.database import utcnow
+from hoa.core.errors import NotFound
+from hoa.core.pagination import AnySelect, Cursor, page_query
+from hoa.models import (
+    HELD_STATUSES,
+    MAX_RESERVATION_DAYS,
+    Amenity,
+    AmenityStatus,
+    Blackout,
+    Reservation,
+    ReservationStatus,
+    User,
+)
+from hoa.reservations.errors import RangeTooLong
+
+MAX_CALENDAR_DAYS = 62
+HISTORY = timedelta(days=MAX_RESERVATION_DAYS)
+
+
+class Source(IntEnum):
+    """What a row of the busy UNION is (its first column)."""
+
+    BOOKED = 0  # an active booking of the amenity
+    HOUSEHOLD = 1  # a booking of the booking household (for quotas)
+    CLOSED = 2  # a blackout
+
+
+def _source(source: Source) -> sa.ColumnElement[Any]:
+    return sa.literal_column(str(int(source))).label("source")
+
+
+def _booked_query(amenity_id: Any, since: Any, until: Any, ends_after: Any) -> AnySelect:
+    """Bookings of the amenity that hold time, starting in (since, until) and ending after
+    ends_after, as (Source.BOOKED, starts_at, ends_at, headcount, household_id)."""
+    return sa.select(
+        _source(Source.BOOKED),
+        Reservation.starts_at,
+        Reservation.ends_at,
+        Reservation.headcount,
+        Reservation.household_id,
+    ).where(
+        Reservation.amenity_id == amenity_id,
+        Reservation.status.in_(HELD_STATUSES),
+        Reservation.starts_at > since,
+        Reservation.starts_at < until,
+        Reservation.ends_at > ends_after,
+    )
+
+
+def _blackouts_query(community_id: Any, amenity_id: Any, start: Any, end: Any) -> AnySelect:
+    """The community's and the amenity's closures overlapping [start, end), shaped like
+    _booked_query's rows (Source.CLOSED)."""
+    return sa.select(
+        _source(Source.CLOSED),
+        Blackout.starts_at,
+        Blackout.ends_at,
+        sa.literal_column("0").label("headcount"),
+        sa.null().label("household_id"),
+    ).where(
+        Blackout.community_id == community_id,
+        sa.or_(Blackout.amenity_id == amenity_id, Blackout.amenity_id.is_(None)),
+        Blackout.starts_at < end,
+        Blackout.ends_at > start,
+    )
+
+
+def _household_query(amenity_id: Any, household_id: Any, since: Any) -> AnySelect:
+    """The household's bookings of the amenity holding time starting from since
+    (Source.HOUSEHOLD)."""
+    return sa.select(
+        _source(Source.HOUSEHOLD),
+        Reservation.starts_at,
+        Reservation.ends_at,
+        Reservation.headcount,
+        Reservation.household_id,
+    ).where(
+        Reservation.amenity_id == amenity_id,
+        Reservation.household_id == household_id,
+        Reservation.status.in_(HELD_STATUSES),
+        Reservation.starts_at >= since,
+    )
+
+
+def _p(name: str) -> sa.BindParameter[Any]:
+    return sa.bindparam(name)
+
+
+# Built once: the hot reads and the booking check send one statement for all they need, and
+# skip building and cache-keying the expressions per request.
+_BUSY = sa.union_all(
+    _booked_query(_p("amenity_id"), _p("since"), _p("until"), _p("ends_after")),
+    _blackouts_query(_p("community_id"), _p("amenity_id"), _p("closed_from"), _p("closed_to")),
+)
+_BUSY_AND_HOUSEHOLD = sa.union_all(
+    _booked_query(_p("amenity_id"), _p("since"), _p("until"), _p("ends_after")),
+    _blackouts_query(_p("community_id"), _p("amenity_id"), _p("closed_from"), _p("closed_to")),
+    _household_query(_p("amenity_id"), _p("household_id"), _p("household_since")),
+)
+
+
+_BUSY_ROWS = _BUSY.subquery()
+# availability's amenity and what keeps it busy in one round trip: the amenity on every row (or
+# alone, with NULLs, on a free day). The bookings' window is widened by _AVAILABILITY_PAD
+# instead of the amenity's buffers, which are not known before the row arrives; an amenity with
+# more buffer than that is read again with its own window.
+_AVAILABILITY_PAD = timedelta(hours=2)
+_AMENITY_AND_BUSY = (
+    sa.select(Amenity, *_BUSY_ROWS.c)
+    .outerjoin(_BUSY_ROWS, sa.true())
+    .where(Amenity.id == _p("amenity_id"), Amenity.community_id == _p("community_id"))
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Busy:
+    """What decides whether the amenity is free: active bookings, the booking household's own
+    bookings (for quotas) and closures."""
+
+    booked: list[rules.Booked]
+    household_booked: list[rules.Interval]
+    blackouts: list[rules.Interval]
+
+
+def booked_window(amenity: Amenity, start: datetime, end: datetime) -> dict[str, datetime]:
+    """Bounds for bookings whose blocked span may touch [start, end). ``starts_at`` is bounded on
+    both sides (no booking lasts longer than MAX_RESERVATION_DAYS) so the (amenity_id,
+    starts_at) index serves it however long the history is."""
+    pad = timedelta(minutes=amenity.buffer_before_minutes + amenity.buffer_after_minutes)
+    lo, hi = start - pad, end + pad
+    return {"since": lo - HISTORY, "until": hi, "ends_after": lo}
+
+
+async def load_busy(
+    session: AsyncSession,
+    amenity: Amenity,
+    booked: tuple[datetime, datetime],
+    closed: tuple[datetime, datetime],
+    household: tuple[uuid.UUID, datetime] | None = None,
+) -> Busy:
+    """In one round trip: bookings whose blocked span may touch the `booked` range, closures
+    overlapping the `closed` range and, given (household_id, since), the household's bookings
+    starting from since."""
+    window = booked_window(amenity, *booked)
+    params = busy_params(amenity.id, amenity.community_id, closed, window)
+    if household is not None:
+        params["household_id"], params["household_since"] = household
+    connection = await session.connection()
+    rows = await connection.execute(_BUSY if household is None else _BUSY_AND_HOUSEHOLD, params)
+    return sorted_busy(rows)
+
+
+def busy_params(
+    amenity_id: uuid.UUID,
+    community_id: uuid.UUID,
+    closed: tuple[datetime, datetime],
+    window: dict[str, datetime],
+) -> dict[str, Any]:
+    return {
+        "amenity_id": amenity_id,
+        "community_id": community_id,
+        "closed_from": closed[0],
+        "closed_to": closed[1],
+        **window,
+    }
+
+
+def sorted_busy(rows: Iterable[Sequence[Any]]) -> Busy:
+    busy = Busy([], [], [])
+    for source, starts_at, ends_at, headcount, household_id in rows:
+        if source == Source.BOOKED:
+            busy.booked.append(rules.Booked(starts_at, ends_at, headcount, household_id))
+        elif source == Source.HOUSEHOLD:
+            busy.household_booked.append(rules.Interval(starts_at, ends_at))
+        elif source == Source.CLOSED:  # else None: availability's amenity on a free day
+            busy.blackouts.append(rules.Interval(starts_at, ends_at))
+    return busy
+
+
+async def booked(
+    session: AsyncSession,
+    amenity: Amenity,
+    start: datetime,
+    end: datetime,
+    exclude: uuid.UUID | None = None,
+) -> list[rules.Booked]:
+    """Active bookings of the amenity whose blocked span may touch [start, end)."""
+    window = booked_window(amenity, start, end)
+    query = _booked_query(amenity.id, window["since"], window["until"], window["ends_after"])
+    if exclude is not None:
+        query = query.where(Reservation.id != exclude)
+    rows = await session.execute(query)
+    return [rules.Booked(*row[1:]) for row in rows]
+
+
+async def blackouts(
+    session: AsyncSession, amenity: Amenity, start: datetime, end: datetime
+) -> list[rules.Interval]:
+    rows = await session.execute(_blackouts_query(amenity.community_id, amenity.id, start, end))
+    return [rules.Interval(row.starts_at, row.ends_at) for row in rows]
+
+
+async def get_visible(
+    session: AsyncSession, ctx: CommunityCtx, reservation_id: uuid.UUID, *, lock: bool = False
+) -> Reservation:
+    """A reservation of the caller's household, or any of the community's for admins."""
+    query = sa.select(Reservation).where(
+        Reservation.id == reservation_id, Reservation.community_id == ctx.community_id
+    )
+    reservation = await session.scalar(query.with_for_update() if lock else query)
+    if reservation is None or not (
+        ctx.is_admin
+        or reservation.booked_for_id == ctx.user_id
+        or (reservation.household_id is not None and reservation.household_id == ctx.household_id)
+    ):
+        raise NotFound("Reservation not found.")
+    return reservation
+
+
+async def list_reservations(
+    session: AsyncSession,
+    ctx: CommunityCtx,
+    *,
+    mine: bool,
+    amenity_id: uuid.UUID | None,
+    status: ReservationStatus | None,
+    start: datetime | None,
+    end: datetime | None,
+    cursor: Cursor | None,
+    limit: int,
+) -> tuple[list[Reservation], Cursor | None]:
+    query = sa.select(Reservation).where(Reservation.community_id == ctx.community_id)
+    if mine or not ctx.is_admin:
+        own = Reservation.booked_for_id == ctx.user_id
+        if ctx.household_id is not None:
+            own = own | (Reservation.household_id == ctx.household_id)
+        query = query.where(own)
+    if amenity_id is not None:
+        query = query.where(Reservation.amenity_id == amenity_id)
+    if status is not None:
+        query = query.where(Reservation.status == status)
+    if start is not None:
+        query = query.where(Reservation.ends_at > start)
+    if end is not None:
+        query = query.where(Reservation.starts_at < end)
+    rows, next_cursor = await page_query(
+        session, query, Reservation.starts_at, Reservation.id, cursor, limit
+    )
+    return [row[0] for row in rows], next_cursor
+
+
+def calendar_query(
+    community_id: uuid.UUID, start: datetime, end: datetime, amenity_id: uuid.UUID | None
+) -> AnySelect:
+    """Active bookings overlapping [start, end): ``starts_at`` is bounded on both sides so the
+    (community_id, starts_at) index serves it whatever the history's length."""
+    query = (
+        sa.select(
+            Reservation.id,
+            Reservation.amenity_id,
+            Reservation.starts_at,
+            Reservation.ends_at,
+            Reservation.status,
+            Reservation.headcount,
+            Reservation.household_id,
+            Reservation.booked_for_id,
+            Reservation.title,
+            User.name,
+        )
+        .join(User, User.id == Reservation.booked_for_id)
+        .where(
+            Reservation.community_id == community_id,
+            Reservation.starts_at > start - HISTORY,
+            Reservation.starts_at < end,
+            Reservation.ends_at > start,
+            Reservation.status.in_(HELD_STATUSES),
+        )
+        .order_by(Reservation.starts_at)
+    )
+    if amenity_id is not None:
+        query = query.where(Reservation.amenity_id == amenity_id)
+    return query
+
+
+async def calendar(
+    session: AsyncSession,
+    ctx: CommunityCtx,
+    start: datetime,
+    end: datetime,
+    amenity_id: uuid.UUID | None,
+) -> dict[str, Any]:
+    """Active bookings overlapping [start, end) in one round trip, as plain data shaped like
+    ``Calendar``: a hot read, so rows skip ORM loading and per-row model building.
+
+    Residents see others' bookings as anonymous busy blocks unless the community shows names.
+    """
+    if end <= start or end - start > timedelta(days=MAX_CALENDAR_DAYS):
+        raise RangeTooLong
+    connection = await session.connection()
+    rows = await connection.execute(calendar_query(ctx.community_id, start, end, amenity_id))
+    user_id, household = ctx.user_id, ctx.household_id
+    names = ctx.is_admin or ctx.show_booker_names
+    entries = []
+    for id_, amenity, starts_at, ends_at, status, headcount, home, booked_for, title, name in rows:
+        mine = booked_for == user_id or (household is not None and home == household)
+        shown = mine or names
+        entries.append(
+            {
+                "id": id_,
+                "amenity_id": amenity,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "status": status,
+                "headcount": headcount,
+                "mine": mine,
+                "title": title if shown else None,
+                "booked_for_name": name if shown else None,
+            }
+        )
+    return {"timezone": ctx.timezone, "start": start, "end": end, "entries": entries}
+
+
+async def availability(
+    session: AsyncSession, ctx: CommunityCtx, amenity_id: uuid.UUID, day: date
+) -> list[dict[str, Any]]:
+    """The day's slots as plain data shaped like ``SlotRead`` (a hot read)."""
+    tz = ZoneInfo(ctx.timezone)
+    # The local day, widened by a day each side: slots may straddle UTC midnight.
+    lo = datetime.combine(day - timedelta(days=1), datetime.min.time(), tz)
+    hi = datetime.combine(day + timedelta(days=2), datetime.min.time(), tz)
+    window = {
+        "since": lo - _AVAILABILITY_PAD - HISTORY,
+        "until": hi + _AVAILABILITY_PAD,
+        "ends_after": lo - _AVAILABILITY_PAD,
+    }
+    params = busy_params(amenity_id, ctx.community_id, (lo, hi), window)
+    rows = (await session.execute(_AMENITY_AND_BUSY, params)).all()
+    if not rows:
+        raise NotFound("Amenity not found.")
+    amenity = rows[0][0]
+    if amenity.status is AmenityStatus.ARCHIVED:
+        raise amenities.Archived
+    pad = timedelta(minutes=amenity.buffer_before_minutes + amenity.buffer_after_minutes)
+    length = timedelta(minutes=max(amenity.slot_minutes, amenity.min_duration_minutes))
+    if pad <= _AVAILABILITY_PAD and length <= timedelta(days=1):
+        busy = sorted_busy(row[1:] for row in rows)
+    else:
+        # Long buffers, or slots lasting over a day (overnight stays) that end past `hi`.
+        until = hi + max(length - timedelta(days=1), timedelta(0))
+        busy = await load_busy(session, amenity, (lo, until), (lo, until))
+    slots = rules.day_slots(
+        day,
+        amenities.to_rules(amenity),
+        tz,
+        utcnow(),
+        booked=busy.booked,
+        blackouts=busy.blackouts,
+    )
+    return [
+        {
+            "starts_at": slot.starts_at,
+            "ends_at": slot.ends_at,
+            "available": slot.available,
+            "remaining": slot.remaining,
+            "reason": slot.reason,
+        }
+        for slot in slots
+    ]
