@@ -23,8 +23,9 @@ from hoa.models import (
     ReservationStatus,
     User,
 )
-from hoa.notifications.service import reservation_payload
+from hoa.notifications.kinds import ReservationConfirmed
 from hoa.reservations.links import cancel_link
+from hoa.reservations.notices import notice
 from tests.e2e.conftest import check_a11y, screenshot, sign_in
 from tests.e2e.test_booking import bookable_slot
 
@@ -75,7 +76,9 @@ def add_failed_email(db: sa.Engine, community_id: str) -> uuid.UUID:
             kind="reservation_confirmed",
             entity_type="reservation",
             entity_id=reservation.id,
-            payload=reservation_payload(community, amenity, reservation, "reservation_confirmed"),
+            payload=notice(ReservationConfirmed, community, amenity, reservation).model_dump(
+                mode="json"
+            ),
             status=NotificationStatus.FAILED,
             attempts=5,
             next_attempt_at=utcnow(),

@@ -14,8 +14,9 @@ from fastapi import FastAPI
 from hoa.core.database import Database, utcnow
 from hoa.core.settings import Settings
 from hoa.models import NotificationStatus, Reservation
-from hoa.notifications.service import notify_reservation
+from hoa.notifications.kinds import ReservationConfirmed
 from hoa.notifications.tasks import due
+from hoa.reservations.notices import notify_reservation
 from hoa.web.deps import get_session
 from hoa.worker import Jobs
 from tests.api.test_reservations import booking
@@ -82,7 +83,7 @@ async def test_a_rolled_back_request_leaves_no_notification_and_enqueues_nothing
     request = SimpleNamespace(app=app, method="POST")
     dependency = get_session(request)  # type: ignore[arg-type]
     s = await dependency.__anext__()
-    await notify_reservation(s, world.community, reservation, "reservation_confirmed")
+    await notify_reservation(s, world.community, reservation, ReservationConfirmed)
     await s.flush()
     with pytest.raises(RuntimeError):
         await dependency.athrow(RuntimeError("handler failed after adding the row"))
@@ -93,7 +94,7 @@ async def test_a_rolled_back_request_leaves_no_notification_and_enqueues_nothing
     # The same path committing enqueues exactly one delivery.
     dependency = get_session(request)  # type: ignore[arg-type]
     s = await dependency.__anext__()
-    await notify_reservation(s, world.community, reservation, "reservation_confirmed")
+    await notify_reservation(s, world.community, reservation, ReservationConfirmed)
     with pytest.raises(StopAsyncIteration):
         await dependency.__anext__()
     assert len(await notifications(db)) == 1

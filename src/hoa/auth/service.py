@@ -18,9 +18,11 @@ from hoa.auth.schemas import (
 )
 from hoa.core.database import utcnow
 from hoa.core.errors import AccountDisabled, AppError
+from hoa.core.links import Page, link
 from hoa.core.settings import Settings
 from hoa.core.tokens import fingerprint, hash_token, issue_token, new_token, sign, unsign
 from hoa.models import Community, Household, Membership, RefreshToken, User
+from hoa.notifications.kinds import AccountLocked, EmailVerification, PasswordReset
 from hoa.notifications.service import notify
 
 RESET_MINUTES, VERIFICATION_HOURS = 60, 48
@@ -149,14 +151,13 @@ def _count_failure(session: AsyncSession, settings: Settings, user: User, now: d
     notify(
         session,
         recipient=user,
-        kind="account_locked",
+        payload=AccountLocked(
+            minutes=max(round(seconds / 60), 1),
+            failed_sign_ins=user.failed_sign_ins,
+            reset_link=link(settings, Page.FORGOT_PASSWORD),
+        ),
         entity_type="user",
         entity_id=user.id,
-        payload={
-            "minutes": max(round(seconds / 60), 1),
-            "failed_sign_ins": user.failed_sign_ins,
-            "reset_link": f"{settings.public_url.rstrip('/')}/forgot-password",
-        },
     )
 
 
@@ -259,10 +260,6 @@ async def change_password(
     return await start_session(session, settings, user)
 
 
-def _link(settings: Settings, path: str, token: str) -> str:
-    return f"{settings.public_url.rstrip('/')}{path}?token={token}"
-
-
 async def request_password_reset(session: AsyncSession, settings: Settings, email: str) -> None:
     """Email a reset link to an active account with this address; otherwise do nothing, so the
     answer tells nobody whether the address has an account.
@@ -276,10 +273,9 @@ async def request_password_reset(session: AsyncSession, settings: Settings, emai
     notify(
         session,
         recipient=user,
-        kind="password_reset",
+        payload=PasswordReset(minutes=RESET_MINUTES, expires_at=expires_at),
         entity_type="user",
         entity_id=user.id,
-        payload={"minutes": RESET_MINUTES, "expires_at": expires_at.isoformat()},
     )
     _audit(session, "auth.password_reset_requested", user.id, actor_id=None)
 
@@ -323,15 +319,14 @@ def send_verification(session: AsyncSession, settings: Settings, user: User) -> 
     notify(
         session,
         recipient=user,
-        kind="email_verification",
+        payload=EmailVerification(
+            name=user.name,
+            email=user.email,
+            hours=VERIFICATION_HOURS,
+            link=link(settings, Page.VERIFY_EMAIL, token=token),
+        ),
         entity_type="user",
         entity_id=user.id,
-        payload={
-            "name": user.name,
-            "email": user.email,
-            "hours": VERIFICATION_HOURS,
-            "link": _link(settings, "/verify-email", token),
-        },
     )
 
 

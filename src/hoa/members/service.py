@@ -15,10 +15,10 @@ from hoa.core.context import CommunityCtx
 from hoa.core.database import utcnow
 from hoa.core.errors import AppError, NotFound
 from hoa.core.integrity import flush
+from hoa.core.links import invitation_link
 from hoa.core.pagination import AnySelect, Cursor, page_query
 from hoa.core.settings import Settings
 from hoa.core.tokens import derive_token, hash_token
-from hoa.email.render import invitation_url
 from hoa.members.schemas import (
     InvitationCreate,
     InvitationCreated,
@@ -27,6 +27,7 @@ from hoa.members.schemas import (
     MemberUpdate,
 )
 from hoa.models import Community, Household, Invitation, Membership, MemberStatus, Role, User
+from hoa.notifications.kinds import Invitation as InvitationNotice
 from hoa.notifications.service import notify
 
 MEMBER_FIELDS = ("role", "status", "household_id")
@@ -385,19 +386,18 @@ async def _invite(
     notify(
         session,
         recipient=email,
-        kind="invitation",
+        payload=InvitationNotice(
+            invitation_id=invitation.id,
+            community_name=community.name,
+            timezone=community.timezone,
+            inviter_name=" ".join(inviter.name.split()),  # it goes in the Subject header
+            role=role.value,
+            role_label="an admin" if role is Role.ADMIN else "a resident",
+            expires_at=invitation.expires_at,
+        ),
         entity_type="invitation",
         entity_id=invitation.id,
         community_id=community_id,
-        payload={
-            "invitation_id": str(invitation.id),
-            "community_name": community.name,
-            "timezone": community.timezone,
-            "inviter_name": " ".join(inviter.name.split()),  # it goes in the Subject header
-            "role": role.value,
-            "role_label": "an admin" if role is Role.ADMIN else "a resident",
-            "expires_at": invitation.expires_at.isoformat(),
-        },
     )
     return invitation
 
@@ -415,7 +415,7 @@ async def invite(
     )
     return InvitationCreated(
         **InvitationRead.model_validate(invitation).model_dump(),
-        accept_url=invitation_url(settings, invitation.id),
+        accept_url=invitation_link(settings, invitation.id),
         token=derive_token(settings, "invitation", invitation.id),
     )
 
@@ -456,7 +456,7 @@ async def appoint_admin(
     invitation = await _invite(
         session, settings, community.id, operator.id, email, Role.ADMIN, None
     )
-    return invitation_url(settings, invitation.id)
+    return invitation_link(settings, invitation.id)
 
 
 async def accept_invitation(
@@ -500,7 +500,8 @@ def _new_join_code() -> str:
 
 
 async def join_code(session: AsyncSession, ctx: CommunityCtx) -> str | None:
-    return (await session.get_one(Community, ctx.community_id)).join_code
+    community = await session.get_one(Community, ctx.community_id)
+    return community.join_code
 
 
 async def rotate_join_code(session: AsyncSession, ctx: CommunityCtx) -> str:

@@ -4,17 +4,20 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from email.message import EmailMessage
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from hoa.core.database import create_sync_engine, utcnow
+from hoa.core.links import Page, invitation_link, link
 from hoa.core.settings import Settings
 from hoa.core.tokens import reset_token
 from hoa.email.backends import Backend, PermanentError, check_address, get_backend
-from hoa.email.render import build_message, invitation_url
+from hoa.email.render import build_message
 from hoa.models import Notification, NotificationStatus, User
+from hoa.notifications.kinds import PAYLOADS, Invitation, NotificationKind, PasswordReset, Payload
 
 Outcome = Literal["sent", "retry", "failed", "skipped"]
 PENDING, SENDING = NotificationStatus.PENDING, NotificationStatus.SENDING
@@ -77,14 +80,7 @@ class Deliverer:
             attempts = row.attempts
             try:
                 check_address(row.recipient_email)
-                message = build_message(
-                    row.id,
-                    row.kind,
-                    row.entity_id,
-                    self._links_at_send(session, row),
-                    row.recipient_email,
-                    self.settings.email.from_address,
-                )
+                message = self._message(session, row)
             except (PermanentError, KeyError, ValueError) as exc:
                 self._finish(
                     notification_id, attempts, status=NotificationStatus.FAILED, last_error=str(exc)
@@ -122,24 +118,37 @@ class Deliverer:
         )
         return "sent"
 
-    def _links_at_send(self, session: Session, row: Notification) -> dict[str, Any]:
-        """The payload plus the links no row may hold, made now: an invitation's accept link
-        (its token derived again from the invitation id) and a password reset link (signed
-        from the account's password hash of now). PermanentError when it cannot be sent."""
-        if row.kind == "invitation":
-            url = invitation_url(self.settings, uuid.UUID(row.payload["invitation_id"]))
-            return {**row.payload, "accept_url": url}
-        if row.kind != "password_reset":
-            return row.payload
+    def _message(self, session: Session, row: Notification) -> EmailMessage:
+        """The email of the row's kind from its stored payload. ValueError for a payload that
+        does not fit its kind."""
+        payload = PAYLOADS[NotificationKind(row.kind)].model_validate(row.payload)
+        return build_message(
+            row.id,
+            payload.kind,
+            payload.subject,
+            payload.variables() | self._links_at_send(session, row, payload),
+            payload.attachment(row.entity_id),
+            row.recipient_email,
+            self.settings.email.from_address,
+        )
+
+    def _links_at_send(
+        self, session: Session, row: Notification, payload: Payload
+    ) -> dict[str, str]:
+        """The links no row may hold, made now: an invitation's accept link (its token derived
+        again from the invitation id) and a password reset link (signed from the account's
+        password hash of now). PermanentError when it cannot be sent."""
+        if isinstance(payload, Invitation):
+            return {"accept_url": invitation_link(self.settings, payload.invitation_id)}
+        if not isinstance(payload, PasswordReset):
+            return {}
         user = session.get(User, row.recipient_id) if row.recipient_id else None
         if user is None or not user.is_active:
             raise PermanentError("the account is gone or disabled")
-        expires_at = datetime.fromisoformat(row.payload["expires_at"])
-        if expires_at <= utcnow():
+        if payload.expires_at <= utcnow():
             raise PermanentError("the reset link expired before it could be sent")
-        token = reset_token(self.settings, user.id, user.password_hash, expires_at)
-        link = f"{self.settings.public_url.rstrip('/')}/reset-password?token={token}"
-        return {**row.payload, "link": link}
+        token = reset_token(self.settings, user.id, user.password_hash, payload.expires_at)
+        return {"link": link(self.settings, Page.RESET_PASSWORD, token=token)}
 
     def next_attempt_delay(self, notification_id: uuid.UUID) -> float | None:
         with self.engine.connect() as conn:

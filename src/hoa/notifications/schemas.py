@@ -4,6 +4,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from hoa.models import NotificationStatus
+from hoa.notifications.kinds import NotificationKind
 
 
 class NotificationRead(BaseModel):
@@ -12,7 +13,7 @@ class NotificationRead(BaseModel):
     id: uuid.UUID
     recipient_id: uuid.UUID | None
     recipient_email: str
-    kind: str
+    kind: NotificationKind
     entity_type: str
     entity_id: uuid.UUID
     status: NotificationStatus

@@ -2,7 +2,7 @@
 the community's outbox for its admins."""
 
 import uuid
-from typing import Any
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -12,19 +12,8 @@ from hoa.core.database import utcnow
 from hoa.core.errors import Conflict, NotFound
 from hoa.core.hooks import enqueue_after_commit
 from hoa.core.pagination import Cursor, page_query
-from hoa.core.settings import Settings
-from hoa.models import (
-    AdminAlerts,
-    Amenity,
-    Community,
-    Membership,
-    MemberStatus,
-    Notification,
-    NotificationStatus,
-    Reservation,
-    Role,
-    User,
-)
+from hoa.models import Notification, NotificationStatus, User
+from hoa.notifications.kinds import Payload
 
 
 async def outbox_backlog(conn: AsyncConnection) -> dict[str, int]:
@@ -42,142 +31,55 @@ async def outbox_backlog(conn: AsyncConnection) -> dict[str, int]:
     return counts
 
 
-def approvals_link(settings: Settings, community_id: uuid.UUID) -> str:
-    return f"{settings.public_url.rstrip('/')}/c/{community_id}/admin"
-
-
-def reservation_payload(
-    community_name: str,
-    timezone: str,
-    amenity: Amenity,
-    reservation: Reservation,
-    kind: str,
+def new_notification(
     *,
-    reason: str | None = None,
-    cancelled_by: str | None = None,
-) -> dict[str, Any]:
-    """Everything the templates need, frozen when the change happens."""
-    return {
-        "community_name": community_name,
-        "timezone": timezone,
-        "amenity_name": amenity.name,
-        "starts_at": reservation.starts_at.isoformat(),
-        "ends_at": reservation.ends_at.isoformat(),
-        "title": reservation.title,
-        "reason": reason,
-        "cancelled_by": cancelled_by,
-        "stamp": utcnow().isoformat(),
-        # Calendar apps apply the file with the highest SEQUENCE: changes bump it, a cancellation
-        # outranks the last change.
-        "sequence": reservation.sequence + (kind == "reservation_cancelled"),
-    }
+    recipient: User | str,
+    payload: Payload,
+    entity_type: str,
+    entity_id: uuid.UUID,
+    community_id: uuid.UUID | None = None,
+    dedupe_key: str | None = None,
+    now: datetime | None = None,
+) -> Notification:
+    """A notification row of the payload's kind. Without ``community_id`` it is an account
+    notice (lockout, password reset). A bare email address as ``recipient`` is someone without
+    an account yet (an invitation). ``dedupe_key`` makes a job's row unique (notifications.tasks
+    ``add_once``)."""
+    user = recipient if isinstance(recipient, User) else None
+    return Notification(
+        id=uuid.uuid4(),
+        community_id=community_id,
+        recipient_id=user.id if user else None,
+        recipient_email=user.email if user else recipient,
+        kind=payload.kind,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        dedupe_key=dedupe_key,
+        payload=payload.model_dump(mode="json"),
+        next_attempt_at=now or utcnow(),
+    )
 
 
 def notify(
     session: AsyncSession,
     *,
     recipient: User | str,
-    kind: str,
+    payload: Payload,
     entity_type: str,
     entity_id: uuid.UUID,
-    payload: dict[str, Any],
     community_id: uuid.UUID | None = None,
 ) -> Notification:
-    """Add a notification in the current transaction; delivery is enqueued after its commit.
-    Without ``community_id`` it is an account notice (lockout, password reset). A bare email
-    address as ``recipient`` is someone without an account yet (an invitation)."""
-    user = recipient if isinstance(recipient, User) else None
-    notification = Notification(
-        id=uuid.uuid4(),
-        community_id=community_id,
-        recipient_id=user.id if user else None,
-        recipient_email=user.email if user else recipient,
-        kind=kind,
+    """Add a notification in the current transaction; delivery is enqueued after its commit."""
+    notification = new_notification(
+        recipient=recipient,
+        payload=payload,
         entity_type=entity_type,
         entity_id=entity_id,
-        payload=payload,
-        next_attempt_at=utcnow(),
+        community_id=community_id,
     )
     session.add(notification)
     enqueue_after_commit(session, notification.id)
     return notification
-
-
-async def notify_reservation(
-    session: AsyncSession,
-    community: Community,
-    reservation: Reservation,
-    kind: str,
-    *,
-    reason: str | None = None,
-    cancelled_by: str | None = None,
-    **details: object,
-) -> Notification:
-    """Add a notification to the person the reservation is for, in the current transaction;
-    ``details`` go to the template."""
-    user = await session.get_one(User, reservation.booked_for_id)
-    amenity = await session.get_one(Amenity, reservation.amenity_id)
-    payload = (
-        reservation_payload(
-            community.name,
-            community.timezone,
-            amenity,
-            reservation,
-            kind,
-            reason=reason,
-            cancelled_by=cancelled_by,
-        )
-        | details
-    )
-    return notify(
-        session,
-        recipient=user,
-        kind=kind,
-        entity_type="reservation",
-        entity_id=reservation.id,
-        payload=payload,
-        community_id=community.id,
-    )
-
-
-async def alert_admins(
-    session: AsyncSession, settings: Settings, community: Community, reservation: Reservation
-) -> None:
-    """Tell the community's admins who want each request at once that a booking waits for
-    approval; admins on the digest hear of it within the hour, the others not at all."""
-    admins = await session.scalars(
-        sa.select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            Membership.community_id == community.id,
-            Membership.role == Role.ADMIN,
-            Membership.status == MemberStatus.ACTIVE,
-            User.is_active,
-            User.admin_alerts == AdminAlerts.IMMEDIATE,
-        )
-    )
-    recipients = list(admins)
-    if not recipients:
-        return
-    amenity = await session.get_one(Amenity, reservation.amenity_id)
-    booked_for = await session.get_one(User, reservation.booked_for_id)
-    payload = {
-        **reservation_payload(
-            community.name, community.timezone, amenity, reservation, "approval_requested"
-        ),
-        "booked_for": booked_for.name,
-        "link": approvals_link(settings, community.id),
-    }
-    for admin in recipients:
-        notify(
-            session,
-            recipient=admin,
-            kind="approval_requested",
-            entity_type="reservation",
-            entity_id=reservation.id,
-            payload=payload,
-            community_id=community.id,
-        )
 
 
 class NotFailed(Conflict):

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.core.context import CommunityCtx
 from hoa.core.errors import AppError
+from hoa.core.links import Page, link
 from hoa.core.schemas import Input, Output
 from hoa.core.settings import Settings
 from hoa.core.tokens import sign, unsign
@@ -73,7 +74,7 @@ def cancel_link(
         deadline,
         start=reservation.starts_at.astimezone(UTC).isoformat(),
     )
-    return f"{settings.public_url.rstrip('/')}/cancel-booking?token={token}"
+    return link(settings, Page.CANCEL_BOOKING, token=token)
 
 
 async def _resolve(

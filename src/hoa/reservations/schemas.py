@@ -2,10 +2,42 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Self
 
-from pydantic import Field, model_validator
+from pydantic import Field, GetJsonSchemaHandler, model_validator
+from pydantic_core import CoreSchema
 
 from hoa.core.schemas import Input, Instant, Output, Reason
 from hoa.models import ReservationStatus
+from hoa.rules import RULES, RuleCode
+
+
+class _RuleTable:
+    """Exports the rule table with the codes in the OpenAPI document: the ``RuleCode`` schema
+    describes each code, and ``x-rules`` gives status, suggestion and message as data."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        json_schema = handler(schema)
+        target = handler.resolve_ref_schema(json_schema)
+        lines = [
+            f"- `{code.value}` ({rule.status}{', suggests a free slot' if rule.suggest else ''}):"
+            f" {rule.message}"
+            for code, rule in RULES.items()
+        ]
+        target["description"] = "The booking rule a request breaks.\n\n" + "\n".join(lines)
+        target["x-rules"] = {
+            code.value: {
+                "status": rule.status,
+                "suggest_slot": rule.suggest,
+                "message": rule.message,
+            }
+            for code, rule in RULES.items()
+        }
+        return json_schema
+
+
+Rule = Annotated[RuleCode, _RuleTable]
 
 
 class ReservationCreate(Input):
@@ -97,11 +129,11 @@ class SlotRead(Output):
     ends_at: datetime
     available: bool
     remaining: int
-    reason: str | None
+    reason: Rule | None
 
 
 class ViolationRead(Output):
-    code: str
+    code: Rule
     message: str
     details: dict[str, Any]
 

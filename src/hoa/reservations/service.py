@@ -32,7 +32,14 @@ from hoa.models import (
     Reservation,
     ReservationStatus,
 )
-from hoa.notifications.service import alert_admins, notify_reservation
+from hoa.notifications.kinds import (
+    ReservationApproved,
+    ReservationCancelled,
+    ReservationChanged,
+    ReservationConfirmed,
+    ReservationRejected,
+    ReservationRequested,
+)
 from hoa.reservations import reads
 from hoa.reservations.errors import (
     IdempotencyKeyReused,
@@ -41,6 +48,7 @@ from hoa.reservations.errors import (
     NotPending,
     violation_error,
 )
+from hoa.reservations.notices import alert_admins, notify_reservation
 from hoa.reservations.schemas import (
     CheckResult,
     ReservationChange,
@@ -323,7 +331,7 @@ async def create(
         after=snapshot(reservation, AUDITED),
     )
     community = await _community(session, ctx)
-    kind = "reservation_requested" if needs_approval else "reservation_confirmed"
+    kind = ReservationRequested if needs_approval else ReservationConfirmed
     await notify_reservation(session, community, reservation, kind)
     if needs_approval:
         await alert_admins(session, settings, community, reservation)
@@ -410,7 +418,7 @@ async def change(
             session,
             community,
             reservation,
-            "reservation_changed",
+            ReservationChanged,
             changed_by=changed_by,
             pending=back_to_pending,
         )
@@ -537,7 +545,7 @@ async def mark_cancelled(
         session,
         await _community(session, ctx),
         reservation,
-        "reservation_cancelled",
+        ReservationCancelled,
         reason=reservation.cancel_reason,
         cancelled_by=ctx.user_name,
     )
@@ -603,9 +611,7 @@ async def _decide(
         "reservation.approved" if status is ReservationStatus.CONFIRMED else "reservation.rejected"
     )
     _audit_change(session, ctx, reservation, action, before)
-    kind = (
-        "reservation_approved" if status is ReservationStatus.CONFIRMED else "reservation_rejected"
-    )
+    kind = ReservationApproved if status is ReservationStatus.CONFIRMED else ReservationRejected
     await notify_reservation(
         session,
         await _community(session, ctx),

@@ -4,14 +4,12 @@ handlers are), each on the job's own short transactions."""
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from hoa.core.database import utcnow
 from hoa.core.settings import Settings
-from hoa.email.render import context
 from hoa.models import (
     MAX_REMINDER_HOURS,
     AdminAlerts,
@@ -25,9 +23,17 @@ from hoa.models import (
     Role,
     User,
 )
-from hoa.notifications.service import approvals_link, reservation_payload
+from hoa.notifications.kinds import (
+    DigestItem,
+    NotificationKind,
+    PendingDigest,
+    ReservationReminder,
+    when,
+)
+from hoa.notifications.service import new_notification
 from hoa.notifications.tasks import add_once
 from hoa.reservations.links import cancel_link
+from hoa.reservations.notices import approvals_link, notice
 
 
 def queue_reminders(
@@ -61,23 +67,15 @@ def queue_reminders(
         if reservation.created_at > reservation.starts_at - lead:
             continue  # booked inside the window: the confirmation is recent enough
         key = f"reminder:{reservation.id}:{reservation.starts_at.isoformat()}"
-        payload = reservation_payload(
-            community.name, community.timezone, amenity, reservation, "reservation_reminder"
-        )
-        payload["cancel_link"] = cancel_link(
-            settings, reservation, amenity.cancellation_cutoff_hours, now
-        )
-        row = Notification(
-            id=uuid.uuid4(),
-            community_id=community.id,
-            recipient_id=user.id,
-            recipient_email=user.email,
-            kind="reservation_reminder",
+        link = cancel_link(settings, reservation, amenity.cancellation_cutoff_hours, now)
+        row = new_notification(
+            recipient=user,
+            payload=notice(ReservationReminder, community, amenity, reservation, cancel_link=link),
             entity_type="reservation",
             entity_id=reservation.id,
+            community_id=community.id,
             dedupe_key=key,
-            payload=payload,
-            next_attempt_at=now,
+            now=now,
         )
         if add_once(engine, row):  # else already reminded
             created.append(row.id)
@@ -96,15 +94,15 @@ def queue_digests(
     last_digest = (
         sa.select(sa.func.max(Notification.created_at))
         .where(
-            Notification.kind == "pending_digest",
+            Notification.kind == NotificationKind.PENDING_DIGEST,
             Notification.community_id == Membership.community_id,
             Notification.recipient_id == User.id,
         )
         .scalar_subquery()
     )
     since = sa.func.coalesce(last_digest, now - timedelta(days=1))
-    plans = []
-    with Session(engine) as session:
+    plans: list[tuple[Community, uuid.UUID, str, str, PendingDigest]] = []
+    with Session(engine, expire_on_commit=False) as session:
         admins = session.execute(
             sa.select(Community, User.id, User.email)
             .join(Membership, Membership.community_id == Community.id)
@@ -122,27 +120,25 @@ def queue_digests(
             )
             .order_by(Community.id)
         ).all()
-        payloads: dict[uuid.UUID, dict[str, Any]] = {}
+        payloads: dict[uuid.UUID, PendingDigest] = {}
         for community, admin_id, admin_email in admins:
             if community.id not in payloads:
                 payloads[community.id] = _digest_payload(settings, session, community, now)
             key = f"digest:{community.id}:{admin_id}:{now:%Y-%m-%dT%H}"
-            plans.append((community.id, admin_id, admin_email, key, payloads[community.id]))
+            plans.append((community, admin_id, admin_email, key, payloads[community.id]))
     created: list[uuid.UUID] = []
-    for community_id, admin_id, admin_email, key, payload in plans:
-        row = Notification(
-            id=uuid.uuid4(),
-            community_id=community_id,
-            recipient_id=admin_id,
-            recipient_email=admin_email,
-            kind="pending_digest",
-            entity_type="community",
-            entity_id=community_id,
-            dedupe_key=key,
+    for community, admin_id, admin_email, key, payload in plans:
+        row = new_notification(
+            recipient=admin_email,
             payload=payload,
-            next_attempt_at=now,
-            created_at=now,  # the next digest lists what came after it
+            entity_type="community",
+            entity_id=community.id,
+            community_id=community.id,
+            dedupe_key=key,
+            now=now,
         )
+        row.recipient_id = admin_id
+        row.created_at = now  # the next digest lists what came after it
         if add_once(engine, row):  # else already sent this hour
             created.append(row.id)
     return created
@@ -150,7 +146,7 @@ def queue_digests(
 
 def _digest_payload(
     settings: Settings, session: Session, community: Community, now: datetime
-) -> dict[str, Any]:
+) -> PendingDigest:
     pending = session.execute(
         sa.select(Reservation, Amenity.name, User.name)
         .join(Amenity, Amenity.id == Reservation.amenity_id)
@@ -163,26 +159,20 @@ def _digest_payload(
         .order_by(Reservation.starts_at)
     ).all()
     items = [
-        {
-            "amenity_name": amenity_name,
-            "booked_for": booked_for,
-            "when": context(
-                {
-                    "timezone": community.timezone,
-                    "starts_at": r.starts_at.isoformat(),
-                    "ends_at": r.ends_at.isoformat(),
-                }
-            )["when"],
-        }
+        DigestItem(
+            amenity_name=amenity_name,
+            booked_for=booked_for,
+            when=when(r.starts_at, r.ends_at, community.timezone),
+        )
         for r, amenity_name, booked_for in pending[:20]
     ]
-    return {
-        "community_name": community.name,
-        "timezone": community.timezone,
-        "pending": len(pending),
-        "items": items,
-        "link": approvals_link(settings, community.id),
-    }
+    return PendingDigest(
+        community_name=community.name,
+        timezone=community.timezone,
+        pending=len(pending),
+        items=items,
+        link=approvals_link(settings, community),
+    )
 
 
 def complete_past(engine: sa.Engine, now: datetime | None = None) -> int:

@@ -1238,6 +1238,11 @@ export type NotificationCounts = {
 };
 
 /**
+ * NotificationKind
+ */
+export type NotificationKind = 'reservation_confirmed' | 'reservation_requested' | 'reservation_approved' | 'reservation_changed' | 'reservation_rejected' | 'reservation_cancelled' | 'reservation_reminder' | 'approval_requested' | 'pending_digest' | 'account_locked' | 'password_reset' | 'email_verification' | 'invitation';
+
+/**
  * NotificationPreferences
  */
 export type NotificationPreferences = {
@@ -1282,10 +1287,7 @@ export type NotificationRead = {
      * Recipient Email
      */
     recipient_email: string;
-    /**
-     * Kind
-     */
-    kind: string;
+    kind: NotificationKind;
     /**
      * Entity Type
      */
@@ -1675,6 +1677,32 @@ export type ReservationStatus = 'pending' | 'confirmed' | 'rejected' | 'cancelle
 export type Role = 'admin' | 'resident';
 
 /**
+ * RuleCode
+ *
+ * The booking rule a request breaks.
+ *
+ * - `reservation.invalid_time` (422): A booking must end after it starts.
+ * - `reservation.invalid_headcount` (422): A booking needs at least one person; guests count in the headcount.
+ * - `reservation.misaligned` (422): Bookings start and end on the slot grid.
+ * - `reservation.too_short` (422): The booking is shorter than the minimum.
+ * - `reservation.too_long` (422): The booking is longer than the maximum.
+ * - `reservation.in_past` (422, suggests a free slot): Bookings cannot start in the past.
+ * - `reservation.too_little_notice` (422, suggests a free slot): The booking starts too soon.
+ * - `reservation.too_far_ahead` (422): The booking is beyond the booking window.
+ * - `reservation.outside_hours` (422, suggests a free slot): The booking is outside the opening hours.
+ * - `reservation.too_many_guests` (422): The party brings too many guests.
+ * - `reservation.capacity_exceeded` (422): More people than the amenity or a household may bring.
+ * - `reservation.blackout` (409, suggests a free slot): The amenity is closed then.
+ * - `reservation.quota_exceeded` (409): The household's booking limit is reached.
+ * - `reservation.slot_taken` (409, suggests a free slot): Another booking holds the time.
+ * - `reservation.capacity_full` (409, suggests a free slot): Not enough places are free for that time.
+ * - `reservation.rules_not_accepted` (422): The amenity's current rules must be accepted first.
+ * - `reservation.cutoff_passed` (409): The cancellation cutoff has passed: no more changes online.
+ * - `reservation.already_started` (409): The booking has already started.
+ */
+export type RuleCode = 'reservation.invalid_time' | 'reservation.invalid_headcount' | 'reservation.misaligned' | 'reservation.too_short' | 'reservation.too_long' | 'reservation.in_past' | 'reservation.too_little_notice' | 'reservation.too_far_ahead' | 'reservation.outside_hours' | 'reservation.too_many_guests' | 'reservation.capacity_exceeded' | 'reservation.blackout' | 'reservation.quota_exceeded' | 'reservation.slot_taken' | 'reservation.capacity_full' | 'reservation.rules_not_accepted' | 'reservation.cutoff_passed' | 'reservation.already_started';
+
+/**
  * SessionRead
  */
 export type SessionRead = {
@@ -1727,10 +1755,7 @@ export type SlotRead = {
      * Remaining
      */
     remaining: number;
-    /**
-     * Reason
-     */
-    reason: string | null;
+    reason: RuleCode | null;
 };
 
 /**
@@ -1759,10 +1784,7 @@ export type UserRead = {
  * ViolationRead
  */
 export type ViolationRead = {
-    /**
-     * Code
-     */
-    code: string;
+    code: RuleCode;
     /**
      * Message
      */

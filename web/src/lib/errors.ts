@@ -1,5 +1,7 @@
 /** Errors from the API, told to people in plain words by their stable code. */
 
+import type { RuleCode } from '../api'
+
 export interface ErrorFields {
   location: string[]
   message: string
@@ -69,9 +71,33 @@ export interface Explanation {
   detail?: string
 }
 
+// Headlines for the booking rules, keyed by the API's RuleCode: a rule without one fails the
+// type check.
+const RULE_TITLES: Record<RuleCode, string> = {
+  'reservation.slot_taken': 'That time is already taken.',
+  'reservation.capacity_full': 'That time is full.',
+  'reservation.capacity_exceeded': 'Too many people for this amenity.',
+  'reservation.blackout': 'The amenity is closed at that time.',
+  'reservation.quota_exceeded': "You've reached your household's booking limit.",
+  'reservation.outside_hours': "That's outside the opening hours.",
+  'reservation.too_little_notice': "That's too soon to book.",
+  'reservation.too_far_ahead': "That's too far ahead to book.",
+  'reservation.in_past': 'That time has already passed.',
+  'reservation.too_short': 'That booking is too short.',
+  'reservation.too_long': 'That booking is too long.',
+  'reservation.misaligned': 'Pick one of the listed start and end times.',
+  'reservation.too_many_guests': 'Too many guests.',
+  'reservation.invalid_time': 'The end must be after the start.',
+  'reservation.invalid_headcount': 'Check the number of people and guests.',
+  'reservation.rules_not_accepted': 'Please read and accept the rules first.',
+  'reservation.cutoff_passed': "It's too late to change or cancel online.",
+  'reservation.already_started': 'This reservation has already started.',
+}
+
 // Headlines per code. Where the server's own message carries specifics (times, limits) it is
 // shown under the headline; it is already written for people, never raw data.
 const TITLES: Record<string, string> = {
+  ...RULE_TITLES,
   'auth.invalid_credentials': "That email and password don't match.",
   'auth.sign_in_failed': "We couldn't sign you in.",
   'auth.not_authenticated': 'Please sign in again.',
@@ -92,24 +118,6 @@ const TITLES: Record<string, string> = {
   payload_too_large: 'That is too much text.',
   bad_request: "We couldn't process that request.",
   invalid_cursor: 'The list changed. Reload the page.',
-  'reservation.slot_taken': 'That time is already taken.',
-  'reservation.capacity_full': 'That time is full.',
-  'reservation.capacity_exceeded': 'Too many people for this amenity.',
-  'reservation.blackout': 'The amenity is closed at that time.',
-  'reservation.quota_exceeded': "You've reached your household's booking limit.",
-  'reservation.outside_hours': "That's outside the opening hours.",
-  'reservation.too_little_notice': "That's too soon to book.",
-  'reservation.too_far_ahead': "That's too far ahead to book.",
-  'reservation.in_past': 'That time has already passed.',
-  'reservation.too_short': 'That booking is too short.',
-  'reservation.too_long': 'That booking is too long.',
-  'reservation.misaligned': 'Pick one of the listed start and end times.',
-  'reservation.too_many_guests': 'Too many guests.',
-  'reservation.invalid_time': 'The end must be after the start.',
-  'reservation.invalid_headcount': 'Check the number of people and guests.',
-  'reservation.rules_not_accepted': 'Please read and accept the rules first.',
-  'reservation.cutoff_passed': "It's too late to change or cancel online.",
-  'reservation.already_started': 'This reservation has already started.',
   'reservation.not_active': 'This reservation is already cancelled or declined.',
   'reservation.not_pending': 'This request was already decided.',
   'reservation.no_household': "Your account isn't linked to a home yet. Ask your community admin.",

@@ -4,6 +4,7 @@ import {
   notificationsCountNotifications,
   notificationsListNotifications,
   notificationsRetryNotification,
+  type NotificationKind,
   type NotificationRead,
   type NotificationStatus,
 } from '../../api'
@@ -30,10 +31,12 @@ const STATUS_CLASSES: Record<NotificationStatus, string> = {
   failed: 'status--rejected',
 }
 
-const KINDS: Record<string, string> = {
+// Typed by the API's enum: a kind without a label fails the type check.
+const KINDS: Record<NotificationKind, string> = {
   reservation_confirmed: 'Booking confirmed',
   reservation_requested: 'Booking requested',
   reservation_approved: 'Request approved',
+  reservation_changed: 'Booking changed',
   reservation_rejected: 'Booking declined',
   reservation_cancelled: 'Booking cancelled',
   reservation_reminder: 'Booking reminder',
@@ -45,9 +48,8 @@ const KINDS: Record<string, string> = {
   account_locked: 'Account locked',
 }
 
-function describeKind(kind: string): string {
-  const words = kind.replaceAll('_', ' ')
-  return KINDS[kind] ?? words.charAt(0).toUpperCase() + words.slice(1)
+function describeKind(kind: NotificationKind): string {
+  return KINDS[kind]
 }
 
 function inFlight(rows: NotificationRead[]): boolean {

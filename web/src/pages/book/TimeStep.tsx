@@ -1,11 +1,11 @@
 import type { UseQueryResult } from '@tanstack/react-query'
 import type { ReactNode } from 'react'
-import type { AmenityRead, Availability, SlotRead } from '../../api'
+import type { AmenityRead, Availability, RuleCode, SlotRead } from '../../api'
 import { Empty, ErrorNotice, Loading } from '../../components/ui'
 import type { EndOption } from '../../lib/slots'
 import { addDays, formatLocalDate, formatTime } from '../../lib/time'
 
-const SLOT_REASONS: Record<string, string> = {
+const SLOT_REASONS: Partial<Record<RuleCode, string>> = {
   'reservation.slot_taken': 'Taken',
   'reservation.capacity_full': 'Full',
   'reservation.blackout': 'Closed',
@@ -91,7 +91,7 @@ export function TimeStep({
               >
                 {formatTime(s.starts_at, tz)}
                 <small>
-                  {s.available ? (amenity.mode === 'capacity' ? `${s.remaining} places left` : 'Free') : (SLOT_REASONS[s.reason ?? ''] ?? 'Unavailable')}
+                  {s.available ? (amenity.mode === 'capacity' ? `${s.remaining} places left` : 'Free') : ((s.reason && SLOT_REASONS[s.reason]) || 'Unavailable')}
                 </small>
               </button>
             </li>

@@ -1,0 +1,211 @@
+"""Every kind of email, typed: the kind, the payload its templates get (frozen when the change
+happens, stored as the notification's JSON), its subject, and whether it carries a calendar
+file. A kind's templates are ``email/templates/<kind>.{txt,html}``; the web app labels kinds
+by the enum, which the OpenAPI document exports."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+
+from hoa.email.render import calendar_file
+
+
+class NotificationKind(StrEnum):
+    RESERVATION_CONFIRMED = "reservation_confirmed"
+    RESERVATION_REQUESTED = "reservation_requested"
+    RESERVATION_APPROVED = "reservation_approved"
+    RESERVATION_CHANGED = "reservation_changed"
+    RESERVATION_REJECTED = "reservation_rejected"
+    RESERVATION_CANCELLED = "reservation_cancelled"
+    RESERVATION_REMINDER = "reservation_reminder"
+    APPROVAL_REQUESTED = "approval_requested"
+    PENDING_DIGEST = "pending_digest"
+    ACCOUNT_LOCKED = "account_locked"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a kind, not a secret
+    EMAIL_VERIFICATION = "email_verification"
+    INVITATION = "invitation"
+
+
+def local_time(moment: datetime, timezone: str) -> datetime:
+    return moment.astimezone(ZoneInfo(timezone))
+
+
+def when(starts_at: datetime, ends_at: datetime, timezone: str) -> str:
+    starts, ends = local_time(starts_at, timezone), local_time(ends_at, timezone)
+    return f"{starts:%a %d %b %Y %H:%M}–{ends:%H:%M} ({timezone})"
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: ClassVar[NotificationKind]
+    # str.format over the template variables; it goes in a header, so one line.
+    subject: ClassVar[str]
+
+    def variables(self) -> dict[str, Any]:
+        """What the templates get: the payload, plus what is derived from it for people. An
+        account notice has no community (the base template says so)."""
+        return {"community_name": None, **self.model_dump()}
+
+    def attachment(self, entity_id: uuid.UUID) -> tuple[bytes, str] | None:
+        """A calendar file and its METHOD, for kinds that carry one."""
+        return None
+
+
+class ReservationNotice(Payload):
+    community_name: str
+    timezone: str
+    amenity_name: str
+    starts_at: datetime
+    ends_at: datetime
+    title: str | None = None
+    reason: str | None = None
+    cancelled_by: str | None = None
+    stamp: datetime
+    # Calendar apps apply the file with the highest SEQUENCE: changes bump it, a cancellation
+    # outranks the last change.
+    sequence: int = 0
+
+    ics_method: ClassVar[str | None] = None
+
+    def variables(self) -> dict[str, Any]:
+        return {**super().variables(), "when": when(self.starts_at, self.ends_at, self.timezone)}
+
+    def attachment(self, entity_id: uuid.UUID) -> tuple[bytes, str] | None:
+        if self.ics_method is None:
+            return None
+        ics = calendar_file(
+            f"{entity_id}@hoa",
+            self.sequence,
+            self.stamp,
+            local_time(self.starts_at, self.timezone),
+            local_time(self.ends_at, self.timezone),
+            f"{self.amenity_name} – {self.community_name}",
+            self.ics_method,
+        )
+        return ics, self.ics_method
+
+
+class ReservationConfirmed(ReservationNotice):
+    kind, subject = NotificationKind.RESERVATION_CONFIRMED, "Confirmed: {amenity_name}, {when}"
+    ics_method = "REQUEST"
+
+
+class ReservationRequested(ReservationNotice):
+    kind = NotificationKind.RESERVATION_REQUESTED
+    subject = "Request received: {amenity_name}, {when}"
+
+
+class ReservationApproved(ReservationNotice):
+    kind, subject = NotificationKind.RESERVATION_APPROVED, "Approved: {amenity_name}, {when}"
+    ics_method = "REQUEST"
+
+
+class ReservationChanged(ReservationNotice):
+    kind, subject = NotificationKind.RESERVATION_CHANGED, "Changed: {amenity_name}, now {when}"
+    ics_method = "REQUEST"
+    changed_by: str | None = None  # None when the person it is for changed it
+    pending: bool = False  # waits for approval again
+
+
+class ReservationRejected(ReservationNotice):
+    kind, subject = NotificationKind.RESERVATION_REJECTED, "Declined: {amenity_name}, {when}"
+
+
+class ReservationCancelled(ReservationNotice):
+    kind, subject = NotificationKind.RESERVATION_CANCELLED, "Cancelled: {amenity_name}, {when}"
+    ics_method = "CANCEL"
+
+
+class ReservationReminder(ReservationNotice):
+    kind, subject = NotificationKind.RESERVATION_REMINDER, "Reminder: {amenity_name}, {when}"
+    cancel_link: str | None = None  # None once the cutoff has passed
+
+
+class ApprovalRequested(ReservationNotice):
+    kind = NotificationKind.APPROVAL_REQUESTED
+    subject = "Approval needed: {amenity_name}, {when}"
+    booked_for: str
+    link: str
+
+
+class DigestItem(BaseModel):
+    amenity_name: str
+    booked_for: str
+    when: str
+
+
+class PendingDigest(Payload):
+    kind = NotificationKind.PENDING_DIGEST
+    subject = "{community_name}: {pending} booking request(s) to review"
+    community_name: str
+    timezone: str
+    pending: int
+    items: list[DigestItem]  # the first few
+    link: str
+
+
+class AccountLocked(Payload):
+    kind = NotificationKind.ACCOUNT_LOCKED
+    subject = "Your account is locked for {minutes} minute(s)"
+    minutes: int
+    failed_sign_ins: int
+    reset_link: str
+
+
+class PasswordReset(Payload):
+    """The link is signed when the email is sent (see delivery), so no usable link is stored."""
+
+    kind, subject = NotificationKind.PASSWORD_RESET, "Reset your password"
+    minutes: int
+    expires_at: datetime
+
+
+class EmailVerification(Payload):
+    kind, subject = NotificationKind.EMAIL_VERIFICATION, "Confirm your email address"
+    name: str
+    email: str
+    hours: int
+    link: str
+
+
+class Invitation(Payload):
+    """The accept link is derived again from the invitation id when the email is sent."""
+
+    kind = NotificationKind.INVITATION
+    subject = "{inviter_name} invited you to {community_name}"
+    invitation_id: uuid.UUID
+    community_name: str
+    timezone: str
+    inviter_name: str
+    role: str
+    role_label: str
+    expires_at: datetime
+
+    def variables(self) -> dict[str, Any]:
+        expires = local_time(self.expires_at, self.timezone)
+        return {**super().variables(), "expires": f"{expires:%a %d %b %Y %H:%M} ({self.timezone})"}
+
+
+PAYLOADS: dict[NotificationKind, type[Payload]] = {
+    payload.kind: payload
+    for payload in (
+        ReservationConfirmed,
+        ReservationRequested,
+        ReservationApproved,
+        ReservationChanged,
+        ReservationRejected,
+        ReservationCancelled,
+        ReservationReminder,
+        ApprovalRequested,
+        PendingDigest,
+        AccountLocked,
+        PasswordReset,
+        EmailVerification,
+        Invitation,
+    )
+}
