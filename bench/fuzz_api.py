@@ -27,7 +27,7 @@ from schemathesis.errors import FailureGroup
 
 from hoa.core import migrate
 from hoa.core.settings import Env, Settings
-from hoa.demo import seed
+from hoa.demo.builder import seed
 from hoa.main import create_app
 
 SCHEMA_PATH = "/api/openapi.json"

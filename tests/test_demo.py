@@ -16,7 +16,7 @@ from hoa import rules
 from hoa.amenities.service import to_rules
 from hoa.core.database import Base, Database, utcnow
 from hoa.core.settings import Settings
-from hoa.demo import seed
+from hoa.demo.builder import seed
 from hoa.models import (
     ACTIVE_STATUSES,
     Amenity,

@@ -126,7 +126,7 @@ def seed_demo(
     force: Annotated[bool, typer.Option(help="Allow in production")] = False,
 ) -> None:
     """Create (or refresh) the demo communities and print their logins. Idempotent."""
-    from hoa.demo import seed
+    from hoa.demo.builder import seed
 
     settings = get_settings()
     if settings.env is Env.PRODUCTION and not force:
