@@ -1,4 +1,5 @@
 import uuid
+from dataclasses import fields
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,6 +45,10 @@ class Archived(AppError):
     )
 
 
+# The rule settings an amenity row carries under the same names as rules.AmenityRules.
+_SAME_NAMED = tuple(f.name for f in fields(rules.AmenityRules) if f.name not in ("hours", "mode"))
+
+
 def to_rules(amenity: Amenity) -> rules.AmenityRules:
     """The amenity's booking rules as plain values for the rules functions."""
     hours = {
@@ -52,24 +57,8 @@ def to_rules(amenity: Amenity) -> rules.AmenityRules:
     }
     return rules.AmenityRules(
         hours=hours,
-        slot_minutes=amenity.slot_minutes,
-        min_duration_minutes=amenity.min_duration_minutes,
-        max_duration_minutes=amenity.max_duration_minutes,
-        max_days_ahead=amenity.max_days_ahead,
-        min_notice_minutes=amenity.min_notice_minutes,
-        buffer_before_minutes=amenity.buffer_before_minutes,
-        buffer_after_minutes=amenity.buffer_after_minutes,
         mode=rules.BookingMode(amenity.mode.value),
-        capacity=amenity.capacity,
-        max_headcount_per_household=amenity.max_headcount_per_household,
-        max_guests=amenity.max_guests,
-        overnight_allowed=amenity.overnight_allowed,
-        cancellation_cutoff_hours=amenity.cancellation_cutoff_hours,
-        max_per_day=amenity.max_per_day,
-        max_per_week=amenity.max_per_week,
-        max_per_month=amenity.max_per_month,
-        max_upcoming=amenity.max_upcoming,
-        rules_version=amenity.rules_version,
+        **{name: getattr(amenity, name) for name in _SAME_NAMED},
     )
 
 

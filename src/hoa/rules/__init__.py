@@ -1,19 +1,21 @@
 """Booking rules as pure functions: hours, windows, quotas, capacity, cutoffs (no I/O)."""
 
 from hoa.rules.booking import (
+    RULES,
     AmenityRules,
     Booked,
     BookingMode,
     BookingRequest,
     Hours,
     Interval,
+    Rule,
+    RuleCode,
     Violation,
     blocked_interval,
     check_booking,
     check_cancellation,
     check_conflicts,
 )
-from hoa.rules.codes import RULES, Rule, RuleCode
 from hoa.rules.slots import Slot, day_slots, nearest_free_slot
 
 __all__ = [

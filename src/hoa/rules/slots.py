@@ -12,6 +12,7 @@ from hoa.rules.booking import (
     BookingMode,
     BookingRequest,
     Interval,
+    RuleCode,
     _check_alignment,
     _check_duration,
     _check_party,
@@ -23,7 +24,6 @@ from hoa.rules.booking import (
     _utc_interval,
     blocked_interval,
 )
-from hoa.rules.codes import RuleCode
 
 # The household of the 1-person probe that day_slots books: equal to no real household.
 _NOBODY = object()
