@@ -13,8 +13,8 @@ from hoa.api import ROUTERS
 from hoa.core.settings import Env, Settings
 from hoa.main import create_app
 from hoa.worker import make_huey
-from tests.api.test_reservations import booking
 from tests.factories import World, local
+from tests.reservations.test_reservations import booking
 
 HTTP_METHODS = {"get", "put", "post", "patch", "delete", "head", "options"}
 

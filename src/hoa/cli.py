@@ -228,7 +228,9 @@ def _progress() -> Iterator[Callable[[str, int, int], None]]:
 @app.command()
 def worker(
     workers: Annotated[int | None, typer.Option(help="Worker threads")] = None,
-    periodic: Annotated[bool, typer.Option(help="Run the periodic sweep here")] = True,
+    periodic: Annotated[
+        bool, typer.Option(help="Schedule the periodic jobs here too (each runs once per tick)")
+    ] = True,
 ) -> None:
     """Consume the job queue (Redis with HOA_REDIS_URL, else the local queue file). SIGTERM
     lets the tasks under way finish (within HOA_SERVER__DRAIN_SECONDS) before it exits; a task

@@ -5,9 +5,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.models import Notification, NotificationStatus
-from tests.api.test_reservations import booking
 from tests.factories import World, local
 from tests.notifications.conftest import notifications
+from tests.reservations.test_reservations import booking
 
 
 async def test_admins_list_count_and_retry(

@@ -18,9 +18,9 @@ from hoa.core.database import Database
 from hoa.core.settings import Settings
 from hoa.models import NotificationStatus
 from hoa.worker import Jobs
-from tests.api.test_reservations import booking
 from tests.factories import World, local
 from tests.notifications.conftest import free_port, notifications, variant
+from tests.reservations.test_reservations import booking
 
 
 class StallingInbox:

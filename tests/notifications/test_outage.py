@@ -8,9 +8,9 @@ from hoa.core.database import Database
 from hoa.core.settings import Settings
 from hoa.models import NotificationStatus
 from hoa.worker import Jobs
-from tests.api.test_reservations import booking
 from tests.factories import World, local
 from tests.notifications.conftest import free_port, notifications, variant
+from tests.reservations.test_reservations import booking
 
 
 async def test_a_redis_outage_at_enqueue_is_healed_by_the_sweep(

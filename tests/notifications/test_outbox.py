@@ -19,9 +19,9 @@ from hoa.notifications.tasks import due
 from hoa.reservations.notices import notify_reservation
 from hoa.web.deps import get_session
 from hoa.worker import Jobs
-from tests.api.test_reservations import booking
 from tests.factories import World, local
 from tests.notifications.conftest import notifications, variant
+from tests.reservations.test_reservations import booking
 
 
 async def test_each_reservation_change_writes_one_notification(

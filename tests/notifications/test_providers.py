@@ -22,10 +22,10 @@ from hoa.core.database import Database, utcnow
 from hoa.core.settings import EmailBackend, Settings
 from hoa.main import create_app
 from hoa.models import NotificationStatus
-from tests.api.test_reservations import booking
 from tests.conftest import Api, sign_in
 from tests.factories import NEW_YORK, World, local
 from tests.notifications.conftest import free_port, notifications, variant
+from tests.reservations.test_reservations import booking
 
 
 class Inbox:

@@ -15,10 +15,10 @@ from hoa.core.database import Database
 from hoa.core.settings import Settings
 from hoa.models import NotificationStatus
 from hoa.worker import Jobs
-from tests.api.test_reservations import booking
 from tests.factories import World, local
 from tests.hardening.test_rate_limits import REDIS_URL, _redis_answers
 from tests.notifications.conftest import notifications, variant
+from tests.reservations.test_reservations import booking
 
 
 async def test_hoa_worker_delivers_from_redis(

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.core.database import Database
 from hoa.core.settings import Settings
-from tests.api.test_reservations import booking
 from tests.factories import World, local, make_reservation
 from tests.notifications.conftest import notifications, variant
+from tests.reservations.test_reservations import booking
 
 
 def code(r: Any) -> str:

@@ -12,9 +12,9 @@ from hoa.core.settings import Settings
 from hoa.models import ReservationStatus
 from hoa.notifications.delivery import Deliverer
 from hoa.reservations.tasks import complete_past
-from tests.api.test_reservations import booking
 from tests.factories import World, local, make_reservation
 from tests.notifications.conftest import variant
+from tests.reservations.test_reservations import booking
 
 
 async def test_completed_bookings_count_show_and_block(

@@ -15,9 +15,9 @@ from hoa.core.database import Database, utcnow
 from hoa.core.settings import Settings
 from hoa.models import AdminAlerts, User
 from hoa.reservations.tasks import queue_digests
-from tests.api.test_reservations import booking
 from tests.factories import World, local
 from tests.notifications.conftest import notifications, variant
+from tests.reservations.test_reservations import booking
 
 
 async def alerts(db: Database, kind: str) -> list[Any]:

@@ -1,10 +1,9 @@
 from datetime import timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.models import Blackout, BookingMode, Notification, ReservationStatus
+from hoa.models import Blackout, BookingMode
 from tests.factories import World, local, make_amenity, make_reservation
 
 
@@ -331,35 +330,3 @@ async def test_validation_errors_use_the_envelope(as_user: Any, world: World) ->
     assert ("body", "amenity_id") in locations and ("body", "surprise") in locations
     assert ("body", "starts_at") in locations  # no offset
     assert r.headers["x-request-id"] == error["request_id"]
-
-
-async def test_blackout_can_cancel_what_it_covers(
-    as_user: Any, world: World, session: AsyncSession
-) -> None:
-    held = await make_reservation(
-        session, world.amenities["court"], world.members["resident"], local(4, 10)
-    )
-    await session.commit()
-    admin, resident = await as_user("admin"), await as_user("resident")
-    body = {
-        "starts_at": local(4, 0).isoformat(),
-        "ends_at": local(5, 0).isoformat(),
-        "reason": "Resurfacing",
-    }
-    r = await admin.post("/blackouts", {**body, "cancel_conflicts": True})
-    assert r.status_code == 201, r.text
-    assert [c["id"] for c in r.json()["cancelled_reservations"]] == [str(held.id)]
-    mine = (await resident.get(f"/reservations/{held.id}")).json()
-    assert mine["status"] == ReservationStatus.CANCELLED.value
-    assert mine["cancel_reason"] == "Closed: Resurfacing"
-    refused = await resident.post("/reservations", booking(world, "court", local(4, 12)))
-    assert refused.status_code == 409 and refused.json()["error"]["code"] == "reservation.blackout"
-    events = (await admin.get("/audit-events")).json()["items"]
-    actions = [e["action"] for e in events]
-    assert "blackout.created" in actions and "reservation.cancelled" in actions
-    assert (await resident.get("/audit-events")).status_code == 403
-    # the resident is told, like for any other cancellation
-    kinds = await session.scalars(
-        sa.select(Notification.kind).where(Notification.entity_id == held.id)
-    )
-    assert list(kinds) == ["reservation_cancelled"]
