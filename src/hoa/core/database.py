@@ -254,5 +254,12 @@ class Database:
             await self.replica.dispose()
 
 
+def keep_loaded(session: AsyncSession, *objects: object) -> None:
+    """Hold ``objects`` for the session's lifetime. Its identity map references them weakly, and
+    services find them there (``session.get`` of the caller's community or user) instead of
+    loading them again."""
+    session.info.setdefault("kept", []).extend(objects)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -14,6 +14,7 @@ from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.core.context import CommunityCtx
+from hoa.core.database import keep_loaded
 from hoa.core.errors import AppError
 from hoa.core.links import Page, link
 from hoa.core.schemas import Input, Output
@@ -114,6 +115,7 @@ async def _resolve(
         raise InvalidLink from None
     if issued_for != reservation.starts_at:
         raise InvalidLink  # moved since the reminder: the link was for the old time
+    keep_loaded(session, community, user)
     return reservation, amenity, member_context(community, membership, user)
 
 

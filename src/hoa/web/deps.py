@@ -12,7 +12,7 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.core.context import CommunityCtx
-from hoa.core.database import Database
+from hoa.core.database import Database, keep_loaded
 from hoa.core.errors import (
     AccountDisabled,
     AppError,
@@ -179,6 +179,7 @@ async def community_ctx(
         _check_user(await session.get(User, claims.user_id), claims)
         raise NotFound("Community not found.")
     user, membership, community = row
+    keep_loaded(session, user, membership, community)
     return member_context(community, membership, _check_user(user, claims))
 
 
