@@ -5,7 +5,7 @@ export UV_PYTHON_DOWNLOADS := never
 PORT ?= 8000
 
 .PHONY: demo test lint typecheck pytest-sqlite pytest-postgres install system-packages \
-	web web-install web-check client client-check test-infra ops-check
+	web web-install web-check client client-check test-infra ops-check rules-check
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
 install:
@@ -46,7 +46,16 @@ pytest-sqlite: install web system-packages
 pytest-postgres: install
 	$(UV) run pytest --db postgres
 
-test: lint typecheck web-check pytest-sqlite pytest-postgres
+# Prometheus' own checks of ops/prometheus: the rules load, and their unit tests pass.
+rules-check: system-packages
+	@if command -v promtool >/dev/null; then \
+	  promtool check rules ops/prometheus/recording.yml ops/prometheus/alerts.yml && \
+	  cd ops/prometheus && promtool test rules tests.yml; \
+	elif [ "$$CI" = true ]; then \
+	  echo "promtool is missing: install Debian's prometheus (tools/system-packages.sh)" >&2; exit 1; \
+	else echo "Skipping the Prometheus rule checks: run 'sudo apt-get install prometheus'"; fi
+
+test: lint typecheck web-check rules-check pytest-sqlite pytest-postgres
 
 # The infrastructure stage (after `make test` in CI): nginx with a rolling restart under load and
 # blue-green, a streaming replica, then the storm and tenancy tests through pgbouncer.

@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 from hoa.api import ROUTERS
 from hoa.core.settings import Env, Settings
 from hoa.main import create_app
+from hoa.web.rum import rum_router
 from hoa.worker import make_huey
 from tests.factories import World, local
 from tests.reservations.test_reservations import booking
@@ -94,7 +95,7 @@ async def test_openapi_names_every_operation_tag_dash_function(client: httpx.Asy
     # each id is the route's own tag and function name
     by_route = {
         (f"/api/v1{route.path}", method.lower()): f"{route.tags[0]}-{route.endpoint.__name__}"
-        for router in ROUTERS
+        for router in (*ROUTERS, rum_router)
         for route in router.routes
         if isinstance(route, APIRoute) and route.include_in_schema
         for method in route.methods or ()

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the tests drive for real: a browser (the web app's tests), nginx and
 # pgbouncer (the load balancer and pooler configs under ops/), the PostgreSQL server and client
-# programs (a streaming replica of the tests' own, pg_dump/pg_restore for backups) and age
-# (encrypted backups). Installed when missing and this runs as root with apt-get; otherwise one
+# programs (a streaming replica of the tests' own, pg_dump/pg_restore for backups), age
+# (encrypted backups) and Prometheus (promtool checks ops/prometheus; a real scrape test). Installed when missing and this runs as root with apt-get; otherwise one
 # line says what to install, and the tests that need them skip locally and fail in CI (CI=true).
 set -euo pipefail
 declare -A needs=(
@@ -12,6 +12,7 @@ declare -A needs=(
   [pg_dump]=postgresql-client
   [initdb]=postgresql
   [age]=age
+  [promtool]=prometheus
 )
 have() {
   command -v "$1" >/dev/null || [[ -x /usr/sbin/$1 ]] || compgen -G "/usr/lib/postgresql/*/bin/$1" >/dev/null

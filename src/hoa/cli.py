@@ -1,6 +1,8 @@
 """The ``hoa`` command line."""
 
 import asyncio
+import os
+import re
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,10 +22,11 @@ from rich.progress import (
 )
 
 from hoa.core import migrate as migrations
-from hoa.core.database import Database
 from hoa.core.folders import FolderError, ensure_folder, ensure_sqlite_folder
-from hoa.core.settings import EmailBackend, Env, get_settings
-from hoa.worker import queue_path
+from hoa.core.settings import EmailBackend, Env, Settings, get_settings
+
+# Nothing imported above loads prometheus-client: it picks its multiprocess mode when first
+# imported, so `serve` and `worker` set that up (prepare_folders) before the app is loaded.
 
 app = typer.Typer(
     help="hoa: amenity reservations for homeowners associations", no_args_is_help=True
@@ -33,18 +36,57 @@ app.add_typer(migrate_app, name="migrate")
 
 
 @app.callback()
-def prepare_folders() -> None:
-    """Create the local folders every command may write to (a fresh checkout has none)."""
+def prepare_folders(ctx: typer.Context) -> None:
+    """Create the local folders every command may write to (a fresh checkout has none), and
+    for the long-running commands the metrics folder their processes share."""
     settings = get_settings()
     try:
         ensure_sqlite_folder(settings.database_url)
+        if ctx.invoked_subcommand in ("serve", "worker") and settings.metrics.enabled:
+            _share_metrics_folder(settings.metrics.dir)
         if not settings.redis_url:
-            ensure_folder(queue_path(settings).parent, "the job queue")
+            ensure_folder(_queue_path(settings).parent, "the job queue")
         if settings.email.backend is EmailBackend.OUTBOX:
             ensure_folder(settings.email.outbox_dir, "the email outbox")
     except FolderError as exc:
         typer.echo(f"hoa: {exc}", err=True)
         raise typer.Exit(1) from exc
+
+
+def _queue_path(settings: Settings) -> Path:
+    from hoa.worker import queue_path
+
+    return queue_path(settings)
+
+
+_PROCESS_FILE = re.compile(r"_(\d+)\.db$")
+
+
+def _share_metrics_folder(folder: Path) -> None:
+    """Point prometheus-client's multiprocess mode at ``folder`` (for this process and the
+    worker processes it starts), cleaned of what no running process needs: the live gauges of
+    processes that are gone, and everything once no process of the last run is left (counters
+    start again from zero, which Prometheus reads as a restart)."""
+    ensure_folder(folder, "the metrics")
+    files = list(folder.glob("*.db"))
+    running = {path for path in files if _running(path)}
+    for path in files:
+        if path not in running and (path.name.startswith("gauge_live") or not running):
+            path.unlink(missing_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder.resolve())
+
+
+def _running(path: Path) -> bool:
+    match = _PROCESS_FILE.search(path.name)
+    if match is None:
+        return False
+    try:
+        os.kill(int(match.group(1)), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
@@ -150,6 +192,7 @@ def create_admin(
     """Create a platform operator account (or make an existing account one)."""
     from hoa.auth.passwords import WeakPassword
     from hoa.auth.service import upsert_operator
+    from hoa.core.database import Database
 
     async def run() -> bool:
         settings = get_settings()
@@ -209,6 +252,30 @@ def restore_command(
     typer.echo("Restored; every table matches the manifest.")
 
 
+@app.command("db-top")
+def db_top(
+    limit: Annotated[int, typer.Option(help="How many statements", min=1, max=100)] = 10,
+) -> None:
+    """The statements with the most total time in PostgreSQL (pg_stat_statements): calls, total
+    and mean time, rows, and the normalized statement."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from hoa.core.querystats import QueryStatsUnavailable, top_statements
+
+    try:
+        statements = top_statements(get_settings().direct_database_url, limit)
+    except QueryStatsUnavailable as exc:
+        typer.echo(f"hoa: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    table = Table("calls", "total ms", "mean ms", "rows", "statement")
+    for s in statements:
+        table.add_row(
+            str(s.calls), f"{s.total_ms:.1f}", f"{s.mean_ms:.2f}", str(s.rows), s.statement
+        )
+    Console(width=200).print(table)
+
+
 @contextmanager
 def _progress() -> Iterator[Callable[[str, int, int], None]]:
     """A progress callback drawing one rich bar per phase (dumping, checksums, ...)."""
@@ -235,8 +302,17 @@ def worker(
     """Consume the job queue (Redis with HOA_REDIS_URL, else the local queue file). SIGTERM
     lets the tasks under way finish (within HOA_SERVER__DRAIN_SECONDS) before it exits; a task
     cut off then is re-claimed by another worker once its lease expires."""
+    from hoa.core.metrics import process_exited
+    from hoa.core.tracing import tracer_provider
     from hoa.worker import Jobs
 
-    jobs = Jobs(get_settings())
-    consumer = jobs.consumer(workers, periodic=periodic)
-    consumer.run()
+    settings = get_settings()
+    tracing = tracer_provider(settings)
+    jobs = Jobs(settings, tracing)
+    try:
+        jobs.consumer(workers, periodic=periodic).run()
+    finally:
+        jobs.close()
+        if tracing is not None:
+            tracing.shutdown()
+        process_exited()

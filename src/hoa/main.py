@@ -1,29 +1,37 @@
 """Application factory."""
 
 import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import cast
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.metrics import NoOpMeterProvider
 
 from hoa.api import api_router
-from hoa.core.database import Database
+from hoa.core import metrics
+from hoa.core.database import Database, utcnow
 from hoa.core.logging import configure_logging
 from hoa.core.middleware import (
     BodyLimitMiddleware,
     ReadYourWritesMiddleware,
     RequestMiddleware,
+    error_response,
     sentry_reporting,
 )
 from hoa.core.settings import Env, Settings, get_settings
+from hoa.core.tracing import trace_engine, tracer_provider
 from hoa.feeds.router import ical_router
-from hoa.notifications.service import outbox_backlog
+from hoa.notifications.service import oldest_undelivered, outbox_backlog
 from hoa.web.cookies import CSRF_HEADER
 from hoa.web.errors import COMMON_RESPONSES, install_error_handlers
+from hoa.web.rum import rum_router
 from hoa.web.spa import mount_web
 from hoa.worker import start_embedded, stop_embedded
 
@@ -39,17 +47,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings)
     production = settings.env is Env.PRODUCTION
+    tracing = tracer_provider(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(settings)
-        app.state.jobs, consumer = start_embedded(settings)
+        trace_engine(app.state.db.engine.sync_engine, tracing)
+        app.state.jobs, consumer = start_embedded(settings, tracing)
         try:
             with sentry_reporting(settings):
                 yield
         finally:
             stop_embedded(app.state.jobs, consumer)
             await app.state.db.dispose()
+            if tracing is not None:
+                tracing.shutdown()  # sends the spans still batched
+            metrics.process_exited()
 
     # Swagger UI's files come from the fastapi-offline package, not a CDN, so the docs work
     # without the internet and tell no third party about their visitors. Its page starts with
@@ -67,9 +80,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
+    app.state.tracer_provider = tracing
     app.state.draining = False  # set by `hoa serve` on SIGTERM (hoa.server)
     install_error_handlers(app)
     app.include_router(api_router, prefix="/api/v1", responses=COMMON_RESPONSES)
+    # Browsers report page timings outside /api/v1's per-client budget, on a limit of their own.
+    app.include_router(rum_router, prefix="/api/v1", responses=COMMON_RESPONSES)
     app.include_router(ical_router)  # calendar apps poll /ical/{secret}.ics
 
     @app.get("/healthz", include_in_schema=False)
@@ -90,6 +106,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
         queue = await asyncio.to_thread(app.state.jobs.state)
         return JSONResponse({"status": "ok", "database": "ok", "queue": queue, "outbox": outbox})
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics(request: Request) -> Response:
+        """Prometheus' text format. With HOA_METRICS__TOKEN, only for that bearer token;
+        without one, open outside production and absent (404) in production."""
+        if not _may_scrape(request, settings):
+            return error_response(404, "not_found", "Not found.")
+        body = metrics.exposition(await _snapshot(app, settings))
+        return Response(body, media_type=metrics.CONTENT_TYPE)
 
     # The first added runs innermost: CORS answers preflights and decorates 413s too.
     app.add_middleware(
@@ -120,7 +145,67 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     docs = (docs_url, app.swagger_ui_oauth2_redirect_url) if docs_url else ()
     app.add_middleware(
-        RequestMiddleware, production=production, docs_paths=[path for path in docs if path]
+        RequestMiddleware,
+        production=production,
+        docs_paths=[path for path in docs if path],
+        measure=settings.metrics.enabled,
+        tracing=tracing is not None,
     )
     mount_web(app, settings)
+    if tracing is not None:
+        # Outermost, so the request's span is current when its id is chosen.
+        FastAPIInstrumentor.instrument_app(
+            app, tracer_provider=tracing, meter_provider=NoOpMeterProvider()
+        )
     return app
+
+
+def _may_scrape(request: Request, settings: Settings) -> bool:
+    if not settings.metrics.enabled:
+        return False
+    if settings.metrics.token is None:
+        return settings.env is not Env.PRODUCTION
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    expected = settings.metrics.token.get_secret_value()
+    return scheme.lower() == "bearer" and secrets.compare_digest(token.encode(), expected.encode())
+
+
+Snapshot = dict[str, tuple[str, float | dict[str, float]]]
+
+
+async def _snapshot(app: FastAPI, settings: Settings) -> Snapshot:
+    """What is measured at scrape time: the database, the queue, the outbox and backups."""
+    values: Snapshot = {}
+    try:
+        async with app.state.db.engine.connect() as conn:
+            outbox = await outbox_backlog(conn)
+            oldest = await oldest_undelivered(conn)
+    except Exception:
+        values["hoa_database_up"] = ("Whether the database answered this scrape", 0)
+    else:
+        values["hoa_database_up"] = ("Whether the database answered this scrape", 1)
+        values["hoa_notifications"] = (
+            "Notifications not yet sent, by status",
+            {status: float(n) for status, n in outbox.items()},
+        )
+        age = (utcnow() - oldest).total_seconds() if oldest else 0.0
+        values["hoa_notification_oldest_pending_age_seconds"] = (
+            "Age of the oldest notification still waiting to be sent (0: none)",
+            age,
+        )
+    queue = await asyncio.to_thread(app.state.jobs.state)
+    values["hoa_queue_up"] = ("Whether the job queue (Redis or the queue file) answered", 0)
+    if queue["status"] == "ok":
+        values["hoa_queue_up"] = (values["hoa_queue_up"][0], 1)
+        values["hoa_queue_depth"] = ("Tasks waiting in the job queue", cast(int, queue["queued"]))
+    if settings.backup.daily_at:
+        values["hoa_backup_newest_timestamp_seconds"] = (
+            "When the newest backup in HOA_BACKUP__DIR was written (Unix time; 0: none)",
+            await asyncio.to_thread(_newest_backup, settings),
+        )
+    return values
+
+
+def _newest_backup(settings: Settings) -> float:
+    manifests = settings.backup.dir.glob("*.manifest.json")
+    return max((path.stat().st_mtime for path in manifests), default=0.0)

@@ -14,64 +14,84 @@ from typing import Any
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab  # type: ignore[import-untyped]
 from huey.consumer import Consumer  # type: ignore[import-untyped]
+from opentelemetry.sdk.trace import TracerProvider
 from redis import ConnectionPool
 
 from hoa.audit import tasks as audit
 from hoa.auth import tasks as auth
+from hoa.core import metrics
 from hoa.core.backup import backup
-from hoa.core.database import create_sync_engine, utcnow
+from hoa.core.database import create_sync_engine, forget_pool, utcnow
 from hoa.core.folders import ensure_folder
 from hoa.core.settings import Settings
+from hoa.core.tracing import Carrier, carrier, task_span, trace_engine
 from hoa.email.backends import get_backend
 from hoa.members import tasks as members
 from hoa.notifications import tasks as notifications
 from hoa.notifications.delivery import Deliverer
 from hoa.reservations import tasks as reservations
 
+MINUTE, HOUR, DAY = 60, 3600, 86400
+
 
 class Jobs:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, tracer_provider: TracerProvider | None = None) -> None:
         self.settings = settings
+        self.tracer_provider = tracer_provider
         self.huey = make_huey(settings)
         self.engine = create_sync_engine(settings)
+        trace_engine(self.engine, tracer_provider)
         self.deliverer = Deliverer(settings, self.engine, get_backend(settings.email))
         self.deliver_task = self.huey.task(name="deliver")(self._deliver)
-        self.sweep_task = self.periodic(crontab(minute="*"), "sweep", self.sweep)
-        self.reminder_task = self.periodic(crontab(minute="*/5"), "reminders", self.remind)
-        self.digest_task = self.periodic(crontab(minute="7"), "digest", self.digest)
-        self.complete_task = self.periodic(crontab(minute="*/15"), "complete", self.complete)
-        self.cleanup_task = self.periodic(crontab(hour="3", minute="17"), "cleanup", self.cleanup)
+        self.sweep_task = self.periodic(crontab(minute="*"), MINUTE, "sweep", self.sweep)
+        self.reminder_task = self.periodic(
+            crontab(minute="*/5"), 5 * MINUTE, "reminders", self.remind
+        )
+        self.digest_task = self.periodic(crontab(minute="7"), HOUR, "digest", self.digest)
+        self.complete_task = self.periodic(
+            crontab(minute="*/15"), 15 * MINUTE, "complete", self.complete
+        )
+        self.cleanup_task = self.periodic(
+            crontab(hour="3", minute="17"), DAY, "cleanup", self.cleanup
+        )
         if settings.backup.daily_at:
             hour, minute = (str(int(part)) for part in settings.backup.daily_at.split(":"))
             self.backup_task = self.periodic(
-                crontab(hour=hour, minute=minute), "backup", self.backup
+                crontab(hour=hour, minute=minute), DAY, "backup", self.backup
             )
 
-    def periodic(self, schedule: Any, name: str, job: Callable[[], object]) -> Any:
+    def periodic(self, schedule: Any, every: int, name: str, job: Callable[[], object]) -> Any:
         """A periodic task that runs once per tick however many consumers schedule it (every
         app process of ``hoa serve --workers N`` and every ``hoa worker`` has a scheduler):
-        the first to claim the tick's key in the queue's storage runs it."""
+        the first to claim the tick's key in the queue's storage runs it. Its runs are
+        counted and timed; ``every`` (seconds) is exported for the missed-run alert."""
+        metrics.JOB_INTERVAL.labels(name).set(every)
 
         def once() -> object:
             tick = f"tick:{name}:{utcnow():%Y%m%d%H%M}"
             if not self.huey.storage.put_if_empty(tick, b"1"):
                 return None
-            return job()
+            with task_span(self.tracer_provider, name), metrics.job_run(name, periodic=True):
+                return job()
 
         return self.huey.periodic_task(schedule, name=name)(once)
 
-    def _deliver(self, notification_id: str) -> str:
-        nid = uuid.UUID(notification_id)
-        outcome = self.deliverer.deliver(nid)
-        if outcome == "retry" and (delay := self.deliverer.next_attempt_delay(nid)) is not None:
-            self.enqueue(nid, delay=delay)
-        return outcome
+    def _deliver(self, notification_id: str, trace: Carrier | None = None) -> str:
+        """One delivery; ``trace`` continues the trace of the request that enqueued it."""
+        with task_span(self.tracer_provider, "deliver", trace), metrics.job_run("deliver"):
+            nid = uuid.UUID(notification_id)
+            outcome = self.deliverer.deliver(nid)
+            if outcome == "retry" and (delay := self.deliverer.next_attempt_delay(nid)) is not None:
+                self.enqueue(nid, delay=delay)
+            return outcome
 
     def enqueue(self, notification_id: uuid.UUID, delay: float | None = None) -> None:
+        trace = carrier(self.tracer_provider)
+        args = (str(notification_id),) if trace is None else (str(notification_id), trace)
         if delay:
-            self.deliver_task.schedule(args=(str(notification_id),), delay=delay)
+            self.deliver_task.schedule(args=args, delay=delay)
         else:
-            self.deliver_task(str(notification_id))
+            self.deliver_task(*args)
 
     def _enqueue_all(self, notification_ids: list[uuid.UUID]) -> int:
         for nid in notification_ids:
@@ -138,6 +158,7 @@ class Jobs:
 
     def close(self) -> None:
         self.engine.dispose()
+        forget_pool(self.engine, "jobs")
 
 
 class EmbeddedConsumer(Consumer):  # type: ignore[misc]
@@ -167,8 +188,10 @@ def make_huey(settings: Settings) -> Huey:
     return SqliteHuey(settings.jobs.queue_name, filename=str(path), utc=True, results=False)
 
 
-def start_embedded(settings: Settings) -> tuple[Jobs, Any]:
-    jobs = Jobs(settings)
+def start_embedded(
+    settings: Settings, tracer_provider: TracerProvider | None = None
+) -> tuple[Jobs, Any]:
+    jobs = Jobs(settings, tracer_provider)
     consumer = None
     if settings.jobs.embedded_worker and not settings.redis_url:
         consumer = jobs.consumer(embedded=True)

@@ -16,6 +16,7 @@ from hoa.auth.schemas import (
     SessionRead,
     UserRead,
 )
+from hoa.core import metrics
 from hoa.core.database import utcnow
 from hoa.core.errors import AccountDisabled, AppError
 from hoa.core.links import Page, link
@@ -104,6 +105,7 @@ async def _authenticate(
     valid = verify_password(password, user.password_hash if user else None)
     now = utcnow()
     if user is None:
+        metrics.SIGN_INS.labels("failed").inc()
         # No user id to record: group the attempts by a stable id derived from the address.
         entity_id = uuid.uuid5(uuid.NAMESPACE_URL, f"mailto:{email}")
         after = {"email": email, "reason": "unknown_email"}
@@ -126,7 +128,9 @@ async def _authenticate(
     else:
         user.failed_sign_ins, user.locked_until = 0, None
         _audit(session, "auth.signed_in", user.id, actor_id=user.id)
+        metrics.SIGN_INS.labels("ok").inc()
         return user
+    metrics.SIGN_INS.labels("failed").inc()
     _audit(
         session,
         "auth.sign_in_failed",
@@ -146,6 +150,7 @@ def _count_failure(session: AsyncSession, settings: Settings, user: User, now: d
         settings.auth.lockout_seconds * 2 ** min(excess, 32), settings.auth.lockout_max_seconds
     )
     user.locked_until = now + timedelta(seconds=seconds)
+    metrics.LOCKOUTS.inc()
     after = {"locked_until": user.locked_until.isoformat(), "failed_sign_ins": user.failed_sign_ins}
     _audit(session, "auth.locked_out", user.id, actor_id=None, after=after)
     notify(

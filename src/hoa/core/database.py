@@ -1,5 +1,6 @@
 """Declarative base, engine and session factories for SQLite and PostgreSQL."""
 
+import re
 import time
 import uuid
 from collections.abc import Callable
@@ -17,7 +18,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.pool import AsyncAdaptedQueuePool, Pool
 
+from hoa.core import metrics
 from hoa.core.folders import ensure_sqlite_folder
 from hoa.core.settings import Settings
 
@@ -67,13 +70,39 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime()}
 
 
-def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
-    """The engine of ``url`` (default: the primary, ``HOA_DATABASE_URL``)."""
+class TimedPool(AsyncAdaptedQueuePool):
+    """The async engines' pool, timing each wait for a connection (hoa_db_pool_wait_seconds)."""
+
+    wait = metrics.POOL_WAIT.labels("primary")
+    # SQLAlchemy's pool loggers (quiet unless configured), not one named after this module.
+    _sqla_logger_namespace = "sqlalchemy.pool.impl.AsyncAdaptedQueuePool"
+
+    def _do_get(self) -> Any:
+        start = time.perf_counter()
+        try:
+            return super()._do_get()
+        finally:
+            self.wait.observe(time.perf_counter() - start)
+
+    def recreate(self) -> "TimedPool":
+        pool: TimedPool = super().recreate()  # type: ignore[assignment]
+        pool.wait = self.wait
+        return pool
+
+
+def create_engine(
+    settings: Settings, url: str | None = None, *, pool: str = "primary"
+) -> AsyncEngine:
+    """The engine of ``url`` (default: the primary, ``HOA_DATABASE_URL``); ``pool`` names it
+    in the metrics."""
     url = url or settings.database_url
     if settings.is_sqlite:
         ensure_sqlite_folder(url)
-        engine = create_async_engine(url, echo=settings.db.echo, hide_parameters=True)
+        engine = create_async_engine(
+            url, echo=settings.db.echo, hide_parameters=True, poolclass=TimedPool
+        )
         _configure_sqlite(engine.sync_engine, settings.db.sqlite_busy_timeout_ms)
+        _observe(engine.sync_engine, settings, pool)
         return engine
     server_settings = {"timezone": "UTC"}
     connect_args: dict[str, Any] = {"server_settings": server_settings}
@@ -92,7 +121,7 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
             "statement_timeout": str(settings.db.statement_timeout_ms),
             "lock_timeout": str(settings.db.lock_timeout_ms),
         }
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=settings.db.echo,
         hide_parameters=True,  # bound values (emails, tokens) stay out of error texts and logs
@@ -100,7 +129,75 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
         max_overflow=settings.db.max_overflow,
         pool_pre_ping=True,
         connect_args=connect_args,
+        poolclass=TimedPool,
     )
+    _observe(engine.sync_engine, settings, pool)
+    return engine
+
+
+def _observe(engine: sa.Engine, settings: Settings, name: str) -> None:
+    """Pool gauges and slow statement logging on ``engine``."""
+    pool = engine.pool
+    if isinstance(pool, TimedPool):
+        pool.wait = metrics.POOL_WAIT.labels(name)
+    _count_connections(pool, name)
+    if settings.db.slow_statement_ms:
+        _log_slow_statements(engine, settings.db.slow_statement_ms / 1000)
+
+
+def _capacity(pool: Pool) -> tuple[int, int]:
+    """The pool's size and the most connections it may hold."""
+    if isinstance(pool, sa.QueuePool):
+        return pool.size(), pool.size() + max(pool._max_overflow, 0)
+    return 1, 1
+
+
+def _count_connections(pool: Pool, name: str) -> None:
+    size, limit = _capacity(pool)
+    metrics.POOL_SIZE.labels(name).inc(size)
+    metrics.POOL_LIMIT.labels(name).inc(limit)
+    opened, checked_out = metrics.POOL_OPEN.labels(name), metrics.POOL_CHECKED_OUT.labels(name)
+    event.listen(pool, "connect", lambda *_: opened.inc())
+    event.listen(pool, "close", lambda *_: opened.dec())
+    event.listen(pool, "close_detached", lambda *_: opened.dec())
+    event.listen(pool, "checkout", lambda *_: checked_out.inc())
+    event.listen(pool, "checkin", lambda *_: checked_out.dec())
+
+
+def forget_pool(engine: sa.Engine, name: str) -> None:
+    """Take a disposed engine's configured size out of the gauges."""
+    size, limit = _capacity(engine.pool)
+    metrics.POOL_SIZE.labels(name).dec(size)
+    metrics.POOL_LIMIT.labels(name).dec(limit)
+
+
+_LITERAL = re.compile(r"'(?:[^']|'')*'|\$\d+|\b\d+(?:\.\d+)?\b|\?")
+_LIST = re.compile(r"\(\?(?:\s*,\s*\?)+\)")
+_SPACE = re.compile(r"\s+")
+
+
+def normalize_statement(statement: str) -> str:
+    """The statement's shape: literals and parameters as ``?``, lists of them as ``(...)``,
+    whitespace collapsed, at most 2000 characters. No value survives."""
+    shape = _LIST.sub("(...)", _LITERAL.sub("?", statement))
+    return _SPACE.sub(" ", shape).strip()[:2000]
+
+
+def _log_slow_statements(engine: sa.Engine, threshold: float) -> None:
+    @event.listens_for(engine, "before_cursor_execute")
+    def _start(conn: sa.Connection, *_: Any) -> None:
+        conn.info.setdefault("statement_started", []).append(time.perf_counter())
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _finish(conn: sa.Connection, _cursor: Any, statement: str, *_: Any) -> None:
+        seconds = time.perf_counter() - conn.info["statement_started"].pop()
+        if seconds >= threshold:
+            metrics.SLOW_STATEMENTS.inc()
+            log.warning(
+                "slow_statement",
+                duration_ms=round(seconds * 1000, 1),
+                statement=normalize_statement(statement),
+            )
 
 
 def _unique_statement_name() -> str:
@@ -119,6 +216,7 @@ def create_sync_engine(settings: Settings) -> sa.Engine:
     if settings.is_sqlite:
         engine = sa.create_engine(sync_url(settings), hide_parameters=True)
         _configure_sqlite(engine, settings.db.sqlite_busy_timeout_ms)
+        _observe(engine, settings, "jobs")
         return engine
     connect_args: dict[str, Any]
     if settings.db.pgbouncer:
@@ -137,6 +235,7 @@ def create_sync_engine(settings: Settings) -> sa.Engine:
         pool_pre_ping=True,
         connect_args=connect_args,
     )
+    _observe(engine, settings, "jobs")
     if settings.db.pgbouncer:
 
         @event.listens_for(engine, "connect")
@@ -221,7 +320,7 @@ class Database:
         self.replica_reader: async_sessionmaker[AsyncSession] | None = None
         self._replica_rests_until = 0.0
         if settings.database_replica_url:
-            self.replica = create_engine(settings, settings.database_replica_url)
+            self.replica = create_engine(settings, settings.database_replica_url, pool="replica")
             self.replica_reader = async_sessionmaker(
                 self.replica,
                 expire_on_commit=False,
@@ -250,8 +349,10 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        forget_pool(self.engine.sync_engine, "primary")
         if self.replica is not None:
             await self.replica.dispose()
+            forget_pool(self.replica.sync_engine, "replica")
 
 
 def keep_loaded(session: AsyncSession, *objects: object) -> None:

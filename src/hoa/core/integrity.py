@@ -11,6 +11,7 @@ bug (500), not a conflict.
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hoa.core import metrics
 from hoa.core.errors import (
     AppError,
     InvalidValue,
@@ -50,14 +51,43 @@ def _sqlite_names(constraint: str, text: str) -> bool:
 
 
 def database_error(exc: BaseException) -> AppError | None:
-    """The client's answer for a database failure, or None when it is a bug (500)."""
+    """The client's answer for a database failure, or None when it is a bug (500). Each
+    answer is counted by reason (hoa_db_refusals_total)."""
+    error: AppError | None = None
     if isinstance(exc, sa_exc.TimeoutError):  # no pooled connection came free in time
-        return ServiceBusy()
-    if isinstance(exc, sa_exc.DBAPIError):
-        return _dbapi_error(exc)
-    if isinstance(exc, ConnectionError | sa_exc.DisconnectionError):
-        return ServiceUnavailable()
-    return None
+        error = ServiceBusy()
+    elif isinstance(exc, sa_exc.DBAPIError):
+        error = _dbapi_error(exc)
+    elif isinstance(exc, ConnectionError | sa_exc.DisconnectionError):
+        error = ServiceUnavailable()
+    if error is not None:
+        metrics.DB_REFUSALS.labels(_reason(exc, error), _backend(exc)).inc()
+    return error
+
+
+_REASONS_BY_SQLSTATE = {"57014": "statement_timeout", "55P03": "lock_timeout", "40P01": "deadlock"}
+
+
+def _reason(exc: BaseException, error: AppError) -> str:
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
+    if reason := _REASONS_BY_SQLSTATE.get(sqlstate):
+        return reason
+    if isinstance(exc, sa_exc.TimeoutError):
+        return "pool_timeout"
+    if isinstance(error, ServiceBusy):
+        return "busy"
+    if isinstance(error, ServiceUnavailable):
+        return "unavailable"
+    if isinstance(error, InvalidValue):
+        return "invalid_value"
+    return "constraint"
+
+
+def _backend(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    if orig is None:
+        return "unknown"
+    return "sqlite" if "sqlite" in type(orig).__module__ else "postgresql"
 
 
 def _dbapi_error(exc: sa_exc.DBAPIError) -> AppError | None:

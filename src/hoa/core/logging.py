@@ -45,8 +45,9 @@ def _redact_secrets(_: WrappedLogger, __: str, event: EventDict) -> EventDict:
     return redact(event)
 
 
-def route_template(scope: Scope) -> str:
-    """The matched route's path template with its include prefixes, else the raw path.
+def route_template(scope: Scope, unmatched: str | None = None) -> str:
+    """The matched route's path template with its include prefixes, else ``unmatched`` or the
+    raw path.
 
     Since FastAPI 0.137 ``scope["route"]`` is the route as declared, without the prefixes of
     ``include_router``; the prefixed template is on the effective route context (what Sentry's
@@ -54,7 +55,7 @@ def route_template(scope: Scope) -> str:
     """
     context = scope.get("fastapi", {}).get("effective_route_context")
     template = getattr(context, "path_format", None) or getattr(scope.get("route"), "path", None)
-    return template or str(scope["path"])
+    return template or unmatched or str(scope["path"])
 
 
 def _add_request(_: WrappedLogger, __: str, event: EventDict) -> EventDict:

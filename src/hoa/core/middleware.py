@@ -14,10 +14,12 @@ from typing import Any
 
 import sentry_sdk
 import structlog
+from opentelemetry import trace
 from sentry_sdk.types import Event, Hint
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hoa.core import metrics
 from hoa.core.errors import (
     AppError,
     DomainError,
@@ -40,6 +42,7 @@ def error_response(
     details: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
+    metrics.ERRORS.labels(code).inc()
     body = {
         "error": {
             "code": code,
@@ -159,13 +162,29 @@ LAST_WRITE_COOKIE = "hoa_wrote"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+# Metric labels stay bounded: a method or status a client made up counts as "other" / 5xx.
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_STATUS_CLASSES = {status: f"{status // 100}xx" for status in range(100, 600)}
+
+
 class RequestMiddleware:
     """Outermost layer of every HTTP request: its id (``X-Request-ID``, accepted when
-    well-formed, else made), security headers, the error envelope for anything the app let
-    escape, and one access-log line."""
+    well-formed, else made; with tracing on, the trace id), security headers, the error
+    envelope for anything the app let escape, one access-log line, and the request metrics
+    (one histogram observe, two counters and the in-flight gauge)."""
 
-    def __init__(self, app: ASGIApp, *, production: bool, docs_paths: Collection[str]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        production: bool,
+        docs_paths: Collection[str],
+        measure: bool = True,
+        tracing: bool = False,
+    ) -> None:
         self.app = app
+        self.measure = measure
+        self.tracing = tracing
         self.access_log = structlog.get_logger()
         common = [
             (b"x-content-type-options", b"nosniff"),
@@ -184,26 +203,28 @@ class RequestMiddleware:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
-        incoming = next(
-            (v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), ""
-        )
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = self._request_id(scope)
         extra = [
             (b"x-request-id", request_id.encode()),
             *(self.docs_headers if scope["path"] in self.docs_paths else self.headers),
         ]
         status: int | None = None
+        sent = 0
 
         async def send_with_headers(message: Message) -> None:
-            nonlocal status
+            nonlocal status, sent
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), *extra]
+            else:
+                sent += len(message.get("body", b""))
             await send(message)
 
         id_token = request_id_var.set(request_id)
         scope_token = request_scope_var.set(scope)
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        if self.measure:
+            metrics.HTTP_IN_PROGRESS.inc()
         try:
             await self.app(scope, receive, send_with_headers)
         except Exception as exc:
@@ -211,14 +232,36 @@ class RequestMiddleware:
                 raise  # the response is under way; nothing else can be sent
             await unhandled_response(exc)(scope, receive, send_with_headers)
         finally:
-            self.access_log.info(
-                "request",
-                status=status,
-                duration_ms=round((time.perf_counter() - start) * 1000, 2),
-            )
+            seconds = time.perf_counter() - start
+            self.access_log.info("request", status=status, duration_ms=round(seconds * 1000, 2))
+            if self.measure:
+                self._count(scope, status, seconds, sent)
             structlog.contextvars.unbind_contextvars("request_id")
             request_scope_var.reset(scope_token)
             request_id_var.reset(id_token)
+
+    def _request_id(self, scope: Scope) -> str:
+        if self.tracing:
+            context = trace.get_current_span().get_span_context()
+            if context.is_valid:
+                return trace.format_trace_id(context.trace_id)
+        incoming = next(
+            (v.decode("latin-1") for k, v in scope["headers"] if k == b"x-request-id"), ""
+        )
+        return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    @staticmethod
+    def _count(scope: Scope, status: int | None, seconds: float, sent: int) -> None:
+        metrics.HTTP_IN_PROGRESS.dec()
+        # Never the raw path: requests no route matched (the web app's files too) are "other".
+        route = route_template(scope, unmatched="other")
+        method = scope["method"] if scope["method"] in _METHODS else "other"
+        status_class = _STATUS_CLASSES.get(status or 500, "5xx")
+        metrics.HTTP_DURATION.labels(route, method, status_class).observe(seconds)
+        metrics.HTTP_RESPONSE_BYTES.labels(route).inc(sent)
+        received = next((v for k, v in scope["headers"] if k == b"content-length"), b"")
+        if received.isdigit():
+            metrics.HTTP_REQUEST_BYTES.labels(route).inc(int(received))
 
 
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')

@@ -12,6 +12,7 @@ from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 
+from hoa.core import metrics
 from hoa.core.errors import AppError
 from hoa.core.settings import Settings
 
@@ -42,10 +43,12 @@ class RateLimiter:
         self.api = parse(config.api)
         self.auth_per_ip = parse(config.auth_per_ip)
         self.auth_per_account = parse(config.auth_per_account)
+        self.rum = parse(config.rum)
         self._trusted_proxies = config.trusted_proxies
 
     async def hit(self, limit: RateLimitItem, *key: str) -> None:
-        """Count one request for ``key``; past the limit raise RateLimited."""
+        """Count one request for ``key`` (its last part is the client: an address or an
+        account; the rest names the limit); past the limit raise RateLimited."""
         try:
             if await self._windows.hit(limit, *key):
                 return
@@ -53,7 +56,9 @@ class RateLimiter:
         except StorageError:
             # Fail open: an unreachable Redis must not take every API request down with it.
             log.warning("rate_limit_storage_unavailable", exc_info=True)
+            metrics.RATE_LIMIT_STORAGE_ERRORS.inc()
             return
+        metrics.RATE_LIMITED.labels(":".join(key[:-1])).inc()
         wait = str(max(1, math.ceil(stats.reset_time - time.time())))
         raise RateLimited(
             headers={

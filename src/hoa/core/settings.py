@@ -7,6 +7,7 @@ from typing import Literal, Self
 
 from limits import parse
 from pydantic import (
+    AliasChoices,
     BaseModel,
     Field,
     IPvAnyNetwork,
@@ -47,6 +48,9 @@ class DatabaseSettings(BaseModel):
     read_your_writes_seconds: int = Field(
         10, ge=0, description="After a write, a client's reads go to the primary this long"
     )
+    slow_statement_ms: int = Field(
+        500, ge=0, description="Statements slower than this are logged (normalized); 0: none"
+    )
 
 
 class SigningKey(BaseModel):
@@ -80,12 +84,13 @@ class RateLimitSettings(BaseModel):
         "5/minute", description="Sign-ins, password changes, invitation accepts, joins per IP"
     )
     auth_per_account: str = Field("5/minute", description="The same, per account email")
+    rum: str = Field("30/minute", description="Browser timing reports per client IP")
     trusted_proxies: list[IPvAnyNetwork] = Field(
         default_factory=list,
         description="Proxy addresses/networks whose X-Forwarded-For names the client",
     )
 
-    @field_validator("api", "auth_per_ip", "auth_per_account")
+    @field_validator("api", "auth_per_ip", "auth_per_account", "rum")
     @classmethod
     def _parses(cls, value: str) -> str:
         parse(value)  # raises ValueError on a malformed limit
@@ -158,6 +163,22 @@ class ServerSettings(BaseModel):
     )
 
 
+class MetricsSettings(BaseModel):
+    enabled: bool = Field(
+        True, description="Count requests, jobs and the rest, and serve them at /metrics"
+    )
+    token: SecretStr | None = Field(
+        None,
+        description="Bearer token /metrics requires; unset: open outside production, "
+        "closed (404) in production",
+    )
+    dir: Path = Field(
+        Path("var/metrics"),
+        description="Folder where every process of hoa serve and hoa worker on this host "
+        "writes its metrics (created and cleaned by the command line)",
+    )
+
+
 class BackupSettings(BaseModel):
     dir: Path = Field(Path("var/backups"), description="Folder the backups are written to")
     keep: int = Field(14, ge=1, description="Backups kept; older ones are deleted after a backup")
@@ -193,6 +214,16 @@ class Settings(BaseSettings):
     db: DatabaseSettings = DatabaseSettings()
     server: ServerSettings = ServerSettings()
     backup: BackupSettings = BackupSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    otel_exporter_otlp_endpoint: str | None = Field(
+        None,
+        validation_alias=AliasChoices(
+            "otel_exporter_otlp_endpoint",
+            "HOA_OTEL_EXPORTER_OTLP_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+        ),
+        description="OTLP/HTTP collector base URL (traces go to /v1/traces); unset: no tracing",
+    )
     secret_key: SecretStr = Field(
         SecretStr(DEFAULT_SECRET), description="Signs sessions and tokens; required in production"
     )

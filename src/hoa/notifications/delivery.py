@@ -10,6 +10,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from hoa.core import metrics
 from hoa.core.database import create_sync_engine, utcnow
 from hoa.core.links import Page, invitation_link, link
 from hoa.core.settings import Settings
@@ -73,11 +74,18 @@ class Deliverer:
             )
 
     def deliver(self, notification_id: uuid.UUID, now: datetime | None = None) -> Outcome:
+        """Claim, send and record one notification; the outcome is counted
+        (hoa_email_deliveries_total)."""
+        outcome = self._deliver(notification_id, now)
+        metrics.EMAIL_DELIVERIES.labels(outcome).inc()
+        return outcome
+
+    def _deliver(self, notification_id: uuid.UUID, now: datetime | None) -> Outcome:
         if not self.claim(notification_id, now):
             return "skipped"  # sent, failed, not due, or leased by another worker
         with Session(self.engine) as session:
             row = session.get_one(Notification, notification_id)
-            attempts = row.attempts
+            attempts, created_at = row.attempts, row.created_at
             try:
                 check_address(row.recipient_email)
                 message = self._message(session, row)
@@ -108,14 +116,16 @@ class Deliverer:
                 next_attempt_at=utcnow() + timedelta(seconds=self.backoff(attempts)),
             )
             return "retry"
+        sent_at = utcnow()
         self._finish(
             notification_id,
             attempts,
             status=NotificationStatus.SENT,
             provider_message_id=provider_id[:200],
-            sent_at=utcnow(),
+            sent_at=sent_at,
             last_error=None,
         )
+        metrics.EMAIL_LATENCY.observe((sent_at - created_at).total_seconds())
         return "sent"
 
     def _message(self, session: Session, row: Notification) -> EmailMessage:

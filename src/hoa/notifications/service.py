@@ -31,6 +31,15 @@ async def outbox_backlog(conn: AsyncConnection) -> dict[str, int]:
     return counts
 
 
+async def oldest_undelivered(conn: AsyncConnection) -> datetime | None:
+    """When the oldest notification still waiting (pending or being sent) was written."""
+    return await conn.scalar(
+        sa.select(sa.func.min(Notification.created_at)).where(
+            Notification.status.in_([NotificationStatus.PENDING, NotificationStatus.SENDING])
+        )
+    )
+
+
 def new_notification(
     *,
     recipient: User | str,

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hoa import rules
 from hoa.amenities import service as amenities
 from hoa.audit.service import record, snapshot
+from hoa.core import metrics
 from hoa.core.context import CommunityCtx
 from hoa.core.database import utcnow
 from hoa.core.errors import Forbidden, NotFound, ValidationFailed
@@ -335,6 +336,7 @@ async def create(
     await notify_reservation(session, community, reservation, kind)
     if needs_approval:
         await alert_admins(session, settings, community, reservation)
+    metrics.RESERVATIONS.labels("create", reservation.status.value).inc()
     return reservation, True
 
 
@@ -540,6 +542,7 @@ async def mark_cancelled(
     reservation.cancelled_at = utcnow()
     reservation.cancel_reason = reason or None
     await session.flush()
+    metrics.RESERVATIONS.labels("cancel", "cancelled").inc()
     _audit_change(session, ctx, reservation, "reservation.cancelled", before)
     await notify_reservation(
         session,
@@ -607,11 +610,11 @@ async def _decide(
     reservation.decided_at = utcnow()
     reservation.decision_reason = reason or None
     await session.flush()
-    action = (
-        "reservation.approved" if status is ReservationStatus.CONFIRMED else "reservation.rejected"
-    )
+    approved = status is ReservationStatus.CONFIRMED
+    action = "reservation.approved" if approved else "reservation.rejected"
+    metrics.RESERVATIONS.labels("approve" if approved else "reject", status.value).inc()
     _audit_change(session, ctx, reservation, action, before)
-    kind = ReservationApproved if status is ReservationStatus.CONFIRMED else ReservationRejected
+    kind = ReservationApproved if approved else ReservationRejected
     await notify_reservation(
         session,
         await _community(session, ctx),

@@ -228,6 +228,12 @@ async def limit_api(request: Request) -> None:
     await limiter.hit(limiter.api, "api", _client_ip(request, limiter))
 
 
+async def limit_rum(request: Request) -> None:
+    """Browsers' timing reports, limited per IP on their own budget."""
+    limiter = get_limiter(request)
+    await limiter.hit(limiter.rum, "rum", _client_ip(request, limiter))
+
+
 async def limit_auth(request: Request, action: str, account: str | None) -> None:
     """Credential-guessing surfaces: limited per IP and, when known, per account email."""
     limiter = get_limiter(request)
