@@ -7,6 +7,7 @@ nothing but a delay until the sweep re-enqueues the row. Importing this module l
 framework (the worker process has no routes).
 """
 
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -38,6 +39,7 @@ class Jobs:
     def __init__(self, settings: Settings, tracer_provider: TracerProvider | None = None) -> None:
         self.settings = settings
         self.tracer_provider = tracer_provider
+        self.periodic_names: list[str] = []
         self.huey = make_huey(settings)
         self.engine = create_sync_engine(settings)
         trace_engine(self.engine, tracer_provider)
@@ -66,6 +68,7 @@ class Jobs:
         the first to claim the tick's key in the queue's storage runs it. Its runs are
         counted and timed; ``every`` (seconds) is exported for the missed-run alert."""
         metrics.JOB_INTERVAL.labels(name).set(every)
+        self.periodic_names.append(name)
 
         def once() -> object:
             tick = f"tick:{name}:{utcnow():%Y%m%d%H%M}"
@@ -146,6 +149,10 @@ class Jobs:
         self, workers: int | None = None, *, embedded: bool = False, periodic: bool = True
     ) -> Consumer:
         cls = EmbeddedConsumer if embedded else Consumer
+        if periodic:
+            # The missed-run alert counts from the scheduler's start until the first run.
+            for name in self.periodic_names:
+                metrics.JOB_LAST_SUCCESS.labels(name).set(time.time())
         return cls(
             self.huey,
             workers=workers or self.settings.jobs.workers,
