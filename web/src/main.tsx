@@ -5,6 +5,7 @@ import { RouterProvider } from 'react-router'
 import { router } from './app/router'
 import { ApiError } from './lib/errors'
 import { keys } from './lib/queries'
+import { routePattern, startRum } from './lib/rum'
 import './styles.css'
 
 const queryClient: QueryClient = new QueryClient({
@@ -26,6 +27,8 @@ const queryClient: QueryClient = new QueryClient({
     mutations: { networkMode: 'always', retry: false },
   },
 })
+
+void startRum(() => routePattern(router.state.matches))
 
 const root = document.getElementById('root')
 if (root) {

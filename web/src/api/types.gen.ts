@@ -349,6 +349,24 @@ export type AmenityUpdate = {
 };
 
 /**
+ * ApiTiming
+ */
+export type ApiTiming = {
+    /**
+     * Route
+     *
+     * The API path template, e.g. /api/v1/me
+     */
+    route: string;
+    /**
+     * Ms
+     *
+     * From the call to its response, in ms
+     */
+    ms: number;
+};
+
+/**
  * AuditEventRead
  */
 export type AuditEventRead = {
@@ -1701,6 +1719,42 @@ export type Role = 'admin' | 'resident';
  * - `reservation.already_started` (409): The booking has already started.
  */
 export type RuleCode = 'reservation.invalid_time' | 'reservation.invalid_headcount' | 'reservation.misaligned' | 'reservation.too_short' | 'reservation.too_long' | 'reservation.in_past' | 'reservation.too_little_notice' | 'reservation.too_far_ahead' | 'reservation.outside_hours' | 'reservation.too_many_guests' | 'reservation.capacity_exceeded' | 'reservation.blackout' | 'reservation.quota_exceeded' | 'reservation.slot_taken' | 'reservation.capacity_full' | 'reservation.rules_not_accepted' | 'reservation.cutoff_passed' | 'reservation.already_started';
+
+/**
+ * RumReport
+ *
+ * One page view's measurements; each is optional.
+ */
+export type RumReport = {
+    /**
+     * Route
+     *
+     * The web app's route pattern, e.g. /c/:communityId/book
+     */
+    route: string;
+    /**
+     * Lcp Ms
+     *
+     * Largest Contentful Paint
+     */
+    lcp_ms?: number | null;
+    /**
+     * Inp Ms
+     *
+     * Interaction to Next Paint
+     */
+    inp_ms?: number | null;
+    /**
+     * Cls
+     *
+     * Cumulative Layout Shift
+     */
+    cls?: number | null;
+    /**
+     * Api
+     */
+    api?: Array<ApiTiming>;
+};
 
 /**
  * SessionRead
@@ -5172,3 +5226,48 @@ export type AccountUpdateNotificationPreferencesResponses = {
 };
 
 export type AccountUpdateNotificationPreferencesResponse = AccountUpdateNotificationPreferencesResponses[keyof AccountUpdateNotificationPreferencesResponses];
+
+export type RumReportTimingsData = {
+    body: RumReport;
+    path?: never;
+    query?: never;
+    url: '/api/v1/rum';
+};
+
+export type RumReportTimingsErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type RumReportTimingsError = RumReportTimingsErrors[keyof RumReportTimingsErrors];
+
+export type RumReportTimingsResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type RumReportTimingsResponse = RumReportTimingsResponses[keyof RumReportTimingsResponses];
