@@ -97,6 +97,7 @@ def live_server(
         "HOA_DEMO_PASSWORD": PASSWORD,
         "HOA_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "HOA_EMAIL__OUTBOX_DIR": str(outbox),
+        "HOA_METRICS__DIR": str(db.parent / "metrics"),
         # Every test signs in from the same address: lift the sign-in and API rate limits.
         "HOA_RATE_LIMIT__AUTH_PER_IP": "10000/minute",
         "HOA_RATE_LIMIT__AUTH_PER_ACCOUNT": "10000/minute",
