@@ -55,3 +55,9 @@ def test_every_metric_is_documented() -> None:
     assert len(names) >= 30
     missing = sorted(name for name in names if f"`{name}" not in OPERATIONS)
     assert not missing, missing
+
+
+def test_readme_states_the_database_default() -> None:
+    default = Settings.model_fields["database_url"].default
+    assert default == "sqlite+aiosqlite:///var/hoa.db"
+    assert f"| `HOA_DATABASE_URL` | `{default}` |" in README

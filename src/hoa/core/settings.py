@@ -201,7 +201,7 @@ class Settings(BaseSettings):
 
     env: Env = Field(Env.DEVELOPMENT, description="development | test | production")
     database_url: str = Field(
-        "sqlite+aiosqlite:///var/hoa.core.database",
+        "sqlite+aiosqlite:///var/hoa.db",
         description="SQLAlchemy URL: sqlite+aiosqlite:///path or postgresql+asyncpg://...",
     )
     database_replica_url: str | None = Field(
