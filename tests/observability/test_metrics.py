@@ -86,7 +86,7 @@ async def _pending_notifications(app: FastAPI) -> list[uuid.UUID]:
 
 async def test_unmatched_paths_count_as_other(client: httpx.AsyncClient) -> None:
     before = await scrape(client)
-    for path in ("/no/such/page", f"/api/v1/{uuid.uuid4()}"):
+    for path in ("/api/no/such/thing", f"/api/v1/{uuid.uuid4()}"):
         assert (await client.get(path)).status_code == 404
     after = await scrape(client)
     name = "hoa_http_request_duration_seconds_count"

@@ -102,7 +102,7 @@ def running(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     server = App(["serve", "--port", str(port), "--workers", "2"], env, tmp_path / "serve.log")
     worker = App(["worker", "--workers", "1"], env, tmp_path / "worker.log")
     try:
-        wait_for(f"http://127.0.0.1:{port}/readyz")
+        wait_for(f"http://127.0.0.1:{port}/readyz", timeout=90)  # a busy machine starts slowly
         yield f"127.0.0.1:{port}", tmp_path / "outbox"
     finally:
         assert worker.stop() == 0

@@ -185,6 +185,8 @@ class RequestMiddleware:
         self.app = app
         self.measure = measure
         self.tracing = tracing
+        # Bounded like the labels: route templates × methods × status classes.
+        self._children: dict[tuple[str, str, str], tuple[Any, Any, Any]] = {}
         self.access_log = structlog.get_logger()
         common = [
             (b"x-content-type-options", b"nosniff"),
@@ -250,18 +252,26 @@ class RequestMiddleware:
         )
         return incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
-    @staticmethod
-    def _count(scope: Scope, status: int | None, seconds: float, sent: int) -> None:
+    def _count(self, scope: Scope, status: int | None, seconds: float, sent: int) -> None:
         metrics.HTTP_IN_PROGRESS.dec()
         # Never the raw path: requests no route matched (the web app's files too) are "other".
         route = route_template(scope, unmatched="other")
         method = scope["method"] if scope["method"] in _METHODS else "other"
-        status_class = _STATUS_CLASSES.get(status or 500, "5xx")
-        metrics.HTTP_DURATION.labels(route, method, status_class).observe(seconds)
-        metrics.HTTP_RESPONSE_BYTES.labels(route).inc(sent)
+        key = (route, method, _STATUS_CLASSES.get(status or 500, "5xx"))
+        # The label children, looked up once per key: labels() validates and locks each time.
+        children = self._children.get(key)
+        if children is None:
+            children = self._children[key] = (
+                metrics.HTTP_DURATION.labels(*key),
+                metrics.HTTP_RESPONSE_BYTES.labels(route),
+                metrics.HTTP_REQUEST_BYTES.labels(route),
+            )
+        duration, response_bytes, request_bytes = children
+        duration.observe(seconds)
+        response_bytes.inc(sent)
         received = next((v for k, v in scope["headers"] if k == b"content-length"), b"")
         if received.isdigit():
-            metrics.HTTP_REQUEST_BYTES.labels(route).inc(int(received))
+            request_bytes.inc(int(received))
 
 
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
