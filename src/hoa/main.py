@@ -155,7 +155,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if tracing is not None:
         # Outermost, so the request's span is current when its id is chosen.
         FastAPIInstrumentor.instrument_app(
-            app, tracer_provider=tracing, meter_provider=NoOpMeterProvider()
+            app,
+            tracer_provider=tracing,
+            meter_provider=NoOpMeterProvider(),
+            excluded_urls="/healthz$,/readyz$,/metrics$",  # probes and scrapes: no traces
         )
     return app
 

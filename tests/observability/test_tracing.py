@@ -89,6 +89,7 @@ async def test_a_booking_traces_into_its_email_task(
         r = await resident.post("/reservations", booking(world, "court", local(2, 10)))
         assert r.status_code == 201, r.text
         refused = await resident.post("/reservations", booking(world, "court", local(2, 10)))
+        assert (await client.get("/healthz")).status_code == 200  # probes make no trace
         jobs = app.state.jobs
         task = jobs.huey.dequeue()
         assert task is not None and task.name == "deliver"
@@ -120,4 +121,5 @@ async def test_a_booking_traces_into_its_email_task(
     refused_id = refused.headers["x-request-id"]
     assert refused.json()["error"]["request_id"] == refused_id
     assert any(format_trace_id(s.context.trace_id) == refused_id for s in spans)
+    assert not [s for s in spans if s.attributes and s.attributes.get("http.route") == "/healthz"]
     assert sink.exports  # and the same spans went out over OTLP/HTTP
