@@ -36,16 +36,7 @@ export function routePattern(matches: readonly RouteMatch[]): string {
 export async function startRum(route: () => string, draw: number = Math.random()): Promise<void> {
   if (draw >= SAMPLE_RATE || typeof navigator.sendBeacon !== 'function') return
   const report: RumReport = { route: route(), api: [] }
-  const { onCLS, onINP, onLCP } = await import('web-vitals')
-  onLCP((m) => {
-    report.lcp_ms = m.value
-  })
-  onINP((m) => {
-    report.inp_ms = m.value
-  })
-  onCLS((m) => {
-    report.cls = m.value
-  })
+  // API timings are taken from the start; the vitals code arrives when it arrives.
   const started = new WeakMap<Request, number>()
   client.interceptors.request.use((request) => {
     started.set(request, performance.now())
@@ -58,7 +49,8 @@ export async function startRum(route: () => string, draw: number = Math.random()
     }
     return response
   })
-  // The vitals' own listeners run first (registered above), so the values are final here.
+  // web-vitals listens in the capture phase, so its final values are in `report` by the time
+  // this (bubbling) listener runs.
   addEventListener('visibilitychange', () => {
     if (document.visibilityState !== 'hidden') return
     if (report.lcp_ms === undefined && report.api.length === 0) return
@@ -66,5 +58,20 @@ export async function startRum(route: () => string, draw: number = Math.random()
     navigator.sendBeacon(ENDPOINT, body)
     report.api = []
     report.lcp_ms = report.inp_ms = report.cls = undefined
+  })
+  const { onCLS, onINP, onLCP } = await import('web-vitals')
+  // Every candidate, not only the final one: web-vitals finalizes LCP on a trusted input, and a
+  // page hidden before the vitals code loaded would otherwise report no LCP at all.
+  onLCP(
+    (m) => {
+      report.lcp_ms = m.value
+    },
+    { reportAllChanges: true },
+  )
+  onINP((m) => {
+    report.inp_ms = m.value
+  })
+  onCLS((m) => {
+    report.cls = m.value
   })
 }
