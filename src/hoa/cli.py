@@ -121,6 +121,9 @@ def serve(
         proxy_headers=False,
         access_log=False,
         timeout_graceful_shutdown=settings.server.drain_seconds,
+        # A worker answers the supervisor's pings only once it has imported the app; on a busy
+        # host that takes longer than uvicorn's 5 s, and the supervisor killed every new worker.
+        timeout_worker_healthcheck=30,
     )
 
 
