@@ -7,11 +7,13 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.core.database import Database
 from hoa.models import ACTIVE_STATUSES, Reservation
-from tests.factories import NEW_YORK, World
+from tests.factories import NEW_YORK, World, make_amenity, make_reservation
 
 
 def _at(day: date, minutes: int) -> datetime:
@@ -75,3 +77,82 @@ async def test_fifty_identical_retries_with_one_key_book_once_and_replay(
         r.headers["Idempotent-Replayed"] == "true" for r in responses if r.status_code == 200
     )
     assert await _active(db, court.id) == 1
+
+
+QUOTAS = [("max_per_day", 1, "day"), ("max_per_week", 1, "week"), ("max_per_month", 1, "month")]
+QUOTAS += [("max_upcoming", 2, "upcoming")]
+
+
+@pytest.mark.parametrize(("quota", "limit", "period"), QUOTAS)
+async def test_simultaneous_bookings_of_different_slots_stop_at_the_quota(
+    world: World,
+    session: AsyncSession,
+    as_user: Any,
+    db: Database,
+    quota: str,
+    limit: int,
+    period: str,
+) -> None:
+    amenity = await make_amenity(
+        session,
+        world.community,
+        name=f"Quota {quota}",
+        slot_minutes=15,
+        min_duration_minutes=15,
+        max_days_ahead=90,
+        **{quota: limit},
+    )
+    await session.commit()
+    resident = await as_user("resident")
+    slots = _distinct_slots(_days(period), 40)
+    responses = await asyncio.gather(
+        *(resident.post("/reservations", _slot(amenity.id, s)) for s in slots)
+    )
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {201: limit, 409: 40 - limit}, statuses
+    refusals = {r.json()["error"]["code"] for r in responses if r.status_code == 409}
+    assert refusals == {"reservation.quota_exceeded"}
+    assert await _active(db, amenity.id) == limit
+
+
+async def test_simultaneous_moves_into_one_day_stop_at_the_daily_quota(
+    world: World, session: AsyncSession, as_user: Any, db: Database
+) -> None:
+    """Twenty bookings on twenty different days, all moved at once to different slots of one
+    day that allows one: one move succeeds."""
+    amenity = await make_amenity(
+        session,
+        world.community,
+        name="Sauna",
+        slot_minutes=15,
+        min_duration_minutes=15,
+        max_per_day=1,
+    )
+    member = world.members["resident"]
+    today = datetime.now(NEW_YORK).date()
+    held = [
+        await make_reservation(session, amenity, member, _at(today + timedelta(days=3 + i), 0))
+        for i in range(20)
+    ]
+    await session.commit()
+    resident = await as_user("resident")
+    target = today + timedelta(days=30)
+    responses = await asyncio.gather(
+        *(
+            resident.patch(f"/reservations/{r.id}", _times(_at(target, 15 * i)))
+            for i, r in enumerate(held)
+        )
+    )
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {200: 1, 409: 19}, statuses
+    async with db.reader() as fresh:
+        on_target = await fresh.scalar(
+            sa.select(sa.func.count())
+            .select_from(Reservation)
+            .where(
+                Reservation.amenity_id == amenity.id,
+                Reservation.starts_at >= _at(target, -360),
+                Reservation.starts_at < _at(target + timedelta(days=1), -360),
+            )
+        )
+    assert on_target == 1

@@ -176,7 +176,12 @@ async def _refuse_if_broken(
 ) -> rules.AmenityRules:
     """The step create and change share: judge ``data`` under the amenity's rules and raise the
     first broken rule's error (with the nearest free slot when ``suggest`` and it helps).
-    Returns the rules it judged by."""
+    Returns the rules it judged by.
+
+    Quotas are counts no constraint guards, so a household's bookings of the amenity queue
+    here first: the count and the write that follows cannot interleave with another's."""
+    if booked_for.household_id is not None:
+        await lock(session, "quota", amenity.id, booked_for.household_id)
     amenity_rules = amenities.to_rules(amenity)
     violation = await _evaluate(
         session,
