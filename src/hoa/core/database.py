@@ -1,5 +1,6 @@
 """Declarative base, engine and session factories for SQLite and PostgreSQL."""
 
+import hashlib
 import re
 import time
 import uuid
@@ -360,6 +361,21 @@ def keep_loaded(session: AsyncSession, *objects: object) -> None:
     services find them there (``session.get`` of the caller's community or user) instead of
     loading them again."""
     session.info.setdefault("kept", []).extend(objects)
+
+
+async def lock(session: AsyncSession, *key: object) -> None:
+    """Queue the transaction behind any other that holds ``key`` until it ends, for
+    check-then-write steps no constraint covers. PostgreSQL: a transaction-scoped advisory lock
+    (waiting at most ``lock_timeout``; it works through pgbouncer's transaction mode). SQLite:
+    nothing to do, as a writer session (``BEGIN IMMEDIATE``) holds the database's write lock
+    from its first statement."""
+    connection = await session.connection()
+    if connection.dialect.name == "sqlite":
+        return
+    digest = hashlib.blake2b("\x00".join(map(str, key)).encode(), digest_size=8).digest()
+    await connection.execute(
+        sa.select(sa.func.pg_advisory_xact_lock(int.from_bytes(digest, signed=True)))
+    )
 
 
 def utcnow() -> datetime:

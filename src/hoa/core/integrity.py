@@ -3,9 +3,9 @@
 Each domain error that a constraint guards names the constraint (``AppError.constraint``) or
 the SQLSTATE (``AppError.sqlstates``) where it is declared; this module collects them in one
 table with the errors of the database's own limits (busy, a value it cannot store, gone). Every
-place that maps a database failure goes through ``database_error``: the services' savepoint
-flush, the jobs, and the request path's last handler. An integrity error no entry names is a
-bug (500), not a conflict.
+place that maps a database failure goes through ``database_error``: the services' flush, the
+jobs, and the request path's last handler. An integrity error no entry names is a bug (500),
+not a conflict.
 """
 
 from sqlalchemy import exc as sa_exc
@@ -120,10 +120,9 @@ def raise_mapped(exc: sa_exc.DBAPIError) -> None:
 
 
 async def flush(session: AsyncSession) -> None:
-    """Flush inside a savepoint, so a violated constraint becomes its domain error and the
-    request's transaction stays usable (a caller may catch the error and go on)."""
+    """Flush, so a violated constraint becomes its domain error. The error ends the request:
+    on PostgreSQL the failed statement has aborted the transaction."""
     try:
-        async with session.begin_nested():
-            await session.flush()
+        await session.flush()
     except sa_exc.DBAPIError as exc:
         raise_mapped(exc)

@@ -4,7 +4,7 @@ import base64
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, Self, TypeAlias, TypeVar
 
 import orjson
@@ -33,13 +33,19 @@ class Cursor:
 
     @classmethod
     def decode(cls, text: str) -> Self:
+        """The cursor ``encode`` made; anything else (a forged one) raises InvalidCursor."""
         try:
-            key, id_ = orjson.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-            parsed = datetime.fromisoformat(key)
+            decoded = orjson.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+            match decoded:
+                case [str(key), str(id_)]:
+                    parsed = datetime.fromisoformat(key)
+                case _:
+                    raise ValueError("not a cursor")
             if parsed.tzinfo is None:
                 raise ValueError("naive cursor")
-            return cls(parsed, uuid.UUID(id_))
-        except (ValueError, TypeError, orjson.JSONDecodeError) as exc:
+            # In UTC, as stored: a date at the calendar's ends with an offset has no UTC value.
+            return cls(parsed.astimezone(UTC), uuid.UUID(id_))
+        except (ValueError, OverflowError) as exc:  # orjson's and binascii's errors included
             raise InvalidCursor from exc
 
 

@@ -1,11 +1,12 @@
 """Field types shared by several domains' schemas."""
 
 import re
-from datetime import UTC, datetime
-from typing import Annotated
+from datetime import UTC, date, datetime
+from typing import Annotated, TypeVar
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
+_D = TypeVar("_D", date, datetime)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 
 
@@ -16,15 +17,21 @@ def _normalize_email(value: str) -> str:
     return value
 
 
-def _plausible(value: datetime) -> datetime:
-    """In UTC, so what is stored and echoed back reads the same as every later read; years
-    bounded to keep date arithmetic (buffers, history windows) far from datetime's limits."""
+def _plausible_year(value: _D) -> _D:
+    """Years bounded to keep date arithmetic (buffers, history windows, the days around a
+    local date) far from datetime's limits."""
     if not 2000 <= value.year <= 2200:
         raise ValueError("must be between the years 2000 and 2200")
-    return value.astimezone(UTC)
+    return value
+
+
+def _plausible(value: datetime) -> datetime:
+    """In UTC, so what is stored and echoed back reads the same as every later read."""
+    return _plausible_year(value).astimezone(UTC)
 
 
 Instant = Annotated[AwareDatetime, AfterValidator(_plausible)]
+LocalDate = Annotated[date, AfterValidator(_plausible_year)]
 Email = Annotated[str, Field(max_length=320), AfterValidator(_normalize_email)]
 # Only bounds here: the policy for new passwords (auth/passwords.py) explains its refusals.
 Password = Annotated[str, Field(min_length=1, max_length=256)]

@@ -1,5 +1,4 @@
 import uuid
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
@@ -7,7 +6,7 @@ from fastapi import APIRouter, Header, Query, Response
 from hoa.amenities.service import Archived
 from hoa.core.errors import Forbidden, NotFound
 from hoa.core.pagination import Page
-from hoa.core.schemas import Instant
+from hoa.core.schemas import Instant, LocalDate
 from hoa.models import Reservation, ReservationStatus
 from hoa.reservations import links, reads, service
 from hoa.reservations.errors import (
@@ -207,7 +206,7 @@ async def get_availability(
     amenity_id: uuid.UUID,
     ctx: CommunityMember,
     session: SessionDep,
-    day: Annotated[date, Query(alias="date", description="Local date in the community")],
+    day: Annotated[LocalDate, Query(alias="date", description="Local date in the community")],
 ) -> Response:
     """Slots of the amenity on a local day, with what remains of each."""
     slots = await reads.availability(session, ctx, amenity_id, day)

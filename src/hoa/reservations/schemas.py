@@ -40,6 +40,10 @@ class _RuleTable:
 Rule = Annotated[RuleCode, _RuleTable]
 
 
+# Within the column's 32-bit integer on both backends.
+RulesVersion = Annotated[int, Field(ge=0, le=2**31 - 1)]
+
+
 class ReservationCreate(Input):
     amenity_id: uuid.UUID
     starts_at: Instant = Field(description="Start (setup start for events), with offset")
@@ -50,7 +54,7 @@ class ReservationCreate(Input):
     guests: int = Field(0, ge=0, le=10_000, description="Of the headcount, how many are guests")
     title: Annotated[str, Field(max_length=200)] = ""
     notes: Annotated[str, Field(max_length=2000)] = ""
-    accepted_rules_version: int | None = Field(
+    accepted_rules_version: RulesVersion | None = Field(
         None, description="The amenity's rules_version the resident accepted"
     )
     on_behalf_of_member_id: uuid.UUID | None = Field(
@@ -86,7 +90,7 @@ class ReservationChange(Input):
     guests: int | None = Field(None, ge=0, le=10_000)
     title: Annotated[str, Field(max_length=200)] | None = None
     notes: Annotated[str, Field(max_length=2000)] | None = None
-    accepted_rules_version: int | None = None
+    accepted_rules_version: RulesVersion | None = None
 
 
 class Decision(Input):

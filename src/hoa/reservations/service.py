@@ -18,7 +18,7 @@ from hoa.amenities import service as amenities
 from hoa.audit.service import record, snapshot
 from hoa.core import metrics
 from hoa.core.context import CommunityCtx
-from hoa.core.database import utcnow
+from hoa.core.database import lock, utcnow
 from hoa.core.errors import Forbidden, NotFound, ValidationFailed
 from hoa.core.integrity import flush
 from hoa.core.settings import Settings
@@ -176,7 +176,12 @@ async def _refuse_if_broken(
 ) -> rules.AmenityRules:
     """The step create and change share: judge ``data`` under the amenity's rules and raise the
     first broken rule's error (with the nearest free slot when ``suggest`` and it helps).
-    Returns the rules it judged by."""
+    Returns the rules it judged by.
+
+    Quotas are counts no constraint guards, so a household's bookings of the amenity queue
+    here first: the count and the write that follows cannot interleave with another's."""
+    if booked_for.household_id is not None:
+        await lock(session, "quota", amenity.id, booked_for.household_id)
     amenity_rules = amenities.to_rules(amenity)
     violation = await _evaluate(
         session,
@@ -292,10 +297,11 @@ async def create(
     that needs approval alerts the admins who want each one at once.
     """
     request_hash = _request_hash(data)
-    if idempotency_key is not None and (
-        found := await _replay(session, ctx, idempotency_key, request_hash)
-    ):
-        return found, False
+    if idempotency_key is not None:
+        # Retries with one key queue here: the first books, each later one finds its booking.
+        await lock(session, "idempotency", ctx.community_id, ctx.user_id, idempotency_key)
+        if found := await _replay(session, ctx, idempotency_key, request_hash):
+            return found, False
     amenity = await _locked_for_booking(session, ctx, data.amenity_id)
     booked_for = await _booked_for(session, ctx, data)
     amenity_rules = await _refuse_if_broken(
@@ -312,16 +318,7 @@ async def create(
     if idempotency_key is not None:
         reservation.idempotency_key, reservation.request_hash = idempotency_key, request_hash
     session.add(reservation)
-    try:
-        await flush(session)
-    except IdempotencyKeyReused:
-        # An identical retry committed first: answer with its booking (or, for a different
-        # body, IdempotencyKeyReused after all).
-        if idempotency_key is None or not (
-            found := await _replay(session, ctx, idempotency_key, request_hash)
-        ):
-            raise
-        return found, False
+    await flush(session)
     record(
         session,
         community_id=ctx.community_id,
