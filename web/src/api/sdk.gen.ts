@@ -263,7 +263,8 @@ export const membersRotateJoinCode = <ThrowOnError extends boolean = false>(opti
 /**
  * Accept Invitation
  *
- * Accept an invitation (creating the account) and sign in.
+ * Accept an invitation and sign in: signed in as the invited account, with the existing
+ * account's password (a sign-in attempt like any other), or creating the account.
  */
 export const membersAcceptInvitation = <ThrowOnError extends boolean = false>(options: Options<MembersAcceptInvitationData, ThrowOnError>) => (options.client ?? client).post<MembersAcceptInvitationResponses, MembersAcceptInvitationErrors, ThrowOnError>({
     url: '/api/v1/invitations/accept',
