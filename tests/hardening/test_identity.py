@@ -337,6 +337,26 @@ async def test_invitation_accept_counts_guesses_and_honours_the_lockout(
     assert members == []
 
 
+async def test_password_change_counts_guesses_and_honours_the_lockout(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    """A stolen session cannot guess the current password past the lockout."""
+    token = await sign_in(client, world.emails["resident"])
+    user_id = world.members["resident"].user_id
+
+    async def change(current: str) -> httpx.Response:
+        body = {"current_password": current, "new_password": "tuna kettle orbit lamp"}
+        return await client.post("/api/v1/auth/password", json=body, headers=bearer(token))
+
+    statuses = [(await change("wrong-wrong")).status_code for _ in range(6)]
+    assert statuses == [401] * 6
+    assert len(await lockout_notices(db, user_id)) == 1
+    refused = await change(PASSWORD)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "auth.invalid_credentials"
+    assert (await login(client, world.emails["resident"])).status_code == 401
+
+
 async def test_lockout_is_capped(settings: Settings, world: World, session: AsyncSession) -> None:
     capped = settings.model_copy(
         update={"auth": AuthSettings(lockout_after=1, lockout_seconds=60, lockout_max_seconds=90)}
