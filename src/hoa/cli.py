@@ -23,7 +23,7 @@ from rich.progress import (
 
 from hoa.core import migrate as migrations
 from hoa.core.folders import FolderError, ensure_folder, ensure_sqlite_folder
-from hoa.core.settings import EmailBackend, Env, Settings, get_settings
+from hoa.core.settings import EmailBackend, Env, InvalidSettings, Settings, get_settings
 
 # Nothing imported above loads prometheus-client: it picks its multiprocess mode when first
 # imported, so `serve` and `worker` set that up (prepare_folders) before the app is loaded.
@@ -39,7 +39,11 @@ app.add_typer(migrate_app, name="migrate")
 def prepare_folders(ctx: typer.Context) -> None:
     """Create the local folders every command may write to (a fresh checkout has none), and
     for the long-running commands the metrics folder their processes share."""
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except InvalidSettings as exc:
+        typer.echo(f"hoa: {exc}", err=True)
+        raise typer.Exit(1) from None
     try:
         ensure_sqlite_folder(settings.database_url)
         if ctx.invoked_subcommand in ("serve", "worker") and settings.metrics.enabled:

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -162,6 +163,42 @@ async def test_an_unknown_address_gets_the_same_answer_and_no_email(
     disabled = await anonymous_post(client, RESET, {"email": disabled_user.email})
     assert known.status_code == unknown.status_code == disabled.status_code == 202
     assert known.json() == unknown.json() == disabled.json()
+    assert [n.recipient_email for n in await notices(db, "password_reset")] == [
+        world.emails["resident"]
+    ]
+
+
+async def test_a_reset_is_answered_before_the_address_is_looked_up(
+    app: FastAPI, world: World, db: Database
+) -> None:
+    """Known and unknown addresses take the same path until the answer is sent: the lookup and
+    the email come after it, so timing tells nothing."""
+    events: list[str] = []
+
+    def on_execute(*args: Any) -> None:
+        events.append(str(args[2]).split(None, 1)[0].upper())
+
+    async def recorded(scope: Any, receive: Any, send: Any) -> None:
+        async def sending(message: Any) -> None:
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                events.append("ANSWERED")
+            await send(message)
+
+        await app(scope, receive, sending)
+
+    sa.event.listen(db.engine.sync_engine, "before_cursor_execute", on_execute)
+    try:
+        transport = httpx.ASGITransport(app=recorded)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
+            before: list[list[str]] = []
+            for email in (world.emails["resident"], "nobody-here@example.com"):
+                events.clear()
+                assert (await c.post(RESET, json={"email": email})).status_code == 202
+                before.append(events[: events.index("ANSWERED")])
+    finally:
+        sa.event.remove(db.engine.sync_engine, "before_cursor_execute", on_execute)
+    assert before[0] == before[1]
+    assert "SELECT" not in before[0]
     assert [n.recipient_email for n in await notices(db, "password_reset")] == [
         world.emails["resident"]
     ]

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import AXE, PASSWORD, TIMEZONE, check_a11y, screenshot, sign_in, watch
@@ -61,6 +62,54 @@ def test_invited_person_accepts_and_changes_password(
         expect(new.get_by_text("Password changed.")).to_be_visible()
         new.get_by_role("button", name="Sign out", exact=True).click()
         expect(new.get_by_role("heading", name="Sign in")).to_be_visible()
+        assert not errors.messages, errors.messages
+    finally:
+        invitee.close()
+
+
+def test_an_existing_account_signs_in_then_accepts(
+    browser: Browser, browser_context_args: dict[str, Any], api: Any, live_server: str
+) -> None:
+    """An invitation to an address with an account: its owner signs in, then accepts."""
+    email = "lee.oak@oak-ridge.example"
+    joined = httpx.post(
+        f"{live_server}/api/v1/join",
+        json={
+            "code": "OAKRIDGE",
+            "household_label": "Unit 3A",
+            "email": email,
+            "name": "Lee Oak",
+            "password": NEW_PASSWORD,
+        },
+    )
+    assert joined.status_code == 200, joined.text
+    invited = api(ADMIN).post("/invitations", {"email": email})
+    assert invited.status_code == 201, invited.text
+
+    invitee = browser.new_context(**browser_context_args)
+    invitee.add_init_script(path=AXE)
+    page = invitee.new_page()
+    errors = watch(page)
+    try:
+        page.goto(invited.json()["accept_url"])
+        # the token alone does not sign in to the existing account
+        page.get_by_label("Your name").fill("Lee Oak")
+        page.get_by_label("Choose a password").fill(NEWER_PASSWORD)
+        page.get_by_label("Repeat the password").fill(NEWER_PASSWORD)
+        page.get_by_role("button", name="Create account and sign in").click()
+        expect(page.get_by_text("You already have an account with this email.")).to_be_visible()
+        page.get_by_role("link", name="I already have an account").click()
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(NEW_PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+
+        expect(page.get_by_text(f"You'll join as {email}.")).to_be_visible()
+        check_a11y(page, "accept invitation, signed in")
+        screenshot(page, "desktop-accept-invitation-signed-in")
+        page.get_by_role("button", name="Accept invitation").click()
+        page.wait_for_url("**/c/*")
+        switcher = page.get_by_label("Community")
+        expect(switcher.get_by_role("option", name="Maple Grove HOA")).to_be_attached()
         assert not errors.messages, errors.messages
     finally:
         invitee.close()

@@ -307,6 +307,56 @@ async def test_lockout_backs_off_and_looks_like_a_wrong_password(
     assert "5 failed sign-in attempts" in text and "/forgot-password" in text
 
 
+async def test_invitation_accept_counts_guesses_and_honours_the_lockout(
+    client: httpx.AsyncClient, world: World, db: Database, as_user: Any
+) -> None:
+    """An admin invites an existing account and guesses its password on the accept route: each
+    guess is a failed sign-in, and a locked account stays locked there too."""
+    email = world.emails["outsider"]
+    user_id = world.members["outsider"].user_id
+    admin = await as_user("admin")
+    token = (await admin.post("/invitations", {"email": email})).json()["token"]
+    unknown = same_error(await login(client, "nobody-here@example.com", "wrong-wrong"))
+
+    async def accept(password: str) -> httpx.Response:
+        client.cookies.clear()
+        body = {"token": token, "name": "Guess", "password": password}
+        return await client.post("/api/v1/invitations/accept", json=body)
+
+    for _ in range(8):
+        assert same_error(await accept("wrong-wrong")) == unknown
+    async with db.reader() as s:
+        user = await s.get(User, user_id)
+    assert user is not None and user.failed_sign_ins == 5 and user.locked_until is not None
+    assert (await audit_actions(db, user_id)).count("auth.locked_out") == 1
+    assert len(await lockout_notices(db, user_id)) == 1
+    # locked: the right password opens neither route
+    assert same_error(await accept(PASSWORD)) == unknown
+    assert same_error(await login(client, email)) == unknown
+    members = (await admin.get("/members", params={"q": "outsider"})).json()["items"]
+    assert members == []
+
+
+async def test_password_change_counts_guesses_and_honours_the_lockout(
+    client: httpx.AsyncClient, world: World, db: Database
+) -> None:
+    """A stolen session cannot guess the current password past the lockout."""
+    token = await sign_in(client, world.emails["resident"])
+    user_id = world.members["resident"].user_id
+
+    async def change(current: str) -> httpx.Response:
+        body = {"current_password": current, "new_password": "tuna kettle orbit lamp"}
+        return await client.post("/api/v1/auth/password", json=body, headers=bearer(token))
+
+    statuses = [(await change("wrong-wrong")).status_code for _ in range(6)]
+    assert statuses == [401] * 6
+    assert len(await lockout_notices(db, user_id)) == 1
+    refused = await change(PASSWORD)
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "auth.invalid_credentials"
+    assert (await login(client, world.emails["resident"])).status_code == 401
+
+
 async def test_lockout_is_capped(settings: Settings, world: World, session: AsyncSession) -> None:
     capped = settings.model_copy(
         update={"auth": AuthSettings(lockout_after=1, lockout_seconds=60, lockout_max_seconds=90)}

@@ -438,10 +438,13 @@ async def test_an_existing_account_accepts_with_its_password(
     admin = await as_user("admin")
     email = world.emails["outsider"]
     token = (await invite(admin, email, household_id=str(world.households["a"].id)))["token"]
+    # the token alone signs nobody in to an existing account
+    alone = await anonymous_post(client, ACCEPT, {"token": token})
+    assert alone.status_code == 409 and error_code(alone) == "auth.account_exists"
     wrong = await anonymous_post(
         client, ACCEPT, {"token": token, "name": "Someone", "password": "not the password"}
     )
-    assert wrong.status_code == 409 and error_code(wrong) == "auth.account_exists"
+    assert wrong.status_code == 401 and error_code(wrong) == "auth.invalid_credentials"
     r = await anonymous_post(
         client, ACCEPT, {"token": token, "name": "Someone", "password": PASSWORD}
     )
@@ -452,6 +455,27 @@ async def test_an_existing_account_accepts_with_its_password(
         str(world.community.id): ("resident", "Lot 1"),
         str(world.other.id): ("admin", "Unit 9"),
     }
+
+
+async def test_a_signed_in_account_accepts_its_own_invitation(
+    as_user: Any, world: World, client: httpx.AsyncClient
+) -> None:
+    admin = await as_user("admin")
+    outsider = await as_user("outsider", world.other.id)
+    token = (await invite(admin, world.emails["outsider"]))["token"]
+    other = await invite(admin, "someone.else@example.com")
+
+    mismatch = await client.post(ACCEPT, json={"token": other["token"]}, headers=outsider.headers)
+    assert mismatch.status_code == 409 and error_code(mismatch) == "invitation.other_account"
+    r = await client.post(ACCEPT, json={"token": token}, headers=outsider.headers)
+    client.cookies.clear()
+    assert r.status_code == 200, r.text
+    assert r.json()["user"]["email"] == world.emails["outsider"]
+    profile = await me(client, r.json()["access_token"])
+    assert memberships(profile)[str(world.community.id)] == ("resident", None)
+    # a new account still needs its name and password
+    missing = await anonymous_post(client, ACCEPT, {"token": other["token"], "name": "Else"})
+    assert missing.status_code == 422 and error_code(missing) == "invitation.signup_required"
 
 
 # Join codes

@@ -1,6 +1,7 @@
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Cookie, Depends, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Cookie, Depends, Request, Response
 
 from hoa.auth import service
 from hoa.auth.guards import (
@@ -31,7 +32,7 @@ from hoa.web.cookies import (
     clear_session_cookies,
     set_session_cookies,
 )
-from hoa.web.deps import CurrentUser, SessionDep, SettingsDep, require_csrf
+from hoa.web.deps import CurrentUser, SessionDep, SettingsDep, after_answer, require_csrf
 from hoa.web.errors import errors_for
 
 router = APIRouter(tags=["auth"])
@@ -127,10 +128,18 @@ async def change_password(
     dependencies=[Depends(guard_password_reset)],
 )
 async def request_password_reset(
-    body: PasswordResetRequest, session: SessionDep, settings: SettingsDep
+    body: PasswordResetRequest,
+    request: Request,
+    background: BackgroundTasks,
+    settings: SettingsDep,
 ) -> PasswordResetRequested:
-    """Email a reset link. The answer is the same whether or not the address has an account."""
-    await service.request_password_reset(session, settings, body.email)
+    """Email a reset link. The address is looked up after the answer is sent, so the answer and
+    its timing are the same whether or not it has an account."""
+    background.add_task(
+        after_answer,
+        request,
+        partial(service.request_password_reset, settings=settings, email=body.email),
+    )
     return PasswordResetRequested()
 
 

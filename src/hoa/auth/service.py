@@ -94,14 +94,24 @@ async def sign_in(
     or disabled account: one InvalidCredentials after the same hashing work, so a caller cannot
     tell them apart; the failure is counted (and may lock the account) all the same."""
     return await start_session(
-        session, settings, await _authenticate(session, settings, email, password)
+        session, settings, await authenticate(session, settings, email, password)
     )
 
 
-async def _authenticate(
+async def authenticate(
     session: AsyncSession, settings: Settings, email: str, password: str
 ) -> User:
-    user = await session.scalar(sa.select(User).where(User.email == email).with_for_update())
+    """The active user with these credentials; every path that checks a password goes through
+    here, so each failure is counted and a lockout holds everywhere.
+
+    Raises InvalidCredentials (the same for an unknown email, a wrong password, a locked or a
+    disabled account)."""
+    user = await session.scalar(
+        sa.select(User)
+        .where(User.email == email)
+        .with_for_update()
+        .execution_options(populate_existing=True)  # the count as of the lock, not as loaded
+    )
     valid = verify_password(password, user.password_hash if user else None)
     now = utcnow()
     if user is None:
@@ -257,8 +267,7 @@ async def change_password(
     session: AsyncSession, settings: Settings, user: User, current: str, new: str
 ) -> SessionRead:
     """Every other session of the user ends; this one continues with a fresh token."""
-    if not verify_password(current, user.password_hash):
-        raise InvalidCredentials("The current password is wrong.")
+    await authenticate(session, settings, user.email, current)
     check_new_password(settings, new, email=user.email, name=user.name)
     user.password_hash = hash_password(new)
     await _revoke_everything(session, user, "auth.password_changed")

@@ -12,10 +12,11 @@ from pydantic import (
     Field,
     IPvAnyNetwork,
     SecretStr,
+    ValidationError,
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 from hoa.core.folders import sqlite_file
 
@@ -196,7 +197,12 @@ class BackupSettings(BaseModel):
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="HOA_", env_nested_delimiter="__", env_file=".env", extra="ignore"
+        env_prefix="HOA_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+        # A refused value may be a secret (or the whole environment, for a model-level check).
+        hide_input_in_errors=True,
     )
 
     env: Env = Field(Env.DEVELOPMENT, description="development | test | production")
@@ -298,6 +304,30 @@ class Settings(BaseSettings):
         return sqlite_file(self.database_url)
 
 
+class InvalidSettings(Exception):
+    """Settings that cannot be used: each problem with the variable it is about, never the
+    value, which may be a secret."""
+
+
+def _problem(loc: tuple[int | str, ...], msg: str) -> str:
+    msg = msg.removeprefix("Value error, ")
+    if not loc:
+        return msg  # a check across several settings names them itself
+    # The variable is the path down to the first list index; the rest is inside its JSON.
+    cut = next((i for i, part in enumerate(loc) if isinstance(part, int)), len(loc))
+    where = "HOA_" + "__".join(map(str, loc[:cut])).upper()
+    if loc[cut:]:
+        where += " (" + ".".join(map(str, loc[cut:])) + ")"
+    return f"{where}: {msg}"
+
+
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """Raises InvalidSettings."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = (_problem(e["loc"], e["msg"]) for e in exc.errors(include_input=False))
+        raise InvalidSettings("invalid settings: " + "; ".join(problems)) from None
+    except SettingsError as exc:  # a nested group's JSON that does not parse
+        raise InvalidSettings(f"invalid settings: {exc}") from None

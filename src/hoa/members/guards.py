@@ -21,8 +21,9 @@ async def guard_invitation_accept(
     await limit_auth(request, "invitation_accept", email)
     if email is None:
         return  # the route answers invitation.invalid
-    if await session.scalar(sa.select(User.id).where(User.email == email)) is None:
-        check_new_password(settings, body.password, email=email, name=body.name)
+    new_account = await session.scalar(sa.select(User.id).where(User.email == email)) is None
+    if new_account and body.password is not None:
+        check_new_password(settings, body.password, email=email, name=body.name or "")
 
 
 async def guard_join(

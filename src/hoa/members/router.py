@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from hoa.auth.passwords import WeakPassword
 from hoa.auth.schemas import SessionRead
+from hoa.auth.service import InvalidCredentials
 from hoa.core.errors import Forbidden, NotFound
 from hoa.core.pagination import Page
 from hoa.members import service
@@ -156,16 +157,27 @@ async def disable_join_code(ctx: CommunityAdmin, session: SessionDep) -> None:
     "/invitations/accept",
     response_model=SessionRead,
     responses=errors_for(
-        service.InvalidInvitation, service.AccountExists, service.AlreadyMember, WeakPassword
+        service.InvalidInvitation,
+        service.OtherAccount,
+        service.AccountExists,
+        InvalidCredentials,
+        service.InvitationSignupRequired,
+        service.AlreadyMember,
+        WeakPassword,
     ),
     dependencies=[Depends(guard_invitation_accept)],
 )
 async def accept_invitation(
-    body: InvitationAccept, response: Response, session: SessionDep, settings: SettingsDep
+    body: InvitationAccept,
+    response: Response,
+    user: OptionalUser,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> SessionRead:
-    """Accept an invitation (creating the account) and sign in."""
+    """Accept an invitation and sign in: signed in as the invited account, with the existing
+    account's password (a sign-in attempt like any other), or creating the account."""
     started = await service.accept_invitation(
-        session, settings, body.token, body.name, body.password
+        session, settings, user, body.token, body.name, body.password
     )
     set_session_cookies(response, settings, started)
     return started

@@ -65,8 +65,10 @@ class JoinCodeRead(Output):
 
 class InvitationAccept(Input):
     token: str = Field(min_length=10, max_length=200)
-    name: Name
-    password: Password
+    # For a caller who is not signed in: the new account's name and password, or the existing
+    # account's password.
+    name: Name | None = None
+    password: Password | None = None
 
 
 class JoinWithCode(Input):

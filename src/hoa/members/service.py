@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.audit.service import record, snapshot
 from hoa.auth import service as auth
-from hoa.auth.passwords import hash_password, verify_password
+from hoa.auth.passwords import hash_password
 from hoa.auth.schemas import SessionRead
 from hoa.core.context import CommunityCtx
 from hoa.core.database import utcnow
@@ -90,6 +90,22 @@ class AccountExists(AppError):
     )
     constraint = "uq_users_email"
     sqlite_columns = "users.email"
+
+
+class OtherAccount(AppError):
+    code, status_code, message = (
+        "invitation.other_account",
+        409,
+        "This invitation is for another email address: sign out, then open the link again.",
+    )
+
+
+class InvitationSignupRequired(AppError):
+    code, status_code, message = (
+        "invitation.signup_required",
+        422,
+        "Give your name and a password to create your account.",
+    )
 
 
 class MissingSignup(AppError):
@@ -460,20 +476,30 @@ async def appoint_admin(
 
 
 async def accept_invitation(
-    session: AsyncSession, settings: Settings, token: str, name: str, password: str
+    session: AsyncSession,
+    settings: Settings,
+    user: User | None,
+    token: str,
+    name: str | None,
+    password: str | None,
 ) -> SessionRead:
-    """Join the inviting community and sign in; creates the account, or for an existing account
-    checks its password."""
+    """Join the inviting community and sign in, as the signed-in ``user`` (who must be the
+    invited account), as the existing account whose password is given (checked like a sign-in:
+    counted, and refused while locked), or as a new account made with ``name`` and ``password``.
+
+    The token alone never signs in to an existing account.
+
+    Raises InvalidInvitation, OtherAccount, AccountExists (no password for an existing account),
+    InvalidCredentials, InvitationSignupRequired, AlreadyMember."""
     invitation = await session.scalar(
         sa.select(Invitation).where(Invitation.token_hash == hash_token(token)).with_for_update()
     )
     if invitation is None or invitation.accepted_at is not None or invitation.expires_at < utcnow():
         raise InvalidInvitation
-    user = await session.scalar(sa.select(User).where(User.email == invitation.email))
+    if user is not None and user.email != invitation.email:
+        raise OtherAccount
     if user is None:
-        user = await _create_account(session, invitation.email, name, password)
-    elif not verify_password(password, user.password_hash):
-        raise AccountExists("An account with this email exists: enter its current password.")
+        user = await _invitee(session, settings, invitation.email, name, password)
     if user.email_verified_at is None:
         user.email_verified_at = utcnow()  # the link came to this address
     if await _is_member(session, invitation.community_id, user.id):
@@ -490,6 +516,20 @@ async def accept_invitation(
     )
     await flush(session)  # a concurrent request may have won
     return await auth.start_session(session, settings, user)
+
+
+async def _invitee(
+    session: AsyncSession, settings: Settings, email: str, name: str | None, password: str | None
+) -> User:
+    """The invited account for a caller who is not signed in: signed in with its password
+    when it exists, else created."""
+    if await session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        if password is None:
+            raise AccountExists("An account with this email exists: sign in, then accept.")
+        return await auth.authenticate(session, settings, email, password)
+    if name is None or password is None:
+        raise InvitationSignupRequired
+    return await _create_account(session, email, name, password)
 
 
 # Join codes

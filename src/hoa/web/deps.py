@@ -4,7 +4,7 @@ transaction, the caller, the community context, role guards, rate limits and pag
 import secrets
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 import sqlalchemy as sa
@@ -76,6 +76,18 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def after_answer(request: Request, work: Callable[[AsyncSession], Awaitable[object]]) -> None:
+    """Run ``work`` once the answer is sent (as a background task), in a write transaction of
+    its own; the notifications it writes are enqueued after it commits."""
+    db: Database = request.app.state.db
+    async with db.writer() as session:
+        jobs = getattr(request.app.state, "jobs", None)
+        use_queue(session, jobs.enqueue if jobs is not None else None)
+        await work(session)
+        await session.commit()
+    await run_after_commit(session)
 
 
 def _wrote_recently(request: Request) -> bool:

@@ -80,7 +80,8 @@ export const authChangePassword = <ThrowOnError extends boolean = false>(options
 /**
  * Request Password Reset
  *
- * Email a reset link. The answer is the same whether or not the address has an account.
+ * Email a reset link. The address is looked up after the answer is sent, so the answer and
+ * its timing are the same whether or not it has an account.
  */
 export const authRequestPasswordReset = <ThrowOnError extends boolean = false>(options: Options<AuthRequestPasswordResetData, ThrowOnError>) => (options.client ?? client).post<AuthRequestPasswordResetResponses, AuthRequestPasswordResetErrors, ThrowOnError>({
     url: '/api/v1/auth/password-reset',
@@ -263,7 +264,8 @@ export const membersRotateJoinCode = <ThrowOnError extends boolean = false>(opti
 /**
  * Accept Invitation
  *
- * Accept an invitation (creating the account) and sign in.
+ * Accept an invitation and sign in: signed in as the invited account, with the existing
+ * account's password (a sign-in attempt like any other), or creating the account.
  */
 export const membersAcceptInvitation = <ThrowOnError extends boolean = false>(options: Options<MembersAcceptInvitationData, ThrowOnError>) => (options.client ?? client).post<MembersAcceptInvitationResponses, MembersAcceptInvitationErrors, ThrowOnError>({
     url: '/api/v1/invitations/accept',

@@ -975,11 +975,11 @@ export type InvitationAccept = {
     /**
      * Name
      */
-    name: string;
+    name?: string | null;
     /**
      * Password
      */
-    password: string;
+    password?: string | null;
 };
 
 /**
@@ -3326,7 +3326,7 @@ export type MembersAcceptInvitationData = {
 
 export type MembersAcceptInvitationErrors = {
     /**
-     * auth.not_authenticated
+     * auth.invalid_credentials
      */
     401: ErrorEnvelope;
     /**
@@ -3334,7 +3334,7 @@ export type MembersAcceptInvitationErrors = {
      */
     404: ErrorEnvelope;
     /**
-     * auth.account_exists, member.exists
+     * invitation.other_account, auth.account_exists, member.exists
      */
     409: ErrorEnvelope;
     /**
@@ -3342,7 +3342,7 @@ export type MembersAcceptInvitationErrors = {
      */
     413: ErrorEnvelope;
     /**
-     * auth.weak_password
+     * invitation.signup_required, auth.weak_password
      */
     422: ErrorEnvelope;
     /**

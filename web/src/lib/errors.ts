@@ -133,6 +133,8 @@ const TITLES: Record<string, string> = {
   'member.exists': 'That person is already a member.',
   'member.last_admin': 'The community needs at least one admin.',
   'invitation.invalid': 'This invitation link is not valid any more.',
+  'invitation.other_account': 'This invitation is for another email address.',
+  'invitation.signup_required': 'Enter your name and a password to create your account.',
   'join.invalid_code': "That join code isn't valid.",
   'join.unknown_household': "We don't know that home. Check the address or ask your admin.",
   'join.signup_required': 'Enter your name, email and a password to create your account.',
