@@ -315,7 +315,7 @@ def worker(
 
     settings = get_settings()
     tracing = tracer_provider(settings)
-    jobs = Jobs(settings, tracing)
+    jobs = Jobs(settings, tracing, consuming=True)
     try:
         jobs.consumer(workers, periodic=periodic).run()
     finally:

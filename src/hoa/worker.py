@@ -22,6 +22,7 @@ from hoa.audit import tasks as audit
 from hoa.auth import tasks as auth
 from hoa.core import metrics
 from hoa.core.backup import backup
+from hoa.core.breaker import client_options, redis_breaker
 from hoa.core.database import create_sync_engine, forget_pool, utcnow
 from hoa.core.folders import ensure_folder
 from hoa.core.settings import Settings
@@ -33,14 +34,22 @@ from hoa.notifications.delivery import Deliverer
 from hoa.reservations import tasks as reservations
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
+READ_TIMEOUT = 1  # seconds a consumer blocks on an empty Redis queue per call
 
 
 class Jobs:
-    def __init__(self, settings: Settings, tracer_provider: TracerProvider | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        tracer_provider: TracerProvider | None = None,
+        *,
+        consuming: bool = False,
+    ) -> None:
         self.settings = settings
         self.tracer_provider = tracer_provider
         self.periodic_names: list[str] = []
-        self.huey = make_huey(settings)
+        self.huey = make_huey(settings, consuming=consuming)
+        self.breaker = redis_breaker(settings)
         self.engine = create_sync_engine(settings)
         trace_engine(self.engine, tracer_provider)
         self.deliverer = Deliverer(settings, self.engine, get_backend(settings.email))
@@ -89,12 +98,16 @@ class Jobs:
             return outcome
 
     def enqueue(self, notification_id: uuid.UUID, delay: float | None = None) -> None:
+        """Queue a delivery; while Redis is skipped, leave it to the sweep (the row is due)."""
+        if not self.breaker.allow("enqueue"):
+            return
         trace = carrier(self.tracer_provider)
         args = (str(notification_id),) if trace is None else (str(notification_id), trace)
-        if delay:
-            self.deliver_task.schedule(args=args, delay=delay)
-        else:
-            self.deliver_task(*args)
+        with self.breaker.watch():
+            if delay:
+                self.deliver_task.schedule(args=args, delay=delay)
+            else:
+                self.deliver_task(*args)
 
     def _enqueue_all(self, notification_ids: list[uuid.UUID]) -> int:
         for nid in notification_ids:
@@ -140,8 +153,11 @@ class Jobs:
 
     def state(self) -> dict[str, object]:
         """Whether the queue answers, and how many tasks wait in it (for /readyz)."""
+        if not self.breaker.allow("queue_state"):
+            return {"status": "down"}
         try:
-            return {"status": "ok", "queued": self.huey.pending_count()}
+            with self.breaker.watch():
+                return {"status": "ok", "queued": self.huey.pending_count()}
         except Exception:  # Redis down or the queue file unreadable: reported, not raised
             return {"status": "down"}
 
@@ -182,14 +198,23 @@ def queue_path(settings: Settings) -> Path:
     return (db.parent if db is not None else Path("var")) / "jobs.db"
 
 
-def make_huey(settings: Settings) -> Huey:
+def make_huey(settings: Settings, *, consuming: bool = False) -> Huey:
+    """The queue. On Redis, an app process only enqueues, on the request's path: short
+    timeouts; a consumer (``hoa worker``) waits up to READ_TIMEOUT for a task in one call."""
     if settings.redis_url:
-        pool = ConnectionPool.from_url(
-            settings.redis_url,
-            socket_connect_timeout=2,  # an outage must not hold a request for long
-            socket_timeout=5,
+        options = (
+            {"socket_connect_timeout": 2, "socket_timeout": READ_TIMEOUT + 5}
+            if consuming
+            else client_options(settings, asyncio=False)
         )
-        return RedisHuey(settings.jobs.queue_name, connection_pool=pool, utc=True, results=False)
+        pool = ConnectionPool.from_url(settings.redis_url, **options)
+        return RedisHuey(
+            settings.jobs.queue_name,
+            connection_pool=pool,
+            read_timeout=READ_TIMEOUT,
+            utc=True,
+            results=False,
+        )
     path = queue_path(settings)
     ensure_folder(path.parent, "the job queue")
     return SqliteHuey(settings.jobs.queue_name, filename=str(path), utc=True, results=False)

@@ -103,7 +103,7 @@ SLOW_STATEMENTS = Counter(
     "hoa_db_slow_statements", "Statements slower than HOA_DB__SLOW_STATEMENT_MS"
 )
 
-# ---- Rate limits and sign-ins ----
+# ---- Rate limits, Redis and sign-ins ----
 RATE_LIMITED = Counter(
     "hoa_rate_limit_refusals", "Requests refused by a rate limit, by limit", ["limit"]
 )
@@ -111,6 +111,18 @@ RATE_LIMIT_STORAGE_ERRORS = Counter(
     "hoa_rate_limit_storage_errors",
     "Rate-limit checks skipped because the storage (Redis) failed",
 )
+REDIS_BREAKER_OPEN = Gauge(
+    "hoa_redis_breaker_open",
+    "1 while Redis is skipped after failed calls (rate limits count on the host, deliveries "
+    "wait for the sweep), in any live process",
+    multiprocess_mode="livemax",
+)
+REDIS_SKIPPED = Counter(
+    "hoa_redis_skipped",
+    "Redis calls skipped while the breaker is open, by caller",
+    ["caller"],
+)
+REDIS_CALLERS = ("rate_limit", "enqueue", "queue_state")
 SIGN_INS = Counter("hoa_auth_sign_ins", "Sign-in attempts by outcome", ["outcome"])
 SIGN_IN_OUTCOMES = ("ok", "failed")
 LOCKOUTS = Counter("hoa_auth_lockouts", "Accounts locked after failed sign-ins")
@@ -194,6 +206,8 @@ def _initialize() -> None:
     for reason in DB_REFUSAL_REASONS:
         for backend in ("postgresql", "sqlite"):
             DB_REFUSALS.labels(reason, backend)
+    for caller in REDIS_CALLERS:
+        REDIS_SKIPPED.labels(caller)
     for outcome in SIGN_IN_OUTCOMES:
         SIGN_INS.labels(outcome)
     for outcome in EMAIL_OUTCOMES:

@@ -98,6 +98,20 @@ class RateLimitSettings(BaseModel):
         return value
 
 
+class RedisSettings(BaseModel):
+    timeout_ms: int = Field(
+        50,
+        ge=1,
+        description="Longest wait for Redis to connect or answer a request's call (rate "
+        "limits, enqueueing a delivery, /readyz); a hung Redis costs a request no more",
+    )
+    retry_seconds: float = Field(
+        5,
+        gt=0,
+        description="After failed calls Redis is skipped this long, then one call tries it",
+    )
+
+
 class EmailBackend(StrEnum):
     OUTBOX = "outbox"
     SMTP = "smtp"
@@ -242,6 +256,7 @@ class Settings(BaseSettings):
         None,
         description="redis://host:port/db shared by all app processes (rate limits, job queue)",
     )
+    redis: RedisSettings = RedisSettings()
     email: EmailSettings = EmailSettings()
     jobs: JobSettings = JobSettings()
     cors_origins: list[str] = Field(
