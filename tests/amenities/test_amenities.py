@@ -24,6 +24,7 @@ EVERY_RULE: dict[str, Any] = {
     "max_guests": 10,
     "requires_approval": True,
     "cancellation_cutoff_hours": 72,
+    "cancellation_grace_minutes": 30,
     "max_per_day": 1,
     "max_per_week": 2,
     "max_per_month": 4,
@@ -123,6 +124,11 @@ async def test_contradictory_rules_are_refused(as_user: Any, world: World) -> No
             "capacity": 10,
             "max_headcount_per_household": 11,
         },
+        "cutoff beyond the notice with no grace period": {
+            "cancellation_cutoff_hours": 24,
+            "min_notice_minutes": 60,
+            "cancellation_grace_minutes": 0,
+        },
     }
     for case, rules in cases.items():
         r = await admin.post("/amenities", {**base, **rules})
@@ -143,6 +149,23 @@ async def test_contradictory_rules_are_refused(as_user: Any, world: World) -> No
     assert r.status_code == 422 and error_code(r) == "amenity.invalid_rules"
     unchanged = (await admin.get(f"/amenities/{court.id}")).json()
     assert unchanged["min_duration_minutes"] == 30 and unchanged["slot_minutes"] == 30
+
+
+async def test_a_cutoff_beyond_the_notice_needs_a_grace_period(as_user: Any, world: World) -> None:
+    admin = await as_user("admin")
+    bbq = {"name": "BBQ", "hours": OPEN_DAILY, "cancellation_cutoff_hours": 24}
+    r = await admin.post("/amenities", bbq)
+    assert r.status_code == 201, r.text
+    assert r.json()["cancellation_grace_minutes"] == 15  # the default makes it consistent
+    bbq_id = r.json()["id"]
+    r = await admin.patch(f"/amenities/{bbq_id}", {"cancellation_grace_minutes": 0})
+    assert r.status_code == 422 and error_code(r) == "amenity.invalid_rules"
+    assert "grace period" in r.json()["error"]["message"]
+    # enough notice to cancel before the cutoff: no grace period needed
+    r = await admin.patch(
+        f"/amenities/{bbq_id}", {"cancellation_grace_minutes": 0, "min_notice_minutes": 1440}
+    )
+    assert r.status_code == 200, r.text
 
 
 async def test_update_changes_only_what_is_sent(as_user: Any, world: World) -> None:

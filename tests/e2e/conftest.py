@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -26,6 +27,9 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
+
+from hoa.core.database import create_sync_engine
+from hoa.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 WEB_DIST = ROOT / "web" / "dist"
@@ -137,6 +141,22 @@ def live_server(
         process.terminate()
         process.wait(timeout=15)
         log.close()
+
+
+@pytest.fixture(scope="package")
+def server_settings(live_server: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The live server's settings as far as the tests need them: its database, and the same
+    secret (both come from this process's environment) to sign links with."""
+    db = next(tmp_path_factory.getbasetemp().glob("e2e*/e2e.db"))
+    return Settings(database_url=f"sqlite+aiosqlite:///{db}", public_url=live_server)
+
+
+@pytest.fixture(scope="package")
+def db(server_settings: Settings) -> Iterator[sa.Engine]:
+    """The live server's database, synchronously (Playwright's sync API owns the event loop)."""
+    engine = create_sync_engine(server_settings)
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture(scope="package")
@@ -267,6 +287,9 @@ class Api:
 
     def post(self, path: str, body: Any) -> httpx.Response:
         return self.client.post(self.base + path, json=body)
+
+    def patch(self, path: str, body: Any) -> httpx.Response:
+        return self.client.patch(self.base + path, json=body)
 
     def amenity(self, name: str) -> dict[str, Any]:
         return next(a for a in self.get("/amenities") if a["name"] == name)

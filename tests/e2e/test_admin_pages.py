@@ -2,17 +2,16 @@
 
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
 
-from hoa.core.database import create_sync_engine, utcnow
+from hoa.core.database import utcnow
 from hoa.core.settings import Settings
 from hoa.models import (
     Amenity,
@@ -26,7 +25,7 @@ from hoa.models import (
 from hoa.notifications.kinds import ReservationConfirmed
 from hoa.reservations.links import cancel_link
 from hoa.reservations.notices import notice
-from tests.e2e.conftest import check_a11y, screenshot, sign_in
+from tests.e2e.conftest import DESKTOP, PHONE, check_a11y, screenshot, sign_in
 from tests.e2e.test_booking import bookable_slot
 
 ADMIN = "admin@maple-grove.example"
@@ -35,22 +34,6 @@ OAK_ADMIN = "admin@oak-ridge.example"
 OAK_RESIDENT = "resident@oak-ridge.example"
 OAK_TZ = ZoneInfo("America/Chicago")
 MAILBOX_ERROR = "550 5.1.1 <resident@maple-grove.example>: mailbox unavailable"
-
-
-@pytest.fixture(scope="module")
-def server_settings(live_server: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The live server's settings as far as the tests need them: its database, and the same
-    secret (both come from this process's environment) to sign links with."""
-    db = next(tmp_path_factory.getbasetemp().glob("e2e*/e2e.db"))
-    return Settings(database_url=f"sqlite+aiosqlite:///{db}", public_url=live_server)
-
-
-@pytest.fixture(scope="module")
-def db(server_settings: Settings) -> Iterator[sa.Engine]:
-    """The live server's database, synchronously (Playwright's sync API owns the event loop)."""
-    engine = create_sync_engine(server_settings)
-    yield engine
-    engine.dispose()
 
 
 def add_failed_email(db: sa.Engine, community_id: str) -> uuid.UUID:
@@ -195,9 +178,8 @@ def test_cancel_link_from_a_reminder(
     assert r.json()["status"] == "confirmed"
     with Session(db) as session:
         reservation = session.get_one(Reservation, reservation_id)
-        link = cancel_link(
-            server_settings, reservation, room["cancellation_cutoff_hours"], utcnow()
-        )
+        deadline = start - timedelta(hours=room["cancellation_cutoff_hours"])
+        link = cancel_link(server_settings, reservation, deadline, utcnow())
     assert link is not None
 
     # Signed out, as from the email.
@@ -241,3 +223,29 @@ def test_member_search_without_a_match_says_so(page: Page) -> None:
     members.get_by_label("Search members").fill("")
     expect(members.get_by_role("row").nth(1)).to_be_visible()
     expect(members.get_by_text("No members match.")).to_have_count(0)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_admin_sets_the_cancellation_grace_period(
+    browser: Browser, browser_context_args: dict[str, Any], api: Any, viewport: dict[str, int]
+) -> None:
+    admin = api(ADMIN)
+    bbq = admin.amenity("BBQ Area")  # same-day bookings, a day's cutoff
+    context = browser.new_context(**{**browser_context_args, "viewport": viewport})
+    page = context.new_page()
+    try:
+        base = sign_in(page, ADMIN)
+        page.goto(f"{base}/admin/amenities/{bbq['id']}")
+        grace = page.get_by_label("Cancellation grace period")
+        expect(grace).to_have_value("15")
+        grace.fill("0")
+        page.get_by_role("button", name="Save").first.click()
+        expect(page.get_by_role("alert")).to_contain_text("grace period")
+        grace.fill("30")
+        page.get_by_role("button", name="Save").first.click()
+        expect(page.get_by_text("Saved.")).to_be_visible()
+    finally:
+        context.close()
+    assert admin.amenity("BBQ Area")["cancellation_grace_minutes"] == 30
+    r = admin.patch(f"/amenities/{bbq['id']}", {"cancellation_grace_minutes": 15})
+    assert r.status_code == 200, r.text

@@ -4,15 +4,18 @@ overlap; the person it is for gets a calendar update with a higher SEQUENCE."""
 import asyncio
 import email
 import email.policy
+import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import icalendar
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.core.database import Database
+from hoa.core.database import Database, utcnow
 from hoa.core.settings import Settings
+from hoa.models import Reservation
 from tests.factories import World, local, make_reservation
 from tests.notifications.conftest import notifications, variant
 from tests.reservations.test_reservations import booking
@@ -138,6 +141,13 @@ async def test_a_changed_request_waits_for_approval_again_and_the_cutoff_holds(
     for_resident = str(world.members["resident"].id)
     soon = booking(world, "clubhouse", local(1, 14), 3, on_behalf_of_member_id=for_resident)
     soon_id = (await admin.post("/reservations", soon)).json()["id"]
+    assert (await resident.patch(f"/reservations/{soon_id}", {"title": "Pa"})).status_code == 200
+    async with db.writer() as s, s.begin():  # its grace period ends
+        await s.execute(
+            sa.update(Reservation)
+            .where(Reservation.id == uuid.UUID(soon_id))
+            .values(decided_at=utcnow() - timedelta(hours=1))
+        )
     late = await resident.patch(f"/reservations/{soon_id}", {"title": "Party"})
     assert late.status_code == 409 and code(late) == "reservation.cutoff_passed"
     assert (await admin.patch(f"/reservations/{soon_id}", {"title": "Party"})).status_code == 200

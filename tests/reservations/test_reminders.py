@@ -17,6 +17,7 @@ from hoa.core.tokens import sign
 from hoa.models import ReservationStatus, User
 from hoa.notifications.delivery import Deliverer
 from hoa.reservations.links import cancel_link
+from hoa.reservations.reads import cancellable_until
 from hoa.reservations.tasks import queue_reminders
 from tests.factories import World, local, make_reservation
 from tests.notifications.conftest import notifications, variant
@@ -118,7 +119,9 @@ async def test_the_reminder_cancel_link_confirms_then_cancels_once(
     assert "cancel-booking" not in text and "admin" in text
 
     # a link made while cancelling is still allowed works until the cutoff
-    link = cancel_link(settings, booked, hall.cancellation_cutoff_hours, now)
+    deadline = cancellable_until(booked, hall)
+    assert deadline is not None
+    link = cancel_link(settings, booked, deadline, now)
     assert link is not None and link.startswith(settings.public_url.rstrip("/"))
     token = parse_qs(urlsplit(link).query)["token"][0]
     url = "/api/v1/reservation-links/cancel"
@@ -141,7 +144,7 @@ async def test_the_reminder_cancel_link_confirms_then_cancels_once(
     # a token for another purpose, or for a booking since moved, is refused
     other = sign(settings, "password_reset", str(booked.id), now + timedelta(hours=1))
     assert (await client.post(url, json={"token": other})).status_code == 400
-    moved = cancel_link(settings, late, 0, now)
+    moved = cancel_link(settings, late, late.starts_at, now)
     assert moved is not None
     late.starts_at += timedelta(minutes=30)
     late.ends_at += timedelta(minutes=30)
@@ -151,5 +154,5 @@ async def test_the_reminder_cancel_link_confirms_then_cancels_once(
     moved_token = parse_qs(urlsplit(moved).query)["token"][0]
     r = await client.post(url, json={"token": moved_token})
     assert r.status_code == 400 and r.json()["error"]["code"] == "reservation.invalid_link"
-    # and past the cutoff no link is made at all
-    assert cancel_link(settings, late, 24 * 4, now) is None
+    # and past the deadline no link is made at all
+    assert cancel_link(settings, late, now - timedelta(minutes=1), now) is None

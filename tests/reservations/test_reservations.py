@@ -1,10 +1,18 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hoa.core.database import utcnow
 from hoa.models import Blackout, BookingMode
-from tests.factories import World, local, make_amenity, make_reservation
+from tests.factories import ALL_WEEK, World, local, make_amenity, make_reservation
+
+
+def next_slot(after: datetime) -> datetime:
+    """The first half-hour boundary at or after ``after`` (the slot grid is local, and New York
+    is a whole-hour offset from UTC)."""
+    base = after.astimezone(UTC).replace(second=0, microsecond=0)
+    return base + timedelta(minutes=-base.minute % 30)
 
 
 def booking(
@@ -146,7 +154,11 @@ async def test_cancel_respects_the_cutoff_for_residents_only(
     as_user: Any, world: World, session: AsyncSession
 ) -> None:
     soon = await make_reservation(
-        session, world.amenities["clubhouse"], world.members["resident"], local(1, 12)
+        session,
+        world.amenities["clubhouse"],
+        world.members["resident"],
+        local(1, 12),
+        decided_at=utcnow() - timedelta(hours=1),  # its grace period is over
     )
     later = await make_reservation(
         session, world.amenities["clubhouse"], world.members["resident"], local(5, 12)
@@ -163,6 +175,55 @@ async def test_cancel_respects_the_cutoff_for_residents_only(
     assert by_admin.status_code == 200
     twice = await admin.post(f"/reservations/{soon.id}/cancel", {})
     assert twice.status_code == 409 and twice.json()["error"]["code"] == "reservation.not_active"
+
+
+async def test_a_same_day_booking_is_cancellable_for_the_grace_period(
+    as_user: Any, world: World, session: AsyncSession
+) -> None:
+    bbq = await make_amenity(
+        session,
+        world.community,
+        name="BBQ Area",
+        hours={day: [["00:00", "24:00"]] for day in ALL_WEEK},
+        cancellation_cutoff_hours=24,
+        cancellation_grace_minutes=15,
+    )
+    earlier = await make_reservation(
+        session,
+        bbq,
+        world.members["resident"],
+        utcnow() + timedelta(hours=5),
+        decided_at=utcnow() - timedelta(minutes=20),
+    )
+    await session.commit()
+    resident = await as_user("resident")
+    start = next_slot(utcnow() + timedelta(hours=2))
+    made = await resident.post(
+        "/reservations",
+        {
+            "amenity_id": str(bbq.id),
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=1)).isoformat(),
+        },
+    )
+    assert made.status_code == 201, made.text
+    until = datetime.fromisoformat(made.json()["cancellable_until"])
+    assert until == datetime.fromisoformat(made.json()["decided_at"]) + timedelta(minutes=15)
+    listed = (await resident.get("/reservations")).json()["items"]
+    assert {r["id"]: r["cancellable_until"] for r in listed}[made.json()["id"]] == (
+        made.json()["cancellable_until"]
+    )
+    # inside the cutoff and past its grace period: refused, saying until when it was allowed
+    refused = await resident.post(f"/reservations/{earlier.id}/cancel", {})
+    assert refused.status_code == 409, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "reservation.cutoff_passed"
+    assert datetime.fromisoformat(error["details"]["cancellable_until"]) == (
+        earlier.decided_at + timedelta(minutes=15)  # type: ignore[operator]
+    )
+    ok = await resident.post(f"/reservations/{made.json()['id']}/cancel", {})
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["status"] == "cancelled" and ok.json()["cancellable_until"] is None
 
 
 async def test_idempotency_key_replays_the_original(as_user: Any, world: World) -> None:

@@ -64,6 +64,13 @@ class _Rules(Input):
     max_guests: int | None = Field(None, ge=0, le=10_000)
     requires_approval: bool | None = None
     cancellation_cutoff_hours: int | None = Field(None, ge=0, le=24 * 90)
+    cancellation_grace_minutes: int | None = Field(
+        None,
+        ge=0,
+        le=24 * 60,
+        description="How long after it is confirmed a booking can be cancelled even inside "
+        "the cutoff",
+    )
     max_per_day: Limit = None
     max_per_week: Limit = None
     max_per_month: Limit = None
@@ -102,6 +109,7 @@ class AmenityRead(Output):
     max_guests: int | None
     requires_approval: bool
     cancellation_cutoff_hours: int
+    cancellation_grace_minutes: int
     max_per_day: int | None
     max_per_week: int | None
     max_per_month: int | None

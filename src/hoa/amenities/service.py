@@ -77,6 +77,13 @@ def _validate(amenity: Amenity) -> None:
         and amenity.mode is BookingMode.CAPACITY
     ):
         problems.append("the per-household headcount exceeds the capacity")
+    notice_hours = amenity.min_notice_minutes / 60
+    if amenity.cancellation_cutoff_hours > notice_hours and not amenity.cancellation_grace_minutes:
+        # A booking made at the shortest notice would be past its cutoff the moment it is made.
+        problems.append(
+            "the cancellation cutoff exceeds the minimum notice: give a grace period, "
+            "lower the cutoff or raise the notice"
+        )
     if problems:
         raise InvalidRules("; ".join(problems).capitalize() + ".", details={"problems": problems})
 

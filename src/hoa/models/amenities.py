@@ -43,6 +43,8 @@ class Amenity(Base):
     max_guests: Mapped[int | None] = mapped_column(default=None)
     requires_approval: Mapped[bool] = mapped_column(default=False)
     cancellation_cutoff_hours: Mapped[int] = mapped_column(default=0)
+    # How long after it is confirmed a booking stays cancellable even inside the cutoff.
+    cancellation_grace_minutes: Mapped[int] = mapped_column(default=15, server_default="15")
     max_per_day: Mapped[int | None] = mapped_column(default=None)
     max_per_week: Mapped[int | None] = mapped_column(default=None)
     max_per_month: Mapped[int | None] = mapped_column(default=None)

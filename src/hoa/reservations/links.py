@@ -7,7 +7,8 @@ working once the booking is cancelled or moved.
 """
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from pydantic import Field
@@ -61,11 +62,10 @@ class CancelLinkRead(Output):
 
 
 def cancel_link(
-    settings: Settings, reservation: Reservation, cutoff_hours: int, now: datetime
+    settings: Settings, reservation: Reservation, deadline: datetime, now: datetime
 ) -> str | None:
-    """The link for a confirmed booking's reminder, or None once cancelling is no longer
-    allowed."""
-    deadline = reservation.starts_at - timedelta(hours=cutoff_hours)
+    """The link for a confirmed booking's reminder, valid until ``deadline`` (its
+    ``cancellable_until``), or None once cancelling is no longer allowed."""
     if deadline <= now:
         return None
     token = sign(
@@ -143,6 +143,6 @@ async def cancel(session: AsyncSession, settings: Settings, token: str) -> Cance
     reservation, amenity, ctx = await _resolve(session, settings, token, lock=True)
     if reservation.status not in ACTIVE_STATUSES:
         raise NotActive
-    check_cutoff(reservation, amenity)
+    check_cutoff(reservation, amenity, ZoneInfo(ctx.timezone))
     await mark_cancelled(session, ctx, reservation, "Cancelled from the reminder email.")
     return _read(reservation, amenity, ctx)

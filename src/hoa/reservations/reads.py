@@ -29,6 +29,7 @@ from hoa.models import (
     User,
 )
 from hoa.reservations.errors import RangeTooLong
+from hoa.reservations.schemas import ReservationRead
 
 MAX_CALENDAR_DAYS = 62
 HISTORY = timedelta(days=MAX_RESERVATION_DAYS)
@@ -214,6 +215,37 @@ async def blackouts(
 ) -> list[rules.Interval]:
     rows = await session.execute(_blackouts_query(amenity.community_id, amenity.id, start, end))
     return [rules.Interval(row.starts_at, row.ends_at) for row in rows]
+
+
+def cancellable_until(reservation: Reservation, amenity: Amenity) -> datetime | None:
+    """Until when the booking's resident may change or cancel it: a request until it starts, a
+    confirmed booking until the amenity's cutoff or the end of the grace period after it was
+    confirmed, whichever is later. None once it is no longer active."""
+    if reservation.status is ReservationStatus.PENDING:
+        return reservation.starts_at
+    if reservation.status is not ReservationStatus.CONFIRMED:
+        return None
+    return rules.cancellation_deadline(
+        reservation.starts_at,
+        reservation.decided_at or reservation.created_at,
+        amenity.cancellation_cutoff_hours,
+        amenity.cancellation_grace_minutes,
+    )
+
+
+async def present(
+    session: AsyncSession, reservations: Sequence[Reservation]
+) -> list[ReservationRead]:
+    """Reservations as the API shows them, with the deadline for changing or cancelling."""
+    amenity_ids = {r.amenity_id for r in reservations}
+    found = await session.scalars(sa.select(Amenity).where(Amenity.id.in_(amenity_ids)))
+    by_id = {a.id: a for a in found}
+    return [
+        ReservationRead.model_validate(r).model_copy(
+            update={"cancellable_until": cancellable_until(r, by_id[r.amenity_id])}
+        )
+        for r in reservations
+    ]
 
 
 async def get_visible(

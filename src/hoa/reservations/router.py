@@ -2,6 +2,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.amenities.service import Archived
 from hoa.core.errors import Forbidden, NotFound
@@ -46,6 +47,10 @@ Since = Annotated[Instant, Query(description="Range start, ISO 8601 with offset"
 Until = Annotated[Instant, Query(description="Range end (exclusive)")]
 
 
+async def _present(session: AsyncSession, reservation: Reservation) -> ReservationRead:
+    return (await reads.present(session, [reservation]))[0]
+
+
 @router.post(
     "/reservations",
     status_code=201,
@@ -68,14 +73,14 @@ async def create_reservation(
     session: SessionDep,
     settings: SettingsDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> Reservation:
+) -> ReservationRead:
     """Book an amenity (pending when it needs approval). A retry with the same
     ``Idempotency-Key`` returns the original reservation."""
     reservation, created = await service.create(session, settings, ctx, body, idempotency_key)
     if not created:
         response.status_code = 200
         response.headers["Idempotent-Replayed"] = "true"
-    return reservation
+    return await _present(session, reservation)
 
 
 @router.post(
@@ -115,7 +120,9 @@ async def list_reservations(
         cursor=cursor,
         limit=limit,
     )
-    return Page.of(rows, ReservationRead, next_cursor)
+    return Page(
+        items=await reads.present(session, rows), next_cursor=next_cursor and next_cursor.encode()
+    )
 
 
 @router.get(
@@ -123,8 +130,8 @@ async def list_reservations(
 )
 async def get_reservation(
     reservation_id: uuid.UUID, ctx: CommunityMember, session: SessionDep
-) -> Reservation:
-    return await reads.get_visible(session, ctx, reservation_id)
+) -> ReservationRead:
+    return await _present(session, await reads.get_visible(session, ctx, reservation_id))
 
 
 @router.patch(
@@ -138,11 +145,13 @@ async def change_reservation(
     ctx: CommunityMember,
     session: SessionDep,
     settings: SettingsDep,
-) -> Reservation:
+) -> ReservationRead:
     """Move or edit a pending or confirmed booking, under the rules of booking it (residents:
     before the amenity's cancellation cutoff). Changing the time replaces the party times. On an
     amenity that needs approval, a resident's new time or headcount waits for approval again."""
-    return await service.change(session, settings, ctx, reservation_id, body)
+    return await _present(
+        session, await service.change(session, settings, ctx, reservation_id, body)
+    )
 
 
 @router.post(
@@ -152,9 +161,9 @@ async def change_reservation(
 )
 async def cancel_reservation(
     reservation_id: uuid.UUID, body: Decision, ctx: CommunityMember, session: SessionDep
-) -> Reservation:
+) -> ReservationRead:
     """Cancel (residents: before the amenity's cancellation cutoff)."""
-    return await service.cancel(session, ctx, reservation_id, body.reason)
+    return await _present(session, await service.cancel(session, ctx, reservation_id, body.reason))
 
 
 @router.post(
@@ -164,8 +173,8 @@ async def cancel_reservation(
 )
 async def approve_reservation(
     reservation_id: uuid.UUID, body: Decision, ctx: CommunityAdmin, session: SessionDep
-) -> Reservation:
-    return await service.approve(session, ctx, reservation_id, body.reason)
+) -> ReservationRead:
+    return await _present(session, await service.approve(session, ctx, reservation_id, body.reason))
 
 
 @router.post(
@@ -175,8 +184,8 @@ async def approve_reservation(
 )
 async def reject_reservation(
     reservation_id: uuid.UUID, body: Rejection, ctx: CommunityAdmin, session: SessionDep
-) -> Reservation:
-    return await service.reject(session, ctx, reservation_id, body.reason)
+) -> ReservationRead:
+    return await _present(session, await service.reject(session, ctx, reservation_id, body.reason))
 
 
 @router.get(

@@ -124,6 +124,11 @@ class ReservationRead(Output):
     cancelled_by_id: uuid.UUID | None
     cancelled_at: datetime | None
     cancel_reason: str | None
+    cancellable_until: datetime | None = Field(
+        None,
+        description="Until when the booking's resident may change or cancel it (admins: any "
+        "time before it starts); null once it is no longer active",
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -378,16 +378,15 @@ async def change(
     data: ReservationChange,
 ) -> Reservation:
     """Move or edit an active booking under the rules of booking it, less itself: residents
-    until the amenity's cancellation cutoff (a pending request until it starts), admins any
-    time. A resident's new time or headcount on an amenity that needs approval asks for it
-    again (and alerts the admins). The database's overlap guard has the last word, as on
-    create."""
+    until ``reads.cancellable_until``, admins any time. A resident's new time or headcount on
+    an amenity that needs approval asks for it again (and alerts the admins). The
+    database's overlap guard has the last word, as on create."""
     reservation = await reads.get_visible(session, ctx, reservation_id, lock=True)
     if reservation.status not in ACTIVE_STATUSES:
         raise NotActive
     amenity = await _locked_for_booking(session, ctx, reservation.amenity_id)
     if not ctx.is_admin:
-        check_cutoff(reservation, amenity)
+        check_cutoff(reservation, amenity, ZoneInfo(ctx.timezone))
     planned = _planned(reservation, data)
     amenity_rules = await _refuse_if_broken(
         session,
@@ -509,22 +508,25 @@ def _audit_change(
 async def cancel(
     session: AsyncSession, ctx: CommunityCtx, reservation_id: uuid.UUID, reason: str
 ) -> Reservation:
-    """Residents cancel their household's bookings until the amenity's cutoff; admins any time."""
+    """Residents cancel their household's bookings until ``reads.cancellable_until``; admins
+    any time."""
     reservation = await reads.get_visible(session, ctx, reservation_id, lock=True)
     if reservation.status not in ACTIVE_STATUSES:
         raise NotActive
     if not ctx.is_admin:
-        check_cutoff(reservation, await session.get_one(Amenity, reservation.amenity_id))
+        amenity = await session.get_one(Amenity, reservation.amenity_id)
+        check_cutoff(reservation, amenity, ZoneInfo(ctx.timezone))
     await mark_cancelled(session, ctx, reservation, reason)
     return reservation
 
 
-def check_cutoff(reservation: Reservation, amenity: Amenity) -> None:
-    """Residents change or cancel a confirmed booking until the amenity's cancellation cutoff,
-    a pending request until it starts; raises the rule's error after that."""
-    confirmed = reservation.status is ReservationStatus.CONFIRMED
-    cutoff = amenity.cancellation_cutoff_hours if confirmed else 0
-    if violation := rules.check_cancellation(reservation.starts_at, utcnow(), cutoff):
+def check_cutoff(reservation: Reservation, amenity: Amenity, tz: ZoneInfo) -> None:
+    """Raise the rule's error unless the booking's resident may still change or cancel it
+    (``reads.cancellable_until``)."""
+    deadline = reads.cancellable_until(reservation, amenity)
+    if deadline is None:
+        raise NotActive
+    if violation := rules.check_cancellation(reservation.starts_at, utcnow(), deadline, tz):
         raise violation_error(violation)
 
 

@@ -34,6 +34,7 @@ from hoa.notifications.service import new_notification
 from hoa.notifications.tasks import add_once
 from hoa.reservations.links import cancel_link
 from hoa.reservations.notices import approvals_link, notice
+from hoa.reservations.reads import cancellable_until
 
 
 def queue_reminders(
@@ -67,7 +68,8 @@ def queue_reminders(
         if reservation.created_at > reservation.starts_at - lead:
             continue  # booked inside the window: the confirmation is recent enough
         key = f"reminder:{reservation.id}:{reservation.starts_at.isoformat()}"
-        link = cancel_link(settings, reservation, amenity.cancellation_cutoff_hours, now)
+        deadline = cancellable_until(reservation, amenity)
+        link = deadline and cancel_link(settings, reservation, deadline, now)
         row = new_notification(
             recipient=user,
             payload=notice(ReservationReminder, community, amenity, reservation, cancel_link=link),

@@ -116,6 +116,7 @@ class AmenityRules:
     max_guests: int | None = None
     overnight_allowed: bool = False
     cancellation_cutoff_hours: int = 0
+    cancellation_grace_minutes: int = 15
     max_per_day: int | None = None
     max_per_week: int | None = None
     max_per_month: int | None = None
@@ -197,19 +198,36 @@ def check_booking(
     return next((v for v in checks if v is not None), None)
 
 
-def check_cancellation(starts_at: datetime, now: datetime, cutoff_hours: int) -> Violation | None:
+def cancellation_deadline(
+    starts_at: datetime, confirmed_at: datetime, cutoff_hours: int, grace_minutes: int
+) -> datetime:
+    """The last instant a resident may change or cancel a confirmed booking: the cutoff before
+    it starts or, when later, the end of the grace period after it was confirmed, never past
+    its start. The grace period keeps a booking made inside the cutoff (a same-day booking of
+    an amenity with a day's cutoff) cancellable for a while. Raises ValueError on a naive
+    datetime."""
+    starts_at, confirmed_at = _utc(starts_at), _utc(confirmed_at)
+    return max(
+        starts_at - timedelta(hours=cutoff_hours),
+        min(confirmed_at + grace_minutes * MINUTE, starts_at),
+    )
+
+
+def check_cancellation(
+    starts_at: datetime, now: datetime, deadline: datetime, tz: ZoneInfo
+) -> Violation | None:
     """reservation.already_started when now >= starts_at, else reservation.cutoff_passed when
-    now > starts_at - cutoff_hours (cancelling exactly at the cutoff is allowed); None if cancelling
-    is allowed. Raises ValueError on a naive datetime."""
-    starts_at, now = _utc(starts_at), _utc(now)
+    now > deadline (cancelling exactly at the deadline is allowed); None if cancelling is
+    allowed. Raises ValueError on a naive datetime."""
+    starts_at, now, deadline = _utc(starts_at), _utc(now), _utc(deadline)
     if now >= starts_at:
         return _violation(RuleCode.ALREADY_STARTED, "The reservation has already started.")
-    if now > starts_at - timedelta(hours=cutoff_hours):
+    if now > deadline:
         return _violation(
             RuleCode.CUTOFF_PASSED,
-            f"Reservations can be changed or cancelled until {cutoff_hours} hours before they "
-            "start.",
-            cancellation_cutoff_hours=cutoff_hours,
+            f"This booking could be changed or cancelled online until {_when(deadline, tz)} "
+            f"({tz.key}); ask the office now.",
+            cancellable_until=deadline.isoformat(),
         )
     return None
 

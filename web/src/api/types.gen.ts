@@ -80,6 +80,12 @@ export type AmenityCreate = {
      */
     cancellation_cutoff_hours?: number | null;
     /**
+     * Cancellation Grace Minutes
+     *
+     * How long after it is confirmed a booking can be cancelled even inside the cutoff
+     */
+    cancellation_grace_minutes?: number | null;
+    /**
      * Max Per Day
      */
     max_per_day?: number | null;
@@ -191,6 +197,10 @@ export type AmenityRead = {
      * Cancellation Cutoff Hours
      */
     cancellation_cutoff_hours: number;
+    /**
+     * Cancellation Grace Minutes
+     */
+    cancellation_grace_minutes: number;
     /**
      * Max Per Day
      */
@@ -309,6 +319,12 @@ export type AmenityUpdate = {
      * Cancellation Cutoff Hours
      */
     cancellation_cutoff_hours?: number | null;
+    /**
+     * Cancellation Grace Minutes
+     *
+     * How long after it is confirmed a booking can be cancelled even inside the cutoff
+     */
+    cancellation_grace_minutes?: number | null;
     /**
      * Max Per Day
      */
@@ -1674,6 +1690,12 @@ export type ReservationRead = {
      * Cancel Reason
      */
     cancel_reason: string | null;
+    /**
+     * Cancellable Until
+     *
+     * Until when the booking's resident may change or cancel it (admins: any time before it starts); null once it is no longer active
+     */
+    cancellable_until?: string | null;
     /**
      * Created At
      */

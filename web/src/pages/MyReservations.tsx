@@ -102,20 +102,18 @@ function ReservationActions({
   const now = useNow()
   const active = r.status === 'pending' || r.status === 'confirmed'
   const started = Date.parse(r.starts_at) <= now
-  const cutoffHours = r.status === 'confirmed' ? (amenity?.cancellation_cutoff_hours ?? 0) : 0
-  const deadline = new Date(new Date(r.starts_at).getTime() - cutoffHours * 3600000)
-  const canCancel = active && upcoming && !started
-  // Changing follows cancelling's rules: residents until the cutoff, admins until it starts.
-  const canChange = canCancel && amenity !== undefined && (community.isAdmin || deadline.getTime() > now)
+  // The server says until when the resident may change or cancel it; admins may until it starts.
+  const until = r.cancellable_until ? Date.parse(r.cancellable_until) : null
+  const open = until !== null && until >= now
+  const canCancel = active && upcoming && !started && (community.isAdmin || open)
+  const canChange = canCancel && amenity !== undefined
   const name = amenity?.name ?? 'reservation'
 
   return (
     <>
-      {canCancel && cutoffHours ? (
+      {active && upcoming && !started && until !== null && !open ? (
         <p className="small muted" style={{ margin: '0.4rem 0 0' }}>
-          {deadline.getTime() > now
-            ? `Free cancellation until ${formatDateTime(deadline, community.timezone)}.`
-            : `The online cancellation deadline (${cutoffHours} hours before) has passed.`}
+          Online changes and cancellations closed {formatDateTime(new Date(until), community.timezone)}; ask the office.
         </p>
       ) : null}
       <ErrorNotice error={cancel.error} />
@@ -179,7 +177,7 @@ function ReservationActions({
             }}
             aria-label={`Cancel ${name} on ${formatDateTime(r.starts_at, community.timezone)}`}
           >
-            Cancel
+            {open && !community.isAdmin ? `Cancel (until ${formatDateTime(new Date(until), community.timezone)})` : 'Cancel'}
           </button>
         ) : null}
         {active ? (

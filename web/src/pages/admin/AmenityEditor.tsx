@@ -26,6 +26,7 @@ interface Draft {
   max_guests: string
   requires_approval: boolean
   cancellation_cutoff_hours: string
+  cancellation_grace_minutes: string
   max_per_day: string
   max_per_week: string
   max_per_month: string
@@ -58,6 +59,7 @@ function draftOf(a: AmenityRead | undefined): Draft {
     max_guests: text(a?.max_guests),
     requires_approval: a?.requires_approval ?? false,
     cancellation_cutoff_hours: text(a?.cancellation_cutoff_hours ?? 0),
+    cancellation_grace_minutes: text(a?.cancellation_grace_minutes ?? 15),
     max_per_day: text(a?.max_per_day),
     max_per_week: text(a?.max_per_week),
     max_per_month: text(a?.max_per_month),
@@ -91,6 +93,7 @@ function toBody(d: Draft): AmenityCreate {
     max_guests: optionalInt(d.max_guests),
     requires_approval: d.requires_approval,
     cancellation_cutoff_hours: int(d.cancellation_cutoff_hours),
+    cancellation_grace_minutes: int(d.cancellation_grace_minutes),
     max_per_day: optionalInt(d.max_per_day),
     max_per_week: optionalInt(d.max_per_week),
     max_per_month: optionalInt(d.max_per_month),
@@ -260,6 +263,7 @@ function Editor({ amenity, communityId }: { amenity: AmenityRead | undefined; co
           <NumberField id="buffer-before" label="Buffer before" unit="minutes" {...num('buffer_before_minutes')} hint="Kept free before each booking." />
           <NumberField id="buffer-after" label="Buffer after" unit="minutes" {...num('buffer_after_minutes')} hint="Kept free after each booking (cleaning)." />
           <NumberField id="cutoff" label="Cancellation cutoff" unit="hours before" {...num('cancellation_cutoff_hours')} />
+          <NumberField id="grace" label="Cancellation grace period" unit="minutes after booking" {...num('cancellation_grace_minutes')} hint="Residents can still cancel a booking this long after making it, even inside the cutoff." />
         </div>
         <div className="checkbox field">
           <input id="overnight" type="checkbox" checked={d.overnight_allowed} onChange={(e) => set('overnight_allowed')(e.target.checked)} />
