@@ -230,6 +230,19 @@ class Postgres:
         if (self.data / "postmaster.pid").exists():
             self._as_service([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"])
 
+    def shutdown_smart(self) -> None:
+        """Begin a smart shutdown and return: open sessions go on, new ones are refused
+        (SQLSTATE 57P03) until the last one ends and the server stops."""
+        self._as_service(
+            [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "smart", "-W", "stop"]
+        )
+
+    def wait_stopped(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while (self.data / "postmaster.pid").exists():
+            assert time.monotonic() < deadline, "PostgreSQL did not stop"
+            time.sleep(0.1)
+
     def psql(self, sql: str) -> str:
         done = subprocess.run(  # noqa: S603 - the machine's psql
             [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",

@@ -128,6 +128,7 @@ def create_engine(
         hide_parameters=True,  # bound values (emails, tokens) stay out of error texts and logs
         pool_size=settings.db.pool_size,
         max_overflow=settings.db.max_overflow,
+        pool_timeout=settings.db.pool_timeout_seconds,
         pool_pre_ping=True,
         connect_args=connect_args,
         poolclass=TimedPool,

@@ -143,6 +143,10 @@ class ServiceUnavailable(AppError):
         "The service is temporarily unavailable; try again later.",
     )
 
+    def __init__(self) -> None:
+        # Long enough for a database restart or failover to finish.
+        super().__init__(headers={"Retry-After": "5"})
+
 
 class DomainError(AppError):
     """An error whose code is chosen at run time (e.g. from a booking rule)."""

@@ -21,10 +21,13 @@ from hoa.core.errors import (
     errors_by_sqlstate,
 )
 
-# PostgreSQL: statement timeout, lock not available. SQLite: SQLITE_BUSY, SQLITE_LOCKED (the
-# extended codes share their low byte).
-_BUSY_SQLSTATES = frozenset({"57014", "55P03"})
+# PostgreSQL: statement timeout, lock not available, no connection slot left. SQLite:
+# SQLITE_BUSY, SQLITE_LOCKED (the extended codes share their low byte).
+_BUSY_SQLSTATES = frozenset({"57014", "55P03", "53300"})
 _SQLITE_BUSY_CODES = frozenset({5, 6})
+# PostgreSQL shutting down, starting up or recovering from a crash (it refuses or ends
+# sessions meanwhile); class 08 is a connection failure.
+_UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
 
 
 def violated_constraint(exc: sa_exc.DBAPIError) -> str | None:
@@ -65,7 +68,12 @@ def database_error(exc: BaseException) -> AppError | None:
     return error
 
 
-_REASONS_BY_SQLSTATE = {"57014": "statement_timeout", "55P03": "lock_timeout", "40P01": "deadlock"}
+_REASONS_BY_SQLSTATE = {
+    "57014": "statement_timeout",
+    "55P03": "lock_timeout",
+    "40P01": "deadlock",
+    "53300": "too_many_connections",
+}
 
 
 def _reason(exc: BaseException, error: AppError) -> str:
@@ -104,8 +112,11 @@ def _dbapi_error(exc: sa_exc.DBAPIError) -> AppError | None:
         return ServiceBusy()
     if sqlstate.startswith("22"):  # PostgreSQL's data exceptions: the value itself
         return InvalidValue()
-    if exc.connection_invalidated or isinstance(
-        exc, sa_exc.OperationalError | sa_exc.InterfaceError
+    if (
+        sqlstate in _UNAVAILABLE_SQLSTATES
+        or sqlstate.startswith("08")
+        or exc.connection_invalidated
+        or isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError)
     ):
         return ServiceUnavailable()
     return None

@@ -95,6 +95,7 @@ DB_REFUSAL_REASONS = (
     "deadlock",
     "busy",
     "pool_timeout",
+    "too_many_connections",
     "unavailable",
     "constraint",
     "invalid_value",

@@ -32,6 +32,9 @@ class Env(StrEnum):
 class DatabaseSettings(BaseModel):
     pool_size: int = Field(20, ge=1, description="PostgreSQL connection pool size per process")
     max_overflow: int = Field(10, ge=0, description="PostgreSQL connections allowed above the pool")
+    pool_timeout_seconds: float = Field(
+        10, gt=0, description="How long a request waits for a free PostgreSQL connection"
+    )
     statement_timeout_ms: int = Field(30_000, ge=0, description="PostgreSQL statement_timeout")
     lock_timeout_ms: int = Field(10_000, ge=0, description="PostgreSQL lock_timeout")
     sqlite_busy_timeout_ms: int = Field(30_000, ge=0, description="SQLite busy_timeout")
