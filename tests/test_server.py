@@ -61,6 +61,12 @@ def server(settings: Settings, tmp_path: Path) -> Iterator[str]:
         process.wait(timeout=15)
 
 
+def test_no_server_header_names_the_product(server: str) -> None:
+    for path in ("/healthz", "/api/v1/me", "/nowhere"):
+        r = httpx.get(f"{server}{path}")
+        assert "server" not in r.headers, (path, r.headers)
+
+
 async def test_two_processes_fifty_clients_one_booking(server: str, world: World) -> None:
     async with httpx.AsyncClient(base_url=server, timeout=60) as client:
         login = await client.post(

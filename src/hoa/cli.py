@@ -123,6 +123,7 @@ def serve(
         port=port,
         workers=workers,
         proxy_headers=False,
+        server_header=False,  # no product name to look up vulnerabilities by
         access_log=False,
         timeout_graceful_shutdown=settings.server.drain_seconds,
         # A worker answers the supervisor's pings only once it has imported the app; on a busy

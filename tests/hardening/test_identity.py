@@ -1,6 +1,7 @@
 """Signing keys with rotation, refresh token families, lockout, tampered tokens and the audit
 trail of sign-ins and revocations."""
 
+import os
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 import jwt
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +26,7 @@ from tests.conftest import sign_in
 from tests.factories import PASSWORD, World
 from tests.notifications.conftest import variant
 
+REDIS_URL = os.environ.get("HOA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 LOGIN, REFRESH, ME = "/api/v1/auth/login", "/api/v1/auth/refresh", "/api/v1/me"
 OLD = SigningKey(kid="2026-01", secret="old-key-old-key-old-key-old-key-0")  # type: ignore[arg-type]
 NEW = SigningKey(kid="2026-06", secret="new-key-new-key-new-key-new-key-0")  # type: ignore[arg-type]
@@ -89,6 +92,7 @@ def forge(settings: Settings, user_id: uuid.UUID, **changes: Any) -> str:
         "sub": str(user_id),
         "ver": 0,
         "csrf": "x",
+        "sid": str(uuid.uuid4()),
         "exp": utcnow() + timedelta(minutes=5),
         **changes.pop("claims", {}),
     }
@@ -108,6 +112,7 @@ async def test_forged_and_expired_tokens_are_refused(
         "unknown kid": forge(settings, user_id, kid="nope"),
         "expired": forge(settings, user_id, claims={"exp": utcnow() - timedelta(seconds=1)}),
         "old version": forge(settings, user_id, claims={"ver": -1}),
+        "no session": forge(settings, user_id, claims={"sid": None}),
     }
     for what, token in refused.items():
         r = await client.get(ME, headers=bearer(token))
@@ -208,6 +213,36 @@ async def test_the_browser_refreshes_with_its_cookies(
     assert logout.status_code == 204
     gone = await client.post(REFRESH, json={"refresh_token": refreshed.json()["refresh_token"]})
     assert gone.status_code == 401  # signing out revoked this browser's family
+
+
+@pytest.mark.parametrize("redis", [False, True], ids=["in-process", "redis"])
+async def test_sign_out_and_refresh_token_reuse_end_access_tokens_at_once(
+    settings: Settings, world: World, redis: bool
+) -> None:
+    """With Redis the revocation reaches every app process; in process, the one it ran on."""
+    shared = settings.model_copy(update={"redis_url": REDIS_URL if redis else None})
+    email = world.emails["resident"]
+    async with serve(shared) as one, serve(shared) as two:
+        other = two if redis else one
+        laptop = (await login(one, email)).json()
+        phone = (await login(one, email)).json()
+        one.cookies.clear()
+        assert (await other.get(ME, headers=bearer(laptop["access_token"]))).status_code == 200
+        r = await one.post("/api/v1/auth/logout", headers=bearer(laptop["access_token"]))
+        assert r.status_code == 204
+        ended = await other.get(ME, headers=bearer(laptop["access_token"]))
+        assert ended.status_code == 401
+        assert ended.json()["error"]["code"] == "auth.not_authenticated"
+        gone = await one.post(REFRESH, json={"refresh_token": laptop["refresh_token"]})
+        assert gone.status_code == 401  # the session's refresh token went with it
+        assert (await other.get(ME, headers=bearer(phone["access_token"]))).status_code == 200
+
+        # the phone's refresh token is copied: its reuse ends the tokens of both holders
+        renewed = (await one.post(REFRESH, json={"refresh_token": phone["refresh_token"]})).json()
+        reused = await one.post(REFRESH, json={"refresh_token": phone["refresh_token"]})
+        assert reused.status_code == 401
+        for token in (phone["access_token"], renewed["access_token"]):
+            assert (await other.get(ME, headers=bearer(token))).status_code == 401
 
 
 async def test_sign_out_everywhere_revokes_every_family(

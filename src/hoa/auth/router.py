@@ -32,7 +32,15 @@ from hoa.web.cookies import (
     clear_session_cookies,
     set_session_cookies,
 )
-from hoa.web.deps import CurrentUser, SessionDep, SettingsDep, after_answer, require_csrf
+from hoa.web.deps import (
+    CacheDep,
+    Claims,
+    CurrentUser,
+    SessionDep,
+    SettingsDep,
+    after_answer,
+    require_csrf,
+)
 from hoa.web.errors import errors_for
 
 router = APIRouter(tags=["auth"])
@@ -64,6 +72,7 @@ async def refresh(
     request: Request,
     response: Response,
     session: SessionDep,
+    cache: CacheDep,
     settings: SettingsDep,
     body: RefreshRequest | None = None,
     cookie_token: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
@@ -75,7 +84,7 @@ async def refresh(
         raise service.InvalidRefreshToken
     if body is None:
         require_csrf(request, request.cookies.get(CSRF_COOKIE, ""))
-    started = await service.refresh(session, settings, token)
+    started = await service.refresh(session, cache, settings, token)
     set_session_cookies(response, settings, started)
     return started
 
@@ -84,12 +93,15 @@ async def refresh(
 async def logout(
     response: Response,
     user: CurrentUser,
+    claims: Claims,
     session: SessionDep,
+    cache: CacheDep,
+    settings: SettingsDep,
     everywhere: bool = False,
-    refresh_token: Annotated[str | None, Cookie(alias=REFRESH_COOKIE)] = None,
 ) -> None:
-    """Sign out this browser; with ``everywhere`` every token of the account stops working."""
-    await service.sign_out(session, user, refresh_token, everywhere=everywhere)
+    """End this session: its tokens stop working at once. With ``everywhere`` every token of
+    the account does."""
+    await service.sign_out(session, cache, settings, user, claims.session_id, everywhere=everywhere)
     clear_session_cookies(response)
 
 

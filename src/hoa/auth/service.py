@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from cashews import Cache
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.audit.service import record
@@ -21,7 +22,15 @@ from hoa.core.database import utcnow
 from hoa.core.errors import AccountDisabled, AppError
 from hoa.core.links import Page, link
 from hoa.core.settings import Settings
-from hoa.core.tokens import fingerprint, hash_token, issue_token, new_token, sign, unsign
+from hoa.core.tokens import (
+    fingerprint,
+    hash_token,
+    issue_token,
+    new_token,
+    revoke_session,
+    sign,
+    unsign,
+)
 from hoa.models import Community, Household, Membership, RefreshToken, User
 from hoa.notifications.kinds import AccountLocked, EmailVerification, PasswordReset
 from hoa.notifications.service import notify
@@ -183,16 +192,18 @@ async def start_session(
     continuing one); the router hands them to the browser as cookies too."""
     refresh_token = new_token()
     refresh_expires = utcnow() + timedelta(days=settings.auth.refresh_token_days)
+    family_id = family_id or uuid.uuid4()
     session.add(
         RefreshToken(
             user_id=user.id,
-            family_id=family_id or uuid.uuid4(),
+            family_id=family_id,
             token_hash=hash_token(refresh_token),
             expires_at=refresh_expires,
         )
     )
     csrf = secrets.token_urlsafe(24)
-    token, expires_at = issue_token(settings, user.id, user.token_version, csrf)
+    # The family is the session: its access tokens carry its id, so ending it ends them too.
+    token, expires_at = issue_token(settings, user.id, user.token_version, csrf, family_id)
     return SessionRead(
         access_token=token,
         expires_at=expires_at,
@@ -202,11 +213,13 @@ async def start_session(
     )
 
 
-async def refresh(session: AsyncSession, settings: Settings, token: str) -> SessionRead:
+async def refresh(
+    session: AsyncSession, cache: Cache, settings: Settings, token: str
+) -> SessionRead:
     """Use up a refresh token for the next session of its family.
 
-    A token used before was copied: its whole family is revoked (and stays revoked, though
-    InvalidRefreshToken is raised)."""
+    A token used before was copied: its whole family is revoked, its access tokens included
+    (and stays revoked, though InvalidRefreshToken is raised)."""
     row = await session.scalar(
         sa.select(RefreshToken)
         .where(RefreshToken.token_hash == hash_token(token))
@@ -217,6 +230,7 @@ async def refresh(session: AsyncSession, settings: Settings, token: str) -> Sess
         raise InvalidRefreshToken
     if row.used_at is not None:
         await _revoke(session, RefreshToken.family_id == row.family_id)
+        await revoke_session(cache, settings, row.family_id)
         _audit(
             session,
             "auth.refresh_token_reused",
@@ -241,19 +255,20 @@ async def _revoke(session: AsyncSession, *where: sa.ColumnElement[bool]) -> None
 
 
 async def sign_out(
-    session: AsyncSession, user: User, refresh_token: str | None, *, everywhere: bool
+    session: AsyncSession,
+    cache: Cache,
+    settings: Settings,
+    user: User,
+    session_id: uuid.UUID,
+    *,
+    everywhere: bool,
 ) -> None:
-    """Sign out this browser (its refresh token family stops working) or, ``everywhere``, every
-    session of the account."""
+    """End this session (its refresh tokens and, at once, its access tokens) or,
+    ``everywhere``, every session of the account."""
     if everywhere:
         await _revoke_everything(session, user, "auth.signed_out_everywhere")
-    if refresh_token:
-        family = (
-            sa.select(RefreshToken.family_id)
-            .where(RefreshToken.token_hash == hash_token(refresh_token))
-            .scalar_subquery()
-        )
-        await _revoke(session, RefreshToken.family_id == family)
+    await _revoke(session, RefreshToken.family_id == session_id)
+    await revoke_session(cache, settings, session_id)
 
 
 async def _revoke_everything(session: AsyncSession, user: User, action: str) -> None:

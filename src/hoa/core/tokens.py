@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
+from cashews import Cache
 
 from hoa.core.database import utcnow
 from hoa.core.settings import Settings
@@ -30,6 +31,7 @@ class TokenClaims:
     user_id: uuid.UUID
     version: int
     csrf: str
+    session_id: uuid.UUID  # the session's refresh token family
 
 
 def signing_keys(settings: Settings) -> dict[str, str]:
@@ -42,13 +44,14 @@ def signing_keys(settings: Settings) -> dict[str, str]:
 
 
 def issue_token(
-    settings: Settings, user_id: uuid.UUID, version: int, csrf: str
+    settings: Settings, user_id: uuid.UUID, version: int, csrf: str, session_id: uuid.UUID
 ) -> tuple[str, datetime]:
     kid, secret = next(iter(signing_keys(settings).items()))
     now = utcnow()
     expires_at = now + timedelta(minutes=settings.access_token_minutes)
+    claims = {"sub": str(user_id), "ver": version, "csrf": csrf, "sid": str(session_id)}
     token = jwt.encode(
-        {"sub": str(user_id), "ver": version, "csrf": csrf, "exp": expires_at, "iat": now},
+        {**claims, "exp": expires_at, "iat": now},
         secret,
         algorithm="HS256",
         headers={"kid": kid},
@@ -66,11 +69,30 @@ def read_token(settings: Settings, token: str) -> TokenClaims | None:
             token,
             secret,
             algorithms=["HS256"],
-            options={"require": ["sub", "exp", "ver", "csrf"]},
+            options={"require": ["sub", "exp", "ver", "csrf", "sid"]},
         )
-        return TokenClaims(uuid.UUID(claims["sub"]), int(claims["ver"]), str(claims["csrf"]))
+        return TokenClaims(
+            uuid.UUID(claims["sub"]),
+            int(claims["ver"]),
+            str(claims["csrf"]),
+            uuid.UUID(claims["sid"]),
+        )
     except (jwt.PyJWTError, ValueError, TypeError):
         return None
+
+
+def _revoked_key(session_id: uuid.UUID) -> str:
+    return f"hoa:revoked_session:{session_id}"
+
+
+async def revoke_session(cache: Cache, settings: Settings, session_id: uuid.UUID) -> None:
+    """The session's access tokens stop working at once (each request checks the cache, not
+    the database); remembered as long as its newest token could live."""
+    await cache.set(_revoked_key(session_id), True, expire=settings.access_token_minutes * 60)
+
+
+async def session_revoked(cache: Cache, session_id: uuid.UUID) -> bool:
+    return bool(await cache.get(_revoked_key(session_id)))
 
 
 def sign(

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 import sqlalchemy as sa
+from cashews import Cache
 from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +27,7 @@ from hoa.core.middleware import LAST_WRITE_COOKIE
 from hoa.core.pagination import Cursor
 from hoa.core.ratelimit import RateLimiter
 from hoa.core.settings import Settings
-from hoa.core.tokens import TokenClaims, read_token
+from hoa.core.tokens import TokenClaims, read_token, session_revoked
 from hoa.models import Community, Membership, MemberStatus, User, member_context
 from hoa.web.cookies import CSRF_HEADER, SESSION_COOKIE
 
@@ -39,6 +40,14 @@ def get_settings_dep(request: Request) -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_cache(request: Request) -> Cache:
+    cache: Cache = request.app.state.cache
+    return cache
+
+
+CacheDep = Annotated[Cache, Depends(get_cache)]
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -107,15 +116,15 @@ def _allow_replica(request: Request) -> None:
 LagTolerant = Depends(_allow_replica)
 
 
-def get_claims(request: Request, settings: SettingsDep) -> TokenClaims:
+async def get_claims(request: Request, settings: SettingsDep) -> TokenClaims:
     """The caller's verified token, from a bearer token or the session cookie (which needs the
-    CSRF header on unsafe methods). No database access."""
+    CSRF header on unsafe methods), of a session not ended. No database access."""
     authorization = request.headers.get("authorization", "")
     scheme, _, bearer = authorization.partition(" ")
     from_cookie = not (scheme.lower() == "bearer" and bearer)
     token = request.cookies.get(SESSION_COOKIE) if from_cookie else bearer
     claims = read_token(settings, token) if token else None
-    if claims is None:
+    if claims is None or await session_revoked(get_cache(request), claims.session_id):
         raise NotAuthenticated
     if from_cookie and request.method not in SAFE_METHODS:
         require_csrf(request, claims.csrf)
@@ -154,7 +163,7 @@ async def get_optional_user(
     has_bearer = request.headers.get("authorization", "").lower().startswith("bearer ")
     if not has_bearer and SESSION_COOKIE not in request.cookies:
         return None
-    return await get_current_user(get_claims(request, settings), session)
+    return await get_current_user(await get_claims(request, settings), session)
 
 
 OptionalUser = Annotated[User | None, Depends(get_optional_user)]

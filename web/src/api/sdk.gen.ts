@@ -52,7 +52,8 @@ export const authRefresh = <ThrowOnError extends boolean = false>(options?: Opti
 /**
  * Logout
  *
- * Sign out this browser; with ``everywhere`` every token of the account stops working.
+ * End this session: its tokens stop working at once. With ``everywhere`` every token of
+ * the account does.
  */
 export const authLogout = <ThrowOnError extends boolean = false>(options?: Options<AuthLogoutData, ThrowOnError>) => (options?.client ?? client).post<AuthLogoutResponses, AuthLogoutErrors, ThrowOnError>({ url: '/api/v1/auth/logout', ...options });
 
