@@ -177,6 +177,7 @@ async def test_admin_updates_the_community_and_it_is_audited(as_user: Any, world
         "name": "Maple Grove HOA",
         "slug": world.community.slug,
         "timezone": "America/New_York",
+        "locale": "en-US",
         "show_booker_names": False,
         "reminder_hours": 24,
     }
@@ -184,6 +185,7 @@ async def test_admin_updates_the_community_and_it_is_audited(as_user: Any, world
         "name": "Maple Grove",
         "slug": world.community.slug,
         "timezone": "Europe/Berlin",
+        "locale": "en-US",
         "show_booker_names": True,
         "reminder_hours": 48,
     }

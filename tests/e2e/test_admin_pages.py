@@ -26,7 +26,7 @@ from hoa.notifications.kinds import ReservationConfirmed
 from hoa.reservations.links import cancel_link
 from hoa.reservations.notices import notice
 from tests.e2e.conftest import DESKTOP, PHONE, check_a11y, screenshot, sign_in
-from tests.e2e.test_booking import bookable_slot
+from tests.e2e.test_booking import bookable_slot, open_booking
 
 ADMIN = "admin@maple-grove.example"
 RESIDENT = "resident@maple-grove.example"
@@ -249,3 +249,37 @@ def test_admin_sets_the_cancellation_grace_period(
     assert admin.amenity("BBQ Area")["cancellation_grace_minutes"] == 30
     r = admin.patch(f"/amenities/{bbq['id']}", {"cancellation_grace_minutes": 15})
     assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_community_locale_sets_the_clock_everywhere(
+    browser: Browser, browser_context_args: dict[str, Any], api: Any, viewport: dict[str, int]
+) -> None:
+    """Oak Ridge switches to British formats: its residents' booking pages use a 24-hour clock."""
+    admin, resident = api(OAK_ADMIN), api(OAK_RESIDENT)
+    room = resident.amenity("Fitness Room")
+    day, slot = bookable_slot(resident, room, range(2, 7))
+    start = datetime.fromisoformat(slot["starts_at"])
+    context = browser.new_context(**{**browser_context_args, "viewport": viewport})
+    page = context.new_page()
+    try:
+        sign_in(page, OAK_ADMIN)
+        page.goto(page.url.rstrip("/") + "/admin/settings")
+        page.get_by_label("Date and time format").select_option("en-GB")
+        expect(page.get_by_text("times look like: Sun 20 Dec, 14:00")).to_be_visible()
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_text("Saved.")).to_be_visible()
+        assert admin.client.get(admin.base).json()["locale"] == "en-GB"
+
+        context.clear_cookies()
+        sign_in(page, OAK_RESIDENT)
+        open_booking(page, "Fitness Room", day)
+        page.locator(f'.slot[data-start="{slot["starts_at"]}"]').click()
+        summary = page.get_by_role("complementary")
+        wall = start.astimezone(OAK_TZ)
+        expect(summary).to_contain_text(re.compile(rf"\b0?{wall.hour}:{wall.minute:02d}\b"))
+        expect(summary).not_to_contain_text(re.compile(r"\b[AP]M\b"))
+        screenshot(page, f"{'phone' if viewport is PHONE else 'desktop'}-locale-en-gb")
+    finally:
+        context.close()
+        admin.client.patch(admin.base, json={"locale": "en-US"}).raise_for_status()

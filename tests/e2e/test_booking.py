@@ -3,7 +3,7 @@
 import re
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -334,3 +334,58 @@ def test_admin_closes_an_amenity_over_a_reservation(page: Page, api: Any) -> Non
     after = neighbor.get(f"/reservations/{booked['id']}")
     assert after["status"] == "cancelled"
     screenshot(page, "desktop-closures")
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_a_quota_refusal_names_the_booking_that_counts_and_blocks_the_button(
+    browser: Browser, browser_context_args: dict[str, Any], api: Any, viewport: dict[str, int]
+) -> None:
+    resident = api(RESIDENT)
+    pool = resident.amenity("Pool")
+    assert pool["max_per_day"] == 1
+    day, slot = bookable_slot(resident, pool, range(1, 7))
+    start = datetime.fromisoformat(slot["starts_at"])
+    r = resident.post(
+        "/reservations",
+        {
+            "amenity_id": pool["id"],
+            "starts_at": slot["starts_at"],
+            "ends_at": (start + timedelta(hours=1)).isoformat(),
+            "title": "Morning laps",
+            "accepted_rules_version": pool["rules_version"],
+        },
+    )
+    assert r.status_code == 201, r.text
+    booked_id = r.json()["id"]
+    slots = resident.get(f"/amenities/{pool['id']}/availability", date=day)["slots"]
+    other = next(
+        s
+        for s in slots
+        if s["available"] and datetime.fromisoformat(s["starts_at"]) >= start + timedelta(hours=1)
+    )
+
+    context = browser.new_context(**{**browser_context_args, "viewport": viewport})
+    page = context.new_page()
+    try:
+        sign_in(page, RESIDENT)
+        open_booking(page, "Pool", day)
+        pick_slot(page, other)
+        alert = page.get_by_role("alert")
+        expect(alert).to_contain_text("Your household already has 1 booking here on")
+        expect(alert).not_to_contain_text("1 bookings")
+        expect(alert).to_contain_text("You can book again from")
+        link = alert.get_by_role("link", name=re.compile(r"Morning laps"))
+        expect(link).to_be_visible()
+        expect(page.get_by_role("button", name="Confirm booking")).to_be_disabled()
+        name = "phone" if viewport is PHONE else "desktop"
+        screenshot(page, f"{name}-quota-refusal")
+        next_day = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+        alert.get_by_role("button", name=re.compile(r"^Show ")).click()
+        expect(page.get_by_label("Day", exact=True)).to_have_value(next_day)
+        page.go_back()
+        open_booking(page, "Pool", day)
+        pick_slot(page, other)
+        page.get_by_role("alert").get_by_role("link", name=re.compile(r"Morning laps")).click()
+        expect(page.locator(f"#reservation-{booked_id}")).to_be_in_viewport()
+    finally:
+        context.close()

@@ -226,6 +226,45 @@ async def test_a_same_day_booking_is_cancellable_for_the_grace_period(
     assert ok.json()["status"] == "cancelled" and ok.json()["cancellable_until"] is None
 
 
+async def test_a_quota_refusal_names_the_bookings_that_count_and_when_to_book_again(
+    as_user: Any, world: World
+) -> None:
+    admin, resident = await as_user("admin"), await as_user("resident")
+    court = world.amenities["court"]
+    assert (await admin.patch(f"/amenities/{court.id}", {"max_per_week": 1})).status_code == 200
+    first = await resident.post("/reservations", booking(world, "court", local(8, 10)))
+    assert first.status_code == 201, first.text
+    refused = await resident.post("/reservations", booking(world, "court", local(8, 12)))
+    assert refused.status_code == 409
+    error = refused.json()["error"]
+    assert error["code"] == "reservation.quota_exceeded"
+    day = local(8, 10).date()
+    monday_after = day + timedelta(days=7 - day.weekday())
+    assert error["details"]["counted"] == [first.json()["id"]]
+    assert error["details"]["book_again_on"] == monday_after.isoformat()
+    assert "already has 1 booking here in the week of" in error["message"]
+    assert f"You can book again from {monday_after:%a}, {monday_after:%b} " in error["message"]
+    # the dry run says the same
+    check = await resident.post("/reservations/check", booking(world, "court", local(8, 12)))
+    assert check.json()["violation"]["details"]["counted"] == [first.json()["id"]]
+
+
+async def test_times_in_refusals_follow_the_community_locale(as_user: Any, world: World) -> None:
+    admin, resident = await as_user("admin"), await as_user("resident")
+    assert (await resident.post("/reservations", booking(world, "court", local(3, 15)))).is_success
+    taken = booking(world, "court", local(3, 15))
+    us = (await resident.post("/reservations", taken)).json()["error"]["message"]
+    assert us.endswith("3:00\u202fPM – 4:00\u202fPM.") and "America/New_York" not in us
+    r = await admin.patch("", {"locale": "en-GB"})
+    assert r.status_code == 200 and r.json()["locale"] == "en-GB"
+    me = (await resident.get("/api/v1/me")).json()
+    assert [m["locale"] for m in me["memberships"]] == ["en-GB"]
+    gb = (await resident.post("/reservations", taken)).json()["error"]["message"]
+    assert gb.endswith("15:00 – 16:00.")
+    bad = await admin.patch("", {"locale": "xx-nowhere"})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "validation_error"
+
+
 async def test_idempotency_key_replays_the_original(as_user: Any, world: World) -> None:
     resident = await as_user("resident")
     body = booking(world, "court", local(6, 9))

@@ -17,6 +17,7 @@ from hoa.rules import (
 )
 
 NY = ZoneInfo("America/New_York")
+NNBSP = "\u202f"  # CLDR puts a narrow no-break space before AM/PM
 ALL_DAY: Hours = dict.fromkeys(range(7), ((0, 1440),))
 DAYTIME: Hours = dict.fromkeys(range(7), ((480, 1320),))  # 08:00–22:00
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=NY)  # a Monday
@@ -53,6 +54,7 @@ def check(
     household_booked: Sequence[Interval] = (),
     blackouts: Sequence[Interval] = (),
     check_acceptance: bool = True,
+    locale: str = "en-US",
 ) -> Violation | None:
     return check_booking(
         req,
@@ -63,6 +65,7 @@ def check(
         household_booked=household_booked,
         blackouts=blackouts,
         check_acceptance=check_acceptance,
+        locale=locale,
     )
 
 

@@ -20,7 +20,7 @@ from hoa.rules import (
     check_booking,
     check_cancellation,
 )
-from tests.rules.support import ALL_DAY, NOW, NY, check, code, ny, request, rules
+from tests.rules.support import ALL_DAY, NNBSP, NOW, NY, check, code, ny, request, rules
 
 TUE_10 = request(ny("2026-03-03 10:00"), ny("2026-03-03 11:00"))
 POOL = rules(mode=BookingMode.CAPACITY, capacity=10)
@@ -163,7 +163,14 @@ def test_notice() -> None:
     late = check(request(ny("2026-03-02 10:30"), ny("2026-03-02 11:30")), two_hours)
     assert late is not None
     assert late.code == "reservation.too_little_notice"
-    assert "2026-03-02 11:00 (America/New_York)" in late.message
+    assert late.message == (
+        f"Book at least 120 minutes ahead: start at Mon, Mar 2, 11:00{NNBSP}AM or later."
+    )
+    # the community's locale decides the clock: 24-hour in Britain
+    british = check(
+        request(ny("2026-03-02 10:30"), ny("2026-03-02 11:30")), two_hours, locale="en-GB"
+    )
+    assert british is not None and "start at Mon 2 Mar, 11:00 or later" in british.message
 
 
 def test_window_counts_local_days() -> None:
@@ -202,8 +209,8 @@ def test_outside_hours_explains_the_day() -> None:
     violation = check(request(ny("2026-03-03 07:00"), ny("2026-03-03 08:00")))
     assert violation == Violation(
         "reservation.outside_hours",
-        "Bookings must fit within one of the opening hours of Tuesday 2026-03-03: "
-        "08:00–22:00 (America/New_York).",
+        "Bookings must fit within one of the opening hours of Tue, Mar 3: "
+        f"8:00{NNBSP}AM – 10:00{NNBSP}PM.",
         {"date": "2026-03-03", "hours": [["08:00", "22:00"]], "timezone": "America/New_York"},
     )
 
@@ -245,7 +252,7 @@ def test_blackouts_are_half_open_and_widened_by_buffers() -> None:
     violation = check(TUE_10, blackouts=[interval("2026-03-03 09:00", "2026-03-03 12:00")])
     assert violation is not None
     assert violation.message == (
-        "The amenity is closed from 2026-03-03 09:00 to 2026-03-03 12:00 (America/New_York)."
+        f"The amenity is closed Tue, Mar 3, 9:00{NNBSP}AM – 12:00{NNBSP}PM."
     )
 
 
@@ -293,7 +300,7 @@ class TestQuotas:
 
     def quota(self, req_start: str, held: list[str], **limits: Any) -> Violation | None:
         req = request(ny(req_start), ny(req_start) + timedelta(minutes=30))
-        household = [Interval(ny(h), ny(h) + timedelta(minutes=30)) for h in held]
+        household = [Interval(ny(h), ny(h) + timedelta(minutes=30), h) for h in held]
         return check(req, replace(self.all_day, **limits), now=self.now, household_booked=household)
 
     def test_day_is_the_local_date(self) -> None:
@@ -302,7 +309,17 @@ class TestQuotas:
         violation = self.quota("2026-03-15 10:00", ["2026-03-15 23:30"], max_per_day=1)
         assert violation is not None
         assert violation.code == "reservation.quota_exceeded"
-        assert violation.details == {"period": "day", "limit": 1, "count": 1}
+        assert violation.details == {
+            "period": "day",
+            "limit": 1,
+            "count": 1,
+            "counted": ["2026-03-15 23:30"],
+            "book_again_on": "2026-03-16",
+        }
+        assert violation.message == (
+            "Your household already has 1 booking here on Sun, Mar 15, the most per day. "
+            "You can book again from Mon, Mar 16."
+        )
         assert self.quota("2026-03-15 23:30", ["2026-03-15 10:00"], max_per_day=1) is not None
 
     def test_week_is_the_local_iso_week(self) -> None:
@@ -310,7 +327,14 @@ class TestQuotas:
         # Sunday 21:00 New York is Monday in UTC, yet still the week of Monday 2026-03-09 locally.
         violation = self.quota("2026-03-09 10:00", ["2026-03-15 21:00"], max_per_week=1)
         assert violation is not None
-        assert violation.details == {"period": "week", "limit": 1, "count": 1}
+        assert violation.details == {
+            "period": "week",
+            "limit": 1,
+            "count": 1,
+            "counted": ["2026-03-15 21:00"],
+            "book_again_on": "2026-03-16",
+        }
+        assert "in the week of Mon, Mar 9, the most per week" in violation.message
         assert self.quota("2026-03-09 10:00", ["2026-03-15 21:00"], max_per_week=2) is None
 
     def test_month_is_the_local_month(self) -> None:
@@ -318,7 +342,14 @@ class TestQuotas:
         assert self.quota("2026-02-01 10:00", ["2026-01-31 20:00"], max_per_month=1) is None
         violation = self.quota("2026-01-05 10:00", ["2026-01-31 20:00"], max_per_month=1)
         assert violation is not None
-        assert violation.details == {"period": "month", "limit": 1, "count": 1}
+        assert violation.details == {
+            "period": "month",
+            "limit": 1,
+            "count": 1,
+            "counted": ["2026-01-31 20:00"],
+            "book_again_on": "2026-02-01",
+        }
+        assert "1 booking here in January 2026, the most per month" in violation.message
         assert self.quota("2026-01-31 20:00", ["2026-01-05 10:00"], max_per_month=1) is not None
 
     def test_upcoming_counts_only_future_starts(self) -> None:
@@ -330,7 +361,30 @@ class TestQuotas:
         assert self.quota("2026-01-05 10:00", held, max_upcoming=2) is None
         violation = self.quota("2026-01-05 10:00", held, max_upcoming=1)
         assert violation is not None
-        assert violation.details == {"period": "upcoming", "limit": 1, "count": 1}
+        assert violation.details == {
+            "period": "upcoming",
+            "limit": 1,
+            "count": 1,
+            "counted": ["2025-12-28 10:00"],
+            "book_again_on": "2025-12-28",
+        }
+        assert violation.message == (
+            "Your household already has 1 booking coming up here, the most it can hold at "
+            f"once. You can book again once the first starts (Sun, Dec 28, 10:00{NNBSP}AM), "
+            "or after cancelling one."
+        )
+
+    def test_book_again_skips_full_periods(self) -> None:
+        # December and January are full; February has room.
+        held = ["2026-01-05 10:00", "2026-01-06 10:00", "2026-02-03 10:00", "2025-12-30 10:00"]
+        violation = self.quota("2026-01-20 10:00", held, max_per_month=2)
+        assert violation is not None
+        assert violation.details["counted"] == ["2026-01-05 10:00", "2026-01-06 10:00"]
+        assert violation.details["book_again_on"] == "2026-02-01"
+        assert "2 bookings here in January 2026" in violation.message
+        full_feb = [*held, "2026-02-04 10:00"]
+        violation = self.quota("2026-01-20 10:00", full_feb, max_per_month=2)
+        assert violation is not None and violation.details["book_again_on"] == "2026-03-01"
 
     def test_periods_are_checked_day_week_month_upcoming(self) -> None:
         limits = {"max_per_day": 1, "max_per_week": 1, "max_per_month": 1, "max_upcoming": 1}
@@ -374,7 +428,7 @@ class TestOvernight:
         assert violation is not None
         assert violation.details["date"] == "2026-02-01"
         assert violation.message.startswith(
-            "Bookings must end within the opening hours of Sunday 2026-02-01"
+            "Bookings must end within the opening hours of Sun, Feb 1"
         )
 
     def test_days_in_between_are_not_checked(self) -> None:
@@ -606,7 +660,7 @@ class TestCancellation:
         assert late is not None
         assert late.code == "reservation.cutoff_passed"
         assert late.details == {"cancellable_until": "2026-03-02T15:00:00+00:00"}
-        assert "2026-03-02 10:00 (America/New_York)" in late.message
+        assert f"until Mon, Mar 2, 10:00{NNBSP}AM; ask the office" in late.message
 
     def test_started(self) -> None:
         before = self.start - timedelta(microseconds=1)

@@ -43,6 +43,7 @@ class MyMembership(Output):
     community_name: str
     community_slug: str
     timezone: str
+    locale: str
     role: Role
     status: MemberStatus
     household: HouseholdRef | None

@@ -386,6 +386,7 @@ async def me(session: AsyncSession, user: User) -> MeRead:
             Community.name,
             Community.slug,
             Community.timezone,
+            Community.locale,
             Membership.role,
             Membership.status,
             Household.id,
@@ -402,11 +403,12 @@ async def me(session: AsyncSession, user: User) -> MeRead:
             community_name=name,
             community_slug=slug,
             timezone=tz,
+            locale=locale,
             role=role,
             status=status,
             household={"id": household_id, "label": label} if household_id else None,
         )
-        for community_id, name, slug, tz, role, status, household_id, label in rows
+        for community_id, name, slug, tz, locale, role, status, household_id, label in rows
     ]
     return MeRead(
         id=user.id,

@@ -8,6 +8,7 @@ from pydantic import AfterValidator, Field
 
 from hoa.core.schemas import Email, Input, Name, Output
 from hoa.models import MAX_REMINDER_HOURS
+from hoa.rules.wording import DEFAULT_LOCALE, parse_locale
 
 
 @cache
@@ -22,7 +23,22 @@ def _valid_timezone(value: str) -> str:
     return value
 
 
+def _valid_locale(value: str) -> str:
+    parse_locale(value)
+    return value
+
+
 Timezone = Annotated[str, Field(max_length=64), AfterValidator(_valid_timezone)]
+Locale = Annotated[
+    str,
+    Field(
+        max_length=35,
+        description="BCP 47 tag whose formats dates and times follow, e.g. en-US (2:00 PM) or "
+        "en-GB (14:00)",
+        examples=["en-US"],
+    ),
+    AfterValidator(_valid_locale),
+]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")]
 ReminderHours = Annotated[
     int,
@@ -38,6 +54,7 @@ class CommunityCreate(Input):
     name: Name
     slug: Slug
     timezone: Timezone
+    locale: Locale = DEFAULT_LOCALE
     show_booker_names: bool = False
     reminder_hours: ReminderHours = 24
     first_admin_email: Email | None = Field(
@@ -49,6 +66,7 @@ class CommunityCreate(Input):
 class CommunityUpdate(Input):
     name: Name | None = None
     timezone: Timezone | None = None
+    locale: Locale | None = None
     show_booker_names: bool | None = None
     reminder_hours: ReminderHours | None = None
 
@@ -58,6 +76,7 @@ class CommunityRead(Output):
     name: str
     slug: str
     timezone: str
+    locale: str
     show_booker_names: bool
     reminder_hours: int
     created_at: datetime

@@ -10,7 +10,7 @@ from hoa.core.settings import Settings
 from hoa.members import service as members
 from hoa.models import Community, Membership, MemberStatus, User
 
-FIELDS = ("name", "slug", "timezone", "show_booker_names", "reminder_hours")
+FIELDS = ("name", "slug", "timezone", "locale", "show_booker_names", "reminder_hours")
 
 
 class SlugTaken(AppError):
@@ -37,6 +37,7 @@ async def create(
         name=data.name,
         slug=data.slug,
         timezone=data.timezone,
+        locale=data.locale,
         show_booker_names=data.show_booker_names,
         reminder_hours=data.reminder_hours,
     )

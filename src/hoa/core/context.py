@@ -12,6 +12,7 @@ class CommunityCtx:
     community_id: uuid.UUID
     community_name: str
     timezone: str
+    locale: str  # BCP 47, for dates and times in words
     show_booker_names: bool
     user_id: uuid.UUID
     user_name: str

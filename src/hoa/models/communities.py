@@ -31,6 +31,8 @@ class Community(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
     timezone: Mapped[str] = mapped_column(sa.String(64))
+    # BCP 47 tag whose formats dates and times are written in (12- or 24-hour clock).
+    locale: Mapped[str] = mapped_column(sa.String(35), default="en-US", server_default="en-US")
     show_booker_names: Mapped[bool] = mapped_column(default=False)
     # How long before a confirmed booking starts its reminder goes out; 0 turns reminders off.
     reminder_hours: Mapped[int] = mapped_column(default=24, server_default="24")
@@ -99,6 +101,7 @@ def member_context(community: Community, membership: Membership, user: User) -> 
         community_id=community.id,
         community_name=community.name,
         timezone=community.timezone,
+        locale=community.locale,
         show_booker_names=community.show_booker_names,
         user_id=user.id,
         user_name=user.name,

@@ -8,7 +8,6 @@ working once the booking is cancelled or moved.
 
 import uuid
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from pydantic import Field
@@ -143,6 +142,6 @@ async def cancel(session: AsyncSession, settings: Settings, token: str) -> Cance
     reservation, amenity, ctx = await _resolve(session, settings, token, lock=True)
     if reservation.status not in ACTIVE_STATUSES:
         raise NotActive
-    check_cutoff(reservation, amenity, ZoneInfo(ctx.timezone))
+    check_cutoff(reservation, amenity, ctx)
     await mark_cancelled(session, ctx, reservation, "Cancelled from the reminder email.")
     return _read(reservation, amenity, ctx)

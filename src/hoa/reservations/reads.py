@@ -49,13 +49,14 @@ def _source(source: Source) -> sa.ColumnElement[Any]:
 
 def _booked_query(amenity_id: Any, since: Any, until: Any, ends_after: Any) -> AnySelect:
     """Bookings of the amenity that hold time, starting in (since, until) and ending after
-    ends_after, as (Source.BOOKED, starts_at, ends_at, headcount, household_id)."""
+    ends_after, as (Source.BOOKED, starts_at, ends_at, headcount, household_id, id)."""
     return sa.select(
         _source(Source.BOOKED),
         Reservation.starts_at,
         Reservation.ends_at,
         Reservation.headcount,
         Reservation.household_id,
+        Reservation.id.label("ref"),
     ).where(
         Reservation.amenity_id == amenity_id,
         Reservation.status.in_(HELD_STATUSES),
@@ -74,6 +75,7 @@ def _blackouts_query(community_id: Any, amenity_id: Any, start: Any, end: Any) -
         Blackout.ends_at,
         sa.literal_column("0").label("headcount"),
         sa.null().label("household_id"),
+        Blackout.id.label("ref"),
     ).where(
         Blackout.community_id == community_id,
         sa.or_(Blackout.amenity_id == amenity_id, Blackout.amenity_id.is_(None)),
@@ -91,6 +93,7 @@ def _household_query(amenity_id: Any, household_id: Any, since: Any) -> AnySelec
         Reservation.ends_at,
         Reservation.headcount,
         Reservation.household_id,
+        Reservation.id.label("ref"),
     ).where(
         Reservation.amenity_id == amenity_id,
         Reservation.household_id == household_id,
@@ -184,11 +187,11 @@ def busy_params(
 
 def sorted_busy(rows: Iterable[Sequence[Any]]) -> Busy:
     busy = Busy([], [], [])
-    for source, starts_at, ends_at, headcount, household_id in rows:
+    for source, starts_at, ends_at, headcount, household_id, ref in rows:
         if source == Source.BOOKED:
             busy.booked.append(rules.Booked(starts_at, ends_at, headcount, household_id))
         elif source == Source.HOUSEHOLD:
-            busy.household_booked.append(rules.Interval(starts_at, ends_at))
+            busy.household_booked.append(rules.Interval(starts_at, ends_at, ref))
         elif source == Source.CLOSED:  # else None: availability's amenity on a free day
             busy.blackouts.append(rules.Interval(starts_at, ends_at))
     return busy
@@ -207,7 +210,7 @@ async def booked(
     if exclude is not None:
         query = query.where(Reservation.id != exclude)
     rows = await session.execute(query)
-    return [rules.Booked(*row[1:]) for row in rows]
+    return [rules.Booked(*row[1:5]) for row in rows]
 
 
 async def blackouts(

@@ -116,7 +116,7 @@ async def _evaluate(
     if exclude is not None:
         own = (exclude.starts_at, exclude.ends_at)
         _drop_one(busy.booked, rules.Booked(*own, exclude.headcount, exclude.household_id))
-        _drop_one(busy.household_booked, rules.Interval(*own))
+        busy.household_booked[:] = [i for i in busy.household_booked if i.ref != exclude.id]
     return rules.check_booking(
         _request(data, booked_for),
         amenity_rules,
@@ -126,6 +126,7 @@ async def _evaluate(
         household_booked=busy.household_booked,
         blackouts=busy.blackouts,
         check_acceptance=check_acceptance,
+        locale=ctx.locale,
     )
 
 
@@ -386,7 +387,7 @@ async def change(
         raise NotActive
     amenity = await _locked_for_booking(session, ctx, reservation.amenity_id)
     if not ctx.is_admin:
-        check_cutoff(reservation, amenity, ZoneInfo(ctx.timezone))
+        check_cutoff(reservation, amenity, ctx)
     planned = _planned(reservation, data)
     amenity_rules = await _refuse_if_broken(
         session,
@@ -515,18 +516,20 @@ async def cancel(
         raise NotActive
     if not ctx.is_admin:
         amenity = await session.get_one(Amenity, reservation.amenity_id)
-        check_cutoff(reservation, amenity, ZoneInfo(ctx.timezone))
+        check_cutoff(reservation, amenity, ctx)
     await mark_cancelled(session, ctx, reservation, reason)
     return reservation
 
 
-def check_cutoff(reservation: Reservation, amenity: Amenity, tz: ZoneInfo) -> None:
+def check_cutoff(reservation: Reservation, amenity: Amenity, ctx: CommunityCtx) -> None:
     """Raise the rule's error unless the booking's resident may still change or cancel it
     (``reads.cancellable_until``)."""
     deadline = reads.cancellable_until(reservation, amenity)
     if deadline is None:
         raise NotActive
-    if violation := rules.check_cancellation(reservation.starts_at, utcnow(), deadline, tz):
+    if violation := rules.check_cancellation(
+        reservation.starts_at, utcnow(), deadline, ZoneInfo(ctx.timezone), ctx.locale
+    ):
         raise violation_error(violation)
 
 
@@ -581,6 +584,7 @@ async def approve(
             session, amenity, reservation.starts_at, reservation.ends_at, exclude=reservation.id
         ),
         blackouts=await reads.blackouts(session, amenity, blocked.starts_at, blocked.ends_at),
+        locale=ctx.locale,
     )
     if conflicts is not None:
         raise violation_error(conflicts)

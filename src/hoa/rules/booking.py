@@ -14,6 +14,8 @@ from enum import StrEnum
 from itertools import accumulate
 from zoneinfo import ZoneInfo
 
+from hoa.rules.wording import DEFAULT_LOCALE, Wording, plural
+
 
 class RuleCode(StrEnum):
     INVALID_TIME = "reservation.invalid_time"
@@ -135,6 +137,8 @@ class AmenityRules:
 class Interval:
     starts_at: datetime
     ends_at: datetime
+    # What the interval is (a household booking's reservation id), for refusals to name it.
+    ref: object = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +178,10 @@ def check_booking(
     household_booked: Sequence[Interval],
     blackouts: Sequence[Interval],
     check_acceptance: bool = True,
+    locale: str = DEFAULT_LOCALE,
 ) -> Violation | None:
-    """Return the first violated rule, or None if the booking is allowed.
+    """Return the first violated rule, or None if the booking is allowed; its message gives
+    times in `tz` and in the formats of `locale`.
 
     Order: time and headcount shape, alignment, duration, notice, booking window, opening hours,
     party size, blackouts, household quotas, conflicts, rules acceptance. Reservations in `booked`
@@ -188,7 +194,7 @@ def check_booking(
     checks = _checks(
         req,
         rules,
-        tz,
+        Wording(tz, locale),
         now,
         [_utc_booked(b) for b in booked],
         [_utc_interval(i) for i in household_booked],
@@ -214,7 +220,11 @@ def cancellation_deadline(
 
 
 def check_cancellation(
-    starts_at: datetime, now: datetime, deadline: datetime, tz: ZoneInfo
+    starts_at: datetime,
+    now: datetime,
+    deadline: datetime,
+    tz: ZoneInfo,
+    locale: str = DEFAULT_LOCALE,
 ) -> Violation | None:
     """reservation.already_started when now >= starts_at, else reservation.cutoff_passed when
     now > deadline (cancelling exactly at the deadline is allowed); None if cancelling is
@@ -225,8 +235,8 @@ def check_cancellation(
     if now > deadline:
         return _violation(
             RuleCode.CUTOFF_PASSED,
-            f"This booking could be changed or cancelled online until {_when(deadline, tz)} "
-            f"({tz.key}); ask the office now.",
+            "This booking could be changed or cancelled online until "
+            f"{Wording(tz, locale).when(deadline)}; ask the office now.",
             cancellable_until=deadline.isoformat(),
         )
     return None
@@ -239,13 +249,15 @@ def check_conflicts(
     *,
     booked: Sequence[Booked],
     blackouts: Sequence[Interval],
+    locale: str = DEFAULT_LOCALE,
 ) -> Violation | None:
     """Only what other bookings and closures decide (blackout, slot taken, capacity): what must
     still hold when an admin approves a request made earlier under the same rules."""
     req = replace(req, starts_at=_utc(req.starts_at), ends_at=_utc(req.ends_at))
     blocked = blocked_interval(req.starts_at, req.ends_at, rules)
-    return _check_blackouts(blocked, [_utc_interval(i) for i in blackouts], tz) or _check_conflicts(
-        req, rules, tz, [_utc_booked(b) for b in booked], blocked
+    w = Wording(tz, locale)
+    return _check_blackouts(blocked, [_utc_interval(i) for i in blackouts], w) or _check_conflicts(
+        req, rules, w, [_utc_booked(b) for b in booked], blocked
     )
 
 
@@ -261,7 +273,7 @@ def blocked_interval(starts_at: datetime, ends_at: datetime, rules: AmenityRules
 def _checks(
     req: BookingRequest,
     rules: AmenityRules,
-    tz: ZoneInfo,
+    w: Wording,
     now: datetime,
     booked: Sequence[Booked],
     household_booked: Sequence[Interval],
@@ -270,16 +282,16 @@ def _checks(
 ) -> Iterator[Violation | None]:
     # Lazy, so each check may rely on the earlier ones having passed (a positive duration, say).
     yield _check_shape(req)
-    yield _check_alignment(req, rules, tz)
+    yield _check_alignment(req, rules, w.tz)
     yield _check_duration(req, rules)
-    yield _check_notice(req, rules, tz, now)
-    yield _check_window(req, rules, tz, now)
-    yield _outside_hours(req.starts_at, req.ends_at, rules, tz)
+    yield _check_notice(req, rules, w, now)
+    yield _check_window(req, rules, w, now)
+    yield _outside_hours(req.starts_at, req.ends_at, rules, w)
     yield _check_party(req, rules)
     blocked = blocked_interval(req.starts_at, req.ends_at, rules)
-    yield _check_blackouts(blocked, blackouts, tz)
-    yield _check_quotas(req, rules, tz, now, household_booked)
-    yield _check_conflicts(req, rules, tz, booked, blocked)
+    yield _check_blackouts(blocked, blackouts, w)
+    yield _check_quotas(req, rules, w, now, household_booked)
+    yield _check_conflicts(req, rules, w, booked, blocked)
     if check_acceptance and rules.rules_version > 0:
         yield _check_acceptance(req, rules)
 
@@ -304,8 +316,8 @@ def _check_alignment(req: BookingRequest, rules: AmenityRules, tz: ZoneInfo) -> 
     if since_midnight % step or (req.ends_at - req.starts_at) % step:
         return _violation(
             RuleCode.MISALIGNED,
-            f"Bookings start at a multiple of {rules.slot_minutes} minutes past local midnight "
-            f"and last a multiple of {rules.slot_minutes} minutes.",
+            f"Bookings start at a multiple of {plural(rules.slot_minutes, 'minute')} past "
+            f"midnight and last a multiple of {plural(rules.slot_minutes, 'minute')}.",
             slot_minutes=rules.slot_minutes,
         )
     return None
@@ -316,14 +328,14 @@ def _check_duration(req: BookingRequest, rules: AmenityRules) -> Violation | Non
     if minutes < rules.min_duration_minutes:
         return _violation(
             RuleCode.TOO_SHORT,
-            f"Book at least {rules.min_duration_minutes} minutes.",
+            f"Book at least {plural(rules.min_duration_minutes, 'minute')}.",
             min_duration_minutes=rules.min_duration_minutes,
             duration_minutes=minutes,
         )
     if minutes > rules.max_duration_minutes:
         return _violation(
             RuleCode.TOO_LONG,
-            f"Book at most {rules.max_duration_minutes} minutes.",
+            f"Book at most {plural(rules.max_duration_minutes, 'minute')}.",
             max_duration_minutes=rules.max_duration_minutes,
             duration_minutes=minutes,
         )
@@ -331,7 +343,7 @@ def _check_duration(req: BookingRequest, rules: AmenityRules) -> Violation | Non
 
 
 def _check_notice(
-    req: BookingRequest, rules: AmenityRules, tz: ZoneInfo, now: datetime
+    req: BookingRequest, rules: AmenityRules, w: Wording, now: datetime
 ) -> Violation | None:
     if req.starts_at < now:
         return _violation(RuleCode.IN_PAST, "Bookings cannot start in the past.")
@@ -339,8 +351,8 @@ def _check_notice(
     if req.starts_at < earliest:
         return _violation(
             RuleCode.TOO_LITTLE_NOTICE,
-            f"Book at least {rules.min_notice_minutes} minutes ahead: "
-            f"start at {_when(earliest, tz)} ({tz.key}) or later.",
+            f"Book at least {plural(rules.min_notice_minutes, 'minute')} ahead: "
+            f"start at {w.when(earliest)} or later.",
             min_notice_minutes=rules.min_notice_minutes,
             earliest_start=earliest.isoformat(),
         )
@@ -348,13 +360,13 @@ def _check_notice(
 
 
 def _check_window(
-    req: BookingRequest, rules: AmenityRules, tz: ZoneInfo, now: datetime
+    req: BookingRequest, rules: AmenityRules, w: Wording, now: datetime
 ) -> Violation | None:
-    last_day = now.astimezone(tz).date() + timedelta(days=rules.max_days_ahead)
-    if req.starts_at.astimezone(tz).date() > last_day:
+    last_day = now.astimezone(w.tz).date() + timedelta(days=rules.max_days_ahead)
+    if req.starts_at.astimezone(w.tz).date() > last_day:
         return _violation(
             RuleCode.TOO_FAR_AHEAD,
-            f"Book at most {rules.max_days_ahead} days ahead, up to {last_day:%A %Y-%m-%d}.",
+            f"Book at most {plural(rules.max_days_ahead, 'day')} ahead, up to {w.day(last_day)}.",
             max_days_ahead=rules.max_days_ahead,
             last_day=last_day.isoformat(),
         )
@@ -362,25 +374,34 @@ def _check_window(
 
 
 def _outside_hours(
-    start: datetime, end: datetime, rules: AmenityRules, tz: ZoneInfo
+    start: datetime, end: datetime, rules: AmenityRules, w: Wording
 ) -> Violation | None:
+    if problem := _hours_problem(start, end, rules, w.tz):
+        return _hours_violation(*problem, rules, w)
+    return None
+
+
+def _hours_problem(
+    start: datetime, end: datetime, rules: AmenityRules, tz: ZoneInfo
+) -> tuple[str, date] | None:
     """A booking ending on the local date it starts must lie within one opening range of that date.
     One ending on a later date needs overnight_allowed, a start in a range of its first date and an
-    end in, or at the close of, a range of its last date; the dates between are not checked."""
-    # Both ends converted once: day_slots asks this of every candidate slot.
+    end in, or at the close of, a range of its last date; the dates between are not checked.
+    Returns what it must do and on which date, or None."""
+    # Both ends converted once, and no words: day_slots asks this of every candidate slot.
     local_start, local_last = start.astimezone(tz), (end - _TICK).astimezone(tz)
     day, last_day = local_start.date(), local_last.date()
     if last_day == day or not rules.overnight_allowed:
         first, last = _wall_span(start, end, tz, day, local_start, local_last)
         if any(o <= first and last <= c for o, c in _ranges(rules, day)):
             return None
-        return _hours_violation("fit within one of", day, rules, tz)
+        return "fit within one of", day
     begin = _minutes(local_start.replace(tzinfo=None), day)
     if not any(o <= begin < c for o, c in _ranges(rules, day)):
-        return _hours_violation("start within", day, rules, tz)
+        return "start within", day
     finish = _minutes(local_last.replace(tzinfo=None) + _TICK, last_day)
     if not any(o < finish <= c for o, c in _ranges(rules, last_day)):
-        return _hours_violation("end within", last_day, rules, tz)
+        return "end within", last_day
     return None
 
 
@@ -388,14 +409,15 @@ def _check_party(req: BookingRequest, rules: AmenityRules) -> Violation | None:
     if rules.max_guests is not None and req.guests > rules.max_guests:
         return _violation(
             RuleCode.TOO_MANY_GUESTS,
-            f"Bring at most {rules.max_guests} guests.",
+            f"Bring at most {plural(rules.max_guests, 'guest')}.",
             max_guests=rules.max_guests,
             guests=req.guests,
         )
     if rules.mode is BookingMode.CAPACITY and req.headcount > rules.capacity:
         return _violation(
             RuleCode.CAPACITY_EXCEEDED,
-            f"At most {rules.capacity} people can use the amenity at the same time.",
+            f"At most {plural(rules.capacity, 'person', 'people')} can use the amenity at the "
+            "same time.",
             capacity=rules.capacity,
             headcount=req.headcount,
         )
@@ -406,14 +428,13 @@ def _check_party(req: BookingRequest, rules: AmenityRules) -> Violation | None:
 
 
 def _check_blackouts(
-    blocked: Interval, blackouts: Iterable[Interval], tz: ZoneInfo
+    blocked: Interval, blackouts: Iterable[Interval], w: Wording
 ) -> Violation | None:
     for closure in blackouts:
         if _overlaps(blocked, closure):
             return _violation(
                 RuleCode.BLACKOUT,
-                f"The amenity is closed from {_when(closure.starts_at, tz)} "
-                f"to {_when(closure.ends_at, tz)} ({tz.key}).",
+                f"The amenity is closed {w.span(closure.starts_at, closure.ends_at)}.",
                 starts_at=closure.starts_at.isoformat(),
                 ends_at=closure.ends_at.isoformat(),
             )
@@ -423,14 +444,13 @@ def _check_blackouts(
 def _check_quotas(
     req: BookingRequest,
     rules: AmenityRules,
-    tz: ZoneInfo,
+    w: Wording,
     now: datetime,
     household_booked: Sequence[Interval],
 ) -> Violation | None:
-    wanted = _periods(req.starts_at.astimezone(tz).date())
-    held = [_periods(i.starts_at.astimezone(tz).date()) for i in household_booked]
-    counts = {period: sum(p[period] == key for p in held) for period, key in wanted.items()}
-    counts["upcoming"] = sum(i.starts_at > now for i in household_booked)
+    """The first household limit the booking would pass, naming the bookings that count (their
+    refs) and the first local date from which the household can book again under that limit."""
+    day = req.starts_at.astimezone(w.tz).date()
     limits = {
         "day": rules.max_per_day,
         "week": rules.max_per_week,
@@ -438,22 +458,103 @@ def _check_quotas(
         "upcoming": rules.max_upcoming,
     }
     for period, limit in limits.items():
-        if limit is not None and counts[period] + 1 > limit:
-            scope = "upcoming bookings" if period == "upcoming" else f"bookings per {period}"
-            return _violation(
-                RuleCode.QUOTA_EXCEEDED,
-                f"Your household can hold at most {limit} {scope} here.",
-                period=period,
-                limit=limit,
-                count=counts[period],
+        if limit is None:
+            continue
+        if period == "upcoming":
+            counting = sorted(
+                (i for i in household_booked if i.starts_at > now), key=lambda i: i.starts_at
             )
+        else:
+            key = _periods(day)[period]
+            counting = [i for i in household_booked if _period_of(i, period, w.tz) == key]
+        if len(counting) + 1 > limit:
+            return _quota_violation(period, limit, counting, day, household_booked, w)
     return None
+
+
+def _quota_violation(
+    period: str,
+    limit: int,
+    counting: Sequence[Interval],
+    day: date,
+    household_booked: Sequence[Interval],
+    w: Wording,
+) -> Violation:
+    held = plural(len(counting), "booking")
+    again: date | None
+    if limit < 1:
+        again, message = None, "Households cannot book this amenity."
+    elif period == "upcoming":
+        first = counting[0].starts_at
+        again = first.astimezone(w.tz).date()
+        message = (
+            f"Your household already has {held} coming up here, the most it can hold at once. "
+            f"You can book again once the first starts ({w.when(first)}), or after cancelling "
+            "one."
+        )
+    else:
+        again = _next_period_with_room(period, limit, day, household_booked, w.tz)
+        scope = {
+            "day": f"on {w.day(day)}",
+            "week": f"in the week of {w.day(_period_start(day, 'week'))}",
+            "month": f"in {w.month(day)}",
+        }[period]
+        message = (
+            f"Your household already has {held} here {scope}, the most per {period}. "
+            f"You can book again from {w.day(again)}."
+        )
+    return _violation(
+        RuleCode.QUOTA_EXCEEDED,
+        message,
+        period=period,
+        limit=limit,
+        count=len(counting),
+        counted=[str(i.ref) for i in counting if i.ref is not None],
+        book_again_on=again and again.isoformat(),
+    )
+
+
+def _period_of(interval: Interval, period: str, tz: ZoneInfo) -> object:
+    return _periods(interval.starts_at.astimezone(tz).date())[period]
+
+
+def _period_start(day: date, period: str) -> date:
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    if period == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _next_period_with_room(
+    period: str, limit: int, day: date, household_booked: Sequence[Interval], tz: ZoneInfo
+) -> date:
+    """The first day of the first period after `day`'s in which the household holds fewer than
+    `limit` bookings; the search ends, as each period passed holds one of them."""
+    counts: dict[object, int] = {}
+    for i in household_booked:
+        key = _period_of(i, period, tz)
+        counts[key] = counts.get(key, 0) + 1
+    start = _period_start(day, period)
+    while True:
+        start = _after(start, period)
+        if counts.get(_periods(start)[period], 0) < limit:
+            return start
+
+
+def _after(start: date, period: str) -> date:
+    """The first day of the period following the one `start` begins."""
+    if period == "day":
+        return start + timedelta(days=1)
+    if period == "week":
+        return start + timedelta(days=7)
+    return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def _check_conflicts(
     req: BookingRequest,
     rules: AmenityRules,
-    tz: ZoneInfo,
+    w: Wording,
     booked: Sequence[Booked],
     blocked: Interval,
 ) -> Violation | None:
@@ -463,8 +564,7 @@ def _check_conflicts(
             if _overlaps(blocked, taken):
                 return _violation(
                     RuleCode.SLOT_TAKEN,
-                    f"Another booking blocks the amenity from {_when(taken.starts_at, tz)} "
-                    f"to {_when(taken.ends_at, tz)} ({tz.key}).",
+                    f"Another booking blocks the amenity {w.span(taken.starts_at, taken.ends_at)}.",
                     starts_at=taken.starts_at.isoformat(),
                     ends_at=taken.ends_at.isoformat(),
                 )
@@ -474,7 +574,7 @@ def _check_conflicts(
         remaining = max(0, rules.capacity - peak)
         return _violation(
             RuleCode.CAPACITY_FULL,
-            f"Only {remaining} of {rules.capacity} places are free for that whole time.",
+            f"Only {remaining} of {plural(rules.capacity, 'place')} are free for that whole time.",
             capacity=rules.capacity,
             remaining=remaining,
         )
@@ -500,22 +600,23 @@ def _check_acceptance(req: BookingRequest, rules: AmenityRules) -> Violation | N
 def _household_limit(limit: int, already: int, headcount: int) -> Violation:
     return _violation(
         RuleCode.CAPACITY_EXCEEDED,
-        f"A household can have at most {limit} people at the amenity at the same time.",
+        f"A household can have at most {plural(limit, 'person', 'people')} at the amenity at "
+        "the same time.",
         max_headcount_per_household=limit,
         already_booked=already,
         headcount=headcount,
     )
 
 
-def _hours_violation(verb: str, day: date, rules: AmenityRules, tz: ZoneInfo) -> Violation:
-    ranges = [(_hhmm(o), _hhmm(c)) for o, c in _ranges(rules, day)]
-    listed = ", ".join(f"{o}–{c}" for o, c in ranges) or "closed"
+def _hours_violation(verb: str, day: date, rules: AmenityRules, w: Wording) -> Violation:
+    ranges = _ranges(rules, day)
+    listed = ", ".join(f"{w.clock(o)} – {w.clock(c)}" for o, c in ranges) or "closed"
     return _violation(
         RuleCode.OUTSIDE_HOURS,
-        f"Bookings must {verb} the opening hours of {day:%A %Y-%m-%d}: {listed} ({tz.key}).",
+        f"Bookings must {verb} the opening hours of {w.day(day)}: {listed}.",
         date=day.isoformat(),
-        hours=[list(r) for r in ranges],
-        timezone=tz.key,
+        hours=[[_hhmm(o), _hhmm(c)] for o, c in ranges],
+        timezone=w.tz.key,
     )
 
 
@@ -601,10 +702,6 @@ def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
-def _when(moment: datetime, tz: ZoneInfo) -> str:
-    return f"{moment.astimezone(tz):%Y-%m-%d %H:%M}"
-
-
 def _utc(moment: datetime) -> datetime:
     if moment.utcoffset() is None:
         raise ValueError(f"naive datetime {moment.isoformat()}: pass timezone-aware datetimes")
@@ -612,7 +709,7 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _utc_interval(interval: Interval) -> Interval:
-    return Interval(_utc(interval.starts_at), _utc(interval.ends_at))
+    return replace(interval, starts_at=_utc(interval.starts_at), ends_at=_utc(interval.ends_at))
 
 
 def _utc_booked(b: Booked) -> Booked:

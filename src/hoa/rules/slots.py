@@ -17,7 +17,7 @@ from hoa.rules.booking import (
     _check_duration,
     _check_party,
     _check_shape,
-    _outside_hours,
+    _hours_problem,
     _peak,
     _utc,
     _utc_booked,
@@ -111,7 +111,7 @@ def _slots(
 ) -> Iterator[Slot]:
     judge: _Judge | None = None
     for probe in probes:
-        if _outside_hours(probe.starts_at, probe.ends_at, rules, tz):
+        if _hours_problem(probe.starts_at, probe.ends_at, rules, tz):
             continue
         if judge is None:
             judge = _Judge(probe, rules, tz, now, booked, blackouts)

@@ -771,6 +771,12 @@ export type CommunityCreate = {
      */
     timezone: string;
     /**
+     * Locale
+     *
+     * BCP 47 tag whose formats dates and times follow, e.g. en-US (2:00 PM) or en-GB (14:00)
+     */
+    locale?: string;
+    /**
      * Show Booker Names
      */
     show_booker_names?: boolean;
@@ -808,6 +814,10 @@ export type CommunityCreated = {
      * Timezone
      */
     timezone: string;
+    /**
+     * Locale
+     */
+    locale: string;
     /**
      * Show Booker Names
      */
@@ -847,6 +857,10 @@ export type CommunityRead = {
      */
     timezone: string;
     /**
+     * Locale
+     */
+    locale: string;
+    /**
      * Show Booker Names
      */
     show_booker_names: boolean;
@@ -872,6 +886,10 @@ export type CommunityUpdate = {
      * Timezone
      */
     timezone?: string | null;
+    /**
+     * Locale
+     */
+    locale?: string | null;
     /**
      * Show Booker Names
      */
@@ -1244,6 +1262,10 @@ export type MyMembership = {
      * Timezone
      */
     timezone: string;
+    /**
+     * Locale
+     */
+    locale: string;
     role: Role;
     status: MemberStatus;
     household: HouseholdRef | null;

@@ -4,6 +4,7 @@ import { ErrorNotice, HouseIcon, Icon, Loading } from '../components/ui'
 import { VerifyEmailBanner } from '../components/VerifyEmailBanner'
 import { useOffline } from '../lib/offline'
 import { useCommunity, useMe, usePendingRequests } from '../lib/queries'
+import { setDisplayLocale } from '../lib/time'
 
 const LAST_COMMUNITY = 'hoa:last-community'
 
@@ -164,6 +165,8 @@ export function CommunityLayout() {
       </main>
     )
   }
+  // Before the pages render: they format times in the community's locale.
+  setDisplayLocale(community.locale)
   return (
     <>
       <header className="app-header">

@@ -21,7 +21,7 @@ export function ReservationItem({
   const [, month, day] = w.date.split('-').map(Number)
   const name = amenity?.name ?? 'Amenity'
   return (
-    <li className="card res" data-reservation-id={r.id}>
+    <li className="card res" id={`reservation-${r.id}`} data-reservation-id={r.id}>
       <div className="res-date" aria-hidden="true">
         <div className="m">{MONTHS[(month ?? 1) - 1]}</div>
         <div className="d">{day}</div>

@@ -47,6 +47,7 @@ export interface CommunityContext {
   id: string
   name: string
   timezone: string
+  locale: string
   isAdmin: boolean
   membership: MyMembership
 }
@@ -57,7 +58,14 @@ export function useCommunity(): CommunityContext | null {
   const me = useMe().data
   const m = me?.memberships.find((x) => x.community_id === communityId && x.status === 'active')
   if (!m) return null
-  return { id: m.community_id, name: m.community_name, timezone: m.timezone, isAdmin: m.role === 'admin', membership: m }
+  return {
+    id: m.community_id,
+    name: m.community_name,
+    timezone: m.timezone,
+    locale: m.locale,
+    isAdmin: m.role === 'admin',
+    membership: m,
+  }
 }
 
 /** The community of the current route; only for pages rendered inside the community layout,

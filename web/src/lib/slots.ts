@@ -2,7 +2,7 @@
  * people limits and human summaries of an amenity's rules. The API stays the judge (the
  * "can I book this?" check); this only offers choices that can pass it. */
 import type { AmenityRead } from '../api'
-import { clockToMinutes, daysBetween, formatDuration, wallTime, weekdayOf } from './time'
+import { clockToMinutes, daysBetween, formatDay, formatDuration, formatTime, wallTime, weekdayOf } from './time'
 
 export type Rules = Pick<
   AmenityRead,
@@ -73,11 +73,11 @@ export function endOptions(rules: Rules, start: Date, tz: string, limit = 200): 
     if (!fitsHours(rules, start, end, tz)) continue
     const w = wallTime(end, tz)
     const nights = daysBetween(startDay, w.date)
-    const clock = new Intl.DateTimeFormat(undefined, { timeZone: tz, hour: 'numeric', minute: '2-digit' }).format(end)
+    const clock = formatTime(end, tz)
     const label =
       nights === 0
         ? `${clock} (${formatDuration(minutes)})`
-        : `${new Intl.DateTimeFormat(undefined, { timeZone: tz, weekday: 'short', month: 'short', day: 'numeric' }).format(end)}, ${clock} (${nights === 1 ? '1 night' : `${nights} nights`})`
+        : `${formatDay(end, tz)}, ${clock} (${nights === 1 ? '1 night' : `${nights} nights`})`
     out.push({ end, minutes, label })
   }
   return out

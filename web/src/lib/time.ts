@@ -128,12 +128,20 @@ export function wallIso(instant: Date | string, tz: string): string {
 // ---- Formatting for people -------------------------------------------------------------
 
 const formatters = new Map<string, Intl.DateTimeFormat>()
+// The community's locale (a BCP 47 tag): its formats decide the 12- or 24-hour clock, as in the
+// server's messages and emails. Undefined: the browser's.
+let displayLocale: string | undefined
 
-function formatter(tz: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
-  const key = tz + JSON.stringify(options)
+/** Format dates and times as the community's locale does from now on. */
+export function setDisplayLocale(locale: string | undefined): void {
+  displayLocale = locale
+}
+
+export function formatter(tz: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${displayLocale ?? ''}|${tz}${JSON.stringify(options)}`
   let f = formatters.get(key)
   if (!f) {
-    f = new Intl.DateTimeFormat(undefined, { timeZone: tz, ...options })
+    f = new Intl.DateTimeFormat(displayLocale, { timeZone: tz, ...options })
     formatters.set(key, f)
   }
   return f

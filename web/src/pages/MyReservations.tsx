@@ -1,6 +1,6 @@
 import { useMutation } from '@tanstack/react-query'
-import { useState } from 'react'
-import { Link } from 'react-router'
+import { useEffect, useState } from 'react'
+import { Link, useLocation } from 'react-router'
 import { reservationsCancelReservation, type AmenityRead, type ReservationRead } from '../api'
 import { ChangeBookingForm } from '../components/ChangeBookingForm'
 import { ReservationItem } from '../components/ReservationItem'
@@ -26,6 +26,12 @@ export default function MyReservations() {
   const list = useMyReservations(community.id, scope)
   const amenities = useAmenities(community.id)
   const byId = amenityMap(amenities.data)
+  const { hash } = useLocation()
+  const loaded = Boolean(list.data)
+  // A link to one booking (#reservation-<id>) shows it once the list is there.
+  useEffect(() => {
+    if (loaded && hash) document.getElementById(hash.slice(1))?.scrollIntoView({ block: 'center' })
+  }, [loaded, hash])
 
   return (
     <>

@@ -7,6 +7,28 @@ import { unwrap } from '../../lib/http'
 import { keys, useCurrentCommunity } from '../../lib/queries'
 import { describeTimeZone } from '../../lib/time'
 
+// Locales whose formats residents see; the clock (12- or 24-hour) follows the locale.
+const LOCALES: [string, string][] = [
+  ['en-US', 'English (United States)'],
+  ['en-CA', 'English (Canada)'],
+  ['en-GB', 'English (United Kingdom)'],
+  ['en-AU', 'English (Australia)'],
+  ['en-IE', 'English (Ireland)'],
+  ['fr-CA', 'French (Canada)'],
+  ['es-US', 'Spanish (United States)'],
+  ['de-DE', 'German (Germany)'],
+]
+
+function sampleTime(locale: string, tz: string): string {
+  const at = new Date(Date.UTC(2026, 11, 20, 20, 0))
+  const options = { weekday: 'short', month: 'short', day: 'numeric', hour: 'numeric', minute: '2-digit' } as const
+  try {
+    return new Intl.DateTimeFormat(locale, { timeZone: tz, ...options }).format(at)
+  } catch {
+    return new Intl.DateTimeFormat(locale, options).format(at) // a time zone still being typed
+  }
+}
+
 const MAX_REMINDER_HOURS = 168
 
 type Field = 'name' | 'timezone' | 'reminder_hours'
@@ -60,6 +82,7 @@ function SettingsForm({ saved }: { saved: CommunityRead }) {
   const qc = useQueryClient()
   const [name, setName] = useState(saved.name)
   const [timezone, setTimezone] = useState(saved.timezone)
+  const [locale, setLocale] = useState(saved.locale)
   const [showNames, setShowNames] = useState(saved.show_booker_names)
   const [reminderHours, setReminderHours] = useState(String(saved.reminder_hours))
   const [localErrors, setLocalErrors] = useState<FieldErrors>({})
@@ -88,7 +111,7 @@ function SettingsForm({ saved }: { saved: CommunityRead }) {
     }
     setLocalErrors(errors)
     if (Object.keys(errors).length) return
-    save.mutate({ name: name.trim(), timezone: timezone.trim(), show_booker_names: showNames, reminder_hours: hours })
+    save.mutate({ name: name.trim(), timezone: timezone.trim(), locale, show_booker_names: showNames, reminder_hours: hours })
   }
 
   const errors: FieldErrors = { ...fieldErrors(save.error), ...localErrors }
@@ -154,6 +177,19 @@ function SettingsForm({ saved }: { saved: CommunityRead }) {
             Opening hours and booking times are in this zone. Now: {describeTimeZone(saved.timezone)}.
           </span>
           {fieldError('timezone')}
+        </div>
+        <div className="field">
+          <label htmlFor="locale">Date and time format</label>
+          <select id="locale" value={locale} onChange={(e) => setLocale(e.target.value)} aria-describedby="locale-hint">
+            {(LOCALES.some(([tag]) => tag === locale) ? LOCALES : [[locale, locale] as [string, string], ...LOCALES]).map(([tag, label]) => (
+              <option key={tag} value={tag}>
+                {label}
+              </option>
+            ))}
+          </select>
+          <span className="hint" id="locale-hint">
+            In the app and in emails times look like: {sampleTime(locale, timezone || saved.timezone)}.
+          </span>
         </div>
       </fieldset>
 

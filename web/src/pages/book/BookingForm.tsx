@@ -186,6 +186,7 @@ export function BookingForm({ community, amenity, initialDate, onBehalf, onDateC
       </div>
 
       <Summary
+        communityId={community.id}
         amenity={amenity}
         tz={tz}
         startDate={startDate}
@@ -198,6 +199,7 @@ export function BookingForm({ community, amenity, initialDate, onBehalf, onDateC
         offline={offline}
         rulesMissing={needsRules && !accepted}
         onUse={applySuggestion}
+        onDay={setDate}
       />
     </form>
   )

@@ -3,7 +3,7 @@ import type { AmenityRead, ReservationRead } from '../../api'
 import { StatusBadge } from '../../components/ui'
 import type { CommunityContext } from '../../lib/queries'
 import { downloadReservationIcs } from '../../lib/reservationIcs'
-import { formatRange } from '../../lib/time'
+import { formatDateTime, formatRange } from '../../lib/time'
 
 /** What the booking form turns into once the reservation is made. */
 export function Confirmation({ reservation, amenity, community }: { reservation: ReservationRead; amenity: AmenityRead; community: CommunityContext }) {
@@ -17,7 +17,9 @@ export function Confirmation({ reservation, amenity, community }: { reservation:
       <p className="muted">
         {pending
           ? "The board will review it. You'll see the decision under My reservations."
-          : `Cancel from My reservations if your plans change${amenity.cancellation_cutoff_hours ? ` (up to ${amenity.cancellation_cutoff_hours} hours before)` : ''}.`}
+          : reservation.cancellable_until
+            ? `If your plans change, cancel it from My reservations until ${formatDateTime(reservation.cancellable_until, community.timezone)}.`
+            : null}
       </p>
       <div className="row">
         <Link className="btn" to={`/c/${community.id}/reservations`}>

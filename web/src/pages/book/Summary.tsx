@@ -1,9 +1,19 @@
-import type { UseMutationResult, UseQueryResult } from '@tanstack/react-query'
-import type { AmenityRead, CheckResult, ReservationCreate, ReservationRead, SlotRead } from '../../api'
+import { useQueries, type UseMutationResult, type UseQueryResult } from '@tanstack/react-query'
+import { Link } from 'react-router'
+import {
+  reservationsGetReservation,
+  type AmenityRead,
+  type CheckResult,
+  type ReservationCreate,
+  type ReservationRead,
+  type SlotRead,
+  type ViolationRead,
+} from '../../api'
 import { ErrorNotice, Loading, Notice } from '../../components/ui'
 import { ApiError, explain } from '../../lib/errors'
+import { unwrap } from '../../lib/http'
 import { feeSummary, type EndOption } from '../../lib/slots'
-import { formatDuration, formatRange } from '../../lib/time'
+import { formatDuration, formatLocalDate, formatRange } from '../../lib/time'
 
 /** The dry run of the request as it stands; `settled` once its answer is for the current request. */
 export interface BookingCheck {
@@ -13,6 +23,7 @@ export interface BookingCheck {
 
 /** The booking as chosen so far, whether it can be made, and the button that makes it. */
 export function Summary({
+  communityId,
   amenity,
   tz,
   startDate,
@@ -25,7 +36,9 @@ export function Summary({
   offline,
   rulesMissing,
   onUse,
+  onDay,
 }: {
+  communityId: string
   amenity: AmenityRead
   tz: string
   startDate: Date | null
@@ -39,10 +52,13 @@ export function Summary({
   /** rules to accept that are not accepted yet */
   rulesMissing: boolean
   onUse: (suggestion: SlotRead) => void
+  /** show another local day (YYYY-MM-DD) */
+  onDay: (date: string) => void
 }) {
   const { query, settled } = check
   const refused = query.data && !query.data.allowed ? query.data : null
-  const readyToSubmit = Boolean(body) && !rulesMissing && !offline && !create.isPending
+  // Refused as chosen: the button waits for a choice the rules allow.
+  const readyToSubmit = Boolean(body) && !rulesMissing && !offline && !create.isPending && !(settled && refused)
   return (
     <aside className="card summary" aria-labelledby="summary-heading">
       <h2 id="summary-heading">Your booking</h2>
@@ -74,7 +90,14 @@ export function Summary({
           </Notice>
         ) : null}
         {body && settled && refused?.violation ? (
-          <Refusal code={refused.violation.code} message={refused.violation.message} suggestion={refused.suggestion} tz={tz} onUse={onUse} />
+          <Refusal
+            communityId={communityId}
+            violation={refused.violation}
+            suggestion={refused.suggestion}
+            tz={tz}
+            onUse={onUse}
+            onDay={onDay}
+          />
         ) : null}
         <ErrorNotice error={query.error} />
       </div>
@@ -105,23 +128,35 @@ function SuggestionButton({ suggestion, tz, onUse }: { suggestion: SlotRead; tz:
 }
 
 function Refusal({
-  code,
-  message,
+  communityId,
+  violation,
   suggestion,
   tz,
   onUse,
+  onDay,
 }: {
-  code: string
-  message: string
+  communityId: string
+  violation: ViolationRead
   suggestion: SlotRead | null | undefined
   tz: string
   onUse: (s: SlotRead) => void
+  onDay: (date: string) => void
 }) {
-  const { title, detail } = explain(new ApiError(409, code, message))
+  const { title, detail } = explain(new ApiError(409, violation.code, violation.message))
+  const counted = violation.code === 'reservation.quota_exceeded' ? (violation.details.counted as string[] | undefined) : undefined
+  const again = violation.code === 'reservation.quota_exceeded' ? (violation.details.book_again_on as string | null | undefined) : null
   return (
     <div className="notice notice--error" role="alert">
       <strong>{title}</strong>
       {detail ? <p>{detail}</p> : null}
+      {counted?.length ? <CountedBookings communityId={communityId} ids={counted} tz={tz} /> : null}
+      {again ? (
+        <p>
+          <button type="button" className="btn btn--secondary btn--small" onClick={() => onDay(again)}>
+            Show {formatLocalDate(again)}
+          </button>
+        </p>
+      ) : null}
       {suggestion ? (
         <>
           <p>The nearest free time is {formatRange(suggestion.starts_at, suggestion.ends_at, tz)}.</p>
@@ -129,5 +164,34 @@ function Refusal({
         </>
       ) : null}
     </div>
+  )
+}
+
+/** The household's bookings that count toward the limit, each linked to where it can be seen. */
+function CountedBookings({ communityId, ids, tz }: { communityId: string; ids: string[]; tz: string }) {
+  const shown = ids.slice(0, 10)
+  const bookings = useQueries({
+    queries: shown.map((id) => ({
+      queryKey: ['reservation', communityId, id],
+      queryFn: () => unwrap(reservationsGetReservation({ path: { community_id: communityId, reservation_id: id } })),
+      staleTime: 60_000,
+    })),
+  })
+  return (
+    <>
+      <p>{ids.length === 1 ? 'The booking that counts:' : 'The bookings that count:'}</p>
+      <ul className="counted">
+        {shown.map((id, i) => {
+          const r = bookings[i]?.data
+          return (
+            <li key={id}>
+              <Link to={`/c/${communityId}/reservations#reservation-${id}`}>
+                {r ? `${formatRange(r.starts_at, r.ends_at, tz)}${r.title ? ` · ${r.title}` : ''}` : 'A booking'}
+              </Link>
+            </li>
+          )
+        })}
+      </ul>
+    </>
   )
 }
