@@ -27,35 +27,9 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server(settings: Settings, tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "HOA_ENV": "test",
-        "HOA_DATABASE_URL": settings.database_url,
-        "HOA_DB__PGBOUNCER": str(settings.db.pgbouncer).lower(),
-        "HOA_DB__DIRECT_URL": settings.direct_database_url,
-        "HOA_SECRET_KEY": settings.secret_key.get_secret_value(),
-        "HOA_JOBS__QUEUE_PATH": str(tmp_path / "jobs.db"),
-        "HOA_EMAIL__OUTBOX_DIR": str(tmp_path / "outbox"),
-    }
-    process = subprocess.Popen(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "hoa", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
+    process, port = _start_serve(settings, tmp_path, workers=2)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("server did not start")
-        yield url
+        yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         process.wait(timeout=15)
@@ -87,7 +61,7 @@ async def test_two_processes_fifty_clients_one_booking(server: str, world: World
 
 
 def _start_serve(
-    settings: Settings, tmp_path: Path, **extra: str
+    settings: Settings, tmp_path: Path, workers: int = 1, **extra: str
 ) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
     env = {
@@ -103,12 +77,12 @@ def _start_serve(
         **extra,
     }
     process = subprocess.Popen(  # noqa: S603 - our own CLI
-        [sys.executable, "-m", "hoa", "serve", "--port", str(port)],
+        [sys.executable, "-m", "hoa", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # worker processes import the app slowly on a busy host
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:

@@ -184,7 +184,7 @@ def running(
         ]
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 try:
                     if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
