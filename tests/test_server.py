@@ -32,7 +32,7 @@ def server(settings: Settings, tmp_path: Path) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
-        process.wait(timeout=15)
+        process.wait(timeout=60)
 
 
 def test_no_server_header_names_the_product(server: str) -> None:
