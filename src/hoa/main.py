@@ -16,7 +16,7 @@ from opentelemetry.metrics import NoOpMeterProvider
 
 from hoa.api import api_router
 from hoa.core import metrics
-from hoa.core.cache import make_cache
+from hoa.core.cache import SharedCache
 from hoa.core.database import Database, utcnow
 from hoa.core.logging import configure_logging
 from hoa.core.middleware import (
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(settings)
-        app.state.cache = make_cache(settings)
+        app.state.cache = SharedCache(settings)
         trace_engine(app.state.db.engine.sync_engine, tracing)
         app.state.jobs, consumer = start_embedded(settings, tracing)
         try:
