@@ -10,11 +10,12 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from hoa.api import ROUTERS
-from hoa.core.settings import Env, Settings
+from hoa.core.settings import Env, MetricsSettings, Settings
 from hoa.main import create_app
 from hoa.web.rum import rum_router
 from hoa.worker import make_huey
 from tests.factories import World, local
+from tests.hardening.support import production, running
 from tests.reservations.test_reservations import booking
 
 HTTP_METHODS = {"get", "put", "post", "patch", "delete", "head", "options"}
@@ -73,6 +74,27 @@ async def test_readyz_checks_the_database_and_reports_the_queue(
     finally:
         app.state.jobs.huey = huey
     assert r.status_code == 200 and r.json()["queue"] == {"status": "down"}
+
+
+async def test_readyz_details_are_for_scrapers_only(settings: Settings, world: World) -> None:
+    """Like /metrics: with a token, only its bearer sees the details; in production without
+    one, nobody does. Everyone else gets the bare status."""
+    token = "scrape-token-scrape-token-0123456789"
+    guarded = production(settings, metrics=MetricsSettings(token=token))
+    closed = production(settings)
+    for shape, allowed in ((guarded, {"Authorization": f"Bearer {token}"}), (closed, None)):
+        app = create_app(shape)
+        async with running(app) as client:
+            public = await client.get("/readyz")
+            assert public.status_code == 200 and public.json() == {"status": "ok"}
+            wrong = await client.get("/readyz", headers={"Authorization": "Bearer nope"})
+            assert wrong.json() == {"status": "ok"}
+            if allowed:
+                detailed = (await client.get("/readyz", headers=allowed)).json()
+                assert detailed["database"] == "ok" and "outbox" in detailed
+            app.state.draining = True
+            draining = await client.get("/readyz")
+            assert draining.status_code == 503 and draining.json() == {"status": "unavailable"}
 
 
 async def test_openapi_names_every_operation_tag_dash_function(client: httpx.AsyncClient) -> None:

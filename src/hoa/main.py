@@ -16,7 +16,7 @@ from opentelemetry.metrics import NoOpMeterProvider
 
 from hoa.api import api_router
 from hoa.core import metrics
-from hoa.core.cache import make_cache
+from hoa.core.cache import SharedCache
 from hoa.core.database import Database, utcnow
 from hoa.core.logging import configure_logging
 from hoa.core.middleware import (
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(settings)
-        app.state.cache = make_cache(settings)
+        app.state.cache = SharedCache(settings)
         trace_engine(app.state.db.engine.sync_engine, tracing)
         app.state.jobs, consumer = start_embedded(settings, tracing)
         try:
@@ -96,19 +96,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok"}
 
     @app.get("/readyz", include_in_schema=False)
-    async def readyz() -> JSONResponse:
+    async def readyz(request: Request) -> JSONResponse:
         """Ready when the database answers. The queue's state and the outbox backlog are
         reported, not required: bookings go on through a queue outage (the sweep catches up).
-        A process that was told to stop answers 503 at once, so load balancers move away."""
-        if app.state.draining:
-            return JSONResponse({"status": "draining"}, status_code=503)
-        try:
-            async with app.state.db.engine.connect() as conn:
-                outbox = await outbox_backlog(conn)
-        except Exception:
-            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
-        queue = await asyncio.to_thread(app.state.jobs.state)
-        return JSONResponse({"status": "ok", "database": "ok", "queue": queue, "outbox": outbox})
+        A process that was told to stop answers 503 at once, so load balancers move away.
+
+        The public gets only ``ok`` or ``unavailable``; the details are for whoever may scrape
+        /metrics."""
+        status, details = await _readiness(app)
+        code = 200 if status == "ok" else 503
+        if _may_scrape(request, settings):
+            return JSONResponse({"status": status, **details}, status_code=code)
+        return JSONResponse({"status": "ok" if code == 200 else "unavailable"}, status_code=code)
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus_metrics(request: Request) -> Response:
@@ -174,6 +173,18 @@ def _may_scrape(request: Request, settings: Settings) -> bool:
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     expected = settings.metrics.token.get_secret_value()
     return scheme.lower() == "bearer" and secrets.compare_digest(token.encode(), expected.encode())
+
+
+async def _readiness(app: FastAPI) -> tuple[str, dict[str, object]]:
+    if app.state.draining:
+        return "draining", {}
+    try:
+        async with app.state.db.engine.connect() as conn:
+            outbox = await outbox_backlog(conn)
+    except Exception:
+        return "unavailable", {"database": "down"}
+    queue = await asyncio.to_thread(app.state.jobs.state)
+    return "ok", {"database": "ok", "queue": queue, "outbox": outbox}
 
 
 Snapshot = dict[str, tuple[str, float | dict[str, float]]]

@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from cashews import Cache
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.audit.service import record
@@ -18,6 +17,7 @@ from hoa.auth.schemas import (
     UserRead,
 )
 from hoa.core import metrics
+from hoa.core.cache import SharedCache
 from hoa.core.database import utcnow
 from hoa.core.errors import AccountDisabled, AppError
 from hoa.core.links import Page, link
@@ -214,7 +214,7 @@ async def start_session(
 
 
 async def refresh(
-    session: AsyncSession, cache: Cache, settings: Settings, token: str
+    session: AsyncSession, cache: SharedCache, settings: Settings, token: str
 ) -> SessionRead:
     """Use up a refresh token for the next session of its family.
 
@@ -256,7 +256,7 @@ async def _revoke(session: AsyncSession, *where: sa.ColumnElement[bool]) -> None
 
 async def sign_out(
     session: AsyncSession,
-    cache: Cache,
+    cache: SharedCache,
     settings: Settings,
     user: User,
     session_id: uuid.UUID,

@@ -1,16 +1,51 @@
-"""The cache layer (cashews): process memory by default, Redis shared by every app process with
-HOA_REDIS_URL. A Redis that does not answer reads as a miss and drops writes, never an error."""
+"""The cache layer: process memory (cashews), plus Redis shared by every app process with
+HOA_REDIS_URL. Redis is called behind the process's breaker with its short timeouts; a Redis
+that fails or is skipped reads as a miss, never as an error, and what this process wrote is
+still found in its own memory."""
 
+import structlog
 from cashews import Cache
+from redis import RedisError
+from redis.asyncio import Redis
 
+from hoa.core.breaker import client_options, redis_breaker
 from hoa.core.settings import Settings
 
+log = structlog.get_logger()
 
-def make_cache(settings: Settings) -> Cache:
-    cache = Cache()
-    if settings.redis_url:
-        # Short timeouts: a cache that does not answer must not hold a request up.
-        cache.setup(settings.redis_url, socket_connect_timeout=0.5, socket_timeout=0.5)
-    else:
-        cache.setup("mem://")
-    return cache
+
+class SharedCache:
+    def __init__(self, settings: Settings) -> None:
+        self._local = Cache()
+        self._local.setup("mem://")
+        self._breaker = redis_breaker(settings)
+        self._shared: Redis | None = None
+        if settings.redis_url:
+            options = client_options(settings, asyncio=True)
+            self._shared = Redis.from_url(settings.redis_url, **options)
+
+    async def set(self, key: str, value: str, expire: int) -> None:
+        await self._local.set(key, value, expire=expire)
+        if self._shared is not None and self._breaker.allow("cache"):
+            try:
+                with self._breaker.watch():
+                    await self._shared.set(key, value, ex=expire)
+            except RedisError:
+                log.warning("cache_unavailable", exc_info=True)
+
+    async def get(self, key: str) -> str | None:
+        value: str | None = await self._local.get(key)
+        if value is not None or self._shared is None or not self._breaker.allow("cache"):
+            return value
+        try:
+            with self._breaker.watch():
+                shared = await self._shared.get(key)
+        except RedisError:
+            log.warning("cache_unavailable", exc_info=True)
+            return None
+        return shared.decode() if isinstance(shared, bytes) else shared
+
+    async def close(self) -> None:
+        await self._local.close()
+        if self._shared is not None:
+            await self._shared.aclose()

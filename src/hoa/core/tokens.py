@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
-from cashews import Cache
 
+from hoa.core.cache import SharedCache
 from hoa.core.database import utcnow
 from hoa.core.settings import Settings
 
@@ -85,14 +85,14 @@ def _revoked_key(session_id: uuid.UUID) -> str:
     return f"hoa:revoked_session:{session_id}"
 
 
-async def revoke_session(cache: Cache, settings: Settings, session_id: uuid.UUID) -> None:
+async def revoke_session(cache: SharedCache, settings: Settings, session_id: uuid.UUID) -> None:
     """The session's access tokens stop working at once (each request checks the cache, not
     the database); remembered as long as its newest token could live."""
-    await cache.set(_revoked_key(session_id), True, expire=settings.access_token_minutes * 60)
+    await cache.set(_revoked_key(session_id), "1", expire=settings.access_token_minutes * 60)
 
 
-async def session_revoked(cache: Cache, session_id: uuid.UUID) -> bool:
-    return bool(await cache.get(_revoked_key(session_id)))
+async def session_revoked(cache: SharedCache, session_id: uuid.UUID) -> bool:
+    return await cache.get(_revoked_key(session_id)) is not None
 
 
 def sign(

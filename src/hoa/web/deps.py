@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 import sqlalchemy as sa
-from cashews import Cache
 from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hoa.core.cache import SharedCache
 from hoa.core.context import CommunityCtx
 from hoa.core.database import Database, keep_loaded
 from hoa.core.errors import (
@@ -42,12 +42,12 @@ def get_settings_dep(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def get_cache(request: Request) -> Cache:
-    cache: Cache = request.app.state.cache
+def get_cache(request: Request) -> SharedCache:
+    cache: SharedCache = request.app.state.cache
     return cache
 
 
-CacheDep = Annotated[Cache, Depends(get_cache)]
+CacheDep = Annotated[SharedCache, Depends(get_cache)]
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
