@@ -173,7 +173,10 @@ def settings(
         # One app serves the whole run from one client address; tests/hardening checks the
         # real limits on apps of their own.
         rate_limit=RateLimitSettings(
-            api="1000000/minute", auth_per_ip="1000000/minute", auth_per_account="1000000/minute"
+            api="1000000/minute",
+            auth_per_ip="1000000/minute",
+            auth_per_account="1000000/minute",
+            local_path=scratch / "ratelimit.db",
         ),
         # Tests deliver by calling the task code; tests/notifications runs a consumer of its own.
         email=EmailSettings(outbox_dir=scratch / "outbox"),

@@ -50,6 +50,7 @@ def prepare_folders(ctx: typer.Context) -> None:
             _share_metrics_folder(settings.metrics.dir)
         if not settings.redis_url:
             ensure_folder(_queue_path(settings).parent, "the job queue")
+        ensure_folder(_rate_limit_path(settings).parent, "the rate-limit counters")
         if settings.email.backend is EmailBackend.OUTBOX:
             ensure_folder(settings.email.outbox_dir, "the email outbox")
     except FolderError as exc:
@@ -61,6 +62,12 @@ def _queue_path(settings: Settings) -> Path:
     from hoa.worker import queue_path
 
     return queue_path(settings)
+
+
+def _rate_limit_path(settings: Settings) -> Path:
+    from hoa.core.ratelimit import local_path
+
+    return local_path(settings)
 
 
 _PROCESS_FILE = re.compile(r"_(\d+)\.db$")

@@ -26,6 +26,7 @@ from hoa.core.middleware import (
     error_response,
     sentry_reporting,
 )
+from hoa.core.ratelimit import RateLimiter
 from hoa.core.settings import Env, Settings, get_settings
 from hoa.core.tracing import trace_engine, tracer_provider
 from hoa.feeds.router import ical_router
@@ -56,10 +57,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.cache = SharedCache(settings)
         trace_engine(app.state.db.engine.sync_engine, tracing)
         app.state.jobs, consumer = start_embedded(settings, tracing)
+        app.state.rate_limiter = RateLimiter(settings)
         try:
             with sentry_reporting(settings):
                 yield
         finally:
+            app.state.rate_limiter.close()
             stop_embedded(app.state.jobs, consumer)
             await app.state.cache.close()
             await app.state.db.dispose()

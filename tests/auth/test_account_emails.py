@@ -238,7 +238,8 @@ async def test_expired_foreign_and_tampered_reset_tokens_are_refused(
 async def test_reset_is_rate_limited_per_account_and_per_ip(
     settings: Settings, world: World
 ) -> None:
-    app = create_app(settings.model_copy(update={"rate_limit": RateLimitSettings()}))
+    limits = RateLimitSettings(local_path=settings.rate_limit.local_path)
+    app = create_app(settings.model_copy(update={"rate_limit": limits}))
 
     def client_from(ip: str) -> httpx.AsyncClient:
         transport = httpx.ASGITransport(app=app, client=(ip, 40000))

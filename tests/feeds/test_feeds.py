@@ -356,7 +356,8 @@ async def test_unknown_secrets(client: httpx.AsyncClient, path: str) -> None:
 
 
 async def test_feeds_count_against_the_api_rate_limit(settings: Settings) -> None:
-    limited = with_settings(settings, rate_limit=RateLimitSettings(api="2/minute"))
+    limits = RateLimitSettings(api="2/minute", local_path=settings.rate_limit.local_path)
+    limited = with_settings(settings, rate_limit=limits)
     async with running(create_app(limited)) as c:
         statuses = [(await c.get("/ical/unknown.ics")).status_code for _ in range(3)]
         assert statuses == [404, 404, 429]

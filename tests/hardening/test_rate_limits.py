@@ -1,4 +1,4 @@
-"""Rate limits on apps of their own (small limits), in memory and on a real Redis.
+"""Rate limits on apps of their own (small limits), in the local store and on a real Redis.
 
 Every test using ``serve`` runs on both storages, the Redis one on both database passes
 whenever Redis answers; with ``CI=true`` an unreachable Redis fails them instead of skipping.
@@ -6,10 +6,14 @@ whenever Redis answers; with ``CI=true`` an unreachable Redis fails them instead
 
 import asyncio
 import os
+import subprocess
+import sys
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from ipaddress import IPv6Address
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,11 +22,17 @@ import pytest
 from hoa.core.settings import RateLimitSettings, RedisSettings, Settings
 from hoa.main import create_app
 from tests.factories import PASSWORD, World
+from tests.infra.support import free_port, wait_for
 
 REDIS_URL = os.environ.get("HOA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 LOGIN, ME = "/api/v1/auth/login", "/api/v1/me"
 
 Serve = Callable[..., AbstractAsyncContextManager[Callable[[str], httpx.AsyncClient]]]
+
+
+def limited(settings: Settings, **limits: Any) -> RateLimitSettings:
+    """These limits, counted in the run's local store (the defaults for the others)."""
+    return RateLimitSettings(local_path=settings.rate_limit.local_path, **limits)
 
 
 def new_ip() -> str:
@@ -43,10 +53,10 @@ async def _redis_answers() -> bool:
         await client.aclose()
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["local", "redis"])
 async def storage(request: pytest.FixtureRequest) -> str | None:
-    """None for in-process memory, else the Redis URL."""
-    if request.param == "memory":
+    """None for the host's local store, else the Redis URL."""
+    if request.param == "local":
         return None
     if not await _redis_answers():
         message = f"Redis is not reachable at {REDIS_URL}"
@@ -66,7 +76,7 @@ def serve(settings: Settings, storage: str | None) -> Serve:
         app = create_app(
             settings.model_copy(
                 update={
-                    "rate_limit": RateLimitSettings(**limits),
+                    "rate_limit": limited(settings, **limits),
                     "redis_url": storage,
                     # Counting is tested here, not outages (test_redis_hang.py): on a loaded
                     # test machine a stalled event loop must not send a hit to the fallback.
@@ -179,24 +189,23 @@ async def test_concurrent_hits_never_exceed_the_limit(serve: Serve) -> None:
     assert sorted(r.status_code for r in responses) == [401] * 5 + [429] * 7
 
 
-async def test_redis_counts_are_shared_by_app_processes(serve: Serve, storage: str | None) -> None:
-    ip = new_ip()
+async def test_counts_are_shared_by_app_processes(serve: Serve) -> None:
+    ip = new_ip()  # on Redis, or in the host's local store
     async with serve(api="3/minute") as one, serve(api="3/minute") as two:
         for _ in range(3):
             assert (await one(ip).get(ME)).status_code == 401
-        expected = 429 if storage else 401  # memory counters belong to one process
-        assert (await two(ip).get(ME)).status_code == expected
+        assert (await two(ip).get(ME)).status_code == 429
 
 
 async def test_an_unreachable_redis_falls_back_to_local_counters(settings: Settings) -> None:
     broken = settings.model_copy(
         update={
-            "rate_limit": RateLimitSettings(api="1/minute"),
+            "rate_limit": limited(settings, api="1/minute"),
             "redis_url": "redis://127.0.0.1:1/0",
         }
     )
     app = create_app(broken)
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=app, client=(new_ip(), 40000))
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
@@ -207,3 +216,56 @@ async def test_an_unreachable_redis_falls_back_to_local_counters(settings: Setti
 def test_limits_are_validated() -> None:
     with pytest.raises(ValueError, match="rate limit"):
         RateLimitSettings(api="lots")
+
+
+@pytest.fixture
+def two_processes(settings: Settings, tmp_path: Path) -> Iterator[str]:
+    """``hoa serve --workers 2`` without Redis, trusting 127.0.0.1's X-Forwarded-For so a
+    test can pick its clients' addresses."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "HOA_ENV": "test",
+        "HOA_DATABASE_URL": settings.database_url,
+        "HOA_DB__PGBOUNCER": str(settings.db.pgbouncer).lower(),
+        "HOA_DB__DIRECT_URL": settings.direct_database_url,
+        "HOA_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "HOA_JOBS__QUEUE_PATH": str(tmp_path / "jobs.db"),
+        "HOA_EMAIL__OUTBOX_DIR": str(tmp_path / "outbox"),
+        "HOA_METRICS__DIR": str(tmp_path / "metrics"),
+        "HOA_RATE_LIMIT__TRUSTED_PROXIES": '["127.0.0.1/32"]',
+    }
+    env.pop("HOA_REDIS_URL", None)
+    process = subprocess.Popen(  # noqa: S603 - our own CLI
+        [sys.executable, "-m", "hoa", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=None,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(f"{url}/readyz", timeout=90)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+async def test_limits_hold_across_the_processes_of_one_host(
+    two_processes: str, world: World
+) -> None:
+    # A new connection per request, so the two processes share the requests.
+    fresh = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=two_processes, limits=fresh, timeout=60) as client:
+        client_ip = {"X-Forwarded-For": new_ip()}
+        api = await asyncio.gather(*(client.get(ME, headers=client_ip) for _ in range(150)))
+        # One account guessed from ten addresses, one attempt each.
+        guess = {"email": world.emails["resident"], "password": "wrong-wrong"}
+        sign_ins = await asyncio.gather(
+            *(
+                client.post(LOGIN, json=guess, headers={"X-Forwarded-For": new_ip()})
+                for _ in range(10)
+            )
+        )
+    assert Counter(r.status_code for r in sign_ins) == {401: 5, 429: 5}
+    assert Counter(r.status_code for r in api) == {401: 100, 429: 50}  # HOA_RATE_LIMIT__API

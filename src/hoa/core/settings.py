@@ -93,6 +93,12 @@ class RateLimitSettings(BaseModel):
         default_factory=list,
         description="Proxy addresses/networks whose X-Forwarded-For names the client",
     )
+    local_path: Path | None = Field(
+        None,
+        description="SQLite file of the counters without Redis (and while Redis is down), "
+        "shared by the app processes of the host; unset: ratelimit.db next to the SQLite "
+        "database or in var/",
+    )
 
     @field_validator("api", "auth_per_ip", "auth_per_account", "rum")
     @classmethod

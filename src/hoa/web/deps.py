@@ -230,11 +230,8 @@ LimitParam = Annotated[int, Query(ge=1, le=200, description="Items per page")]
 
 
 def get_limiter(request: Request) -> RateLimiter:
-    """The app's limiter, made from its settings on first use (no await in between, so
-    concurrent first requests cannot end up with two)."""
-    limiter: RateLimiter | None = getattr(request.app.state, "rate_limiter", None)
-    if limiter is None:
-        limiter = request.app.state.rate_limiter = RateLimiter(request.app.state.settings)
+    """The app's limiter (made by its lifespan)."""
+    limiter: RateLimiter = request.app.state.rate_limiter
     return limiter
 
 
