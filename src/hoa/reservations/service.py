@@ -179,11 +179,12 @@ async def _refuse_if_broken(
     first broken rule's error (with the nearest free slot when ``suggest`` and it helps).
     Returns the rules it judged by.
 
-    Quotas are counts no constraint guards, so a household's bookings of the amenity queue
-    here first: the count and the write that follows cannot interleave with another's."""
-    if booked_for.household_id is not None:
-        await lock(session, "quota", amenity.id, booked_for.household_id)
+    Quotas are counts no constraint guards, so where the amenity has one, a household's
+    bookings of it queue here first: the count and the write that follows cannot interleave with
+    another's. Without quotas nothing queues (the database guards overlap and capacity)."""
     amenity_rules = amenities.to_rules(amenity)
+    if booked_for.household_id is not None and amenity_rules.has_quotas:
+        await lock(session, "quota", amenity.id, booked_for.household_id)
     violation = await _evaluate(
         session,
         ctx,
