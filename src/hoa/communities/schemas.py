@@ -4,7 +4,7 @@ from datetime import datetime
 from functools import cache
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StrictBool, StrictInt
 
 from hoa.core.schemas import Email, Input, Name, Output
 from hoa.models import MAX_REMINDER_HOURS
@@ -25,7 +25,7 @@ def _valid_timezone(value: str) -> str:
 Timezone = Annotated[str, Field(max_length=64), AfterValidator(_valid_timezone)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")]
 ReminderHours = Annotated[
-    int,
+    StrictInt,
     Field(
         ge=0,
         le=MAX_REMINDER_HOURS,
@@ -38,7 +38,7 @@ class CommunityCreate(Input):
     name: Name
     slug: Slug
     timezone: Timezone
-    show_booker_names: bool = False
+    show_booker_names: StrictBool = False
     reminder_hours: ReminderHours = 24
     first_admin_email: Email | None = Field(
         None,
@@ -49,7 +49,7 @@ class CommunityCreate(Input):
 class CommunityUpdate(Input):
     name: Name | None = None
     timezone: Timezone | None = None
-    show_booker_names: bool | None = None
+    show_booker_names: StrictBool | None = None
     reminder_hours: ReminderHours | None = None
 
 
