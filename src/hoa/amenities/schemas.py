@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StrictBool, StrictInt
 
 from hoa.core.schemas import Input, Name, Output
 from hoa.models import MAX_BUFFER_MINUTES, MAX_RESERVATION_DAYS, AmenityStatus, BookingMode
@@ -43,28 +43,28 @@ Hours = Annotated[
         examples=[{"mon": [["08:00", "12:00"], ["13:00", "22:00"]]}],
     ),
 ]
-Minutes = Annotated[int, Field(ge=0, le=MAX_BUFFER_MINUTES)]
-Limit = Annotated[int | None, Field(ge=1, le=1000)]
-Money = Annotated[int, Field(ge=0, le=100_000_000, description="Amount in cents")]
+Minutes = Annotated[StrictInt, Field(ge=0, le=MAX_BUFFER_MINUTES)]
+Limit = Annotated[StrictInt | None, Field(ge=1, le=1000)]
+Money = Annotated[StrictInt, Field(ge=0, le=100_000_000, description="Amount in cents")]
 
 
 class _Rules(Input):
     description: str | None = Field(None, max_length=5000)
     hours: Hours | None = None
-    slot_minutes: int | None = Field(None, ge=5, le=1440)
-    min_duration_minutes: int | None = Field(None, ge=5, le=MAX_RESERVATION_DAYS * 1440)
-    max_duration_minutes: int | None = Field(None, ge=5, le=MAX_RESERVATION_DAYS * 1440)
-    max_days_ahead: int | None = Field(None, ge=0, le=730)
-    min_notice_minutes: int | None = Field(None, ge=0, le=60 * 24 * 60)
+    slot_minutes: StrictInt | None = Field(None, ge=5, le=1440)
+    min_duration_minutes: StrictInt | None = Field(None, ge=5, le=MAX_RESERVATION_DAYS * 1440)
+    max_duration_minutes: StrictInt | None = Field(None, ge=5, le=MAX_RESERVATION_DAYS * 1440)
+    max_days_ahead: StrictInt | None = Field(None, ge=0, le=730)
+    min_notice_minutes: StrictInt | None = Field(None, ge=0, le=60 * 24 * 60)
     buffer_before_minutes: Minutes | None = None
     buffer_after_minutes: Minutes | None = None
     mode: BookingMode | None = None
-    capacity: int | None = Field(None, ge=1, le=10_000)
+    capacity: StrictInt | None = Field(None, ge=1, le=10_000)
     max_headcount_per_household: Limit = None
-    max_guests: int | None = Field(None, ge=0, le=10_000)
-    requires_approval: bool | None = None
-    cancellation_cutoff_hours: int | None = Field(None, ge=0, le=24 * 90)
-    cancellation_grace_minutes: int | None = Field(
+    max_guests: StrictInt | None = Field(None, ge=0, le=10_000)
+    requires_approval: StrictBool | None = None
+    cancellation_cutoff_hours: StrictInt | None = Field(None, ge=0, le=24 * 90)
+    cancellation_grace_minutes: StrictInt | None = Field(
         None,
         ge=0,
         le=24 * 60,
@@ -75,7 +75,7 @@ class _Rules(Input):
     max_per_week: Limit = None
     max_per_month: Limit = None
     max_upcoming: Limit = None
-    overnight_allowed: bool | None = None
+    overnight_allowed: StrictBool | None = None
     rules_text: str | None = Field(None, max_length=20_000)
     fee_cents: Money | None = None
     deposit_cents: Money | None = None

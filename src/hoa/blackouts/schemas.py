@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StrictBool, StringConstraints, model_validator
 
 from hoa.core.schemas import Input, Instant, Output
 from hoa.reservations.schemas import ReservationRead
@@ -13,7 +13,7 @@ class BlackoutCreate(Input):
     starts_at: Instant
     ends_at: Instant
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-    cancel_conflicts: bool = Field(
+    cancel_conflicts: StrictBool = Field(
         False,
         description="Cancel the active reservations it overlaps; otherwise they are listed "
         "in a 409 blackout.conflicts error and nothing is written",

@@ -4,7 +4,7 @@ from datetime import datetime
 from functools import cache
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, StrictBool, StrictInt
 
 from hoa.core.schemas import Email, Input, Name, Output
 from hoa.models import MAX_REMINDER_HOURS
@@ -41,7 +41,7 @@ Locale = Annotated[
 ]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")]
 ReminderHours = Annotated[
-    int,
+    StrictInt,
     Field(
         ge=0,
         le=MAX_REMINDER_HOURS,
@@ -55,7 +55,7 @@ class CommunityCreate(Input):
     slug: Slug
     timezone: Timezone
     locale: Locale = DEFAULT_LOCALE
-    show_booker_names: bool = False
+    show_booker_names: StrictBool = False
     reminder_hours: ReminderHours = 24
     first_admin_email: Email | None = Field(
         None,
@@ -67,7 +67,7 @@ class CommunityUpdate(Input):
     name: Name | None = None
     timezone: Timezone | None = None
     locale: Locale | None = None
-    show_booker_names: bool | None = None
+    show_booker_names: StrictBool | None = None
     reminder_hours: ReminderHours | None = None
 
 

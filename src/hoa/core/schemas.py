@@ -4,7 +4,15 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, TypeVar
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 _D = TypeVar("_D", date, datetime)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
@@ -30,8 +38,15 @@ def _plausible(value: datetime) -> datetime:
     return _plausible_year(value).astimezone(UTC)
 
 
-Instant = Annotated[AwareDatetime, AfterValidator(_plausible)]
-LocalDate = Annotated[date, AfterValidator(_plausible_year)]
+def _not_a_number(value: object) -> object:
+    # Times come as ISO 8601 text: a number would be read as seconds since 1970.
+    if isinstance(value, int | float):
+        raise ValueError("must be an ISO 8601 string, not a number")
+    return value
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_not_a_number), AfterValidator(_plausible)]
+LocalDate = Annotated[date, BeforeValidator(_not_a_number), AfterValidator(_plausible_year)]
 Email = Annotated[str, Field(max_length=320), AfterValidator(_normalize_email)]
 # Only bounds here: the policy for new passwords (auth/passwords.py) explains its refusals.
 Password = Annotated[str, Field(min_length=1, max_length=256)]

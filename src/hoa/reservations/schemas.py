@@ -2,7 +2,7 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Self
 
-from pydantic import Field, GetJsonSchemaHandler, model_validator
+from pydantic import Field, GetJsonSchemaHandler, StrictInt, model_validator
 from pydantic_core import CoreSchema
 
 from hoa.core.schemas import Input, Instant, Output, Reason
@@ -41,7 +41,7 @@ Rule = Annotated[RuleCode, _RuleTable]
 
 
 # Within the column's 32-bit integer on both backends.
-RulesVersion = Annotated[int, Field(ge=0, le=2**31 - 1)]
+RulesVersion = Annotated[StrictInt, Field(ge=0, le=2**31 - 1)]
 
 
 class ReservationCreate(Input):
@@ -50,8 +50,12 @@ class ReservationCreate(Input):
     ends_at: Instant = Field(description="End (cleanup end for events), with offset")
     party_starts_at: Instant | None = Field(None, description="Event start, if an event")
     party_ends_at: Instant | None = None
-    headcount: int = Field(1, ge=1, le=10_000, description="People attending, guests included")
-    guests: int = Field(0, ge=0, le=10_000, description="Of the headcount, how many are guests")
+    headcount: StrictInt = Field(
+        1, ge=1, le=10_000, description="People attending, guests included"
+    )
+    guests: StrictInt = Field(
+        0, ge=0, le=10_000, description="Of the headcount, how many are guests"
+    )
     title: Annotated[str, Field(max_length=200)] = ""
     notes: Annotated[str, Field(max_length=2000)] = ""
     accepted_rules_version: RulesVersion | None = Field(
@@ -86,8 +90,8 @@ class ReservationChange(Input):
     ends_at: Instant | None = None
     party_starts_at: Instant | None = None
     party_ends_at: Instant | None = None
-    headcount: int | None = Field(None, ge=1, le=10_000)
-    guests: int | None = Field(None, ge=0, le=10_000)
+    headcount: StrictInt | None = Field(None, ge=1, le=10_000)
+    guests: StrictInt | None = Field(None, ge=0, le=10_000)
     title: Annotated[str, Field(max_length=200)] | None = None
     notes: Annotated[str, Field(max_length=2000)] | None = None
     accepted_rules_version: RulesVersion | None = None
