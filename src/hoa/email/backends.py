@@ -1,11 +1,15 @@
 """Email backends: a local outbox folder, SMTP, or SendGrid's HTTP v3 API.
 
-``send`` returns the provider's message id. ``TemporaryError`` means "try again later";
-``PermanentError`` means retrying cannot help (a refused address, a 4xx answer).
+``send`` calls ``accepted`` with the provider's message id as soon as the provider has taken
+the message, before anything else it does (an SMTP goodbye), so the sender can record it at
+once. ``TemporaryError`` means "try again later"; ``PermanentError`` means retrying cannot
+help (a refused address, a 4xx answer).
 """
 
 import base64
+import contextlib
 import smtplib
+from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import getaddresses, parseaddr
 from typing import Protocol
@@ -28,8 +32,11 @@ class PermanentError(SendError):
     pass
 
 
+Accepted = Callable[[str], None]
+
+
 class Backend(Protocol):
-    def send(self, message: EmailMessage) -> str: ...
+    def send(self, message: EmailMessage, accepted: Accepted) -> None: ...
 
 
 def check_address(address: str) -> None:
@@ -45,30 +52,41 @@ class OutboxBackend:
     def __init__(self, settings: EmailSettings) -> None:
         self.folder = settings.outbox_dir
 
-    def send(self, message: EmailMessage) -> str:
+    def send(self, message: EmailMessage, accepted: Accepted) -> None:
         ensure_folder(self.folder, "the email outbox")
         name = message["X-HOA-Notification"]
         path = self.folder / f"{name}.eml"
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(message.as_bytes())
         tmp.replace(path)
-        return str(message["Message-ID"])
+        accepted(str(message["Message-ID"]))
 
 
 class SmtpBackend:
     def __init__(self, settings: EmailSettings) -> None:
         self.settings = settings
 
-    def send(self, message: EmailMessage) -> str:
+    def send(self, message: EmailMessage, accepted: Accepted) -> None:
+        smtp = smtplib.SMTP(timeout=self.settings.timeout_seconds)
+        try:
+            self._transmit(smtp, message)
+            accepted(str(message["Message-ID"]))
+            # Only now say goodbye: a worker dying during a slow QUIT has recorded the send.
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                smtp.quit()
+        finally:
+            smtp.close()
+
+    def _transmit(self, smtp: smtplib.SMTP, message: EmailMessage) -> None:
         s = self.settings
         try:
-            with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.timeout_seconds) as smtp:
-                if s.smtp_starttls:
-                    smtp.starttls()
-                if s.smtp_user:
-                    password = s.smtp_password.get_secret_value() if s.smtp_password else ""
-                    smtp.login(s.smtp_user, password)
-                smtp.send_message(message)
+            smtp.connect(s.smtp_host, s.smtp_port)
+            if s.smtp_starttls:
+                smtp.starttls()
+            if s.smtp_user:
+                password = s.smtp_password.get_secret_value() if s.smtp_password else ""
+                smtp.login(s.smtp_user, password)
+            smtp.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             if all(500 <= code < 600 for code in codes):
@@ -79,7 +97,6 @@ class SmtpBackend:
             raise error(f"SMTP {exc.smtp_code}") from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise TemporaryError(f"SMTP unavailable: {type(exc).__name__}") from exc
-        return str(message["Message-ID"])
 
 
 class SendGridBackend:
@@ -114,13 +131,16 @@ class SendGridBackend:
             "from": {"email": sender, **({"name": name} if name else {})},
             "subject": str(message["Subject"]),
             "content": content,
-            "headers": {"X-HOA-Notification": str(message["X-HOA-Notification"])},
+            "headers": {
+                "Message-ID": str(message["Message-ID"]),
+                "X-HOA-Notification": str(message["X-HOA-Notification"]),
+            },
         }
         if attachments:
             body["attachments"] = attachments
         return body
 
-    def send(self, message: EmailMessage) -> str:
+    def send(self, message: EmailMessage, accepted: Accepted) -> None:
         key = self.settings.sendgrid_api_key
         if key is None:
             raise PermanentError("HOA_EMAIL__SENDGRID_API_KEY is not set")
@@ -138,7 +158,7 @@ class SendGridBackend:
             raise TemporaryError(f"SendGrid answered {status}")
         if status >= 400:
             raise PermanentError(f"SendGrid answered {status}: {response.text[:300]}")
-        return response.headers.get("X-Message-Id") or str(message["Message-ID"])
+        accepted(response.headers.get("X-Message-Id") or str(message["Message-ID"]))
 
 
 def get_backend(settings: EmailSettings) -> Backend:

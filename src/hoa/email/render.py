@@ -4,7 +4,7 @@ calendar file. What goes into them is the notification kind's business (notifica
 import uuid
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, parseaddr
 from typing import Any
 
 import icalendar
@@ -67,7 +67,9 @@ def build_message(
     msg["From"] = sender
     msg["To"] = to
     msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(idstring=notification_id.hex, domain="hoa")
+    # The same on every attempt: a copy sent again after a crash is recognisably the same mail.
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "hoa"
+    msg["Message-ID"] = f"<{notification_id.hex}@{domain}>"
     msg["X-HOA-Notification"] = str(notification_id)
     msg.set_content(_env.get_template(f"{template}.txt").render(ctx))
     msg.add_alternative(_env.get_template(f"{template}.html").render(ctx), subtype="html")

@@ -1,7 +1,11 @@
 """Delivering one notification: claim with a lease, render, send, record. Sync and idempotent."""
 
+import logging
 import random
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -19,6 +23,8 @@ from hoa.email.backends import Backend, PermanentError, check_address, get_backe
 from hoa.email.render import build_message
 from hoa.models import Notification, NotificationStatus, User
 from hoa.notifications.kinds import PAYLOADS, Invitation, NotificationKind, PasswordReset, Payload
+
+log = logging.getLogger("hoa.jobs")
 
 Outcome = Literal["sent", "retry", "failed", "skipped"]
 PENDING, SENDING = NotificationStatus.PENDING, NotificationStatus.SENDING
@@ -94,8 +100,26 @@ class Deliverer:
                     notification_id, attempts, status=NotificationStatus.FAILED, last_error=str(exc)
                 )
                 return "failed"
+        outcome = self._send(notification_id, attempts, message)
+        if outcome == "sent":
+            metrics.EMAIL_LATENCY.observe((utcnow() - created_at).total_seconds())
+        return outcome
+
+    def _send(self, notification_id: uuid.UUID, attempts: int, message: EmailMessage) -> Outcome:
+        def accepted(provider_id: str) -> None:
+            # At once, in its own transaction: a crash from here on sends no second copy.
+            self._finish(
+                notification_id,
+                attempts,
+                status=NotificationStatus.SENT,
+                provider_message_id=provider_id[:200],
+                sent_at=utcnow(),
+                last_error=None,
+            )
+
         try:
-            provider_id = self.backend.send(message)
+            with self._lease_kept(notification_id, attempts):
+                self.backend.send(message, accepted)
         except PermanentError as exc:
             self._finish(
                 notification_id, attempts, status=NotificationStatus.FAILED, last_error=str(exc)
@@ -116,17 +140,39 @@ class Deliverer:
                 next_attempt_at=utcnow() + timedelta(seconds=self.backoff(attempts)),
             )
             return "retry"
-        sent_at = utcnow()
-        self._finish(
-            notification_id,
-            attempts,
-            status=NotificationStatus.SENT,
-            provider_message_id=provider_id[:200],
-            sent_at=sent_at,
-            last_error=None,
-        )
-        metrics.EMAIL_LATENCY.observe((sent_at - created_at).total_seconds())
         return "sent"
+
+    @contextmanager
+    def _lease_kept(self, notification_id: uuid.UUID, attempts: int) -> Iterator[None]:
+        """Renew this attempt's lease while the provider takes its time, so no other worker
+        re-claims (and sends again) a message still in flight. The renewals die with the
+        process: a crashed worker's row comes back one lease later."""
+        lease = self.settings.jobs.lease_seconds
+        stop = threading.Event()
+
+        def renew() -> None:
+            while not stop.wait(lease / 3):
+                try:
+                    with self.engine.begin() as conn:
+                        conn.execute(
+                            sa.update(Notification)
+                            .where(
+                                Notification.id == notification_id,
+                                Notification.status == SENDING,
+                                Notification.attempts == attempts,
+                            )
+                            .values(lease_until=utcnow() + timedelta(seconds=lease))
+                        )
+                except sa.exc.SQLAlchemyError:
+                    log.warning("lease_renewal_failed", exc_info=True)
+
+        renewer = threading.Thread(target=renew, name="hoa-lease", daemon=True)
+        renewer.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            renewer.join()
 
     def _message(self, session: Session, row: Notification) -> EmailMessage:
         """The email of the row's kind from its stored payload. ValueError for a payload that
