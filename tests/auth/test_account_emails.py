@@ -275,9 +275,11 @@ async def join(client: httpx.AsyncClient, admin: Api, email: str) -> dict[str, A
         "name": "Jo Joiner",
         "password": PASSWORD,
     }
-    r = await anonymous_post(client, "/api/v1/join", body)
-    assert r.status_code == 200, r.text
-    session: dict[str, Any] = r.json()
+    r = await anonymous_post(client, "/api/v1/join/signup", body)
+    assert r.status_code == 202, r.text
+    signed_in = await anonymous_post(client, LOGIN, {"email": email, "password": PASSWORD})
+    assert signed_in.status_code == 200, signed_in.text
+    session: dict[str, Any] = signed_in.json()
     return session
 
 

@@ -10,6 +10,7 @@ import httpx
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import AXE, PASSWORD, TIMEZONE, check_a11y, screenshot, sign_in, watch
+from tests.e2e.test_account_emails import link_in, wait_for_email
 
 ADMIN = "admin@maple-grove.example"
 RESIDENT = "resident@maple-grove.example"
@@ -73,7 +74,7 @@ def test_an_existing_account_signs_in_then_accepts(
     """An invitation to an address with an account: its owner signs in, then accepts."""
     email = "lee.oak@oak-ridge.example"
     joined = httpx.post(
-        f"{live_server}/api/v1/join",
+        f"{live_server}/api/v1/join/signup",
         json={
             "code": "OAKRIDGE",
             "household_label": "Unit 3A",
@@ -82,7 +83,7 @@ def test_an_existing_account_signs_in_then_accepts(
             "password": NEW_PASSWORD,
         },
     )
-    assert joined.status_code == 200, joined.text
+    assert joined.status_code == 202, joined.text
     invited = api(ADMIN).post("/invitations", {"email": email})
     assert invited.status_code == 201, invited.text
 
@@ -113,6 +114,33 @@ def test_an_existing_account_signs_in_then_accepts(
         assert not errors.messages, errors.messages
     finally:
         invitee.close()
+
+
+def test_sign_up_with_a_code_then_confirm_and_sign_in(
+    page: Page, live_server: str, outbox: Path
+) -> None:
+    email = "kim.oak@oak-ridge.example"
+    page.goto("/join")
+    page.get_by_label("Join code").fill("OAKRIDGE")
+    page.get_by_label("Your home").fill("Unit 3A")
+    page.get_by_label("Your name").fill("Kim Oak")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Choose a password").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Join", exact=True).click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    expect(page.get_by_text(email)).to_be_visible()
+    check_a11y(page, "join: check your email")
+
+    confirm = link_in(wait_for_email(outbox, email, "Confirm your email address"), "/verify-email")
+    page.goto(confirm)
+    page.get_by_role("button", name="Verify my email").click()
+    expect(page.get_by_text("Your email address is verified.")).to_be_visible()
+    page.goto("/signin")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(NEW_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/c/*")
+    expect(page.get_by_role("heading", name="Hello, Kim")).to_be_visible()
 
 
 def test_join_with_a_code_and_switch_communities(page: Page) -> None:

@@ -87,9 +87,9 @@ async def test_new_accounts_from_invitations_and_join_codes(
         "password": "password1234",
     }
     client.cookies.clear()
-    assert reason(await client.post("/api/v1/join", json=join)) == "breached"
+    assert reason(await client.post("/api/v1/join/signup", json=join)) == "breached"
     join["password"] = STRONG
-    assert (await client.post("/api/v1/join", json=join)).status_code == 200
+    assert (await client.post("/api/v1/join/signup", json=join)).status_code == 202
 
 
 async def test_an_existing_account_accepts_with_its_current_password(

@@ -177,8 +177,16 @@ async def test_password_change_invitation_and_join_are_limited(serve: Serve, wor
             for _ in range(3)
         ]
         assert statuses == [404, 404, 429]
-        join = {"code": "NOPE1234", "household_label": "Lot 1"}
-        statuses = [(await guesser.post("/api/v1/join", json=join)).status_code for _ in range(3)]
+        join = {
+            "code": "NOPE1234",
+            "household_label": "Lot 1",
+            "email": "guess@example.com",
+            "name": "Guess",
+            "password": "tuna kettle orbit lamp",
+        }
+        statuses = [
+            (await guesser.post("/api/v1/join/signup", json=join)).status_code for _ in range(3)
+        ]
         assert statuses == [404, 404, 429]
 
 

@@ -6,9 +6,9 @@ from fastapi import Request
 
 from hoa.auth.passwords import check_new_password
 from hoa.core.tokens import hash_token
-from hoa.members.schemas import InvitationAccept, JoinWithCode
+from hoa.members.schemas import InvitationAccept, SignupWithCode
 from hoa.models import Invitation, User
-from hoa.web.deps import OptionalUser, SessionDep, SettingsDep, limit_auth
+from hoa.web.deps import CurrentUser, SessionDep, SettingsDep, limit_auth
 
 
 async def guard_invitation_accept(
@@ -26,9 +26,10 @@ async def guard_invitation_accept(
         check_new_password(settings, body.password, email=email, name=body.name or "")
 
 
-async def guard_join(
-    request: Request, body: JoinWithCode, user: OptionalUser, settings: SettingsDep
-) -> None:
-    await limit_auth(request, "join", user.email if user else body.email)
-    if user is None and body.email and body.name and body.password:
-        check_new_password(settings, body.password, email=body.email, name=body.name)
+async def guard_join(request: Request, user: CurrentUser) -> None:
+    await limit_auth(request, "join", user.email)
+
+
+async def guard_signup(request: Request, body: SignupWithCode, settings: SettingsDep) -> None:
+    await limit_auth(request, "join", body.email)
+    check_new_password(settings, body.password, email=body.email, name=body.name)

@@ -1,7 +1,8 @@
 import uuid
+from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request, Response
 
 from hoa.auth.passwords import WeakPassword
 from hoa.auth.schemas import SessionRead
@@ -9,7 +10,7 @@ from hoa.auth.service import InvalidCredentials
 from hoa.core.errors import Forbidden, NotFound
 from hoa.core.pagination import Page
 from hoa.members import service
-from hoa.members.guards import guard_invitation_accept, guard_join
+from hoa.members.guards import guard_invitation_accept, guard_join, guard_signup
 from hoa.members.schemas import (
     HouseholdCreate,
     HouseholdRead,
@@ -21,16 +22,20 @@ from hoa.members.schemas import (
     JoinWithCode,
     MemberRead,
     MemberUpdate,
+    SignupRequested,
+    SignupWithCode,
 )
 from hoa.models import Household, Invitation, MemberStatus, Role
 from hoa.web.cookies import set_session_cookies
 from hoa.web.deps import (
     CommunityAdmin,
+    CurrentUser,
     CursorParam,
     LimitParam,
     OptionalUser,
     SessionDep,
     SettingsDep,
+    after_answer,
 )
 from hoa.web.errors import errors_for
 
@@ -186,29 +191,50 @@ async def accept_invitation(
 @router.post(
     "/join",
     response_model=SessionRead,
-    responses=errors_for(
-        service.InvalidJoinCode,
-        service.UnknownHousehold,
-        service.AccountExists,
-        service.MissingSignup,
-        service.AlreadyMember,
-        WeakPassword,
-    ),
+    responses=errors_for(service.InvalidJoinCode, service.UnknownHousehold, service.AlreadyMember),
     dependencies=[Depends(guard_join)],
 )
 async def join_with_code(
     body: JoinWithCode,
     response: Response,
-    user: OptionalUser,
+    user: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
 ) -> SessionRead:
-    """Join a community with its code, as the signed-in user or creating an account."""
-    signup = None
-    if body.email and body.name and body.password:
-        signup = (body.email, body.name, body.password)
-    started = await service.join_with_code(
-        session, settings, user, body.code, body.household_label, signup
-    )
+    """Join a community with its code, as the signed-in user."""
+    started = await service.join_with_code(session, settings, user, body.code, body.household_label)
     set_session_cookies(response, settings, started)
     return started
+
+
+@router.post(
+    "/join/signup",
+    status_code=202,
+    response_model=SignupRequested,
+    responses=errors_for(service.InvalidJoinCode, service.UnknownHousehold, WeakPassword),
+    dependencies=[Depends(guard_signup)],
+)
+async def sign_up_with_code(
+    body: SignupWithCode,
+    request: Request,
+    background: BackgroundTasks,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> SignupRequested:
+    """Create an account in a community with its code. The address is looked up after the
+    answer, so the answer and its timing are the same whether or not it has an account: a new
+    one is emailed a link to confirm it (then signs in), one with an account a reset link."""
+    household = await service.find_household(session, body.code, body.household_label)
+    background.add_task(
+        after_answer,
+        request,
+        partial(
+            service.sign_up_with_code,
+            settings=settings,
+            household_id=household.id,
+            email=body.email,
+            name=body.name,
+            password=body.password,
+        ),
+    )
+    return SignupRequested()

@@ -74,7 +74,18 @@ class InvitationAccept(Input):
 class JoinWithCode(Input):
     code: str = Field(min_length=4, max_length=32)
     household_label: str = Field(min_length=1, max_length=100)
-    # Needed only when the caller is not signed in: the account is created with them.
-    email: Email | None = None
-    name: Name | None = None
-    password: Password | None = None
+
+
+class SignupWithCode(JoinWithCode):
+    email: Email
+    name: Name
+    password: Password
+
+
+class SignupRequested(Output):
+    """The same answer whether or not the address has an account."""
+
+    detail: str = (
+        "Check your email: a new account gets a link to confirm the address; an address that "
+        "has an account gets a link to reset its password instead."
+    )

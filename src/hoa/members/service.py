@@ -108,14 +108,6 @@ class InvitationSignupRequired(AppError):
     )
 
 
-class MissingSignup(AppError):
-    code, status_code, message = (
-        "join.signup_required",
-        422,
-        "Give your email, name and a password to create your account.",
-    )
-
-
 # Households
 
 
@@ -572,17 +564,10 @@ async def disable_join_code(session: AsyncSession, ctx: CommunityCtx) -> None:
     )
 
 
-async def join_with_code(
-    session: AsyncSession,
-    settings: Settings,
-    user: User | None,
-    code: str,
-    household_label: str,
-    signup: tuple[str, str, str] | None,
-) -> SessionRead:
-    """Join as a resident of an existing household and sign in. Without a signed-in user,
-    ``signup`` (email, name, password) creates the account, unverified until its owner opens
-    the link emailed to it."""
+async def find_household(session: AsyncSession, code: str, household_label: str) -> Household:
+    """The household a join code and a label name (the label in any case).
+
+    Raises InvalidJoinCode, UnknownHousehold."""
     community = await session.scalar(
         sa.select(Community).where(Community.join_code == code.strip().upper())
     )
@@ -596,18 +581,59 @@ async def join_with_code(
     )
     if household is None:
         raise UnknownHousehold
-    if user is None:
-        if signup is None:
-            raise MissingSignup
-        email, name, password = signup
-        if await session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-            raise AccountExists
-        user = await _create_account(session, email, name, password)
-        auth.send_verification(session, settings, user)
-    if await _is_member(session, community.id, user.id):
+    return household
+
+
+async def join_with_code(
+    session: AsyncSession, settings: Settings, user: User, code: str, household_label: str
+) -> SessionRead:
+    """Join as a resident of an existing household, as the signed-in user.
+
+    Raises InvalidJoinCode, UnknownHousehold, AlreadyMember."""
+    household = await find_household(session, code, household_label)
+    if await _is_member(session, household.community_id, user.id):
         raise AlreadyMember
     _add_membership(
-        session, community.id, user, Role.RESIDENT, household.id, user.id, "membership.joined"
+        session,
+        household.community_id,
+        user,
+        Role.RESIDENT,
+        household.id,
+        user.id,
+        "membership.joined",
     )
     await flush(session)  # a concurrent request may have won
     return await auth.start_session(session, settings, user)
+
+
+async def sign_up_with_code(
+    session: AsyncSession,
+    settings: Settings,
+    household_id: uuid.UUID,
+    email: str,
+    name: str,
+    password: str,
+) -> None:
+    """Run after the answer, which is the same whatever the address: a new address gets an
+    account (unverified) in the household and a link to verify it; an address that has an
+    account gets a password reset link instead, so its owner can sign in and then join."""
+    if await session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        await auth.request_password_reset(session, settings, email)
+        return
+    household = await session.get_one(Household, household_id)
+    try:
+        async with session.begin_nested():
+            user = await _create_account(session, email, name, password)
+    except AccountExists:
+        return  # a concurrent sign-up with this address made it
+    auth.send_verification(session, settings, user)
+    _add_membership(
+        session,
+        household.community_id,
+        user,
+        Role.RESIDENT,
+        household.id,
+        user.id,
+        "membership.joined",
+    )
+    await session.flush()

@@ -1127,18 +1127,6 @@ export type JoinWithCode = {
      * Household Label
      */
     household_label: string;
-    /**
-     * Email
-     */
-    email?: string | null;
-    /**
-     * Name
-     */
-    name?: string | null;
-    /**
-     * Password
-     */
-    password?: string | null;
 };
 
 /**
@@ -1831,6 +1819,44 @@ export type SessionRead = {
      */
     csrf_token: string;
     user: UserRead;
+};
+
+/**
+ * SignupRequested
+ *
+ * The same answer whether or not the address has an account.
+ */
+export type SignupRequested = {
+    /**
+     * Detail
+     */
+    detail?: string;
+};
+
+/**
+ * SignupWithCode
+ */
+export type SignupWithCode = {
+    /**
+     * Code
+     */
+    code: string;
+    /**
+     * Household Label
+     */
+    household_label: string;
+    /**
+     * Email
+     */
+    email: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Password
+     */
+    password: string;
 };
 
 /**
@@ -3431,7 +3457,7 @@ export type MembersJoinWithCodeErrors = {
      */
     404: ErrorEnvelope;
     /**
-     * auth.account_exists, member.exists
+     * member.exists
      */
     409: ErrorEnvelope;
     /**
@@ -3439,7 +3465,7 @@ export type MembersJoinWithCodeErrors = {
      */
     413: ErrorEnvelope;
     /**
-     * join.unknown_household, join.signup_required, auth.weak_password
+     * join.unknown_household
      */
     422: ErrorEnvelope;
     /**
@@ -3466,6 +3492,55 @@ export type MembersJoinWithCodeResponses = {
 };
 
 export type MembersJoinWithCodeResponse = MembersJoinWithCodeResponses[keyof MembersJoinWithCodeResponses];
+
+export type MembersSignUpWithCodeData = {
+    body: SignupWithCode;
+    path?: never;
+    query?: never;
+    url: '/api/v1/join/signup';
+};
+
+export type MembersSignUpWithCodeErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * join.invalid_code
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * join.unknown_household, auth.weak_password
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type MembersSignUpWithCodeError = MembersSignUpWithCodeErrors[keyof MembersSignUpWithCodeErrors];
+
+export type MembersSignUpWithCodeResponses = {
+    /**
+     * Successful Response
+     */
+    202: SignupRequested;
+};
+
+export type MembersSignUpWithCodeResponse = MembersSignUpWithCodeResponses[keyof MembersSignUpWithCodeResponses];
 
 export type AmenitiesListAmenitiesData = {
     body?: never;

@@ -137,7 +137,6 @@ const TITLES: Record<string, string> = {
   'invitation.signup_required': 'Enter your name and a password to create your account.',
   'join.invalid_code': "That join code isn't valid.",
   'join.unknown_household': "We don't know that home. Check the address or ask your admin.",
-  'join.signup_required': 'Enter your name, email and a password to create your account.',
 }
 
 // Where the server message adds nothing to the headline.

@@ -1,9 +1,9 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { Link, useNavigate } from 'react-router'
-import { membersJoinWithCode } from '../api'
+import { membersJoinWithCode, membersSignUpWithCode } from '../api'
 import { AuthCard, AuthForm } from '../components/AuthCard'
-import { Loading } from '../components/ui'
+import { Loading, Notice } from '../components/ui'
 import { unwrap } from '../lib/http'
 import { keys, useMe } from '../lib/queries'
 
@@ -18,17 +18,41 @@ export default function Join() {
   const [password, setPassword] = useState('')
   const signedIn = Boolean(me.data)
   const join = useMutation({
-    mutationFn: () => {
-      const signup = signedIn ? {} : { name, email, password }
-      return unwrap(membersJoinWithCode({ body: { code: code.trim(), household_label: home.trim(), ...signup } }))
+    // Signed in, the account joins at once; otherwise the answer comes before the address is
+    // looked up, and the next step arrives by email. Resolves with the address when there is one.
+    mutationFn: async () => {
+      const place = { code: code.trim(), household_label: home.trim() }
+      if (signedIn) {
+        await unwrap(membersJoinWithCode({ body: place }))
+        return null
+      }
+      await unwrap(membersSignUpWithCode({ body: { ...place, name, email, password } }))
+      return email
     },
-    onSuccess: async () => {
+    onSuccess: async (sentTo) => {
+      if (sentTo) return
       await qc.resetQueries({ queryKey: keys.me })
       navigate('/', { replace: true })
     },
   })
 
   if (me.isPending) return <Loading />
+  if (join.data) {
+    return (
+      <AuthCard title="Check your email">
+        <Notice kind="ok" title="Open the link we sent to finish.">
+          <p>
+            We sent it to <strong>{join.data}</strong>: a link to confirm the address of your new account, then sign in with
+            the password you chose. If the address already has an account, the email has a link to reset its password
+            instead: sign in, then join with the code.
+          </p>
+        </Notice>
+        <div className="auth-links">
+          <Link to="/signin">Go to sign in</Link>
+        </div>
+      </AuthCard>
+    )
+  }
   return (
     <AuthCard title="Join your community">
       <p className="muted">Your community office gives out the join code, for example on a flyer or in the newsletter.</p>
