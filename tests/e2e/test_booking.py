@@ -4,11 +4,14 @@ import re
 import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import icalendar
 import pytest
 import sqlalchemy as sa
+from ical.calendar_stream import IcsCalendarStream
 from playwright.sync_api import Browser, Page, expect
 from sqlalchemy.orm import Session
 
@@ -389,3 +392,43 @@ def test_a_quota_refusal_names_the_booking_that_counts_and_blocks_the_button(
         expect(page.locator(f"#reservation-{booked_id}")).to_be_in_viewport()
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_downloaded_calendar_file_is_the_bookings_one_event(
+    browser: Browser, browser_context_args: dict[str, Any], api: Any, viewport: dict[str, int]
+) -> None:
+    resident = api(RESIDENT)
+    court = resident.amenity("Tennis Court 1")
+    _, slot = bookable_slot(resident, court, range(3, 10))
+    start = datetime.fromisoformat(slot["starts_at"])
+    r = resident.post(
+        "/reservations",
+        {
+            "amenity_id": court["id"],
+            "starts_at": slot["starts_at"],
+            "ends_at": (start + timedelta(hours=1)).isoformat(),
+            "title": "Café doubles",  # not ASCII: the file is UTF-8 and says so
+        },
+    )
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    context = browser.new_context(**{**browser_context_args, "viewport": viewport})
+    page = context.new_page()
+    try:
+        sign_in(page, RESIDENT)
+        page.goto(f"/c/{resident.community_id}/reservations")
+        item = page.locator(f'[data-reservation-id="{rid}"]')
+        with page.expect_download() as info:
+            item.get_by_role("link", name=re.compile(r"^Add to calendar \(\.ics\)")).click()
+        ics = Path(info.value.path()).read_bytes()
+    finally:
+        context.close()
+    cal = icalendar.Calendar.from_ical(ics)
+    [event] = cal.walk("VEVENT")
+    [strict] = IcsCalendarStream.calendar_from_ics(ics.decode("utf-8")).events
+    assert str(event["UID"]) == strict.uid == f"{rid}@hoa"
+    assert strict.dtstart == start
+    assert "Café doubles" in str(event["DESCRIPTION"]) and strict.location == (
+        "Tennis Court 1, Maple Grove HOA"
+    )

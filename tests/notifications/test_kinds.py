@@ -8,6 +8,7 @@ from typing import Any, Union, get_args, get_origin
 import pytest
 from pydantic import BaseModel
 
+from hoa.core.settings import Settings
 from hoa.email.render import build_message
 from hoa.notifications.kinds import PAYLOADS, NotificationKind, Payload
 
@@ -43,6 +44,8 @@ def test_each_kind_renders_its_subject_and_both_templates(kind: NotificationKind
     fields = {n: sample(f.annotation) for n, f in model.model_fields.items()}
     if "timezone" in fields:
         fields["timezone"] = "America/New_York"
+    if "locale" in fields:
+        fields["locale"] = "en-GB"
     payload = model.model_validate(model(**fields).model_dump(mode="json"))  # as stored
     sent_links = {"accept_url": "https://hoa.example/a", "link": "https://hoa.example/b"}
     variables = payload.variables() | sent_links
@@ -51,7 +54,7 @@ def test_each_kind_renders_its_subject_and_both_templates(kind: NotificationKind
         payload.kind,
         payload.subject,
         variables,
-        payload.attachment(uuid.uuid4()),
+        payload.attachment(uuid.uuid4(), Settings(), "someone@example.com"),
         "someone@example.com",
         "HOA <no-reply@example.com>",
     )

@@ -13,6 +13,7 @@ class Page(StrEnum):
     CANCEL_BOOKING = "/cancel-booking"
     FORGOT_PASSWORD = "/forgot-password"  # noqa: S105 - a page, not a secret
     INVITATION = "/invitations/accept"
+    RESERVATION = "/c/{community_id}/reservations/{reservation_id}"
     RESET_PASSWORD = "/reset-password"  # noqa: S105 - a page, not a secret
     VERIFY_EMAIL = "/verify-email"
 

@@ -67,11 +67,13 @@ ical_router = APIRouter(dependencies=[Depends(limit_api)])
     response_class=Response,
     dependencies=[LagTolerant],
 )
-async def get_calendar_feed(secret: str, request: Request, session: SessionDep) -> Response:
+async def get_calendar_feed(
+    secret: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
     """The feed's calendar (text/calendar); 404 in the error envelope for an unknown, revoked
     or no longer authorized secret. Calendar apps that send back the ETag get a 304 while
     nothing changed."""
-    body = await service.feed_calendar(session, secret)
+    body = await service.feed_calendar(session, settings, secret)
     headers = {
         "Cache-Control": service.CACHE_CONTROL,
         "ETag": f'"{hashlib.sha256(body).hexdigest()[:32]}"',

@@ -17,9 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hoa.audit.service import record
 from hoa.core.database import utcnow
 from hoa.core.errors import Forbidden, NotFound
+from hoa.core.links import Page, link
 from hoa.core.pagination import AnySelect
 from hoa.core.settings import Settings
 from hoa.core.tokens import hash_token, new_token
+from hoa.email.render import BookingEvent, booking_event, describe_booking, ical_status
 from hoa.feeds.schemas import CalendarFeedCreated, CalendarFeedRead, FeedKind
 from hoa.models import (
     HELD_STATUSES,
@@ -34,6 +36,7 @@ from hoa.models import (
     Role,
     User,
 )
+from hoa.rules.wording import Wording
 
 # What a feed holds: recent history (so last week's booking does not vanish from the calendar)
 # and the year ahead, at most MAX_EVENTS bookings, the soonest past the window's start first.
@@ -165,9 +168,15 @@ async def revoke(session: AsyncSession, user: User, feed_id: uuid.UUID) -> None:
 @dataclass(frozen=True, slots=True)
 class _Entry:
     id: uuid.UUID
+    community_id: uuid.UUID
     starts_at: datetime
     ends_at: datetime
+    party_starts_at: datetime | None
+    party_ends_at: datetime | None
+    headcount: int
+    guests: int
     status: ReservationStatus
+    sequence: int
     updated_at: datetime
     title: str
     booked_for_id: uuid.UUID
@@ -175,6 +184,7 @@ class _Entry:
     amenity_name: str
     community_name: str
     timezone: str
+    locale: str
     show_names: bool
 
 
@@ -183,9 +193,15 @@ def _entries_query(now: datetime) -> AnySelect:
     return (
         sa.select(
             Reservation.id,
+            Reservation.community_id,
             Reservation.starts_at,
             Reservation.ends_at,
+            Reservation.party_starts_at,
+            Reservation.party_ends_at,
+            Reservation.headcount,
+            Reservation.guests,
             Reservation.status,
+            Reservation.sequence,
             Reservation.updated_at,
             Reservation.title,
             Reservation.booked_for_id,
@@ -193,6 +209,7 @@ def _entries_query(now: datetime) -> AnySelect:
             Amenity.name.label("amenity_name"),
             Community.name.label("community_name"),
             Community.timezone,
+            Community.locale,
             Community.show_booker_names.label("show_names"),
         )
         .join(User, User.id == Reservation.booked_for_id)
@@ -252,7 +269,7 @@ async def _amenity_entries(
     return [_Entry(**row._mapping) for row in await session.execute(query)]
 
 
-async def feed_calendar(session: AsyncSession, secret: str) -> bytes:
+async def feed_calendar(session: AsyncSession, settings: Settings, secret: str) -> bytes:
     """The feed's RFC 5545 calendar.
 
     Raises FeedNotFound for an unknown or revoked secret, a disabled account, and an amenity
@@ -276,16 +293,16 @@ async def feed_calendar(session: AsyncSession, secret: str) -> bytes:
         amenity = await session.get(Amenity, feed.amenity_id)
         community = await session.get(Community, amenity.community_id) if amenity else None
         name = f"{amenity.name} – {community.name}" if amenity and community else "Bookings"
-    return render_calendar(name, entries, user.id, now)
+    return render_calendar(settings, name, entries, user.id, now)
 
 
 def render_calendar(
-    name: str, entries: Sequence[_Entry], user_id: uuid.UUID, now: datetime
+    settings: Settings, name: str, entries: Sequence[_Entry], user_id: uuid.UUID, now: datetime
 ) -> bytes:
-    """One VEVENT per booking, UID ``{id}@hoa`` as in the emails, local times in the
-    community's zone with a VTIMEZONE per zone used. A resident's name (and the booking's
-    title) appears only when it is the feed owner's booking or the community shows names:
-    feed addresses end up in third-party calendar services."""
+    """One VEVENT per booking, as in the emails (same UID, location, link and description),
+    local times in the community's zone with a VTIMEZONE per zone used. A resident's name and
+    the booking's title appear only when it is the feed owner's booking or the community shows
+    names: feed addresses end up in third-party calendar services."""
     cal = icalendar.Calendar()
     cal.add("prodid", "-//hoa//calendar feed//EN")
     cal.add("version", "2.0")
@@ -294,24 +311,11 @@ def render_calendar(
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", timedelta(hours=1))
     for entry in entries:
-        tz = ZoneInfo(entry.timezone)
-        event = icalendar.Event()
-        event.add("uid", f"{entry.id}@hoa")
-        event.add("dtstamp", entry.updated_at)
+        mine = entry.booked_for_id == user_id
+        shown = entry.show_names or mine
+        event = booking_event(_event(settings, entry, shown=shown, linked=mine))
         event.add("last-modified", entry.updated_at)
-        event.add("dtstart", entry.starts_at.astimezone(tz))
-        event.add("dtend", entry.ends_at.astimezone(tz))
-        event.add("summary", f"{entry.amenity_name} – {entry.community_name}")
-        pending = entry.status is ReservationStatus.PENDING
-        event.add("status", "TENTATIVE" if pending else "CONFIRMED")
         event.add("transp", "OPAQUE")
-        shown = entry.show_names or entry.booked_for_id == user_id
-        lines = ["Awaiting approval." if pending else "Confirmed."]
-        if shown:
-            lines.append(f"Booked for {entry.booked_for_name}.")
-            if entry.title:
-                lines.append(entry.title)
-        event.add("description", "\n".join(lines))
         cal.add_component(event)
     # Zone rules for the window only (bookings last at most MAX_RESERVATION_DAYS): the default
     # 1970-2038 span would be most of the body, sent on every poll.
@@ -321,3 +325,42 @@ def render_calendar(
     )
     ical: bytes = cal.to_ical()
     return ical
+
+
+def _event(settings: Settings, entry: _Entry, *, shown: bool, linked: bool) -> BookingEvent:
+    """``shown``: with who it is for and its title; ``linked``: with the link to its page
+    (which only the household and admins may open)."""
+    tz = ZoneInfo(entry.timezone)
+    url = None
+    if linked:
+        url = link(
+            settings, Page.RESERVATION, community_id=entry.community_id, reservation_id=entry.id
+        )
+    party = None
+    if entry.party_starts_at is not None and entry.party_ends_at is not None:
+        party = (entry.party_starts_at, entry.party_ends_at)
+    title = f"Booked for {entry.booked_for_name}. {entry.title}".strip() if shown else None
+    return BookingEvent(
+        reservation_id=entry.id,
+        sequence=entry.sequence,
+        stamp=entry.updated_at,
+        starts=entry.starts_at.astimezone(tz),
+        ends=entry.ends_at.astimezone(tz),
+        summary=f"{entry.amenity_name} – {entry.community_name}",
+        location=f"{entry.amenity_name}, {entry.community_name}",
+        description=describe_booking(
+            Wording(tz, entry.locale),
+            amenity_name=entry.amenity_name,
+            community_name=entry.community_name,
+            starts=entry.starts_at,
+            ends=entry.ends_at,
+            status=entry.status.value,
+            party=party if shown else None,
+            headcount=entry.headcount,
+            guests=entry.guests,
+            title=title,
+            url=url,
+        ),
+        status=ical_status(entry.status.value),
+        url=url,
+    )

@@ -183,7 +183,7 @@ class Deliverer:
             payload.kind,
             payload.subject,
             payload.variables() | self._links_at_send(session, row, payload),
-            payload.attachment(row.entity_id),
+            payload.attachment(row.entity_id, self.settings, row.recipient_email),
             row.recipient_email,
             self.settings.email.from_address,
         )

@@ -5,13 +5,17 @@ by the enum, which the OpenAPI document exports."""
 
 import uuid
 from datetime import datetime
+from email.utils import parseaddr
 from enum import StrEnum
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 
-from hoa.email.render import calendar_file
+from hoa.core.links import Page, link
+from hoa.core.settings import Settings
+from hoa.email.render import BookingEvent, calendar_file, describe_booking, ical_status
+from hoa.rules.wording import DEFAULT_LOCALE, Wording
 
 
 class NotificationKind(StrEnum):
@@ -34,9 +38,11 @@ def local_time(moment: datetime, timezone: str) -> datetime:
     return moment.astimezone(ZoneInfo(timezone))
 
 
-def when(starts_at: datetime, ends_at: datetime, timezone: str) -> str:
-    starts, ends = local_time(starts_at, timezone), local_time(ends_at, timezone)
-    return f"{starts:%a %d %b %Y %H:%M}–{ends:%H:%M} ({timezone})"
+def when(
+    starts_at: datetime, ends_at: datetime, timezone: str, locale: str = DEFAULT_LOCALE
+) -> str:
+    """ "Sun, Dec 20, 2:00 PM – 6:00 PM" in the community's zone and locale."""
+    return Wording(ZoneInfo(timezone), locale).span(starts_at, ends_at)
 
 
 class Payload(BaseModel):
@@ -51,7 +57,9 @@ class Payload(BaseModel):
         account notice has no community (the base template says so)."""
         return {"community_name": None, **self.model_dump()}
 
-    def attachment(self, entity_id: uuid.UUID) -> tuple[bytes, str] | None:
+    def attachment(
+        self, entity_id: uuid.UUID, settings: Settings, recipient: str
+    ) -> tuple[bytes, str] | None:
         """A calendar file and its METHOD, for kinds that carry one."""
         return None
 
@@ -62,6 +70,14 @@ class ReservationNotice(Payload):
     amenity_name: str
     starts_at: datetime
     ends_at: datetime
+    # Absent from notices stored before they were added; the defaults keep those sendable.
+    community_id: uuid.UUID | None = None
+    locale: str = DEFAULT_LOCALE
+    status: str = "confirmed"
+    party_starts_at: datetime | None = None
+    party_ends_at: datetime | None = None
+    headcount: int | None = None
+    guests: int = 0
     title: str | None = None
     reason: str | None = None
     cancelled_by: str | None = None
@@ -73,19 +89,63 @@ class ReservationNotice(Payload):
     ics_method: ClassVar[str | None] = None
 
     def variables(self) -> dict[str, Any]:
-        return {**super().variables(), "when": when(self.starts_at, self.ends_at, self.timezone)}
+        return {
+            **super().variables(),
+            "when": when(self.starts_at, self.ends_at, self.timezone, self.locale),
+        }
 
-    def attachment(self, entity_id: uuid.UUID) -> tuple[bytes, str] | None:
+    def booking_url(self, settings: Settings, reservation_id: uuid.UUID) -> str | None:
+        if self.community_id is None:
+            return None
+        return link(
+            settings,
+            Page.RESERVATION,
+            community_id=self.community_id,
+            reservation_id=reservation_id,
+        )
+
+    def event(self, reservation_id: uuid.UUID, url: str | None) -> BookingEvent:
+        """The booking as a calendar event, as of this notice."""
+        party = None
+        if self.party_starts_at is not None and self.party_ends_at is not None:
+            party = (self.party_starts_at, self.party_ends_at)
+        status = "cancelled" if self.ics_method == "CANCEL" else self.status
+        return BookingEvent(
+            reservation_id=reservation_id,
+            sequence=self.sequence,
+            stamp=self.stamp,
+            starts=local_time(self.starts_at, self.timezone),
+            ends=local_time(self.ends_at, self.timezone),
+            summary=f"{self.amenity_name} – {self.community_name}",
+            location=f"{self.amenity_name}, {self.community_name}",
+            description=describe_booking(
+                Wording(ZoneInfo(self.timezone), self.locale),
+                amenity_name=self.amenity_name,
+                community_name=self.community_name,
+                starts=self.starts_at,
+                ends=self.ends_at,
+                status=status,
+                party=party,
+                headcount=self.headcount,
+                guests=self.guests,
+                title=self.title,
+                url=url,
+            ),
+            status=ical_status(status),
+            url=url,
+        )
+
+    def attachment(
+        self, entity_id: uuid.UUID, settings: Settings, recipient: str
+    ) -> tuple[bytes, str] | None:
         if self.ics_method is None:
             return None
+        _, address = parseaddr(settings.email.from_address)
         ics = calendar_file(
-            f"{entity_id}@hoa",
-            self.sequence,
-            self.stamp,
-            local_time(self.starts_at, self.timezone),
-            local_time(self.ends_at, self.timezone),
-            f"{self.amenity_name} – {self.community_name}",
+            self.event(entity_id, self.booking_url(settings, entity_id)),
             self.ics_method,
+            organizer=(self.community_name, address),
+            attendee=recipient,
         )
         return ics, self.ics_method
 
@@ -114,6 +174,8 @@ class ReservationChanged(ReservationNotice):
 
 class ReservationRejected(ReservationNotice):
     kind, subject = NotificationKind.RESERVATION_REJECTED, "Declined: {amenity_name}, {when}"
+    # A request changed back to pending may sit in a calendar as tentative: take it out.
+    ics_method = "CANCEL"
 
 
 class ReservationCancelled(ReservationNotice):

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hoa.core.database import utcnow
 from hoa.core.links import Page, link
 from hoa.core.settings import Settings
+from hoa.email.render import calendar_file
 from hoa.models import (
     AdminAlerts,
     Amenity,
@@ -18,11 +19,7 @@ from hoa.models import (
     Role,
     User,
 )
-from hoa.notifications.kinds import (
-    ApprovalRequested,
-    ReservationCancelled,
-    ReservationNotice,
-)
+from hoa.notifications.kinds import ApprovalRequested, ReservationNotice
 from hoa.notifications.service import notify
 
 N = TypeVar("N", bound=ReservationNotice)
@@ -42,17 +39,35 @@ def notice(
     """The payload of an email about the reservation, frozen now."""
     return kind.model_validate(
         {
+            "community_id": community.id,
             "community_name": community.name,
             "timezone": community.timezone,
+            "locale": community.locale,
             "amenity_name": amenity.name,
             "starts_at": reservation.starts_at,
             "ends_at": reservation.ends_at,
+            "status": str(reservation.status),
+            "party_starts_at": reservation.party_starts_at,
+            "party_ends_at": reservation.party_ends_at,
+            "headcount": reservation.headcount,
+            "guests": reservation.guests,
             "title": reservation.title,
             "stamp": utcnow(),
-            "sequence": reservation.sequence + (kind is ReservationCancelled),
+            # A cancellation outranks the booking's last calendar file.
+            "sequence": reservation.sequence + (kind.ics_method == "CANCEL"),
             **extra,
         }
     )
+
+
+def calendar_download(
+    settings: Settings, community: Community, amenity: Amenity, reservation: Reservation
+) -> bytes:
+    """The booking's calendar file to import (METHOD:PUBLISH): the same event, UID and all, as
+    in its emails and feeds."""
+    payload = notice(ReservationNotice, community, amenity, reservation)
+    url = payload.booking_url(settings, reservation.id)
+    return calendar_file(payload.event(reservation.id, url), "PUBLISH")
 
 
 async def notify_reservation(

@@ -134,6 +134,25 @@ async def get_reservation(
     return await _present(session, await reads.get_visible(session, ctx, reservation_id))
 
 
+@router.get(
+    "/reservations/{reservation_id}/calendar.ics",
+    response_class=Response,
+    responses={
+        **errors_for(NotFound),
+        200: {"content": {"text/calendar": {}}, "description": "An RFC 5545 file"},
+    },
+)
+async def download_reservation_calendar(
+    reservation_id: uuid.UUID, ctx: CommunityMember, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """The booking as a calendar file to import (the same event as in its emails and feeds)."""
+    return Response(
+        await service.calendar(session, settings, ctx, reservation_id),
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="reservation.ics"'},
+    )
+
+
 @router.patch(
     "/reservations/{reservation_id}",
     response_model=ReservationRead,

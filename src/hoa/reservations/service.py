@@ -49,7 +49,7 @@ from hoa.reservations.errors import (
     NotPending,
     violation_error,
 )
-from hoa.reservations.notices import alert_admins, notify_reservation
+from hoa.reservations.notices import alert_admins, calendar_download, notify_reservation
 from hoa.reservations.schemas import (
     CheckResult,
     ReservationChange,
@@ -555,6 +555,15 @@ async def mark_cancelled(
         reason=reservation.cancel_reason,
         cancelled_by=ctx.user_name,
     )
+
+
+async def calendar(
+    session: AsyncSession, settings: Settings, ctx: CommunityCtx, reservation_id: uuid.UUID
+) -> bytes:
+    """A visible booking's calendar file to import. Raises NotFound."""
+    reservation = await reads.get_visible(session, ctx, reservation_id)
+    amenity = await session.get_one(Amenity, reservation.amenity_id)
+    return calendar_download(settings, await _community(session, ctx), amenity, reservation)
 
 
 async def approve(

@@ -4379,6 +4379,62 @@ export type ReservationsChangeReservationResponses = {
 
 export type ReservationsChangeReservationResponse = ReservationsChangeReservationResponses[keyof ReservationsChangeReservationResponses];
 
+export type ReservationsDownloadReservationCalendarData = {
+    body?: never;
+    path: {
+        /**
+         * Reservation Id
+         */
+        reservation_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/calendar.ics';
+};
+
+export type ReservationsDownloadReservationCalendarErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsDownloadReservationCalendarError = ReservationsDownloadReservationCalendarErrors[keyof ReservationsDownloadReservationCalendarErrors];
+
+export type ReservationsDownloadReservationCalendarResponses = {
+    /**
+     * An RFC 5545 file
+     */
+    200: unknown;
+};
+
 export type ReservationsCancelReservationData = {
     body: Decision;
     path: {

@@ -90,3 +90,9 @@ export async function unwrap<T>(call: Promise<Result<T>>): Promise<T> {
 }
 
 export { ApiError, NetworkError }
+
+/** A booking's calendar file: the server's, so it carries the same event (UID and all) as the
+ * emails and feeds. A plain link: the session cookie goes with it. */
+export function calendarFileUrl(communityId: string, reservationId: string): string {
+  return `/api/v1/communities/${communityId}/reservations/${reservationId}/calendar.ics`
+}

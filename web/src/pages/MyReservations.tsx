@@ -17,7 +17,7 @@ import {
   type CommunityContext,
   type ReservationScope,
 } from '../lib/queries'
-import { downloadReservationIcs } from '../lib/reservationIcs'
+import { calendarFileUrl } from '../lib/http'
 import { formatDateTime } from '../lib/time'
 
 export default function MyReservations() {
@@ -187,14 +187,14 @@ function ReservationActions({
           </button>
         ) : null}
         {active ? (
-          <button
-            type="button"
+          <a
             className="btn btn--ghost btn--small"
-            onClick={() => downloadReservationIcs(r, amenity, community.name)}
+            href={calendarFileUrl(community.id, r.id)}
+            download
             aria-label={`Add to calendar (.ics): ${name} on ${formatDateTime(r.starts_at, community.timezone)}`}
           >
             Add to calendar (.ics)
-          </button>
+          </a>
         ) : null}
       </div>
     </>

@@ -2,7 +2,7 @@ import { Link } from 'react-router'
 import type { AmenityRead, ReservationRead } from '../../api'
 import { StatusBadge } from '../../components/ui'
 import type { CommunityContext } from '../../lib/queries'
-import { downloadReservationIcs } from '../../lib/reservationIcs'
+import { calendarFileUrl } from '../../lib/http'
 import { formatDateTime, formatRange } from '../../lib/time'
 
 /** What the booking form turns into once the reservation is made. */
@@ -25,9 +25,9 @@ export function Confirmation({ reservation, amenity, community }: { reservation:
         <Link className="btn" to={`/c/${community.id}/reservations`}>
           My reservations
         </Link>
-        <button type="button" className="btn btn--secondary" onClick={() => downloadReservationIcs(reservation, amenity, community.name)}>
+        <a className="btn btn--secondary" href={calendarFileUrl(community.id, reservation.id)} download>
           Add to my calendar (.ics)
-        </button>
+        </a>
         <Link className="btn btn--ghost" to={`/c/${community.id}/book`} reloadDocument={false} onClick={() => window.scrollTo(0, 0)}>
           Book something else
         </Link>
