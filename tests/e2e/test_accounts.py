@@ -202,10 +202,10 @@ def test_a_reservation_downloads_as_ics(page: Page, api: Any) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name="My reservations").click()
     item = page.locator(f'[data-reservation-id="{upcoming["id"]}"]')
     with page.expect_download() as download:
-        item.get_by_role("button", name=re.compile(r"^Add to calendar")).click()
+        item.get_by_role("link", name=re.compile(r"^Add to calendar")).click()
     assert download.value.suggested_filename.endswith(".ics")
     text = Path(download.value.path()).read_bytes().decode()
-    assert f"UID:{upcoming['id']}\r\n" in text
+    assert f"UID:{upcoming['id']}@hoa\r\n" in text  # the UID of its emails and feeds
     assert "BEGIN:VEVENT" in text and "STATUS:CONFIRMED" in text
 
 
