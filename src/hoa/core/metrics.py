@@ -123,7 +123,7 @@ REDIS_SKIPPED = Counter(
     "Redis calls skipped while the breaker is open, by caller",
     ["caller"],
 )
-REDIS_CALLERS = ("rate_limit", "enqueue", "queue_state")
+REDIS_CALLERS = ("rate_limit", "cache", "enqueue", "queue_state")
 SIGN_INS = Counter("hoa_auth_sign_ins", "Sign-in attempts by outcome", ["outcome"])
 SIGN_IN_OUTCOMES = ("ok", "failed")
 LOCKOUTS = Counter("hoa_auth_lockouts", "Accounts locked after failed sign-ins")
