@@ -14,6 +14,7 @@ from tests.e2e.conftest import AXE, PASSWORD, TIMEZONE, check_a11y, screenshot, 
 ADMIN = "admin@maple-grove.example"
 RESIDENT = "resident@maple-grove.example"
 NEIGHBOR = "neighbor@maple-grove.example"
+OAK_ADMIN = "admin@oak-ridge.example"
 NEW_PASSWORD = "violet-harbor-quince-48"
 NEWER_PASSWORD = "amber-lantern-meadow-93"
 
@@ -83,6 +84,7 @@ def test_an_existing_account_signs_in_then_accepts(
         },
     )
     assert joined.status_code == 200, joined.text
+    approve_join(api, email)
     invited = api(ADMIN).post("/invitations", {"email": email})
     assert invited.status_code == 201, invited.text
 
@@ -115,13 +117,23 @@ def test_an_existing_account_signs_in_then_accepts(
         invitee.close()
 
 
-def test_join_with_a_code_and_switch_communities(page: Page) -> None:
+def approve_join(api: Any, email: str) -> None:
+    """Oak Ridge's office lets in the account that asked to join with the code."""
+    oak = api(OAK_ADMIN)
+    [request] = [r for r in oak.get("/join-requests") if r["email"] == email]
+    assert oak.post(f"/join-requests/{request['id']}/approve", {}).status_code == 200
+
+
+def test_join_with_a_code_and_switch_communities(page: Page, api: Any) -> None:
     sign_in(page, NEIGHBOR)
     page.goto("/join")
     expect(page.get_by_text(f"You'll join as {NEIGHBOR}.")).to_be_visible()
     page.get_by_label("Join code").fill("OAKRIDGE")
     page.get_by_label("Your home").fill("Unit 3A")
     page.get_by_role("button", name="Join", exact=True).click()
+    expect(page.get_by_role("heading", name="Waiting for approval")).to_be_visible()
+    approve_join(api, NEIGHBOR)
+    page.goto("/")  # later, once approved
     page.wait_for_url("**/c/*")
 
     switcher = page.get_by_label("Community")

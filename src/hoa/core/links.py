@@ -13,6 +13,9 @@ class Page(StrEnum):
     CANCEL_BOOKING = "/cancel-booking"
     FORGOT_PASSWORD = "/forgot-password"  # noqa: S105 - a page, not a secret
     INVITATION = "/invitations/accept"
+    JOIN_REQUESTS = "/c/{community_id}/join-requests"
+    MEMBERS = "/c/{community_id}/admin/members"
+    COMMUNITY = "/c/{community_id}"
     RESET_PASSWORD = "/reset-password"  # noqa: S105 - a page, not a secret
     VERIFY_EMAIL = "/verify-email"
 

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
-import { Link, useNavigate } from 'react-router'
+import { Link } from 'react-router'
 import { membersJoinWithCode } from '../api'
 import { AuthCard, AuthForm } from '../components/AuthCard'
 import { Loading } from '../components/ui'
@@ -9,7 +9,6 @@ import { keys, useMe } from '../lib/queries'
 
 export default function Join() {
   const me = useMe()
-  const navigate = useNavigate()
   const qc = useQueryClient()
   const [code, setCode] = useState('')
   const [home, setHome] = useState('')
@@ -22,16 +21,26 @@ export default function Join() {
       const signup = signedIn ? {} : { name, email, password }
       return unwrap(membersJoinWithCode({ body: { code: code.trim(), household_label: home.trim(), ...signup } }))
     },
-    onSuccess: async () => {
-      await qc.resetQueries({ queryKey: keys.me })
-      navigate('/', { replace: true })
-    },
+    onSuccess: () => qc.resetQueries({ queryKey: keys.me }),
   })
 
   if (me.isPending) return <Loading />
+  if (join.isSuccess) {
+    return (
+      <AuthCard title="Waiting for approval">
+        <p>Your request to join is waiting for approval by your community office. You'll get an email once you're in.</p>
+        <div className="auth-links">
+          <Link to="/">Continue</Link>
+        </div>
+      </AuthCard>
+    )
+  }
   return (
     <AuthCard title="Join your community">
-      <p className="muted">Your community office gives out the join code, for example on a flyer or in the newsletter.</p>
+      <p className="muted">
+        Your community office gives out the join code, for example on a flyer or in the newsletter. The office approves your request
+        before you can book.
+      </p>
       <AuthForm request={join} label="Join" busyLabel="Joining…">
         <div className="field">
           <label htmlFor="code">Join code</label>
