@@ -545,6 +545,32 @@ export type BlackoutRead = {
 };
 
 /**
+ * BlackoutUpdate
+ *
+ * New times or reason; the new period is checked against reservations like a new one.
+ */
+export type BlackoutUpdate = {
+    /**
+     * Starts At
+     */
+    starts_at?: string | null;
+    /**
+     * Ends At
+     */
+    ends_at?: string | null;
+    /**
+     * Reason
+     */
+    reason?: string | null;
+    /**
+     * Cancel Conflicts
+     *
+     * Cancel the active reservations the new period overlaps
+     */
+    cancel_conflicts?: boolean;
+};
+
+/**
  * BookingMode
  */
 export type BookingMode = 'exclusive' | 'capacity';
@@ -569,6 +595,40 @@ export type Calendar = {
      * Entries
      */
     entries: Array<CalendarEntry>;
+    /**
+     * Closures
+     */
+    closures: Array<CalendarClosure>;
+};
+
+/**
+ * CalendarClosure
+ */
+export type CalendarClosure = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Amenity Id
+     *
+     * None: every amenity is closed
+     */
+    amenity_id: string | null;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    /**
+     * Reason
+     *
+     * The public reason, shown to residents
+     */
+    reason: string;
 };
 
 /**
@@ -4219,6 +4279,72 @@ export type BlackoutsDeleteBlackoutResponses = {
 };
 
 export type BlackoutsDeleteBlackoutResponse = BlackoutsDeleteBlackoutResponses[keyof BlackoutsDeleteBlackoutResponses];
+
+export type BlackoutsUpdateBlackoutData = {
+    body: BlackoutUpdate;
+    path: {
+        /**
+         * Blackout Id
+         */
+        blackout_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/blackouts/{blackout_id}';
+};
+
+export type BlackoutsUpdateBlackoutErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * blackout.conflicts
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * blackout.invalid_period
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type BlackoutsUpdateBlackoutError = BlackoutsUpdateBlackoutErrors[keyof BlackoutsUpdateBlackoutErrors];
+
+export type BlackoutsUpdateBlackoutResponses = {
+    /**
+     * Successful Response
+     */
+    200: BlackoutCreated;
+};
+
+export type BlackoutsUpdateBlackoutResponse = BlackoutsUpdateBlackoutResponses[keyof BlackoutsUpdateBlackoutResponses];
 
 export type ReservationsListReservationsData = {
     body?: never;
