@@ -5,15 +5,19 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.api import ROUTERS
+from hoa.models import Membership, MemberStatus
 from hoa.web.deps import require_admin
-from tests.factories import World, local, make_reservation
+from tests.conftest import sign_in
+from tests.factories import World, local, make_member, make_reservation, make_user
 
 
 def _community_routes(app: FastAPI) -> Iterator[tuple[str, str, APIRoute]]:
@@ -45,6 +49,7 @@ async def _ids(world: World, session: AsyncSession) -> dict[str, uuid.UUID]:
         "blackout_id": uuid.uuid4(),
         "invitation_id": uuid.uuid4(),
         "notification_id": uuid.uuid4(),
+        "request_id": uuid.uuid4(),
     }
 
 
@@ -85,16 +90,41 @@ async def test_resident_gets_403_on_admin_routes(
 ) -> None:
     ids = await _ids(world, session)
     resident = await as_user("resident")
+    # Join requests are decided by admins, and by household members only where the community
+    # lets them (off by default).
     admin_routes = [
-        (m, p) for m, p, route in _community_routes(app) if _needs_admin(route.dependant)
+        (m, p)
+        for m, p, route in _community_routes(app)
+        if _needs_admin(route.dependant) or "/join-requests" in p
     ]
-    assert len(admin_routes) >= 15
+    assert len(admin_routes) >= 18
     for method, path in admin_routes:
         r = await resident.client.request(
             method, _url(path, ids), headers=resident.headers, params=QUERY, json={}
         )
         assert r.status_code == 403, (method, path, r.status_code, r.text)
         assert r.json()["error"]["code"] == "forbidden"
+
+
+async def test_a_pending_member_gets_403_everywhere(
+    app: FastAPI, world: World, session: AsyncSession, client: httpx.AsyncClient
+) -> None:
+    """Someone who asked to join with the code sees nothing until approved."""
+    ids = await _ids(world, session)
+    user = await make_user(session, email="pending@example.com")
+    await make_member(session, world.community, user, household=world.households["a"])
+    await session.execute(
+        sa.update(Membership)
+        .where(Membership.user_id == user.id)
+        .values(status=MemberStatus.PENDING)
+    )
+    await session.commit()
+    headers = {"Authorization": f"Bearer {await sign_in(client, user.email)}"}
+    for method, path, _ in _community_routes(app):
+        r = await client.request(method, _url(path, ids), headers=headers, params=QUERY, json={})
+        assert r.status_code == 403, (method, path, r.status_code, r.text)
+        assert r.json()["error"]["code"] == "membership.pending", (method, path)
+        assert str(ids["reservation_id"]) not in r.text
 
 
 @pytest.mark.parametrize("who", ["resident", "admin"])

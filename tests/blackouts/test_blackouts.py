@@ -1,5 +1,6 @@
 """Closures: listing, creating (refused over bookings, or cancelling them), deleting."""
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -79,3 +80,70 @@ async def test_blackouts_are_listed_by_range_and_deleted_by_admins_only(
     assert (await admin.delete(f"/blackouts/{made[0]}")).status_code == 204
     assert [b["id"] for b in (await resident.get("/blackouts")).json()] == made[1:]
     assert (await admin.delete(f"/blackouts/{made[0]}")).status_code == 404
+
+
+async def test_a_closure_is_edited_under_the_same_conflict_check(
+    as_user: Any, world: World, session: AsyncSession
+) -> None:
+    held = await make_reservation(
+        session, world.amenities["court"], world.members["resident"], local(7, 10)
+    )
+    await session.commit()
+    admin, resident = await as_user("admin"), await as_user("resident")
+    made = await admin.post(
+        "/blackouts",
+        {
+            "amenity_id": str(world.amenities["court"].id),
+            "starts_at": local(6, 0).isoformat(),
+            "ends_at": local(7, 0).isoformat(),
+            "reason": "Resurfacing",
+        },
+    )
+    url = f"/blackouts/{made.json()['id']}"
+    longer = {"ends_at": local(8, 0).isoformat()}
+    refused = await admin.patch(url, longer)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "blackout.conflicts"
+    assert [r["id"] for r in refused.json()["error"]["details"]["reservations"]] == [str(held.id)]
+    assert (await resident.patch(url, {"reason": "Mine"})).status_code == 403
+    backwards = await admin.patch(url, {"ends_at": local(5, 0).isoformat()})
+    assert backwards.status_code == 422
+    assert backwards.json()["error"]["code"] == "blackout.invalid_period"
+
+    renamed = await admin.patch(url, {"reason": "Net replaced"})
+    assert renamed.status_code == 200 and renamed.json()["reason"] == "Net replaced"
+    assert datetime.fromisoformat(renamed.json()["ends_at"]) == local(7, 0)
+    moved = await admin.patch(url, {**longer, "cancel_conflicts": True})
+    assert moved.status_code == 200, moved.text
+    assert [r["id"] for r in moved.json()["cancelled_reservations"]] == [str(held.id)]
+    mine = (await resident.get(f"/reservations/{held.id}")).json()
+    assert (mine["status"], mine["cancel_reason"]) == ("cancelled", "Closed: Net replaced")
+    events = (await admin.get("/audit-events", params={"entity_type": "blackout"})).json()
+    assert [e["action"] for e in events["items"]][:2] == ["blackout.updated"] * 2
+
+
+async def test_residents_see_closures_and_their_reason_on_the_calendar(
+    as_user: Any, world: World
+) -> None:
+    admin, resident = await as_user("admin"), await as_user("resident")
+    for amenity, reason in ((world.amenities["court"].id, "Resurfacing"), (None, "Storm")):
+        r = await admin.post(
+            "/blackouts",
+            {
+                "amenity_id": amenity and str(amenity),
+                "starts_at": local(3, 8).isoformat(),
+                "ends_at": local(3, 12).isoformat(),
+                "reason": reason,
+            },
+        )
+        assert r.status_code == 201, r.text
+    window = {"start": local(3, 0).isoformat(), "end": local(4, 0).isoformat()}
+    calendar = (await resident.get("/calendar", params=window)).json()
+    assert sorted(c["reason"] for c in calendar["closures"]) == ["Resurfacing", "Storm"]
+    pool = (
+        await resident.get(
+            "/calendar", params={**window, "amenity_id": str(world.amenities["pool"].id)}
+        )
+    ).json()
+    assert [(c["amenity_id"], c["reason"]) for c in pool["closures"]] == [(None, "Storm")]
+    later = {"start": local(3, 12).isoformat(), "end": local(4, 0).isoformat()}
+    assert (await resident.get("/calendar", params=later)).json()["closures"] == []

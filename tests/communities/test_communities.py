@@ -180,6 +180,7 @@ async def test_admin_updates_the_community_and_it_is_audited(as_user: Any, world
         "locale": "en-US",
         "show_booker_names": False,
         "reminder_hours": 24,
+        "households_approve_joins": False,
     }
     assert first["after"] == {
         "name": "Maple Grove",
@@ -188,6 +189,7 @@ async def test_admin_updates_the_community_and_it_is_audited(as_user: Any, world
         "locale": "en-US",
         "show_booker_names": True,
         "reminder_hours": 48,
+        "households_approve_joins": False,
     }
 
     for bad in (

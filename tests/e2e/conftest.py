@@ -307,3 +307,15 @@ def api(live_server: str) -> Any:
     yield as_user
     for c in clients.values():
         c.client.close()
+
+
+def approve_join(api: Any, email: str) -> None:
+    """Oak Ridge's office lets in the account that asked to join with the code (a sign-up's
+    request is made just after its answer, so it is waited for)."""
+    oak = api("admin@oak-ridge.example")
+    deadline = time.monotonic() + 30
+    while not (requests := [r for r in oak.get("/join-requests") if r["email"] == email]):
+        assert time.monotonic() < deadline, f"no request to join from {email}"
+        time.sleep(0.2)
+    [request] = requests
+    assert oak.post(f"/join-requests/{request['id']}/approve", {}).status_code == 200

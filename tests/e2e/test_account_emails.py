@@ -5,11 +5,12 @@ import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import httpx
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import check_a11y, screenshot
+from tests.e2e.conftest import approve_join, check_a11y, screenshot
 
 EMAIL = "riley.reset@example.com"
 FIRST_PASSWORD = "copper-willow-harbor-17"
@@ -37,7 +38,9 @@ def link_in(message: EmailMessage, path: str) -> str:
     return match.group(0)
 
 
-def test_forgot_password_reset_and_verify_email(page: Page, live_server: str, outbox: Path) -> None:
+def test_forgot_password_reset_and_verify_email(
+    page: Page, live_server: str, outbox: Path, api: Any
+) -> None:
     # An account of its own (made with Oak Ridge's join code), so no demo login changes.
     r = httpx.post(
         f"{live_server}/api/v1/join/signup",
@@ -50,6 +53,7 @@ def test_forgot_password_reset_and_verify_email(page: Page, live_server: str, ou
         },
     )
     assert r.status_code == 202, r.text
+    approve_join(api, EMAIL)
 
     page.goto("/signin")
     page.get_by_role("link", name="Forgot password?").click()

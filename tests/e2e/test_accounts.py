@@ -9,7 +9,16 @@ from zoneinfo import ZoneInfo
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import AXE, PASSWORD, TIMEZONE, check_a11y, screenshot, sign_in, watch
+from tests.e2e.conftest import (
+    AXE,
+    PASSWORD,
+    TIMEZONE,
+    approve_join,
+    check_a11y,
+    screenshot,
+    sign_in,
+    watch,
+)
 from tests.e2e.test_account_emails import link_in, wait_for_email
 
 ADMIN = "admin@maple-grove.example"
@@ -84,6 +93,7 @@ def test_an_existing_account_signs_in_then_accepts(
         },
     )
     assert joined.status_code == 202, joined.text
+    approve_join(api, email)
     invited = api(ADMIN).post("/invitations", {"email": email})
     assert invited.status_code == 201, invited.text
 
@@ -117,7 +127,7 @@ def test_an_existing_account_signs_in_then_accepts(
 
 
 def test_sign_up_with_a_code_then_confirm_and_sign_in(
-    page: Page, live_server: str, outbox: Path
+    page: Page, live_server: str, outbox: Path, api: Any
 ) -> None:
     email = "kim.oak@oak-ridge.example"
     page.goto("/join")
@@ -135,6 +145,7 @@ def test_sign_up_with_a_code_then_confirm_and_sign_in(
     page.goto(confirm)
     page.get_by_role("button", name="Verify my email").click()
     expect(page.get_by_text("Your email address is verified.")).to_be_visible()
+    approve_join(api, email)
     page.goto("/signin")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(NEW_PASSWORD)
@@ -143,13 +154,16 @@ def test_sign_up_with_a_code_then_confirm_and_sign_in(
     expect(page.get_by_role("heading", name="Hello, Kim")).to_be_visible()
 
 
-def test_join_with_a_code_and_switch_communities(page: Page) -> None:
+def test_join_with_a_code_and_switch_communities(page: Page, api: Any) -> None:
     sign_in(page, NEIGHBOR)
     page.goto("/join")
     expect(page.get_by_text(f"You'll join as {NEIGHBOR}.")).to_be_visible()
     page.get_by_label("Join code").fill("OAKRIDGE")
     page.get_by_label("Your home").fill("Unit 3A")
     page.get_by_role("button", name="Join", exact=True).click()
+    expect(page.get_by_role("heading", name="Waiting for approval")).to_be_visible()
+    approve_join(api, NEIGHBOR)
+    page.goto("/")  # later, once approved
     page.wait_for_url("**/c/*")
 
     switcher = page.get_by_label("Community")

@@ -516,7 +516,7 @@ async def test_join_code_is_shown_rotated_and_disabled(
     assert (await (await as_user("resident")).get("/join-code")).status_code == 403
 
 
-async def test_joining_with_a_code_creates_a_resident(
+async def test_joining_with_a_code_asks_to_join_as_a_resident(
     as_user: Any, world: World, client: httpx.AsyncClient
 ) -> None:
     admin = await as_user("admin")
@@ -536,10 +536,10 @@ async def test_joining_with_a_code_creates_a_resident(
     assert signed_in.status_code == 200, signed_in.text
     profile = await me(client, signed_in.json()["access_token"])
     assert memberships(profile) == {str(world.community.id): ("resident", "Lot 2")}
-    joined = (await admin.get("/members", params={"q": "joiner"})).json()["items"]
-    assert [(m["role"], m["status"], m["household_label"]) for m in joined] == [
-        ("resident", "active", "Lot 2")
-    ]
+    [m] = [m for m in profile["memberships"] if m["community_id"] == str(world.community.id)]
+    assert m["status"] == "pending"
+    joined = (await admin.get("/join-requests")).json()
+    assert [(m["email"], m["household_label"]) for m in joined] == [("joiner@example.com", "Lot 2")]
 
 
 async def test_a_taken_address_gets_the_same_answer_and_no_account(
@@ -605,9 +605,8 @@ async def test_a_double_submitted_join_makes_one_account_and_one_membership(
     client.cookies.clear()
     outcomes = sorted((r.status_code, r.json().get("error", {}).get("code")) for r in results)
     assert outcomes == [(200, None), (409, "member.exists")], outcomes
-    joined = (await admin.get("/members", params={"q": "twice"})).json()["items"]
-    assert len(joined) == 3
-    assert len((await admin.get("/members", params={"q": "outsider"})).json()["items"]) == 1
+    joined = [r["email"] for r in (await admin.get("/join-requests")).json()]
+    assert set(joined) == {*(f"twice-{n}@example.com" for n in range(3)), world.emails["outsider"]}
 
 
 async def test_join_errors(as_user: Any, world: World, client: httpx.AsyncClient) -> None:

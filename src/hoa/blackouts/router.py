@@ -3,7 +3,7 @@ import uuid
 from fastapi import APIRouter
 
 from hoa.blackouts import service
-from hoa.blackouts.schemas import BlackoutCreate, BlackoutCreated, BlackoutRead
+from hoa.blackouts.schemas import BlackoutCreate, BlackoutCreated, BlackoutRead, BlackoutUpdate
 from hoa.core.errors import Forbidden, NotFound
 from hoa.core.schemas import Instant
 from hoa.models import Blackout
@@ -34,6 +34,18 @@ async def create_blackout(
     body: BlackoutCreate, ctx: CommunityAdmin, session: SessionDep
 ) -> BlackoutCreated:
     return await service.create(session, ctx, body)
+
+
+@router.patch(
+    "/{blackout_id}",
+    response_model=BlackoutCreated,
+    responses=errors_for(Forbidden, NotFound, service.Conflicts, service.InvalidPeriod),
+)
+async def update_blackout(
+    blackout_id: uuid.UUID, body: BlackoutUpdate, ctx: CommunityAdmin, session: SessionDep
+) -> BlackoutCreated:
+    """Change a closure's times or reason, checked against reservations like a new one."""
+    return await service.update(session, ctx, blackout_id, body)
 
 
 @router.delete("/{blackout_id}", status_code=204, responses=errors_for(Forbidden, NotFound))

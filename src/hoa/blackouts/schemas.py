@@ -26,6 +26,20 @@ class BlackoutCreate(Input):
         return self
 
 
+class BlackoutUpdate(Input):
+    """New times or reason; the new period is checked against reservations like a new one."""
+
+    starts_at: Instant | None = None
+    ends_at: Instant | None = None
+    reason: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+        | None
+    ) = None
+    cancel_conflicts: bool = Field(
+        False, description="Cancel the active reservations the new period overlaps"
+    )
+
+
 class BlackoutRead(Output):
     id: uuid.UUID
     amenity_id: uuid.UUID | None

@@ -69,6 +69,10 @@ class CommunityUpdate(Input):
     locale: Locale | None = None
     show_booker_names: StrictBool | None = None
     reminder_hours: ReminderHours | None = None
+    households_approve_joins: bool | None = Field(
+        None,
+        description="Members of a household may approve those who ask to join it with the code",
+    )
 
 
 class CommunityRead(Output):
@@ -79,6 +83,7 @@ class CommunityRead(Output):
     locale: str
     show_booker_names: bool
     reminder_hours: int
+    households_approve_joins: bool
     created_at: datetime
 
 

@@ -10,7 +10,15 @@ from hoa.core.settings import Settings
 from hoa.members import service as members
 from hoa.models import Community, Membership, MemberStatus, User
 
-FIELDS = ("name", "slug", "timezone", "locale", "show_booker_names", "reminder_hours")
+FIELDS = (
+    "name",
+    "slug",
+    "timezone",
+    "locale",
+    "show_booker_names",
+    "reminder_hours",
+    "households_approve_joins",
+)
 
 
 class SlugTaken(AppError):

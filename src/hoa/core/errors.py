@@ -72,6 +72,14 @@ class Forbidden(AppError):
     code, status_code, message = "forbidden", 403, "You are not allowed to do this."
 
 
+class MembershipPending(AppError):
+    code, status_code, message = (
+        "membership.pending",
+        403,
+        "Your request to join is waiting for approval by your community office.",
+    )
+
+
 class NotAuthenticated(AppError):
     code, status_code, message = "auth.not_authenticated", 401, "Sign in first."
 

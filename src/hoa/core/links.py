@@ -14,6 +14,9 @@ class Page(StrEnum):
     FORGOT_PASSWORD = "/forgot-password"  # noqa: S105 - a page, not a secret
     INVITATION = "/invitations/accept"
     RESERVATION = "/c/{community_id}/reservations/{reservation_id}"
+    JOIN_REQUESTS = "/c/{community_id}/join-requests"
+    MEMBERS = "/c/{community_id}/admin/members"
+    COMMUNITY = "/c/{community_id}"
     RESET_PASSWORD = "/reset-password"  # noqa: S105 - a page, not a secret
     VERIFY_EMAIL = "/verify-email"
 

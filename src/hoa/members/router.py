@@ -18,7 +18,9 @@ from hoa.members.schemas import (
     InvitationCreate,
     InvitationCreated,
     InvitationRead,
+    JoinApproval,
     JoinCodeRead,
+    JoinRequestRead,
     JoinWithCode,
     MemberRead,
     MemberUpdate,
@@ -29,6 +31,7 @@ from hoa.models import Household, Invitation, MemberStatus, Role
 from hoa.web.cookies import set_session_cookies
 from hoa.web.deps import (
     CommunityAdmin,
+    CommunityMember,
     CurrentUser,
     CursorParam,
     LimitParam,
@@ -112,6 +115,42 @@ async def update_member(
 )
 async def remove_member(member_id: uuid.UUID, ctx: CommunityAdmin, session: SessionDep) -> None:
     await service.remove_member(session, ctx, member_id)
+
+
+@router.get(
+    f"{community}/join-requests",
+    response_model=list[JoinRequestRead],
+    responses=ADMIN_ERRORS,
+)
+async def list_join_requests(ctx: CommunityMember, session: SessionDep) -> list[JoinRequestRead]:
+    """Requests to join with the code that the caller may decide: all of them for admins; for
+    members of a household, those naming it, where the community lets households approve."""
+    return await service.list_join_requests(session, ctx)
+
+
+@router.post(
+    f"{community}/join-requests/{{request_id}}/approve",
+    response_model=MemberRead,
+    responses=ADMIN_ERRORS,
+)
+async def approve_join_request(
+    request_id: uuid.UUID,
+    body: JoinApproval,
+    ctx: CommunityMember,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> MemberRead:
+    """Let the requester in; an admin may choose another household than the one named."""
+    return await service.approve_join_request(session, settings, ctx, request_id, body)
+
+
+@router.post(
+    f"{community}/join-requests/{{request_id}}/decline", status_code=204, responses=ADMIN_ERRORS
+)
+async def decline_join_request(
+    request_id: uuid.UUID, ctx: CommunityMember, session: SessionDep
+) -> None:
+    await service.decline_join_request(session, ctx, request_id)
 
 
 @router.get(f"{community}/invitations", response_model=list[InvitationRead], responses=ADMIN_ERRORS)
@@ -201,7 +240,8 @@ async def join_with_code(
     session: SessionDep,
     settings: SettingsDep,
 ) -> SessionRead:
-    """Join a community with its code, as the signed-in user."""
+    """Ask to join a community with its code, as the signed-in user; the membership is pending
+    until an admin (or, where allowed, a household member) approves."""
     started = await service.join_with_code(session, settings, user, body.code, body.household_label)
     set_session_cookies(response, settings, started)
     return started

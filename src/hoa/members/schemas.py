@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
@@ -34,8 +34,29 @@ class MemberRead(Output):
 
 class MemberUpdate(Input):
     role: Role | None = None
-    status: MemberStatus | None = None
+    # A pending membership is approved or declined as a join request, never set here.
+    status: Literal[MemberStatus.ACTIVE, MemberStatus.SUSPENDED] | None = None
     household_id: uuid.UUID | None = Field(None, description="Move the member to this household")
+
+
+class JoinRequestRead(Output):
+    """A pending membership: someone who joined with the code and waits for approval."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    name: str
+    email: str
+    email_verified: bool
+    household_id: uuid.UUID | None = Field(description="The home they named")
+    household_label: str | None
+    created_at: datetime
+
+
+class JoinApproval(Input):
+    household_id: uuid.UUID | None = Field(
+        None,
+        description="Admins only: put them in this household instead of the one they named",
+    )
 
 
 class InvitationCreate(Input):

@@ -13,9 +13,9 @@ from hoa.auth.passwords import hash_password
 from hoa.auth.schemas import SessionRead
 from hoa.core.context import CommunityCtx
 from hoa.core.database import utcnow
-from hoa.core.errors import AppError, NotFound
+from hoa.core.errors import AppError, Forbidden, NotFound
 from hoa.core.integrity import flush
-from hoa.core.links import invitation_link
+from hoa.core.links import Page, invitation_link, link
 from hoa.core.pagination import AnySelect, Cursor, page_query
 from hoa.core.settings import Settings
 from hoa.core.tokens import derive_token, hash_token
@@ -23,11 +23,14 @@ from hoa.members.schemas import (
     InvitationCreate,
     InvitationCreated,
     InvitationRead,
+    JoinApproval,
+    JoinRequestRead,
     MemberRead,
     MemberUpdate,
 )
 from hoa.models import Community, Household, Invitation, Membership, MemberStatus, Role, User
 from hoa.notifications.kinds import Invitation as InvitationNotice
+from hoa.notifications.kinds import JoinApproved, JoinRequested
 from hoa.notifications.service import notify
 
 MEMBER_FIELDS = ("role", "status", "household_id")
@@ -164,10 +167,12 @@ async def delete_household(
 
 
 def _member_query() -> AnySelect:
+    """Members, not requests to join (those are join requests until approved)."""
     return (
         sa.select(Membership, User, Household.label)
         .join(User, User.id == Membership.user_id)
         .outerjoin(Household, Household.id == Membership.household_id)
+        .where(Membership.status != MemberStatus.PENDING)
     )
 
 
@@ -320,6 +325,7 @@ def _add_membership(
     household_id: uuid.UUID | None,
     actor_id: uuid.UUID,
     action: str,
+    status: MemberStatus = MemberStatus.ACTIVE,
 ) -> Membership:
     membership = Membership(
         id=uuid.uuid4(),
@@ -327,7 +333,7 @@ def _add_membership(
         user_id=user.id,
         role=role,
         household_id=household_id,
-        status=MemberStatus.ACTIVE,
+        status=status,
     )
     session.add(membership)
     record(
@@ -587,22 +593,26 @@ async def find_household(session: AsyncSession, code: str, household_label: str)
 async def join_with_code(
     session: AsyncSession, settings: Settings, user: User, code: str, household_label: str
 ) -> SessionRead:
-    """Join as a resident of an existing household, as the signed-in user.
+    """Ask to join as a resident of an existing household, as the signed-in user. The
+    membership waits for approval (the code is on flyers: it alone never grants a household),
+    and those who may approve it are emailed.
 
     Raises InvalidJoinCode, UnknownHousehold, AlreadyMember."""
     household = await find_household(session, code, household_label)
     if await _is_member(session, household.community_id, user.id):
         raise AlreadyMember
-    _add_membership(
+    membership = _add_membership(
         session,
         household.community_id,
         user,
         Role.RESIDENT,
         household.id,
         user.id,
-        "membership.joined",
+        "membership.requested",
+        MemberStatus.PENDING,
     )
     await flush(session)  # a concurrent request may have won
+    await _alert_approvers(session, settings, membership, user, household)
     return await auth.start_session(session, settings, user)
 
 
@@ -615,8 +625,9 @@ async def sign_up_with_code(
     password: str,
 ) -> None:
     """Run after the answer, which is the same whatever the address: a new address gets an
-    account (unverified) in the household and a link to verify it; an address that has an
-    account gets a password reset link instead, so its owner can sign in and then join."""
+    account (unverified) with a pending request to join the household (its approvers are
+    emailed) and a link to verify it; an address that has an account gets a password reset
+    link instead, so its owner can sign in and then ask to join."""
     if await session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         await auth.request_password_reset(session, settings, email)
         return
@@ -627,13 +638,184 @@ async def sign_up_with_code(
     except AccountExists:
         return  # a concurrent sign-up with this address made it
     auth.send_verification(session, settings, user)
-    _add_membership(
+    membership = _add_membership(
         session,
         household.community_id,
         user,
         Role.RESIDENT,
         household.id,
         user.id,
-        "membership.joined",
+        "membership.requested",
+        MemberStatus.PENDING,
     )
+    await session.flush()
+    await _alert_approvers(session, settings, membership, user, household)
+
+
+# Join requests
+
+
+async def _alert_approvers(
+    session: AsyncSession,
+    settings: Settings,
+    membership: Membership,
+    requester: User,
+    household: Household,
+) -> None:
+    """Email the community's admins and, where the community allows it, the household's
+    members: each gets the page where they can approve."""
+    community = await session.get_one(Community, household.community_id)
+    approvers = (Membership.role == Role.ADMIN) & (Membership.status == MemberStatus.ACTIVE)
+    if community.households_approve_joins:
+        approvers = approvers | (
+            (Membership.household_id == household.id) & (Membership.status == MemberStatus.ACTIVE)
+        )
+    rows = await session.execute(
+        sa.select(User, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.community_id == community.id, User.is_active, approvers)
+    )
+    for approver, role in rows:
+        page = Page.MEMBERS if role is Role.ADMIN else Page.JOIN_REQUESTS
+        notify(
+            session,
+            recipient=approver,
+            payload=JoinRequested(
+                community_name=community.name,
+                requester_name=" ".join(requester.name.split()),  # it goes in the Subject header
+                requester_email=requester.email,
+                household_label=household.label,
+                link=link(settings, page, community_id=community.id),
+            ),
+            entity_type="membership",
+            entity_id=membership.id,
+            community_id=community.id,
+        )
+
+
+async def _approvable_household(session: AsyncSession, ctx: CommunityCtx) -> uuid.UUID | None:
+    """The household whose requests the caller may decide, or None for an admin (all of
+    them). Raises Forbidden for a resident where households do not approve, or without one."""
+    if ctx.is_admin:
+        return None
+    community = await session.get_one(Community, ctx.community_id)
+    if not community.households_approve_joins or ctx.household_id is None:
+        raise Forbidden("Only community admins can approve requests to join.")
+    return ctx.household_id
+
+
+def _join_request_query(ctx: CommunityCtx, household_id: uuid.UUID | None) -> AnySelect:
+    query = (
+        sa.select(Membership, User, Household.label)
+        .join(User, User.id == Membership.user_id)
+        .outerjoin(Household, Household.id == Membership.household_id)
+        .where(
+            Membership.community_id == ctx.community_id,
+            Membership.status == MemberStatus.PENDING,
+        )
+    )
+    if household_id is not None:
+        query = query.where(Membership.household_id == household_id)
+    return query
+
+
+async def list_join_requests(session: AsyncSession, ctx: CommunityCtx) -> list[JoinRequestRead]:
+    """The requests the caller may decide, oldest first."""
+    household_id = await _approvable_household(session, ctx)
+    rows = await session.execute(
+        _join_request_query(ctx, household_id).order_by(Membership.created_at, Membership.id)
+    )
+    return [
+        JoinRequestRead(
+            id=membership.id,
+            user_id=user.id,
+            name=user.name,
+            email=user.email,
+            email_verified=user.email_verified_at is not None,
+            household_id=membership.household_id,
+            household_label=label,
+            created_at=membership.created_at,
+        )
+        for membership, user, label in rows
+    ]
+
+
+async def _get_join_request(
+    session: AsyncSession, ctx: CommunityCtx, request_id: uuid.UUID
+) -> tuple[Membership, User, str | None]:
+    """Raises Forbidden (see _approvable_household), NotFound for a request that is not
+    pending (any more) or that the caller may not decide."""
+    household_id = await _approvable_household(session, ctx)
+    row = (
+        await session.execute(
+            _join_request_query(ctx, household_id)
+            .where(Membership.id == request_id)
+            .with_for_update(of=Membership)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("Request to join not found: it may have been decided already.")
+    membership, user, label = row
+    return membership, user, label
+
+
+async def approve_join_request(
+    session: AsyncSession,
+    settings: Settings,
+    ctx: CommunityCtx,
+    request_id: uuid.UUID,
+    data: JoinApproval,
+) -> MemberRead:
+    """Make the requester an active resident, of ``data.household_id`` when an admin gives
+    one; audited, and the requester is emailed. Raises Forbidden when a resident names
+    another household, NotFound for a household not in the community."""
+    membership, user, label = await _get_join_request(session, ctx, request_id)
+    before = snapshot(membership, MEMBER_FIELDS)
+    if data.household_id is not None and data.household_id != membership.household_id:
+        if not ctx.is_admin:
+            raise Forbidden("Only community admins can put someone in another household.")
+        label = (await get_household(session, ctx.community_id, data.household_id)).label
+        membership.household_id = data.household_id
+    membership.status = MemberStatus.ACTIVE
+    await session.flush()
+    record(
+        session,
+        community_id=ctx.community_id,
+        actor_id=ctx.user_id,
+        action="membership.approved",
+        entity_type="membership",
+        entity_id=membership.id,
+        before=before,
+        after=snapshot(membership, MEMBER_FIELDS),
+    )
+    notify(
+        session,
+        recipient=user,
+        payload=JoinApproved(
+            community_name=ctx.community_name,
+            household_label=label,
+            link=link(settings, Page.COMMUNITY, community_id=ctx.community_id),
+        ),
+        entity_type="membership",
+        entity_id=membership.id,
+        community_id=ctx.community_id,
+    )
+    return _member_read(membership, user, label)
+
+
+async def decline_join_request(
+    session: AsyncSession, ctx: CommunityCtx, request_id: uuid.UUID
+) -> None:
+    """Delete the request (the account stays; it may ask again); audited."""
+    membership, _, _ = await _get_join_request(session, ctx, request_id)
+    record(
+        session,
+        community_id=ctx.community_id,
+        actor_id=ctx.user_id,
+        action="membership.declined",
+        entity_type="membership",
+        entity_id=membership.id,
+        before=snapshot(membership, MEMBER_FIELDS),
+    )
+    await session.delete(membership)
     await session.flush()

@@ -22,6 +22,8 @@ class Role(enum.StrEnum):
 class MemberStatus(enum.StrEnum):
     ACTIVE = "active"
     SUSPENDED = "suspended"
+    # Asked to join with the community's code: sees and books nothing until approved.
+    PENDING = "pending"
 
 
 class Community(Base):
@@ -38,6 +40,8 @@ class Community(Base):
     reminder_hours: Mapped[int] = mapped_column(default=24, server_default="24")
     # A shareable code residents type to join; rotating it replaces it, disabling clears it.
     join_code: Mapped[str | None] = mapped_column(sa.String(32), unique=True, default=None)
+    # Whether members of a household may approve those who ask to join it (admins always may).
+    households_approve_joins: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

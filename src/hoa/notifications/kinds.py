@@ -32,6 +32,8 @@ class NotificationKind(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a kind, not a secret
     EMAIL_VERIFICATION = "email_verification"
     INVITATION = "invitation"
+    JOIN_REQUESTED = "join_requested"
+    JOIN_APPROVED = "join_approved"
 
 
 def local_time(moment: datetime, timezone: str) -> datetime:
@@ -253,6 +255,26 @@ class Invitation(Payload):
         return {**super().variables(), "expires": f"{expires:%a %d %b %Y %H:%M} ({self.timezone})"}
 
 
+class JoinRequested(Payload):
+    """To those who may approve a request to join with the code: the admins and, where the
+    community allows it, the members of the household asked for."""
+
+    kind = NotificationKind.JOIN_REQUESTED
+    subject = "{requester_name} asks to join {community_name}"
+    community_name: str
+    requester_name: str
+    requester_email: str
+    household_label: str | None
+    link: str
+
+
+class JoinApproved(Payload):
+    kind, subject = NotificationKind.JOIN_APPROVED, "Welcome to {community_name}"
+    community_name: str
+    household_label: str | None
+    link: str
+
+
 PAYLOADS: dict[NotificationKind, type[Payload]] = {
     payload.kind: payload
     for payload in (
@@ -269,5 +291,7 @@ PAYLOADS: dict[NotificationKind, type[Payload]] = {
         PasswordReset,
         EmailVerification,
         Invitation,
+        JoinRequested,
+        JoinApproved,
     )
 }

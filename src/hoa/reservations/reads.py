@@ -368,7 +368,36 @@ async def calendar(
                 "booked_for_name": name if shown else None,
             }
         )
-    return {"timezone": ctx.timezone, "start": start, "end": end, "entries": entries}
+    closures = await connection.execute(closures_query(ctx.community_id, start, end, amenity_id))
+    return {
+        "timezone": ctx.timezone,
+        "start": start,
+        "end": end,
+        "entries": entries,
+        "closures": [dict(row._mapping) for row in closures],
+    }
+
+
+def closures_query(
+    community_id: uuid.UUID, start: datetime, end: datetime, amenity_id: uuid.UUID | None
+) -> AnySelect:
+    """Closures overlapping [start, end), of the amenity (and of all amenities) when given."""
+    query = (
+        sa.select(
+            Blackout.id, Blackout.amenity_id, Blackout.starts_at, Blackout.ends_at, Blackout.reason
+        )
+        .where(
+            Blackout.community_id == community_id,
+            Blackout.starts_at < end,
+            Blackout.ends_at > start,
+        )
+        .order_by(Blackout.starts_at)
+    )
+    if amenity_id is not None:
+        query = query.where(
+            sa.or_(Blackout.amenity_id.is_(None), Blackout.amenity_id == amenity_id)
+        )
+    return query
 
 
 async def availability(

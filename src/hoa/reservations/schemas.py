@@ -178,8 +178,17 @@ class CalendarEntry(Output):
     booked_for_name: str | None
 
 
+class CalendarClosure(Output):
+    id: uuid.UUID
+    amenity_id: uuid.UUID | None = Field(description="None: every amenity is closed")
+    starts_at: datetime
+    ends_at: datetime
+    reason: str = Field(description="The public reason, shown to residents")
+
+
 class Calendar(Output):
     timezone: str
     start: datetime
     end: datetime
     entries: list[CalendarEntry]
+    closures: list[CalendarClosure]

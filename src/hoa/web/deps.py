@@ -19,6 +19,7 @@ from hoa.core.errors import (
     AppError,
     CsrfFailed,
     Forbidden,
+    MembershipPending,
     NotAuthenticated,
     NotFound,
 )
@@ -182,7 +183,7 @@ async def community_ctx(
     community_id: uuid.UUID, claims: Claims, session: SessionDep
 ) -> CommunityCtx:
     """The caller and their active membership in the community, in one query; outsiders learn
-    nothing (404)."""
+    nothing (404), and those whose request to join waits for approval nothing more (403)."""
     row = (
         await session.execute(
             sa.select(User, Membership, Community)
@@ -191,7 +192,7 @@ async def community_ctx(
             .where(
                 User.id == claims.user_id,
                 Membership.community_id == community_id,
-                Membership.status == MemberStatus.ACTIVE,
+                Membership.status != MemberStatus.SUSPENDED,
             )
         )
     ).first()
@@ -200,6 +201,9 @@ async def community_ctx(
         _check_user(await session.get(User, claims.user_id), claims)
         raise NotFound("Community not found.")
     user, membership, community = row
+    if membership.status is MemberStatus.PENDING:
+        _check_user(user, claims)
+        raise MembershipPending
     keep_loaded(session, user, membership, community)
     return member_context(community, membership, _check_user(user, claims))
 

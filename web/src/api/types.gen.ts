@@ -545,6 +545,32 @@ export type BlackoutRead = {
 };
 
 /**
+ * BlackoutUpdate
+ *
+ * New times or reason; the new period is checked against reservations like a new one.
+ */
+export type BlackoutUpdate = {
+    /**
+     * Starts At
+     */
+    starts_at?: string | null;
+    /**
+     * Ends At
+     */
+    ends_at?: string | null;
+    /**
+     * Reason
+     */
+    reason?: string | null;
+    /**
+     * Cancel Conflicts
+     *
+     * Cancel the active reservations the new period overlaps
+     */
+    cancel_conflicts?: boolean;
+};
+
+/**
  * BookingMode
  */
 export type BookingMode = 'exclusive' | 'capacity';
@@ -569,6 +595,40 @@ export type Calendar = {
      * Entries
      */
     entries: Array<CalendarEntry>;
+    /**
+     * Closures
+     */
+    closures: Array<CalendarClosure>;
+};
+
+/**
+ * CalendarClosure
+ */
+export type CalendarClosure = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Amenity Id
+     *
+     * None: every amenity is closed
+     */
+    amenity_id: string | null;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    /**
+     * Reason
+     *
+     * The public reason, shown to residents
+     */
+    reason: string;
 };
 
 /**
@@ -827,6 +887,10 @@ export type CommunityCreated = {
      */
     reminder_hours: number;
     /**
+     * Households Approve Joins
+     */
+    households_approve_joins: boolean;
+    /**
      * Created At
      */
     created_at: string;
@@ -869,6 +933,10 @@ export type CommunityRead = {
      */
     reminder_hours: number;
     /**
+     * Households Approve Joins
+     */
+    households_approve_joins: boolean;
+    /**
      * Created At
      */
     created_at: string;
@@ -898,6 +966,12 @@ export type CommunityUpdate = {
      * Reminder Hours
      */
     reminder_hours?: number | null;
+    /**
+     * Households Approve Joins
+     *
+     * Members of a household may approve those who ask to join it with the code
+     */
+    households_approve_joins?: boolean | null;
 };
 
 /**
@@ -1104,6 +1178,18 @@ export type InvitationRead = {
 };
 
 /**
+ * JoinApproval
+ */
+export type JoinApproval = {
+    /**
+     * Household Id
+     *
+     * Admins only: put them in this household instead of the one they named
+     */
+    household_id?: string | null;
+};
+
+/**
  * JoinCodeRead
  */
 export type JoinCodeRead = {
@@ -1113,6 +1199,48 @@ export type JoinCodeRead = {
      * None when joining by code is disabled
      */
     code: string | null;
+};
+
+/**
+ * JoinRequestRead
+ *
+ * A pending membership: someone who joined with the code and waits for approval.
+ */
+export type JoinRequestRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * User Id
+     */
+    user_id: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Email
+     */
+    email: string;
+    /**
+     * Email Verified
+     */
+    email_verified: boolean;
+    /**
+     * Household Id
+     *
+     * The home they named
+     */
+    household_id: string | null;
+    /**
+     * Household Label
+     */
+    household_label: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
 };
 
 /**
@@ -1214,14 +1342,17 @@ export type MemberRead = {
 /**
  * MemberStatus
  */
-export type MemberStatus = 'active' | 'suspended';
+export type MemberStatus = 'active' | 'suspended' | 'pending';
 
 /**
  * MemberUpdate
  */
 export type MemberUpdate = {
     role?: Role | null;
-    status?: MemberStatus | null;
+    /**
+     * Status
+     */
+    status?: 'active' | 'suspended' | null;
     /**
      * Household Id
      *
@@ -1284,7 +1415,7 @@ export type NotificationCounts = {
 /**
  * NotificationKind
  */
-export type NotificationKind = 'reservation_confirmed' | 'reservation_requested' | 'reservation_approved' | 'reservation_changed' | 'reservation_rejected' | 'reservation_cancelled' | 'reservation_reminder' | 'approval_requested' | 'pending_digest' | 'account_locked' | 'password_reset' | 'email_verification' | 'invitation';
+export type NotificationKind = 'reservation_confirmed' | 'reservation_requested' | 'reservation_approved' | 'reservation_changed' | 'reservation_rejected' | 'reservation_cancelled' | 'reservation_reminder' | 'approval_requested' | 'pending_digest' | 'account_locked' | 'password_reset' | 'email_verification' | 'invitation' | 'join_requested' | 'join_approved';
 
 /**
  * NotificationPreferences
@@ -3029,6 +3160,190 @@ export type MembersUpdateMemberResponses = {
 
 export type MembersUpdateMemberResponse = MembersUpdateMemberResponses[keyof MembersUpdateMemberResponses];
 
+export type MembersListJoinRequestsData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/join-requests';
+};
+
+export type MembersListJoinRequestsErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type MembersListJoinRequestsError = MembersListJoinRequestsErrors[keyof MembersListJoinRequestsErrors];
+
+export type MembersListJoinRequestsResponses = {
+    /**
+     * Response Members-List Join Requests
+     *
+     * Successful Response
+     */
+    200: Array<JoinRequestRead>;
+};
+
+export type MembersListJoinRequestsResponse = MembersListJoinRequestsResponses[keyof MembersListJoinRequestsResponses];
+
+export type MembersApproveJoinRequestData = {
+    body: JoinApproval;
+    path: {
+        /**
+         * Request Id
+         */
+        request_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/join-requests/{request_id}/approve';
+};
+
+export type MembersApproveJoinRequestErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type MembersApproveJoinRequestError = MembersApproveJoinRequestErrors[keyof MembersApproveJoinRequestErrors];
+
+export type MembersApproveJoinRequestResponses = {
+    /**
+     * Successful Response
+     */
+    200: MemberRead;
+};
+
+export type MembersApproveJoinRequestResponse = MembersApproveJoinRequestResponses[keyof MembersApproveJoinRequestResponses];
+
+export type MembersDeclineJoinRequestData = {
+    body?: never;
+    path: {
+        /**
+         * Request Id
+         */
+        request_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/join-requests/{request_id}/decline';
+};
+
+export type MembersDeclineJoinRequestErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type MembersDeclineJoinRequestError = MembersDeclineJoinRequestErrors[keyof MembersDeclineJoinRequestErrors];
+
+export type MembersDeclineJoinRequestResponses = {
+    /**
+     * Successful Response
+     */
+    204: void;
+};
+
+export type MembersDeclineJoinRequestResponse = MembersDeclineJoinRequestResponses[keyof MembersDeclineJoinRequestResponses];
+
 export type MembersListInvitationsData = {
     body?: never;
     path: {
@@ -4039,6 +4354,72 @@ export type BlackoutsDeleteBlackoutResponses = {
 };
 
 export type BlackoutsDeleteBlackoutResponse = BlackoutsDeleteBlackoutResponses[keyof BlackoutsDeleteBlackoutResponses];
+
+export type BlackoutsUpdateBlackoutData = {
+    body: BlackoutUpdate;
+    path: {
+        /**
+         * Blackout Id
+         */
+        blackout_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/blackouts/{blackout_id}';
+};
+
+export type BlackoutsUpdateBlackoutErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * blackout.conflicts
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * blackout.invalid_period
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type BlackoutsUpdateBlackoutError = BlackoutsUpdateBlackoutErrors[keyof BlackoutsUpdateBlackoutErrors];
+
+export type BlackoutsUpdateBlackoutResponses = {
+    /**
+     * Successful Response
+     */
+    200: BlackoutCreated;
+};
+
+export type BlackoutsUpdateBlackoutResponse = BlackoutsUpdateBlackoutResponses[keyof BlackoutsUpdateBlackoutResponses];
 
 export type ReservationsListReservationsData = {
     body?: never;

@@ -139,6 +139,7 @@ export function CommunityLayout() {
   const me = useMe()
   const community = useCommunity()
   const location = useLocation()
+  const { communityId } = useParams()
   const pending = usePendingRequests(community?.id ?? '', Boolean(community?.isAdmin))
 
   useEffect(() => {
@@ -155,6 +156,16 @@ export function CommunityLayout() {
   }
   if (!me.data) {
     return <Navigate to={`/signin?next=${encodeURIComponent(location.pathname + location.search)}`} replace />
+  }
+  const waiting = me.data.memberships.find((m) => m.community_id === communityId && m.status === 'pending')
+  if (waiting) {
+    return (
+      <main id="main">
+        <h1>Waiting for approval</h1>
+        <p>Your request to join {waiting.community_name} is waiting for approval by the community office. You'll get an email once you're in.</p>
+        <Link to="/">Go to your communities</Link>
+      </main>
+    )
   }
   if (!community) {
     return (

@@ -35,6 +35,7 @@ export const routes: RouteObject[] = [
           { path: 'book', ...page(() => import('../pages/book/Book')) },
           { path: 'reservations', ...page(() => import('../pages/MyReservations')) },
           { path: 'account', ...page(() => import('../pages/Account')) },
+          { path: 'join-requests', ...page(() => import('../pages/JoinRequests')) },
           {
             path: 'admin',
             ...page(() => import('../pages/admin/AdminLayout')),

@@ -96,7 +96,16 @@ export default function ReservationCalendar({ communityId, tz, amenityId, amenit
               staleTime: 30_000,
             })
             setError(null)
-            return cal.entries.map((e) => ({
+            const closures = cal.closures.map((c) => ({
+              id: `closure-${c.id}`,
+              title: closureTitle(c.reason, amenityId || !c.amenity_id ? null : (amenities.get(c.amenity_id)?.name ?? 'Amenity')),
+              start: wallIso(c.starts_at, tz),
+              end: wallIso(c.ends_at, tz),
+              className: 'ev-closed',
+              color: '#8b1e1e',
+              contrastColor: '#ffffff',
+            }))
+            return closures.concat(cal.entries.map((e) => ({
               id: e.id,
               title: eventTitle(e, amenityId ? null : (amenities.get(e.amenity_id)?.name ?? 'Amenity')),
               start: wallIso(e.starts_at, tz),
@@ -105,7 +114,7 @@ export default function ReservationCalendar({ communityId, tz, amenityId, amenit
               color: e.status === 'pending' ? '#8a5300' : e.mine ? '#1d5c4a' : '#5f6b66',
               contrastColor: '#ffffff',
               extendedProps: { entry: e },
-            }))
+            })))
           } catch (err) {
             setError(err)
             return []
@@ -116,7 +125,13 @@ export default function ReservationCalendar({ communityId, tz, amenityId, amenit
         <span className="mine">Your bookings</span>
         <span className="pending">Waiting for approval</span>
         <span className="busy">Booked by others</span>
+        <span className="closed">Closed</span>
       </div>
     </div>
   )
+}
+
+/** A closure as the calendar shows it: its public reason, and the amenity in the all-amenity view. */
+function closureTitle(reason: string, amenity: string | null): string {
+  return amenity ? `${amenity} closed: ${reason}` : `Closed: ${reason}`
 }

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
-import { Link, useNavigate } from 'react-router'
+import { Link } from 'react-router'
 import { membersJoinWithCode, membersSignUpWithCode } from '../api'
 import { AuthCard, AuthForm } from '../components/AuthCard'
 import { Loading, Notice } from '../components/ui'
@@ -9,7 +9,6 @@ import { keys, useMe } from '../lib/queries'
 
 export default function Join() {
   const me = useMe()
-  const navigate = useNavigate()
   const qc = useQueryClient()
   const [code, setCode] = useState('')
   const [home, setHome] = useState('')
@@ -18,7 +17,7 @@ export default function Join() {
   const [password, setPassword] = useState('')
   const signedIn = Boolean(me.data)
   const join = useMutation({
-    // Signed in, the account joins at once; otherwise the answer comes before the address is
+    // Signed in, the account asks to join at once; otherwise the answer comes before the address is
     // looked up, and the next step arrives by email. Resolves with the address when there is one.
     mutationFn: async () => {
       const place = { code: code.trim(), household_label: home.trim() }
@@ -30,20 +29,19 @@ export default function Join() {
       return email
     },
     onSuccess: async (sentTo) => {
-      if (sentTo) return
-      await qc.resetQueries({ queryKey: keys.me })
-      navigate('/', { replace: true })
+      if (!sentTo) await qc.resetQueries({ queryKey: keys.me })
     },
   })
 
   if (me.isPending) return <Loading />
-  if (join.data) {
+  if (join.isSuccess && join.data) {
     return (
       <AuthCard title="Check your email">
         <Notice kind="ok" title="Open the link we sent to finish.">
           <p>
             We sent it to <strong>{join.data}</strong>: a link to confirm the address of your new account, then sign in with
-            the password you chose. If the address already has an account, the email has a link to reset its password
+            the password you chose. Your request to join then waits for approval by your community office; you'll get an
+            email once you're in. If the address already has an account, the email has a link to reset its password
             instead: sign in, then join with the code.
           </p>
         </Notice>
@@ -53,9 +51,22 @@ export default function Join() {
       </AuthCard>
     )
   }
+  if (join.isSuccess) {
+    return (
+      <AuthCard title="Waiting for approval">
+        <p>Your request to join is waiting for approval by your community office. You'll get an email once you're in.</p>
+        <div className="auth-links">
+          <Link to="/">Continue</Link>
+        </div>
+      </AuthCard>
+    )
+  }
   return (
     <AuthCard title="Join your community">
-      <p className="muted">Your community office gives out the join code, for example on a flyer or in the newsletter.</p>
+      <p className="muted">
+        Your community office gives out the join code, for example on a flyer or in the newsletter. The office approves your request
+        before you can book.
+      </p>
       <AuthForm request={join} label="Join" busyLabel="Joining…">
         <div className="field">
           <label htmlFor="code">Join code</label>

@@ -1,6 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query'
 import { Link } from 'react-router'
-import { amenitiesArchiveAmenity, type AmenityRead } from '../../api'
+import { amenitiesArchiveAmenity, amenitiesUpdateAmenity, type AmenityRead } from '../../api'
 import { AdminTable } from '../../components/AdminTable'
 import { ErrorNotice, PageHeader } from '../../components/ui'
 import { unwrap } from '../../lib/http'
@@ -37,6 +37,11 @@ function Row({ amenity: a, communityId }: { amenity: AmenityRead; communityId: s
     mutationFn: () => unwrap(amenitiesArchiveAmenity({ path: { community_id: communityId, amenity_id: a.id } })),
     onSuccess: () => qc.invalidateQueries({ queryKey: ['amenities', communityId] }),
   })
+  const restore = useMutation({
+    mutationFn: () =>
+      unwrap(amenitiesUpdateAmenity({ path: { community_id: communityId, amenity_id: a.id }, body: { status: 'active' } })),
+    onSuccess: () => qc.invalidateQueries({ queryKey: ['amenities', communityId] }),
+  })
   return (
     <tr>
       <td>
@@ -68,9 +73,19 @@ function Row({ amenity: a, communityId }: { amenity: AmenityRead; communityId: s
             >
               Archive
             </button>
-          ) : null}
+          ) : (
+            <button
+              type="button"
+              className="btn btn--ghost btn--small"
+              disabled={restore.isPending}
+              onClick={() => restore.mutate()}
+              aria-label={`Restore ${a.name}`}
+            >
+              Restore
+            </button>
+          )}
         </div>
-        <ErrorNotice error={archive.error} />
+        <ErrorNotice error={archive.error ?? restore.error} />
       </td>
     </tr>
   )

@@ -1,12 +1,20 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
-import { blackoutsCreateBlackout, blackoutsDeleteBlackout, blackoutsListBlackouts, type BlackoutCreated, type ReservationRead } from '../../api'
+import {
+  blackoutsCreateBlackout,
+  blackoutsDeleteBlackout,
+  blackoutsListBlackouts,
+  blackoutsUpdateBlackout,
+  type BlackoutCreated,
+  type BlackoutRead,
+  type ReservationRead,
+} from '../../api'
 import { AdminTable } from '../../components/AdminTable'
 import { ErrorNotice, Notice, PageHeader, StatusBadge } from '../../components/ui'
 import { ApiError } from '../../lib/errors'
 import { unwrap } from '../../lib/http'
 import { amenityMap, useAmenities, useCurrentCommunity, useInvalidateBookings, useMembersByUser } from '../../lib/queries'
-import { addDays, describeTimeZone, formatRange, todayIn, zonedToInstant } from '../../lib/time'
+import { addDays, describeTimeZone, formatRange, todayIn, wallIso, zonedToInstant } from '../../lib/time'
 
 export default function Blackouts() {
   const community = useCurrentCommunity()
@@ -25,6 +33,22 @@ export default function Blackouts() {
   const [reason, setReason] = useState('')
   const [conflicts, setConflicts] = useState<ReservationRead[] | null>(null)
   const [created, setCreated] = useState<BlackoutCreated | null>(null)
+  // The closure being edited: the form then saves its new times and reason.
+  const [editing, setEditing] = useState<BlackoutRead | null>(null)
+
+  function edit(b: BlackoutRead) {
+    const [from, to] = [wallIso(b.starts_at, tz), wallIso(b.ends_at, tz)]
+    setEditing(b)
+    setAmenityId(b.amenity_id ?? '')
+    setStartDate(from.slice(0, 10))
+    setStartTime(from.slice(11))
+    setEndDate(to.slice(0, 10))
+    setEndTime(to.slice(11))
+    setReason(b.reason)
+    setCreated(null)
+    setConflicts(null)
+    create.reset()
+  }
 
   const list = useQuery({
     queryKey: ['blackouts', community.id],
@@ -33,22 +57,23 @@ export default function Blackouts() {
   })
 
   const create = useMutation({
-    mutationFn: (cancelConflicts: boolean) =>
-      unwrap(
-        blackoutsCreateBlackout({
-          path: { community_id: community.id },
-          body: {
-            amenity_id: amenityId || null,
-            starts_at: zonedToInstant(startDate, startTime, tz).toISOString(),
-            ends_at: zonedToInstant(endDate, endTime, tz).toISOString(),
-            reason: reason.trim(),
-            cancel_conflicts: cancelConflicts,
-          },
-        }),
-      ),
+    mutationFn: (cancelConflicts: boolean) => {
+      const period = {
+        starts_at: zonedToInstant(startDate, startTime, tz).toISOString(),
+        ends_at: zonedToInstant(endDate, endTime, tz).toISOString(),
+        reason: reason.trim(),
+        cancel_conflicts: cancelConflicts,
+      }
+      return unwrap(
+        editing
+          ? blackoutsUpdateBlackout({ path: { community_id: community.id, blackout_id: editing.id }, body: period })
+          : blackoutsCreateBlackout({ path: { community_id: community.id }, body: { amenity_id: amenityId || null, ...period } }),
+      )
+    },
     onSuccess: async (result) => {
       setCreated(result)
       setConflicts(null)
+      setEditing(null)
       setReason('')
       await qc.invalidateQueries({ queryKey: ['blackouts', community.id] })
       await invalidateBookings()
@@ -78,11 +103,11 @@ export default function Blackouts() {
     <>
       <PageHeader title="Closures" lead={`Close an amenity (or all of them) for maintenance or events. Times in ${describeTimeZone(tz)}.`} />
       <form className="card" onSubmit={submit} aria-labelledby="new-closure">
-        <h2 id="new-closure">New closure</h2>
+        <h2 id="new-closure">{editing ? 'Change closure' : 'New closure'}</h2>
         <div className="form-grid">
           <div className="field">
             <label htmlFor="closure-amenity">Amenity</label>
-            <select id="closure-amenity" value={amenityId} onChange={(e) => setAmenityId(e.target.value)}>
+            <select id="closure-amenity" value={amenityId} disabled={Boolean(editing)} onChange={(e) => setAmenityId(e.target.value)}>
               <option value="">All amenities</option>
               {(amenities.data ?? []).map((a) => (
                 <option key={a.id} value={a.id}>
@@ -125,8 +150,22 @@ export default function Blackouts() {
         </div>
         <div className="row">
           <button type="submit" className="btn" disabled={create.isPending}>
-            Close {amenityId ? byId.get(amenityId)?.name : 'all amenities'}
+            {editing ? 'Save closure' : `Close ${amenityId ? byId.get(amenityId)?.name : 'all amenities'}`}
           </button>
+          {editing ? (
+            <button
+              type="button"
+              className="btn btn--secondary"
+              onClick={() => {
+                setEditing(null)
+                setReason('')
+                setConflicts(null)
+                create.reset()
+              }}
+            >
+              Stop editing
+            </button>
+          ) : null}
           <button
             type="button"
             className="btn btn--ghost"
@@ -157,7 +196,8 @@ export default function Blackouts() {
             </ul>
             <div className="row" style={{ marginTop: '0.5rem' }}>
               <button type="button" className="btn btn--danger" disabled={create.isPending} onClick={() => create.mutate(true)}>
-                Close and cancel {conflicts.length === 1 ? 'the reservation' : `${conflicts.length} reservations`}
+                {editing ? 'Save and cancel' : 'Close and cancel'}{' '}
+                {conflicts.length === 1 ? 'the reservation' : `${conflicts.length} reservations`}
               </button>
               <button type="button" className="btn btn--secondary" onClick={() => setConflicts(null)}>
                 Change the times
@@ -193,6 +233,14 @@ export default function Blackouts() {
               <td>{formatRange(b.starts_at, b.ends_at, tz)}</td>
               <td>{b.reason}</td>
               <td>
+                <button
+                  type="button"
+                  className="btn btn--secondary btn--small"
+                  onClick={() => edit(b)}
+                  aria-label={`Edit closure: ${b.reason}, ${formatRange(b.starts_at, b.ends_at, tz)}`}
+                >
+                  Edit
+                </button>
                 <button
                   type="button"
                   className="btn btn--ghost btn--small"

@@ -84,6 +84,7 @@ function SettingsForm({ saved }: { saved: CommunityRead }) {
   const [timezone, setTimezone] = useState(saved.timezone)
   const [locale, setLocale] = useState(saved.locale)
   const [showNames, setShowNames] = useState(saved.show_booker_names)
+  const [householdsApprove, setHouseholdsApprove] = useState(saved.households_approve_joins)
   const [reminderHours, setReminderHours] = useState(String(saved.reminder_hours))
   const [localErrors, setLocalErrors] = useState<FieldErrors>({})
   const [done, setDone] = useState(false)
@@ -111,7 +112,7 @@ function SettingsForm({ saved }: { saved: CommunityRead }) {
     }
     setLocalErrors(errors)
     if (Object.keys(errors).length) return
-    save.mutate({ name: name.trim(), timezone: timezone.trim(), locale, show_booker_names: showNames, reminder_hours: hours })
+    save.mutate({ name: name.trim(), timezone: timezone.trim(), locale, show_booker_names: showNames, reminder_hours: hours, households_approve_joins: householdsApprove })
   }
 
   const errors: FieldErrors = { ...fieldErrors(save.error), ...localErrors }
@@ -221,6 +222,26 @@ function SettingsForm({ saved }: { saved: CommunityRead }) {
             0 turns reminders off; at most {MAX_REMINDER_HOURS} (one week). Residents can also turn them off for themselves.
           </span>
           {fieldError('reminder_hours')}
+        </div>
+      </fieldset>
+
+      <fieldset>
+        <legend>Joining</legend>
+        <div className="checkbox field">
+          <input
+            id="households-approve-joins"
+            type="checkbox"
+            checked={householdsApprove}
+            onChange={(e) => setHouseholdsApprove(e.target.checked)}
+            aria-describedby="households-approve-joins-hint"
+          />
+          <div>
+            <label htmlFor="households-approve-joins">Members of a home may approve who joins it</label>
+            <div className="hint" id="households-approve-joins-hint">
+              Someone who joins with the code waits for approval. Admins can always approve; on: the members of the home they named
+              can too, and are emailed.
+            </div>
+          </div>
         </div>
       </fieldset>
     </form>

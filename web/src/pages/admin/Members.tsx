@@ -17,6 +17,7 @@ import {
   type Role,
 } from '../../api'
 import { AdminTable } from '../../components/AdminTable'
+import { JoinRequestList } from '../../components/JoinRequestList'
 import { CopyBox, ErrorNotice, Loading, LoadMore, Notice, PageHeader } from '../../components/ui'
 import { useDebounced } from '../../lib/hooks'
 import { unwrap } from '../../lib/http'
@@ -33,6 +34,11 @@ export default function Members() {
           <InviteForm cid={community.id} />
           <JoinCode cid={community.id} />
         </div>
+        <section className="card" aria-labelledby="join-requests-heading">
+          <h2 id="join-requests-heading">Waiting for approval</h2>
+          <p className="small muted">People who joined with the code. They see and book nothing until approved.</p>
+          <JoinRequestList cid={community.id} tz={community.timezone} admin />
+        </section>
         <Invitations cid={community.id} tz={community.timezone} />
         <MemberList cid={community.id} tz={community.timezone} />
       </div>
@@ -242,7 +248,8 @@ function JoinCode({ cid }: { cid: string }) {
     <section className="card" aria-labelledby="join-code-heading">
       <h2 id="join-code-heading">Join code</h2>
       <p className="small muted">
-        Anyone with the code can join from the sign-in page by giving their home's address, which must already be listed.
+        Anyone with the code can ask to join from the sign-in page by giving their home's address, which must already be listed.
+        You approve each request before they see or book anything.
       </p>
       {code.isPending ? <Loading /> : null}
       <ErrorNotice error={code.error ?? rotate.error ?? disable.error} />

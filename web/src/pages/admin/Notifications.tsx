@@ -43,6 +43,8 @@ const KINDS: Record<NotificationKind, string> = {
   approval_requested: 'Approval needed',
   pending_digest: 'Requests waiting (hourly summary)',
   invitation: 'Invitation',
+  join_requested: 'Request to join',
+  join_approved: 'Request to join approved',
   password_reset: 'Password reset',
   email_verification: 'Email verification',
   account_locked: 'Account locked',

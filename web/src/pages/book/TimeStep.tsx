@@ -1,9 +1,11 @@
-import type { UseQueryResult } from '@tanstack/react-query'
+import { useQuery, type UseQueryResult } from '@tanstack/react-query'
 import type { ReactNode } from 'react'
-import type { AmenityRead, Availability, RuleCode, SlotRead } from '../../api'
+import { blackoutsListBlackouts, type AmenityRead, type Availability, type RuleCode, type SlotRead } from '../../api'
 import { Empty, ErrorNotice, Loading } from '../../components/ui'
+import { unwrap } from '../../lib/http'
+import { useCurrentCommunity } from '../../lib/queries'
 import type { EndOption } from '../../lib/slots'
-import { addDays, formatLocalDate, formatTime } from '../../lib/time'
+import { addDays, formatLocalDate, formatRange, formatTime } from '../../lib/time'
 
 const SLOT_REASONS: Partial<Record<RuleCode, string>> = {
   'reservation.slot_taken': 'Taken',
@@ -54,6 +56,7 @@ export function TimeStep({
 }) {
   const slots = (availability.data?.slots ?? []).filter((s) => s.reason !== 'reservation.in_past')
   const startDate = start ? new Date(start) : null
+  const closures = useClosures(amenity.id, slots)
   return (
     <section className="card step" aria-labelledby="step-time">
       <h2 id="step-time">Pick a day and time</h2>
@@ -86,6 +89,7 @@ export function TimeStep({
                 className="slot"
                 data-start={s.starts_at}
                 aria-pressed={start === s.starts_at}
+                aria-describedby={s.reason === 'reservation.blackout' && closures.length ? 'closure-reasons' : undefined}
                 disabled={!s.available}
                 onClick={() => onPick(s)}
               >
@@ -94,6 +98,15 @@ export function TimeStep({
                   {s.available ? (amenity.mode === 'capacity' ? `${s.remaining} places left` : 'Free') : ((s.reason && SLOT_REASONS[s.reason]) || 'Unavailable')}
                 </small>
               </button>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      {closures.length ? (
+        <ul className="facts small" id="closure-reasons" aria-label="Closures">
+          {closures.map((c) => (
+            <li key={c.id}>
+              Closed {formatRange(c.starts_at, c.ends_at, tz)}: {c.reason}
             </li>
           ))}
         </ul>
@@ -166,4 +179,18 @@ export function PartyTimes({
       ) : null}
     </fieldset>
   )
+}
+
+/** The closures of the amenity behind the day's closed slots, with their public reason. */
+function useClosures(amenityId: string, slots: SlotRead[]) {
+  const community = useCurrentCommunity()
+  const closed = slots.filter((s) => s.reason === 'reservation.blackout')
+  const start = closed[0]?.starts_at
+  const end = closed.at(-1)?.ends_at
+  const closures = useQuery({
+    queryKey: ['blackouts', community.id, start, end],
+    queryFn: () => unwrap(blackoutsListBlackouts({ path: { community_id: community.id }, query: { start, end } })),
+    enabled: Boolean(start && end),
+  })
+  return (closures.data ?? []).filter((c) => c.amenity_id === null || c.amenity_id === amenityId)
 }
