@@ -11,15 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hoa.models import AuditEvent, Notification
 from tests.conftest import Api
 from tests.factories import PASSWORD, World, local, make_reservation
-from tests.members.test_members import JOIN, anonymous_post, error_code, me
+from tests.members.test_members import SIGNUP, anonymous_post, error_code, me
 
 
 async def _join(client: httpx.AsyncClient, admin: Api, email: str = "intruder@example.com") -> Api:
-    """A brand-new, unverified account joins with the community's code and a real address."""
+    """A brand-new, unverified account signs up with the community's code and a real address,
+    then signs in."""
     code = (await admin.post("/join-code")).json()["code"]
     r = await anonymous_post(
         client,
-        JOIN,
+        SIGNUP,
         {
             "code": code,
             "household_label": "Lot 1",
@@ -28,8 +29,11 @@ async def _join(client: httpx.AsyncClient, admin: Api, email: str = "intruder@ex
             "password": PASSWORD,
         },
     )
-    assert r.status_code == 200, r.text
-    return Api(client, r.json()["access_token"], uuid.UUID(admin.base.rsplit("/", 1)[1]))
+    assert r.status_code == 202, r.text
+    login = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    client.cookies.clear()  # the Api helper authenticates with the bearer token only
+    return Api(client, login.json()["access_token"], uuid.UUID(admin.base.rsplit("/", 1)[1]))
 
 
 async def _emailed(session: AsyncSession, kind: str) -> set[str]:
