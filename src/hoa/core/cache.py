@@ -1,10 +1,10 @@
-"""The cache layer: process memory (cashews), plus Redis shared by every app process with
+"""The cache layer: process memory (cachetools), plus Redis shared by every app process with
 HOA_REDIS_URL. Redis is called behind the process's breaker with its short timeouts; a Redis
 that fails or is skipped reads as a miss, never as an error, and what this process wrote is
 still found in its own memory."""
 
 import structlog
-from cashews import Cache
+from cachetools import TLRUCache
 from redis import RedisError
 from redis.asyncio import Redis
 
@@ -12,12 +12,16 @@ from hoa.core.breaker import client_options, redis_breaker
 from hoa.core.settings import Settings
 
 log = structlog.get_logger()
+LOCAL_ENTRIES = 100_000  # the oldest go first beyond this
+
+
+def _expires(_key: str, entry: tuple[str, float], now: float) -> float:
+    return now + entry[1]
 
 
 class SharedCache:
     def __init__(self, settings: Settings) -> None:
-        self._local = Cache()
-        self._local.setup("mem://")
+        self._local: TLRUCache[str, tuple[str, float]] = TLRUCache(LOCAL_ENTRIES, _expires)
         self._breaker = redis_breaker(settings)
         self._shared: Redis | None = None
         if settings.redis_url:
@@ -25,7 +29,7 @@ class SharedCache:
             self._shared = Redis.from_url(settings.redis_url, **options)
 
     async def set(self, key: str, value: str, expire: int) -> None:
-        await self._local.set(key, value, expire=expire)
+        self._local[key] = (value, expire)
         if self._shared is not None and self._breaker.allow("cache"):
             try:
                 with self._breaker.watch():
@@ -34,7 +38,8 @@ class SharedCache:
                 log.warning("cache_unavailable", exc_info=True)
 
     async def get(self, key: str) -> str | None:
-        value: str | None = await self._local.get(key)
+        entry = self._local.get(key)
+        value = entry[0] if entry is not None else None
         if value is not None or self._shared is None or not self._breaker.allow("cache"):
             return value
         try:
@@ -46,6 +51,5 @@ class SharedCache:
         return shared.decode() if isinstance(shared, bytes) else shared
 
     async def close(self) -> None:
-        await self._local.close()
         if self._shared is not None:
             await self._shared.aclose()
