@@ -39,6 +39,13 @@ Locale = Annotated[
     ),
     AfterValidator(_valid_locale),
 ]
+PaymentInstructions = Annotated[
+    str,
+    Field(
+        max_length=2000,
+        description="How to pay an amenity's fee and deposit, shown in booking emails and the app",
+    ),
+]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")]
 ReminderHours = Annotated[
     StrictInt,
@@ -55,6 +62,7 @@ class CommunityCreate(Input):
     slug: Slug
     timezone: Timezone
     locale: Locale = DEFAULT_LOCALE
+    payment_instructions: PaymentInstructions = ""
     show_booker_names: StrictBool = False
     reminder_hours: ReminderHours = 24
     first_admin_email: Email | None = Field(
@@ -67,6 +75,7 @@ class CommunityUpdate(Input):
     name: Name | None = None
     timezone: Timezone | None = None
     locale: Locale | None = None
+    payment_instructions: PaymentInstructions | None = None
     show_booker_names: StrictBool | None = None
     reminder_hours: ReminderHours | None = None
     households_approve_joins: bool | None = Field(
@@ -81,6 +90,7 @@ class CommunityRead(Output):
     slug: str
     timezone: str
     locale: str
+    payment_instructions: str
     show_booker_names: bool
     reminder_hours: int
     households_approve_joins: bool

@@ -15,6 +15,7 @@ FIELDS = (
     "slug",
     "timezone",
     "locale",
+    "payment_instructions",
     "show_booker_names",
     "reminder_hours",
     "households_approve_joins",
@@ -46,6 +47,7 @@ async def create(
         slug=data.slug,
         timezone=data.timezone,
         locale=data.locale,
+        payment_instructions=data.payment_instructions,
         show_booker_names=data.show_booker_names,
         reminder_hours=data.reminder_hours,
     )

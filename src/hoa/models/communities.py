@@ -35,6 +35,8 @@ class Community(Base):
     timezone: Mapped[str] = mapped_column(sa.String(64))
     # BCP 47 tag whose formats dates and times are written in (12- or 24-hour clock).
     locale: Mapped[str] = mapped_column(sa.String(35), default="en-US", server_default="en-US")
+    # How to pay an amenity's fee and deposit: in booking emails and in the app.
+    payment_instructions: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     show_booker_names: Mapped[bool] = mapped_column(default=False)
     # How long before a confirmed booking starts its reminder goes out; 0 turns reminders off.
     reminder_hours: Mapped[int] = mapped_column(default=24, server_default="24")

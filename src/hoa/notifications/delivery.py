@@ -182,7 +182,9 @@ class Deliverer:
             row.id,
             payload.kind,
             payload.subject,
-            payload.variables() | self._links_at_send(session, row, payload),
+            payload.variables()
+            | payload.links(self.settings, row.entity_id)
+            | self._links_at_send(session, row, payload),
             payload.attachment(row.entity_id, self.settings, row.recipient_email),
             row.recipient_email,
             self.settings.email.from_address,

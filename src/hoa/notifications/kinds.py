@@ -14,8 +14,14 @@ from pydantic import BaseModel, ConfigDict
 
 from hoa.core.links import Page, link
 from hoa.core.settings import Settings
-from hoa.email.render import BookingEvent, calendar_file, describe_booking, ical_status
-from hoa.rules.wording import DEFAULT_LOCALE, Wording
+from hoa.email.render import (
+    STATUS_LABELS,
+    BookingEvent,
+    calendar_file,
+    describe_booking,
+    ical_status,
+)
+from hoa.rules.wording import DEFAULT_LOCALE, Wording, plural
 
 
 class NotificationKind(StrEnum):
@@ -59,6 +65,10 @@ class Payload(BaseModel):
         account notice has no community (the base template says so)."""
         return {"community_name": None, **self.model_dump()}
 
+    def links(self, settings: Settings, entity_id: uuid.UUID) -> dict[str, str]:
+        """Links into the app made when the email is sent (the public URL is a setting)."""
+        return {}
+
     def attachment(
         self, entity_id: uuid.UUID, settings: Settings, recipient: str
     ) -> tuple[bytes, str] | None:
@@ -80,6 +90,9 @@ class ReservationNotice(Payload):
     party_ends_at: datetime | None = None
     headcount: int | None = None
     guests: int = 0
+    fee_cents: int = 0
+    deposit_cents: int = 0
+    payment_instructions: str = ""
     title: str | None = None
     reason: str | None = None
     cancelled_by: str | None = None
@@ -91,9 +104,38 @@ class ReservationNotice(Payload):
     ics_method: ClassVar[str | None] = None
 
     def variables(self) -> dict[str, Any]:
+        w = Wording(ZoneInfo(self.timezone), self.locale)
+        party = None
+        if self.party_starts_at is not None and self.party_ends_at is not None:
+            party = w.span(self.party_starts_at, self.party_ends_at)
+        people = None
+        if self.headcount is not None:
+            people = plural(self.headcount, "person", "people")
+            if self.guests:
+                people += f" ({plural(self.guests, 'guest')})"
         return {
             **super().variables(),
             "when": when(self.starts_at, self.ends_at, self.timezone, self.locale),
+            "party": party,
+            "people": people,
+            "status_label": STATUS_LABELS.get(self.status, self.status),
+            "fee": w.money(self.fee_cents) if self.fee_cents else None,
+            "deposit": w.money(self.deposit_cents) if self.deposit_cents else None,
+            "booking_url": None,
+            "app_url": None,
+        }
+
+    def links(self, settings: Settings, entity_id: uuid.UUID) -> dict[str, str]:
+        if self.community_id is None:
+            return {}
+        return {
+            "booking_url": link(
+                settings,
+                Page.RESERVATION,
+                community_id=self.community_id,
+                reservation_id=entity_id,
+            ),
+            "app_url": link(settings, Page.COMMUNITY, community_id=self.community_id),
         }
 
     def booking_url(self, settings: Settings, reservation_id: uuid.UUID) -> str | None:

@@ -51,6 +51,9 @@ def notice(
             "party_ends_at": reservation.party_ends_at,
             "headcount": reservation.headcount,
             "guests": reservation.guests,
+            "fee_cents": amenity.fee_cents,
+            "deposit_cents": amenity.deposit_cents,
+            "payment_instructions": community.payment_instructions,
             "title": reservation.title,
             "stamp": utcnow(),
             # A cancellation outranks the booking's last calendar file.

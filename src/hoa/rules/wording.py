@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton, format_time
+from babel.numbers import format_currency
 
 DEFAULT_LOCALE = "en-US"
 
@@ -55,6 +56,10 @@ class Wording:
     def month(self, day: date) -> str:
         """ "December 2026"."""
         return format_skeleton("yMMMM", day, locale=self._locale)
+
+    def money(self, cents: int) -> str:
+        """ "$150.00" (amounts are in dollars)."""
+        return format_currency(cents / 100, "USD", locale=self._locale)
 
     def when(self, moment: datetime) -> str:
         """ "Sun, Dec 20, 2:00 PM"."""

@@ -837,6 +837,12 @@ export type CommunityCreate = {
      */
     locale?: string;
     /**
+     * Payment Instructions
+     *
+     * How to pay an amenity's fee and deposit, shown in booking emails and the app
+     */
+    payment_instructions?: string;
+    /**
      * Show Booker Names
      */
     show_booker_names?: boolean;
@@ -878,6 +884,10 @@ export type CommunityCreated = {
      * Locale
      */
     locale: string;
+    /**
+     * Payment Instructions
+     */
+    payment_instructions: string;
     /**
      * Show Booker Names
      */
@@ -925,6 +935,10 @@ export type CommunityRead = {
      */
     locale: string;
     /**
+     * Payment Instructions
+     */
+    payment_instructions: string;
+    /**
      * Show Booker Names
      */
     show_booker_names: boolean;
@@ -958,6 +972,10 @@ export type CommunityUpdate = {
      * Locale
      */
     locale?: string | null;
+    /**
+     * Payment Instructions
+     */
+    payment_instructions?: string | null;
     /**
      * Show Booker Names
      */

@@ -34,6 +34,7 @@ export const routes: RouteObject[] = [
           { path: 'calendar', ...page(() => import('../pages/CalendarPage')) },
           { path: 'book', ...page(() => import('../pages/book/Book')) },
           { path: 'reservations', ...page(() => import('../pages/MyReservations')) },
+          { path: 'reservations/:reservationId', ...page(() => import('../pages/Reservation')) },
           { path: 'account', ...page(() => import('../pages/Account')) },
           { path: 'join-requests', ...page(() => import('../pages/JoinRequests')) },
           {

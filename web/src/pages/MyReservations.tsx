@@ -75,7 +75,7 @@ export default function MyReservations() {
   )
 }
 
-function ReservationActions({
+export function ReservationActions({
   reservation: r,
   amenity,
   community,

@@ -83,6 +83,7 @@ function SettingsForm({ saved }: { saved: CommunityRead }) {
   const [name, setName] = useState(saved.name)
   const [timezone, setTimezone] = useState(saved.timezone)
   const [locale, setLocale] = useState(saved.locale)
+  const [payment, setPayment] = useState(saved.payment_instructions)
   const [showNames, setShowNames] = useState(saved.show_booker_names)
   const [householdsApprove, setHouseholdsApprove] = useState(saved.households_approve_joins)
   const [reminderHours, setReminderHours] = useState(String(saved.reminder_hours))
@@ -112,7 +113,15 @@ function SettingsForm({ saved }: { saved: CommunityRead }) {
     }
     setLocalErrors(errors)
     if (Object.keys(errors).length) return
-    save.mutate({ name: name.trim(), timezone: timezone.trim(), locale, show_booker_names: showNames, reminder_hours: hours, households_approve_joins: householdsApprove })
+    save.mutate({
+      name: name.trim(),
+      timezone: timezone.trim(),
+      locale,
+      payment_instructions: payment.trim(),
+      show_booker_names: showNames,
+      reminder_hours: hours,
+      households_approve_joins: householdsApprove,
+    })
   }
 
   const errors: FieldErrors = { ...fieldErrors(save.error), ...localErrors }
@@ -222,6 +231,13 @@ function SettingsForm({ saved }: { saved: CommunityRead }) {
             0 turns reminders off; at most {MAX_REMINDER_HOURS} (one week). Residents can also turn them off for themselves.
           </span>
           {fieldError('reminder_hours')}
+        </div>
+        <div className="field">
+          <label htmlFor="payment">How to pay fees and deposits</label>
+          <textarea id="payment" rows={3} maxLength={2000} value={payment} onChange={(e) => setPayment(e.target.value)} aria-describedby="payment-hint" />
+          <span className="hint" id="payment-hint">
+            Shown with every booking of an amenity that has a fee or a deposit, in the app and in its emails.
+          </span>
         </div>
       </fieldset>
 

@@ -185,7 +185,7 @@ function CountedBookings({ communityId, ids, tz }: { communityId: string; ids: s
           const r = bookings[i]?.data
           return (
             <li key={id}>
-              <Link to={`/c/${communityId}/reservations#reservation-${id}`}>
+              <Link to={`/c/${communityId}/reservations/${id}`}>
                 {r ? `${formatRange(r.starts_at, r.ends_at, tz)}${r.title ? ` · ${r.title}` : ''}` : 'A booking'}
               </Link>
             </li>
