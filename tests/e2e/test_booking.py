@@ -290,7 +290,9 @@ def test_a_same_day_booking_is_cancellable_during_its_grace_period(
         screenshot(page, f"{'phone' if viewport is PHONE else 'desktop'}-cancel-grace")
         button.click()
         item.get_by_role("button", name="Yes, cancel this BBQ Area booking").click()
-        expect(item.get_by_text("Reservation cancelled.")).to_be_visible()
+        expect(item).to_have_count(0)  # it moves to the cancelled ones
+        page.get_by_role("tab", name="Cancelled & declined").click()
+        expect(item).to_contain_text("Cancelled")
     finally:
         context.close()
     assert resident.get(f"/reservations/{fresh['id']}")["status"] == "cancelled"
@@ -432,3 +434,39 @@ def test_the_downloaded_calendar_file_is_the_bookings_one_event(
     assert "Café doubles" in str(event["DESCRIPTION"]) and strict.location == (
         "Tennis Court 1, Maple Grove HOA"
     )
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_cancelled_bookings_have_their_own_list(
+    browser: Browser, browser_context_args: dict[str, Any], api: Any, viewport: dict[str, int]
+) -> None:
+    resident = api(RESIDENT)
+    court = resident.amenity("Tennis Court 2")
+    _, slot = bookable_slot(resident, court, range(3, 12))
+    start = datetime.fromisoformat(slot["starts_at"])
+    r = resident.post(
+        "/reservations",
+        {
+            "amenity_id": court["id"],
+            "starts_at": slot["starts_at"],
+            "ends_at": (start + timedelta(hours=1)).isoformat(),
+            "title": "Rained out",
+        },
+    )
+    assert r.status_code == 201, r.text
+    rid = r.json()["id"]
+    assert resident.post(f"/reservations/{rid}/cancel", {"reason": "Rain"}).status_code == 200
+    context = browser.new_context(**{**browser_context_args, "viewport": viewport})
+    page = context.new_page()
+    try:
+        sign_in(page, RESIDENT)
+        page.goto(f"/c/{resident.community_id}/reservations")
+        expect(page.locator(".res").first).to_be_visible()
+        item = page.locator(f'[data-reservation-id="{rid}"]')
+        expect(item).to_have_count(0)  # not among the upcoming ones
+        page.get_by_role("tab", name="Cancelled & declined").click()
+        expect(item).to_contain_text("Rained out")
+        expect(item).to_contain_text("Cancelled")
+        screenshot(page, f"{'phone' if viewport is PHONE else 'desktop'}-cancelled-list")
+    finally:
+        context.close()

@@ -113,19 +113,25 @@ export async function listAllReservations(cid: string, filter: ListFilter, maxPa
   return items
 }
 
-export type ReservationScope = 'upcoming' | 'past'
+export type ReservationScope = 'upcoming' | 'past' | 'cancelled'
 
 export function useMyReservations(cid: string, scope: ReservationScope) {
   return useQuery({
     queryKey: [...keys.reservations(cid), 'mine', scope],
     queryFn: withSnapshot(`reservations:${cid}:${scope}`, async () => {
       const now = new Date()
+      const active = (r: ReservationRead) => r.status !== 'cancelled' && r.status !== 'rejected'
       if (scope === 'upcoming') {
-        return listAllReservations(cid, { mine: true, start: now.toISOString() })
+        return (await listAllReservations(cid, { mine: true, start: now.toISOString() })).filter(active)
       }
       const since = new Date(now.getTime() - 180 * 86400000)
+      if (scope === 'cancelled') {
+        // Cancelled and declined bookings of the last six months and ahead, latest first.
+        const rows = await listAllReservations(cid, { mine: true, start: since.toISOString() })
+        return rows.filter((r) => !active(r)).reverse()
+      }
       const rows = await listAllReservations(cid, { mine: true, start: since.toISOString(), end: now.toISOString() })
-      return rows.filter((r) => new Date(r.ends_at) <= now).reverse()
+      return rows.filter((r) => active(r) && new Date(r.ends_at) <= now).reverse()
     }),
   })
 }

@@ -20,6 +20,13 @@ import {
 import { calendarFileUrl } from '../lib/http'
 import { formatDateTime } from '../lib/time'
 
+const TAB_NAMES: Record<ReservationScope, string> = { upcoming: 'Upcoming', past: 'Past', cancelled: 'Cancelled & declined' }
+const EMPTY: Record<ReservationScope, string> = {
+  upcoming: 'No upcoming reservations.',
+  past: 'No reservations in the last six months.',
+  cancelled: 'No cancelled or declined reservations in the last six months.',
+}
+
 export default function MyReservations() {
   const community = useCurrentCommunity()
   const [scope, setScope] = useState<ReservationScope>('upcoming')
@@ -41,7 +48,7 @@ export default function MyReservations() {
         </Link>
       </PageHeader>
       <div className="tabs" role="tablist" aria-label="Which reservations">
-        {(['upcoming', 'past'] as const).map((s) => (
+        {(['upcoming', 'past', 'cancelled'] as const).map((s) => (
           <button
             key={s}
             type="button"
@@ -51,7 +58,7 @@ export default function MyReservations() {
             aria-controls="reservations-panel"
             onClick={() => setScope(s)}
           >
-            {s === 'upcoming' ? 'Upcoming' : 'Past'}
+            {TAB_NAMES[s]}
           </button>
         ))}
       </div>
@@ -59,7 +66,7 @@ export default function MyReservations() {
         {list.isPending ? <Loading /> : null}
         <ErrorNotice error={list.error} />
         {list.data?.length === 0 ? (
-          <Empty>{scope === 'upcoming' ? 'No upcoming reservations.' : 'No reservations in the last six months.'}</Empty>
+          <Empty>{EMPTY[scope]}</Empty>
         ) : null}
         {list.data?.length ? (
           <ul className="res-list">
