@@ -7,6 +7,7 @@ from hoa.audit.router import router as audit_router
 from hoa.auth.router import preferences_router
 from hoa.auth.router import router as auth_router
 from hoa.blackouts.router import router as blackouts_router
+from hoa.communities.router import operator_router
 from hoa.communities.router import router as communities_router
 from hoa.core.ratelimit import RateLimited
 from hoa.feeds.router import router as feeds_router
@@ -20,6 +21,7 @@ from hoa.web.errors import errors_for
 ROUTERS = (
     auth_router,
     communities_router,
+    operator_router,
     members_router,
     amenities_router,
     blackouts_router,

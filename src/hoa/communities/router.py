@@ -1,10 +1,13 @@
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 
 from hoa.communities import service
 from hoa.communities.schemas import (
     CommunityCreate,
     CommunityCreated,
     CommunityRead,
+    CommunitySummary,
     CommunityUpdate,
 )
 from hoa.core.errors import Forbidden, NotFound
@@ -20,6 +23,7 @@ from hoa.web.deps import (
 from hoa.web.errors import errors_for
 
 router = APIRouter(prefix="/communities", tags=["communities"])
+operator_router = APIRouter(prefix="/operator", tags=["operator"])
 
 
 @router.get("", response_model=list[CommunityRead])
@@ -54,3 +58,16 @@ async def update_community(
 ) -> Community:
     """Change the community's name, time zone or privacy settings (admins)."""
     return await service.update(session, ctx, body)
+
+
+@operator_router.get(
+    "/communities", response_model=list[CommunitySummary], responses=errors_for(Forbidden)
+)
+async def list_all_communities(
+    operator: PlatformOperator,
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=100, description="Name or short name")] = None,
+) -> list[CommunitySummary]:
+    """Every community with its members, amenities, bookings this month and last activity
+    (platform operators only)."""
+    return await service.list_for_operator(session, q)

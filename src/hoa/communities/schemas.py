@@ -99,3 +99,17 @@ class CommunityRead(Output):
 
 class CommunityCreated(CommunityRead):
     admin_invitation_url: str | None = None
+
+
+class CommunitySummary(Output):
+    """A community as the platform operator's console lists it."""
+
+    id: uuid.UUID
+    name: str
+    slug: str
+    timezone: str
+    members: int = Field(description="Active members")
+    amenities: int = Field(description="Bookable (not archived) amenities")
+    bookings_this_month: int = Field(description="Held bookings starting this month (UTC)")
+    last_activity_at: datetime | None = Field(description="The latest audited change")
+    created_at: datetime

@@ -2,13 +2,31 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.audit.service import record, snapshot
-from hoa.communities.schemas import CommunityCreate, CommunityCreated, CommunityUpdate
+from hoa.communities.schemas import (
+    CommunityCreate,
+    CommunityCreated,
+    CommunitySummary,
+    CommunityUpdate,
+)
 from hoa.core.context import CommunityCtx
+from hoa.core.database import utcnow
 from hoa.core.errors import AppError
 from hoa.core.integrity import flush
 from hoa.core.settings import Settings
 from hoa.members import service as members
-from hoa.models import Community, Membership, MemberStatus, User
+from hoa.models import (
+    HELD_STATUSES,
+    Amenity,
+    AmenityStatus,
+    AuditEvent,
+    Community,
+    Membership,
+    MemberStatus,
+    Reservation,
+    User,
+)
+
+OPERATOR_LIST_LIMIT = 200
 
 FIELDS = (
     "name",
@@ -94,3 +112,45 @@ async def update(session: AsyncSession, ctx: CommunityCtx, data: CommunityUpdate
         after=snapshot(community, FIELDS),
     )
     return community
+
+
+async def list_for_operator(session: AsyncSession, search: str | None) -> list[CommunitySummary]:
+    """Every community (the first 200 by name), with its activity, for platform operators."""
+    month = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    of_community = Community.id
+
+    def count(
+        model: type[Membership | Amenity | Reservation], *where: sa.ColumnElement[bool]
+    ) -> sa.ScalarSelect[int]:
+        return (
+            sa.select(sa.func.count())
+            .where(model.community_id == of_community, *where)
+            .scalar_subquery()
+        )
+
+    query = sa.select(
+        Community.id,
+        Community.name,
+        Community.slug,
+        Community.timezone,
+        Community.created_at,
+        count(Membership, Membership.status == MemberStatus.ACTIVE).label("members"),
+        count(Amenity, Amenity.status == AmenityStatus.ACTIVE).label("amenities"),
+        count(
+            Reservation, Reservation.starts_at >= month, Reservation.status.in_(HELD_STATUSES)
+        ).label("bookings_this_month"),
+        sa.select(sa.func.max(AuditEvent.created_at))
+        .where(AuditEvent.community_id == of_community)
+        .scalar_subquery()
+        .label("last_activity_at"),
+    )
+    if search:
+        term = search.lower()
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Community.name).contains(term, autoescape=True),
+                Community.slug.contains(term, autoescape=True),
+            )
+        )
+    rows = await session.execute(query.order_by(Community.name).limit(OPERATOR_LIST_LIMIT))
+    return [CommunitySummary.model_validate(dict(row._mapping)) for row in rows]

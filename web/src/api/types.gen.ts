@@ -957,6 +957,58 @@ export type CommunityRead = {
 };
 
 /**
+ * CommunitySummary
+ *
+ * A community as the platform operator's console lists it.
+ */
+export type CommunitySummary = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Name
+     */
+    name: string;
+    /**
+     * Slug
+     */
+    slug: string;
+    /**
+     * Timezone
+     */
+    timezone: string;
+    /**
+     * Members
+     *
+     * Active members
+     */
+    members: number;
+    /**
+     * Amenities
+     *
+     * Bookable (not archived) amenities
+     */
+    amenities: number;
+    /**
+     * Bookings This Month
+     *
+     * Held bookings starting this month (UTC)
+     */
+    bookings_this_month: number;
+    /**
+     * Last Activity At
+     *
+     * The latest audited change
+     */
+    last_activity_at: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+};
+
+/**
  * CommunityUpdate
  */
 export type CommunityUpdate = {
@@ -2710,6 +2762,64 @@ export type CommunitiesUpdateCommunityResponses = {
 };
 
 export type CommunitiesUpdateCommunityResponse = CommunitiesUpdateCommunityResponses[keyof CommunitiesUpdateCommunityResponses];
+
+export type OperatorListAllCommunitiesData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Q
+         *
+         * Name or short name
+         */
+        q?: string | null;
+    };
+    url: '/api/v1/operator/communities';
+};
+
+export type OperatorListAllCommunitiesErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type OperatorListAllCommunitiesError = OperatorListAllCommunitiesErrors[keyof OperatorListAllCommunitiesErrors];
+
+export type OperatorListAllCommunitiesResponses = {
+    /**
+     * Response Operator-List All Communities
+     *
+     * Successful Response
+     */
+    200: Array<CommunitySummary>;
+};
+
+export type OperatorListAllCommunitiesResponse = OperatorListAllCommunitiesResponses[keyof OperatorListAllCommunitiesResponses];
 
 export type MembersListHouseholdsData = {
     body?: never;

@@ -24,6 +24,7 @@ export const routes: RouteObject[] = [
       { path: 'cancel-booking', ...page(() => import('../pages/CancelBooking')) },
       { path: 'invitations/accept', ...page(() => import('../pages/AcceptInvitation')) },
       { path: 'join', ...page(() => import('../pages/Join')) },
+      { path: 'operator', ...page(() => import('../pages/Operator')) },
       {
         path: 'c/:communityId',
         Component: CommunityLayout,

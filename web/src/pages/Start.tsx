@@ -15,6 +15,7 @@ export default function Start() {
   const last = lastCommunity()
   const target = active.find((m) => m.community_id === last) ?? active[0]
   if (target) return <Navigate to={`/c/${target.community_id}`} replace />
+  if (me.data.is_operator) return <Navigate to="/operator" replace />
   const waiting = me.data.memberships.filter((m) => m.status === 'pending')
   const suspended = me.data.memberships.some((m) => m.status === 'suspended')
   return (

@@ -1,0 +1,138 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useState, type FormEvent } from 'react'
+import { Navigate } from 'react-router'
+import { communitiesCreateCommunity, operatorListAllCommunities, type CommunityCreated } from '../api'
+import { CopyBox, ErrorNotice, Loading, Notice, PageHeader } from '../components/ui'
+import { useDebounced } from '../lib/hooks'
+import { unwrap } from '../lib/http'
+import { useMe } from '../lib/queries'
+import { formatDateTime } from '../lib/time'
+import { SignOutButton } from './SignOutButton'
+
+/** `/operator`: the platform operator's console, every community and a new one. */
+export default function Operator() {
+  const me = useMe()
+  const [search, setSearch] = useState('')
+  const q = useDebounced(search.trim(), 300)
+  const communities = useQuery({
+    queryKey: ['operator', 'communities', q],
+    queryFn: () => unwrap(operatorListAllCommunities({ query: { q: q || undefined } })),
+    enabled: Boolean(me.data?.is_operator),
+  })
+  if (me.isPending) return <Loading />
+  if (!me.data) return <Navigate to="/signin?next=/operator" replace />
+  if (!me.data.is_operator) return <Navigate to="/" replace />
+  return (
+    <main id="main" className="operator">
+      <PageHeader title="Communities" lead="Every community on this platform.">
+        <SignOutButton />
+      </PageHeader>
+      <div className="stack">
+        <CreateCommunity />
+        <section className="card" aria-labelledby="all-communities">
+          <div className="row row--between">
+            <h2 id="all-communities">All communities</h2>
+            <div className="field" style={{ margin: 0, minWidth: '14rem' }}>
+              <label htmlFor="community-search" className="visually-hidden">
+                Search communities
+              </label>
+              <input id="community-search" type="search" placeholder="Search by name" value={search} onChange={(e) => setSearch(e.target.value)} />
+            </div>
+          </div>
+          {communities.isPending ? <Loading /> : null}
+          <ErrorNotice error={communities.error} />
+          {communities.data?.length === 0 ? <p className="muted">No communities match.</p> : null}
+          <ul className="facts">
+            {(communities.data ?? []).map((c) => (
+              <li key={c.id} aria-label={c.name}>
+                <strong>{c.name}</strong> <span className="small muted">{c.slug}</span>
+                <div className="small">
+                  {c.members} members · {c.amenities} amenities · {c.bookings_this_month} bookings this month · last activity{' '}
+                  {c.last_activity_at ? formatDateTime(c.last_activity_at, c.timezone) : 'none yet'}
+                </div>
+              </li>
+            ))}
+          </ul>
+        </section>
+      </div>
+    </main>
+  )
+}
+
+function CreateCommunity() {
+  const qc = useQueryClient()
+  const [name, setName] = useState('')
+  const [slug, setSlug] = useState('')
+  const [timezone, setTimezone] = useState('America/New_York')
+  const [adminEmail, setAdminEmail] = useState('')
+  const [created, setCreated] = useState<CommunityCreated | null>(null)
+  const create = useMutation({
+    mutationFn: () =>
+      unwrap(
+        communitiesCreateCommunity({
+          body: { name: name.trim(), slug: slug.trim(), timezone: timezone.trim(), first_admin_email: adminEmail.trim() || null },
+        }),
+      ),
+    onSuccess: async (result) => {
+      setCreated(result)
+      setName('')
+      setSlug('')
+      setAdminEmail('')
+      await qc.invalidateQueries({ queryKey: ['operator', 'communities'] })
+    },
+  })
+  function submit(e: FormEvent) {
+    e.preventDefault()
+    setCreated(null)
+    create.mutate()
+  }
+  return (
+    <section className="card" aria-labelledby="new-community">
+      <h2 id="new-community">New community</h2>
+      <form onSubmit={submit}>
+        <div className="form-grid">
+          <div className="field">
+            <label htmlFor="community-name">Name</label>
+            <input id="community-name" type="text" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="community-slug">Short name</label>
+            <input
+              id="community-slug"
+              type="text"
+              required
+              aria-describedby="community-slug-hint"
+              value={slug}
+              onChange={(e) => setSlug(e.target.value)}
+            />
+            <span className="hint" id="community-slug-hint">
+              Lowercase letters, digits and dashes, e.g. cedar-hills.
+            </span>
+          </div>
+          <div className="field">
+            <label htmlFor="community-timezone">Time zone</label>
+            <input id="community-timezone" type="text" required value={timezone} onChange={(e) => setTimezone(e.target.value)} />
+          </div>
+          <div className="field">
+            <label htmlFor="community-admin">First admin's email</label>
+            <input id="community-admin" type="email" value={adminEmail} onChange={(e) => setAdminEmail(e.target.value)} />
+          </div>
+        </div>
+        <button type="submit" className="btn" disabled={create.isPending}>
+          Create community
+        </button>
+      </form>
+      <ErrorNotice error={create.error} />
+      {created ? (
+        <Notice kind="ok" title={`${created.name} created.`}>
+          {created.admin_invitation_url ? (
+            <>
+              <p>Its first admin was invited by email; the link, shown once:</p>
+              <CopyBox id="admin-invite-link" label="Admin invitation link" value={created.admin_invitation_url} />
+            </>
+          ) : null}
+        </Notice>
+      ) : null}
+    </section>
+  )
+}
