@@ -18,16 +18,21 @@ from tests.e2e.test_booking import ADMIN, RESIDENT, bookable_slot
 HOW = "Pay at the office or by check to Maple Grove HOA within a week."
 
 
-def wait_for_email(outbox: Path, to: str, subject_start: str) -> EmailMessage:
+def wait_for_email(outbox: Path, to: str, subject_start: str, about: str) -> EmailMessage:
+    """The email to ``to`` whose subject starts so and whose text names ``about`` (other tests
+    of the run write to the same outbox)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         for eml in sorted(outbox.glob("*.eml")):
             message = message_from_bytes(eml.read_bytes(), policy=policy.default)
-            if message["To"] == to and str(message["Subject"]).startswith(subject_start):
-                assert isinstance(message, EmailMessage)
+            if message["To"] != to or not str(message["Subject"]).startswith(subject_start):
+                continue
+            assert isinstance(message, EmailMessage)
+            text = message.get_body(("plain",))
+            if text is not None and about in text.get_content():
                 return message
         time.sleep(0.2)
-    raise AssertionError(f"no email {subject_start!r} to {to} in {outbox}")
+    raise AssertionError(f"no email {subject_start!r} about {about} to {to} in {outbox}")
 
 
 def test_a_booking_email_renders_with_what_to_pay_and_a_link(
@@ -69,7 +74,7 @@ def test_a_booking_email_renders_with_what_to_pay_and_a_link(
     )
     assert r.status_code == 201, r.text
     rid = r.json()["id"]
-    message = wait_for_email(outbox, RESIDENT, "Request received: Clubhouse")
+    message = wait_for_email(outbox, RESIDENT, "Request received: Clubhouse", about=rid)
     html = message.get_body(("html",))
     assert isinstance(html, EmailMessage)
 
