@@ -58,11 +58,12 @@ rules-check: system-packages
 test: lint typecheck web-check rules-check pytest-sqlite pytest-postgres
 
 # The infrastructure stage (after `make test` in CI): nginx with a rolling restart under load and
-# blue-green, a streaming replica, then the storm and tenancy tests through pgbouncer.
+# blue-green, a streaming replica, then the storm, quota, idempotency and tenancy tests through
+# pgbouncer.
 test-infra: install system-packages
 	$(UV) run pytest --db postgres --infra tests/infra
-	$(UV) run pytest --db postgres --pgbouncer tests/test_tenancy.py tests/test_integrity.py \
-		tests/test_server.py
+	$(UV) run pytest --db postgres --pgbouncer tests/test_tenancy.py tests/reservations/test_integrity.py \
+		tests/reservations/test_concurrency.py tests/test_server.py
 
 # ---- Web app (web/) and its generated API client ----
 # npm ci again only when a lock file changed (the stamp lives inside node_modules).
