@@ -70,6 +70,23 @@ def bookable_slot(
     raise AssertionError(f"no bookable {amenity['name']} slot in the demo data")
 
 
+def book(api: Api, amenity: dict[str, Any], slot: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """Books an hour from ``slot`` through the API, with ``fields`` (title, ...) as given."""
+    start = datetime.fromisoformat(slot["starts_at"])
+    r = api.post(
+        "/reservations",
+        {
+            "amenity_id": amenity["id"],
+            "starts_at": slot["starts_at"],
+            "ends_at": (start + timedelta(hours=1)).isoformat(),
+            **fields,
+        },
+    )
+    assert r.status_code == 201, r.text
+    booking: dict[str, Any] = r.json()
+    return booking
+
+
 def open_booking(page: Page, amenity: str, day: str) -> None:
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Book", exact=True).click()
     page.get_by_role("button", name=f"Book {amenity}").click()
@@ -253,17 +270,7 @@ def test_a_same_day_booking_is_cancellable_during_its_grace_period(
     made = []
     for _ in range(2):
         _, slot = bookable_slot(resident, bbq, range(2), before=soon)
-        start = datetime.fromisoformat(slot["starts_at"])
-        r = resident.post(
-            "/reservations",
-            {
-                "amenity_id": bbq["id"],
-                "starts_at": slot["starts_at"],
-                "ends_at": (start + timedelta(hours=1)).isoformat(),
-            },
-        )
-        assert r.status_code == 201, r.text
-        made.append(r.json())
+        made.append(book(resident, bbq, slot))
     fresh, old = made
     until = datetime.fromisoformat(fresh["cancellable_until"])
     assert until == datetime.fromisoformat(fresh["decided_at"]) + timedelta(minutes=15)
@@ -350,18 +357,13 @@ def test_a_quota_refusal_names_the_booking_that_counts_and_blocks_the_button(
     assert pool["max_per_day"] == 1
     day, slot = bookable_slot(resident, pool, range(1, 7))
     start = datetime.fromisoformat(slot["starts_at"])
-    r = resident.post(
-        "/reservations",
-        {
-            "amenity_id": pool["id"],
-            "starts_at": slot["starts_at"],
-            "ends_at": (start + timedelta(hours=1)).isoformat(),
-            "title": "Morning laps",
-            "accepted_rules_version": pool["rules_version"],
-        },
-    )
-    assert r.status_code == 201, r.text
-    booked_id = r.json()["id"]
+    booked_id = book(
+        resident,
+        pool,
+        slot,
+        title="Morning laps",
+        accepted_rules_version=pool["rules_version"],
+    )["id"]
     slots = resident.get(f"/amenities/{pool['id']}/availability", date=day)["slots"]
     other = next(
         s
@@ -404,17 +406,8 @@ def test_the_downloaded_calendar_file_is_the_bookings_one_event(
     court = resident.amenity("Tennis Court 1")
     _, slot = bookable_slot(resident, court, range(3, 10))
     start = datetime.fromisoformat(slot["starts_at"])
-    r = resident.post(
-        "/reservations",
-        {
-            "amenity_id": court["id"],
-            "starts_at": slot["starts_at"],
-            "ends_at": (start + timedelta(hours=1)).isoformat(),
-            "title": "Café doubles",  # not ASCII: the file is UTF-8 and says so
-        },
-    )
-    assert r.status_code == 201, r.text
-    rid = r.json()["id"]
+    # not ASCII: the file is UTF-8 and says so
+    rid = book(resident, court, slot, title="Café doubles")["id"]
     context = browser.new_context(**{**browser_context_args, "viewport": viewport})
     page = context.new_page()
     try:
@@ -443,18 +436,7 @@ def test_cancelled_bookings_have_their_own_list(
     resident = api(RESIDENT)
     court = resident.amenity("Tennis Court 2")
     _, slot = bookable_slot(resident, court, range(3, 12))
-    start = datetime.fromisoformat(slot["starts_at"])
-    r = resident.post(
-        "/reservations",
-        {
-            "amenity_id": court["id"],
-            "starts_at": slot["starts_at"],
-            "ends_at": (start + timedelta(hours=1)).isoformat(),
-            "title": "Rained out",
-        },
-    )
-    assert r.status_code == 201, r.text
-    rid = r.json()["id"]
+    rid = book(resident, court, slot, title="Rained out")["id"]
     assert resident.post(f"/reservations/{rid}/cancel", {"reason": "Rain"}).status_code == 200
     context = browser.new_context(**{**browser_context_args, "viewport": viewport})
     page = context.new_page()

@@ -12,25 +12,9 @@ from typing import Any
 from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import check_a11y, screenshot, sign_in
-from tests.e2e.test_booking import ADMIN, NEIGHBOR, NY, RESIDENT, bookable_slot, local_day
+from tests.e2e.test_booking import ADMIN, NEIGHBOR, NY, RESIDENT, book, bookable_slot, local_day
 
 DAYS = range(22, 30)  # the BBQ Area is bookable 30 days ahead
-
-
-def book(api: Any, amenity: dict[str, Any], slot: dict[str, Any], title: str) -> dict[str, Any]:
-    start = datetime.fromisoformat(slot["starts_at"])
-    r = api.post(
-        "/reservations",
-        {
-            "amenity_id": amenity["id"],
-            "starts_at": slot["starts_at"],
-            "ends_at": (start + timedelta(hours=1)).isoformat(),
-            "title": title,
-        },
-    )
-    assert r.status_code == 201, r.text
-    booking: dict[str, Any] = r.json()
-    return booking
 
 
 def clock(instant: str) -> str:
@@ -55,7 +39,7 @@ def test_resident_moves_a_booking_and_hits_a_taken_time(page: Page, api: Any) ->
     resident, neighbor = api(RESIDENT), api(NEIGHBOR)
     bbq = resident.amenity("BBQ Area")
     first_day, first = bookable_slot(resident, bbq, DAYS[:4], minutes=60)
-    booking = book(resident, bbq, first, "E2E cookout to move")
+    booking = book(resident, bbq, first, title="E2E cookout to move")
     later = [d for d in DAYS if local_day(d) > first_day]
     new_day, target = bookable_slot(resident, bbq, later, minutes=60)
 
@@ -86,7 +70,7 @@ def test_resident_moves_a_booking_and_hits_a_taken_time(page: Page, api: Any) ->
     # The neighbor takes another hour of that day; moving onto it is refused in words.
     same_day = [d for d in later if local_day(d) == new_day]
     _, taken = bookable_slot(neighbor, bbq, same_day, minutes=60)
-    book(neighbor, bbq, taken, "E2E neighbor's grill")
+    book(neighbor, bbq, taken, title="E2E neighbor's grill")
     form = open_change_form(item)
     form.get_by_label("Start").select_option(clock(taken["starts_at"]))
     form.get_by_role("button", name="Save changes").click()
