@@ -1,7 +1,6 @@
 """The real server: `hoa serve` with two worker processes, hit by parallel clients."""
 
 import asyncio
-import os
 import signal
 import socket
 import subprocess
@@ -17,12 +16,7 @@ import pytest
 
 from hoa.core.settings import Settings
 from tests.factories import PASSWORD, World, local
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.infra.support import free_port, local_env, wait_for
 
 
 @pytest.fixture
@@ -63,34 +57,20 @@ async def test_two_processes_fifty_clients_one_booking(server: str, world: World
 def _start_serve(
     settings: Settings, tmp_path: Path, workers: int = 1, **extra: str
 ) -> tuple[subprocess.Popen[bytes], int]:
-    port = _free_port()
-    env = {
-        **os.environ,
-        "HOA_ENV": "test",
-        "HOA_DATABASE_URL": settings.database_url,
-        "HOA_DB__PGBOUNCER": str(settings.db.pgbouncer).lower(),
-        "HOA_DB__DIRECT_URL": settings.direct_database_url,
-        "HOA_SECRET_KEY": settings.secret_key.get_secret_value(),
-        "HOA_JOBS__QUEUE_PATH": str(tmp_path / "jobs.db"),
-        "HOA_EMAIL__OUTBOX_DIR": str(tmp_path / "outbox"),
-        "HOA_RATE_LIMIT__AUTH_PER_IP": "1000/minute",
-        **extra,
-    }
+    port = free_port()
+    env = local_env(settings, tmp_path, HOA_RATE_LIMIT__AUTH_PER_IP="1000/minute", **extra)
     process = subprocess.Popen(  # noqa: S603 - our own CLI
         [sys.executable, "-m", "hoa", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    deadline = time.monotonic() + 120  # worker processes import the app slowly on a busy host
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                return process, port
-        except httpx.TransportError:
-            time.sleep(0.2)
-    process.kill()
-    pytest.fail("server did not start")
+    try:  # worker processes import the app slowly on a busy host
+        wait_for(f"http://127.0.0.1:{port}/readyz", timeout=120)
+    except AssertionError:
+        process.kill()
+        raise
+    return process, port
 
 
 SLOW_BODY = b'{"email": "nobody@example.com", "password": "not-the-password"}'

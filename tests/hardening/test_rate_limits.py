@@ -22,7 +22,7 @@ import pytest
 from hoa.core.settings import RateLimitSettings, RedisSettings, Settings
 from hoa.main import create_app
 from tests.factories import PASSWORD, World
-from tests.infra.support import free_port, wait_for
+from tests.infra.support import free_port, local_env, wait_for
 
 REDIS_URL = os.environ.get("HOA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 LOGIN, ME = "/api/v1/auth/login", "/api/v1/me"
@@ -231,18 +231,7 @@ def two_processes(settings: Settings, tmp_path: Path) -> Iterator[str]:
     """``hoa serve --workers 2`` without Redis, trusting 127.0.0.1's X-Forwarded-For so a
     test can pick its clients' addresses."""
     port = free_port()
-    env = {
-        **os.environ,
-        "HOA_ENV": "test",
-        "HOA_DATABASE_URL": settings.database_url,
-        "HOA_DB__PGBOUNCER": str(settings.db.pgbouncer).lower(),
-        "HOA_DB__DIRECT_URL": settings.direct_database_url,
-        "HOA_SECRET_KEY": settings.secret_key.get_secret_value(),
-        "HOA_JOBS__QUEUE_PATH": str(tmp_path / "jobs.db"),
-        "HOA_EMAIL__OUTBOX_DIR": str(tmp_path / "outbox"),
-        "HOA_METRICS__DIR": str(tmp_path / "metrics"),
-        "HOA_RATE_LIMIT__TRUSTED_PROXIES": '["127.0.0.1/32"]',
-    }
+    env = local_env(settings, tmp_path, HOA_RATE_LIMIT__TRUSTED_PROXIES='["127.0.0.1/32"]')
     env.pop("HOA_REDIS_URL", None)
     process = subprocess.Popen(  # noqa: S603 - our own CLI
         [sys.executable, "-m", "hoa", "serve", "--port", str(port), "--workers", "2"],

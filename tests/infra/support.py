@@ -25,6 +25,8 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from hoa.core.settings import Settings
+
 ROOT = Path(__file__).resolve().parents[2]
 OPS = ROOT / "ops"
 HOACTL = OPS / "nginx" / "hoactl"
@@ -44,6 +46,23 @@ def need(program: str, package: str) -> str:
     if os.environ.get("CI") == "true":
         pytest.fail(message, pytrace=False)
     pytest.skip(f"{program} is missing: run 'sudo apt-get install {package}'")
+
+
+def local_env(settings: Settings, folder: Path, **extra: str) -> dict[str, str]:
+    """The environment of a `hoa` command a test starts: the test's database and secret, its job
+    queue, outbox and metrics under ``folder``, then ``extra``."""
+    return {
+        **os.environ,
+        "HOA_ENV": "test",
+        "HOA_DATABASE_URL": settings.database_url,
+        "HOA_DB__PGBOUNCER": str(settings.db.pgbouncer).lower(),
+        "HOA_DB__DIRECT_URL": settings.direct_database_url,
+        "HOA_SECRET_KEY": settings.secret_key.get_secret_value(),
+        "HOA_JOBS__QUEUE_PATH": str(folder / "jobs.db"),
+        "HOA_EMAIL__OUTBOX_DIR": str(folder / "outbox"),
+        "HOA_METRICS__DIR": str(folder / "metrics"),
+        **extra,
+    }
 
 
 def free_port() -> int:

@@ -3,7 +3,6 @@ short scenario: what it stored is read back through its HTTP API. The Grafana da
 queries name only metrics the running app exports (or the recording rules define)."""
 
 import json
-import os
 import re
 import subprocess
 import time
@@ -17,7 +16,7 @@ import yaml  # type: ignore[import-untyped]
 
 from hoa.core.settings import Settings
 from tests.factories import PASSWORD, World, local
-from tests.infra.support import App, free_port, need, stop, wait_for
+from tests.infra.support import App, free_port, local_env, need, stop, wait_for
 from tests.observability.support import parse
 from tests.reservations.test_reservations import booking
 
@@ -83,22 +82,15 @@ class Prometheus:
 def running(settings: Settings, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """`hoa serve --workers 2` and `hoa worker` sharing a metrics folder and a queue file."""
     port = free_port()
-    env = {
-        **os.environ,
-        "HOA_ENV": "test",
-        "HOA_DATABASE_URL": settings.database_url,
-        "HOA_DB__PGBOUNCER": str(settings.db.pgbouncer).lower(),
-        "HOA_DB__DIRECT_URL": settings.direct_database_url,
-        "HOA_SECRET_KEY": settings.secret_key.get_secret_value(),
-        "HOA_JOBS__QUEUE_PATH": str(tmp_path / "jobs.db"),
-        "HOA_JOBS__EMBEDDED_WORKER": "false",
-        "HOA_EMAIL__OUTBOX_DIR": str(tmp_path / "outbox"),
-        "HOA_METRICS__DIR": str(tmp_path / "metrics"),
-        "HOA_LOG_LEVEL": "warning",
-        "HOA_RATE_LIMIT__RUM": f"{RUM_REPORTS - 1}/minute",
-        "HOA_BACKUP__DAILY_AT": "03:00",
-        "HOA_BACKUP__DIR": str(tmp_path / "backups"),
-    }
+    env = local_env(
+        settings,
+        tmp_path,
+        HOA_JOBS__EMBEDDED_WORKER="false",
+        HOA_LOG_LEVEL="warning",
+        HOA_RATE_LIMIT__RUM=f"{RUM_REPORTS - 1}/minute",
+        HOA_BACKUP__DAILY_AT="03:00",
+        HOA_BACKUP__DIR=str(tmp_path / "backups"),
+    )
     server = App(["serve", "--port", str(port), "--workers", "2"], env, tmp_path / "serve.log")
     worker = App(["worker", "--workers", "1"], env, tmp_path / "worker.log")
     try:
