@@ -59,6 +59,23 @@ def inbox() -> Iterator[tuple[StallingInbox, int]]:
         controller.stop()
 
 
+def _worker_env(settings: Settings, tmp_path: Path, smtp_port: int) -> dict[str, str]:
+    """`hoa worker` on the test's database and local queue, a 2 s lease, mail to the sink."""
+    env = {
+        **os.environ,
+        "HOA_ENV": "test",
+        "HOA_DATABASE_URL": settings.database_url,
+        "HOA_JOBS__QUEUE_PATH": str(tmp_path / "jobs.db"),
+        "HOA_JOBS__LEASE_SECONDS": "2",
+        "HOA_EMAIL__BACKEND": "smtp",
+        "HOA_EMAIL__SMTP_HOST": "127.0.0.1",
+        "HOA_EMAIL__SMTP_PORT": str(smtp_port),
+        "HOA_EMAIL__SMTP_STARTTLS": "false",
+    }
+    env.pop("HOA_REDIS_URL", None)
+    return env
+
+
 def _worker(env: dict[str, str], threads: int = 1) -> subprocess.Popen[bytes]:
     return subprocess.Popen(  # noqa: S603 - our own CLI
         [sys.executable, "-m", "hoa", "worker", "--workers", str(threads), "--no-periodic"],
@@ -88,18 +105,7 @@ async def test_kill_9_mid_send_is_redelivered_once(
     ours = variant(settings, tmp_path)
     ours.jobs.lease_seconds = 2
     jobs = Jobs(ours)
-    env = {
-        **os.environ,
-        "HOA_ENV": "test",
-        "HOA_DATABASE_URL": settings.database_url,
-        "HOA_JOBS__QUEUE_PATH": str(tmp_path / "jobs.db"),
-        "HOA_JOBS__LEASE_SECONDS": "2",
-        "HOA_EMAIL__BACKEND": "smtp",
-        "HOA_EMAIL__SMTP_HOST": "127.0.0.1",
-        "HOA_EMAIL__SMTP_PORT": str(port),
-        "HOA_EMAIL__SMTP_STARTTLS": "false",
-    }
-    env.pop("HOA_REDIS_URL", None)
+    env = _worker_env(settings, tmp_path, port)
     saved, app.state.jobs = app.state.jobs, jobs
     first = second = None
     try:
@@ -194,18 +200,7 @@ async def test_kill_9_after_the_provider_took_the_message(
     controller.start()
     ours = variant(settings, tmp_path)
     jobs = Jobs(ours)
-    env = {
-        **os.environ,
-        "HOA_ENV": "test",
-        "HOA_DATABASE_URL": settings.database_url,
-        "HOA_JOBS__QUEUE_PATH": str(tmp_path / "jobs.db"),
-        "HOA_JOBS__LEASE_SECONDS": "2",
-        "HOA_EMAIL__BACKEND": "smtp",
-        "HOA_EMAIL__SMTP_HOST": "127.0.0.1",
-        "HOA_EMAIL__SMTP_PORT": str(port),
-        "HOA_EMAIL__SMTP_STARTTLS": "false",
-    }
-    env.pop("HOA_REDIS_URL", None)
+    env = _worker_env(settings, tmp_path, port)
     saved, app.state.jobs = app.state.jobs, jobs
     first = second = None
     try:
