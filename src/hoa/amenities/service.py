@@ -111,7 +111,9 @@ async def get(
     session: AsyncSession, community_id: uuid.UUID, amenity_id: uuid.UUID, *, lock: bool = False
 ) -> Amenity:
     query = sa.select(Amenity).where(Amenity.id == amenity_id, Amenity.community_id == community_id)
-    amenity = await session.scalar(query.with_for_update() if lock else query)
+    if lock:  # the row as it is now, not as an earlier read of this session left it
+        query = query.with_for_update().execution_options(populate_existing=True)
+    amenity = await session.scalar(query)
     if amenity is None:
         raise NotFound("Amenity not found.")
     return amenity

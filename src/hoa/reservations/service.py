@@ -179,12 +179,9 @@ async def _refuse_if_broken(
     first broken rule's error (with the nearest free slot when ``suggest`` and it helps).
     Returns the rules it judged by.
 
-    Quotas are counts no constraint guards, so where the amenity has one, a household's
-    bookings of it queue here first: the count and the write that follows cannot interleave with
-    another's. Without quotas nothing queues (the database guards overlap and capacity)."""
+    The caller holds the amenity's row (``_locked_for_booking``), so quota counts cannot
+    interleave with another booking's write."""
     amenity_rules = amenities.to_rules(amenity)
-    if booked_for.household_id is not None and amenity_rules.has_quotas:
-        await lock(session, "quota", amenity.id, booked_for.household_id)
     violation = await _evaluate(
         session,
         ctx,
@@ -246,8 +243,10 @@ async def check(session: AsyncSession, ctx: CommunityCtx, data: ReservationCreat
     )
 
 
-async def _bookable(session: AsyncSession, ctx: CommunityCtx, amenity_id: uuid.UUID) -> Amenity:
-    amenity = await amenities.get(session, ctx.community_id, amenity_id)
+async def _bookable(
+    session: AsyncSession, ctx: CommunityCtx, amenity_id: uuid.UUID, *, lock: bool = False
+) -> Amenity:
+    amenity = await amenities.get(session, ctx.community_id, amenity_id, lock=lock)
     if amenity.status is AmenityStatus.ARCHIVED:
         raise amenities.Archived
     return amenity
@@ -256,13 +255,12 @@ async def _bookable(session: AsyncSession, ctx: CommunityCtx, amenity_id: uuid.U
 async def _locked_for_booking(
     session: AsyncSession, ctx: CommunityCtx, amenity_id: uuid.UUID
 ) -> Amenity:
-    """The bookable amenity. Shared-capacity amenities sum headcounts in code, so concurrent
-    bookings of one must queue on its row (PostgreSQL); SQLite writers are serialized anyway,
-    and exclusive ones have the overlap guard."""
-    amenity = await _bookable(session, ctx, amenity_id)
-    if amenity.mode is BookingMode.CAPACITY:
-        await session.refresh(amenity, with_for_update=True)
-    return amenity
+    """The bookable amenity, its row held until the transaction ends (PostgreSQL; SQLite
+    writers are serialized anyway). Bookings of one amenity queue here: shared capacity and
+    household quotas are sums counted in code, and concurrent inserts of one exclusive slot
+    would wait on each other's overlap check until PostgreSQL aborts them as deadlocks, a
+    second each. The overlap guard stays the last word."""
+    return await _bookable(session, ctx, amenity_id, lock=True)
 
 
 def _request_hash(data: ReservationCreate) -> str:

@@ -125,18 +125,6 @@ class AmenityRules:
     max_upcoming: int | None = None
     rules_version: int = 0
 
-    @property
-    def has_quotas(self) -> bool:
-        return any(
-            limit is not None
-            for limit in (
-                self.max_per_day,
-                self.max_per_week,
-                self.max_per_month,
-                self.max_upcoming,
-            )
-        )
-
     def __post_init__(self) -> None:
         if self.slot_minutes < 1 or self.capacity < 1:
             raise ValueError("slot_minutes and capacity must be positive")
