@@ -98,6 +98,10 @@ async def test_resident_gets_403_on_admin_routes(
         if _needs_admin(route.dependant) or "/join-requests" in p
     ]
     assert len(admin_routes) >= 18
+    assert {
+        ("GET", f"/api/v1/communities/{{community_id}}/admin/reservations{suffix}")
+        for suffix in ("", ".csv")
+    } <= set(admin_routes)
     for method, path in admin_routes:
         r = await resident.client.request(
             method, _url(path, ids), headers=resident.headers, params=QUERY, json={}
@@ -129,8 +133,12 @@ async def test_a_pending_member_gets_403_everywhere(
 
 @pytest.mark.parametrize("who", ["resident", "admin"])
 async def test_members_cannot_reach_the_other_community(
-    world: World, as_user: Any, who: str
+    world: World, session: AsyncSession, as_user: Any, who: str
 ) -> None:
+    theirs = await make_reservation(
+        session, world.amenities["other_gym"], world.members["outsider"], local(3, 10)
+    )
+    await session.commit()
     api = await as_user(who)
     other = f"/api/v1/communities/{world.other.id}"
     for path in (
@@ -138,9 +146,15 @@ async def test_members_cannot_reach_the_other_community(
         "/amenities",
         f"/amenities/{world.amenities['other_gym'].id}",
         "/reservations",
+        "/admin/reservations",
+        "/admin/reservations.csv",
+        f"/reservations/{theirs.id}/history",
     ):
         r = await api.get(other + path)
         assert r.status_code == 404, path
+    # the other community's booking, asked for under one's own community, is not found either
+    r = await api.get(f"/reservations/{theirs.id}/history")
+    assert r.status_code == 404
     # an id from the other community, asked for under one's own community, is not found either
     r = await api.get(f"/amenities/{world.amenities['other_gym'].id}")
     assert r.status_code == 404

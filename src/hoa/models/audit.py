@@ -11,7 +11,10 @@ from hoa.models._common import created_at, uuid_pk
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
-    __table_args__ = (sa.Index(None, "community_id", "created_at"),)
+    __table_args__ = (
+        sa.Index(None, "community_id", "created_at"),
+        sa.Index(None, "entity_id"),  # a booking's history
+    )
 
     id: Mapped[uuid.UUID] = uuid_pk()
     # None for platform-level events (a community created by an operator is logged in it).

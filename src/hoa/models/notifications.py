@@ -24,6 +24,7 @@ class Notification(Base):
     __table_args__ = (
         sa.Index(None, "community_id", "created_at"),
         sa.Index(None, "status", "next_attempt_at"),
+        sa.Index(None, "entity_id"),  # a booking's emails, in its history
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()

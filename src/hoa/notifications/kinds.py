@@ -96,6 +96,8 @@ class ReservationNotice(Payload):
     title: str | None = None
     reason: str | None = None
     cancelled_by: str | None = None
+    # The community office did it (an admin outside the booking's household), not the household.
+    by_office: bool = False
     stamp: datetime
     # Calendar apps apply the file with the highest SEQUENCE: changes bump it, a cancellation
     # outranks the last change.

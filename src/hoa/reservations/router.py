@@ -1,7 +1,8 @@
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.amenities.service import Archived
@@ -9,7 +10,7 @@ from hoa.core.errors import Forbidden, NotFound
 from hoa.core.pagination import Page
 from hoa.core.schemas import Instant, LocalDate
 from hoa.models import Reservation, ReservationStatus
-from hoa.reservations import links, reads, service
+from hoa.reservations import links, office, reads, service
 from hoa.reservations.errors import (
     IdempotencyKeyReused,
     NoHousehold,
@@ -22,9 +23,11 @@ from hoa.reservations.errors import (
 )
 from hoa.reservations.schemas import (
     Availability,
+    BookingHistory,
     Calendar,
     CheckResult,
     Decision,
+    OfficeBookingPage,
     Rejection,
     ReservationChange,
     ReservationCreate,
@@ -34,6 +37,7 @@ from hoa.web.deps import (
     CommunityAdmin,
     CommunityMember,
     CursorParam,
+    DatabaseDep,
     LagTolerant,
     LimitParam,
     SessionDep,
@@ -244,6 +248,72 @@ async def get_availability(
 
 
 # One-click cancel links from reminder emails: no sign-in, the signed token is the authority.
+def office_filters(
+    amenity_id: uuid.UUID | None = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="Resident's name or email, or household")
+    ] = None,
+    start: Annotated[Instant | None, Query(description="Bookings ending after this")] = None,
+    end: Annotated[Instant | None, Query(description="Bookings starting before this")] = None,
+    status: Annotated[list[ReservationStatus] | None, Query(description="Any of these")] = None,
+    sort: Annotated[Literal["starts_at", "-starts_at"], Query(description="Order")] = "starts_at",
+) -> office.Filters:
+    return office.Filters(amenity_id, q, start, end, tuple(status or ()), sort == "-starts_at")
+
+
+OfficeFilters = Annotated[office.Filters, Depends(office_filters)]
+
+
+@router.get(
+    "/admin/reservations",
+    response_model=OfficeBookingPage,
+    responses=errors_for(NotFound, Forbidden, office.InvalidRange),
+)
+async def list_office_reservations(
+    ctx: CommunityAdmin,
+    session: SessionDep,
+    filters: OfficeFilters,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: LimitParam = 50,
+) -> OfficeBookingPage:
+    """Every booking of the community matching the filters, with its amenity, household and
+    resident, by start time, a page at a time with the total."""
+    return await office.list_bookings(session, ctx, filters, offset=offset, limit=limit)
+
+
+@router.get(
+    "/admin/reservations.csv",
+    response_class=StreamingResponse,
+    responses={
+        **errors_for(NotFound, Forbidden, office.InvalidRange),
+        200: {"content": {"text/csv": {}}, "description": "The bookings, one per row"},
+    },
+)
+async def export_office_reservations(
+    ctx: CommunityAdmin, filters: OfficeFilters, db: DatabaseDep
+) -> StreamingResponse:
+    """The filtered bookings as CSV, streamed; times in the community's zone."""
+    return StreamingResponse(
+        office.export_csv(db.reader, ctx, filters),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="bookings.csv"'},
+    )
+
+
+@router.get(
+    "/reservations/{reservation_id}/history",
+    response_model=BookingHistory,
+    responses=errors_for(NotFound),
+)
+async def get_reservation_history(
+    reservation_id: uuid.UUID, ctx: CommunityMember, session: SessionDep
+) -> BookingHistory:
+    """What happened to the booking (its audit trail, in words) and the emails about it. A
+    resident sees 'Community office' for changes made by the office, and only their
+    household's emails."""
+    return await office.history(session, ctx, reservation_id)
+
+
 links_router = APIRouter(prefix="/reservation-links", tags=["reservations"])
 
 

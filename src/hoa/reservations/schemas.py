@@ -6,7 +6,8 @@ from pydantic import Field, GetJsonSchemaHandler, StrictInt, model_validator
 from pydantic_core import CoreSchema
 
 from hoa.core.schemas import Input, Instant, Output, Reason
-from hoa.models import ReservationStatus
+from hoa.models import NotificationStatus, ReservationStatus
+from hoa.notifications.kinds import NotificationKind
 from hoa.rules import RULES, RuleCode
 
 
@@ -192,3 +193,63 @@ class Calendar(Output):
     end: datetime
     entries: list[CalendarEntry]
     closures: list[CalendarClosure]
+
+
+class OfficeBooking(Output):
+    """A booking as the office's console lists it: with its amenity, household and resident."""
+
+    id: uuid.UUID
+    amenity_id: uuid.UUID
+    amenity_name: str
+    household_id: uuid.UUID | None
+    household_label: str | None
+    booked_for_id: uuid.UUID
+    booked_for_name: str
+    booked_for_email: str
+    starts_at: datetime
+    ends_at: datetime
+    party_starts_at: datetime | None
+    party_ends_at: datetime | None
+    headcount: int
+    guests: int
+    title: str
+    status: ReservationStatus
+    cancel_reason: str | None
+    created_at: datetime
+
+
+class OfficeBookingPage(Output):
+    items: list[OfficeBooking]
+    total: int = Field(description="Bookings matching the filters, on every page")
+    offset: int
+    limit: int
+
+
+class HistoryChange(Output):
+    field: str = Field(description="time, party, people, status or reason")
+    before: str | None
+    after: str | None
+
+
+class HistoryEvent(Output):
+    at: datetime
+    action: str = Field(description="The audit action, e.g. reservation.cancelled")
+    summary: str = Field(description="What happened, in words")
+    actor: str | None = Field(
+        description="Who did it: a name, or 'Community office' to residents when the office did"
+    )
+    by_office: bool = Field(description="Done by someone outside the booking's household")
+    changes: list[HistoryChange]
+
+
+class HistoryEmail(Output):
+    kind: NotificationKind
+    status: NotificationStatus
+    recipient: str | None = Field(description="The address (admins only)")
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class BookingHistory(Output):
+    events: list[HistoryEvent] = Field(description="Oldest first")
+    emails: list[HistoryEmail] = Field(description="Oldest first")

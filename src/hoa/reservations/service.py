@@ -4,7 +4,7 @@ transaction; the reads live in ``reservations.reads``."""
 
 import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -58,7 +58,18 @@ from hoa.reservations.schemas import (
     ViolationRead,
 )
 
-AUDITED = ("status", "starts_at", "ends_at", "headcount", "amenity_id", "household_id")
+AUDITED = (
+    "status",
+    "starts_at",
+    "ends_at",
+    "party_starts_at",
+    "party_ends_at",
+    "headcount",
+    "amenity_id",
+    "household_id",
+    "decision_reason",
+    "cancel_reason",
+)
 SUGGEST_DAYS = 14
 
 
@@ -174,14 +185,18 @@ async def _refuse_if_broken(
     check_acceptance: bool,
     suggest: bool,
     exclude: Reservation | None = None,
+    ignore_notice: bool = False,
 ) -> rules.AmenityRules:
     """The step create and change share: judge ``data`` under the amenity's rules and raise the
     first broken rule's error (with the nearest free slot when ``suggest`` and it helps).
     Returns the rules it judged by.
 
     The caller holds the amenity's row (``_locked_for_booking``), so quota counts cannot
-    interleave with another booking's write."""
+    interleave with another booking's write. ``ignore_notice``: the office may move a booking
+    closer than the amenity's minimum notice (the overlap and capacity checks stay)."""
     amenity_rules = amenities.to_rules(amenity)
+    if ignore_notice:
+        amenity_rules = replace(amenity_rules, min_notice_minutes=0)
     violation = await _evaluate(
         session,
         ctx,
@@ -387,6 +402,7 @@ async def change(
     amenity = await _locked_for_booking(session, ctx, reservation.amenity_id)
     if not ctx.is_admin:
         check_cutoff(reservation, amenity, ctx)
+    office = by_office(ctx, reservation)
     planned = _planned(reservation, data)
     amenity_rules = await _refuse_if_broken(
         session,
@@ -397,6 +413,7 @@ async def change(
         check_acceptance=not ctx.is_admin,
         suggest=False,
         exclude=reservation,
+        ignore_notice=office,
     )
     material = _material(reservation, planned)
     back_to_pending = (
@@ -418,6 +435,7 @@ async def change(
             reservation,
             ReservationChanged,
             changed_by=changed_by,
+            by_office=office,
             pending=back_to_pending,
         )
         if back_to_pending:
@@ -520,6 +538,15 @@ async def cancel(
     return reservation
 
 
+def by_office(ctx: CommunityCtx, reservation: Reservation) -> bool:
+    """Whether the caller acts as the community office on the booking: an admin outside its
+    household. The office is held to neither the resident's cutoff nor the minimum notice."""
+    return ctx.is_admin and not (
+        ctx.user_id == reservation.booked_for_id
+        or (reservation.household_id is not None and ctx.household_id == reservation.household_id)
+    )
+
+
 def check_cutoff(reservation: Reservation, amenity: Amenity, ctx: CommunityCtx) -> None:
     """Raise the rule's error unless the booking's resident may still change or cancel it
     (``reads.cancellable_until``)."""
@@ -552,6 +579,7 @@ async def mark_cancelled(
         ReservationCancelled,
         reason=reservation.cancel_reason,
         cancelled_by=ctx.user_name,
+        by_office=by_office(ctx, reservation),
     )
 
 

@@ -51,6 +51,15 @@ def get_cache(request: Request) -> SharedCache:
 CacheDep = Annotated[SharedCache, Depends(get_cache)]
 
 
+def get_database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+# For work that outlives the request's session: a streamed answer reads in sessions of its own.
+DatabaseDep = Annotated[Database, Depends(get_database)]
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """One transaction per request, committed before the response is sent; an error rolls it
     back, except a refusal that keeps what the request wrote (``AppError.commits``).

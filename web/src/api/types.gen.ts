@@ -571,6 +571,24 @@ export type BlackoutUpdate = {
 };
 
 /**
+ * BookingHistory
+ */
+export type BookingHistory = {
+    /**
+     * Events
+     *
+     * Oldest first
+     */
+    events: Array<HistoryEvent>;
+    /**
+     * Emails
+     *
+     * Oldest first
+     */
+    emails: Array<HistoryEmail>;
+};
+
+/**
  * BookingMode
  */
 export type BookingMode = 'exclusive' | 'capacity';
@@ -1101,6 +1119,86 @@ export type ErrorEnvelope = {
 export type FeedKind = 'personal' | 'amenity';
 
 /**
+ * HistoryChange
+ */
+export type HistoryChange = {
+    /**
+     * Field
+     *
+     * time, party, people, status or reason
+     */
+    field: string;
+    /**
+     * Before
+     */
+    before: string | null;
+    /**
+     * After
+     */
+    after: string | null;
+};
+
+/**
+ * HistoryEmail
+ */
+export type HistoryEmail = {
+    kind: NotificationKind;
+    status: NotificationStatus;
+    /**
+     * Recipient
+     *
+     * The address (admins only)
+     */
+    recipient: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Sent At
+     */
+    sent_at: string | null;
+};
+
+/**
+ * HistoryEvent
+ */
+export type HistoryEvent = {
+    /**
+     * At
+     */
+    at: string;
+    /**
+     * Action
+     *
+     * The audit action, e.g. reservation.cancelled
+     */
+    action: string;
+    /**
+     * Summary
+     *
+     * What happened, in words
+     */
+    summary: string;
+    /**
+     * Actor
+     *
+     * Who did it: a name, or 'Community office' to residents when the office did
+     */
+    actor: string | null;
+    /**
+     * By Office
+     *
+     * Done by someone outside the booking's household
+     */
+    by_office: boolean;
+    /**
+     * Changes
+     */
+    changes: Array<HistoryChange>;
+};
+
+/**
  * HouseholdCreate
  */
 export type HouseholdCreate = {
@@ -1576,6 +1674,107 @@ export type NotificationRead = {
  * NotificationStatus
  */
 export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed';
+
+/**
+ * OfficeBooking
+ *
+ * A booking as the office's console lists it: with its amenity, household and resident.
+ */
+export type OfficeBooking = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Amenity Id
+     */
+    amenity_id: string;
+    /**
+     * Amenity Name
+     */
+    amenity_name: string;
+    /**
+     * Household Id
+     */
+    household_id: string | null;
+    /**
+     * Household Label
+     */
+    household_label: string | null;
+    /**
+     * Booked For Id
+     */
+    booked_for_id: string;
+    /**
+     * Booked For Name
+     */
+    booked_for_name: string;
+    /**
+     * Booked For Email
+     */
+    booked_for_email: string;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    /**
+     * Party Starts At
+     */
+    party_starts_at: string | null;
+    /**
+     * Party Ends At
+     */
+    party_ends_at: string | null;
+    /**
+     * Headcount
+     */
+    headcount: number;
+    /**
+     * Guests
+     */
+    guests: number;
+    /**
+     * Title
+     */
+    title: string;
+    status: ReservationStatus;
+    /**
+     * Cancel Reason
+     */
+    cancel_reason: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+};
+
+/**
+ * OfficeBookingPage
+ */
+export type OfficeBookingPage = {
+    /**
+     * Items
+     */
+    items: Array<OfficeBooking>;
+    /**
+     * Total
+     *
+     * Bookings matching the filters, on every page
+     */
+    total: number;
+    /**
+     * Offset
+     */
+    offset: number;
+    /**
+     * Limit
+     */
+    limit: number;
+};
 
 /**
  * Page[AuditEventRead]
@@ -5277,6 +5476,258 @@ export type ReservationsGetAvailabilityResponses = {
 };
 
 export type ReservationsGetAvailabilityResponse = ReservationsGetAvailabilityResponses[keyof ReservationsGetAvailabilityResponses];
+
+export type ReservationsListOfficeReservationsData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: {
+        /**
+         * Offset
+         */
+        offset?: number;
+        /**
+         * Limit
+         *
+         * Items per page
+         */
+        limit?: number;
+        /**
+         * Amenity Id
+         */
+        amenity_id?: string | null;
+        /**
+         * Q
+         *
+         * Resident's name or email, or household
+         */
+        q?: string | null;
+        /**
+         * Start
+         *
+         * Bookings ending after this
+         */
+        start?: string | null;
+        /**
+         * End
+         *
+         * Bookings starting before this
+         */
+        end?: string | null;
+        /**
+         * Status
+         *
+         * Any of these
+         */
+        status?: Array<ReservationStatus> | null;
+        /**
+         * Sort
+         *
+         * Order
+         */
+        sort?: 'starts_at' | '-starts_at';
+    };
+    url: '/api/v1/communities/{community_id}/admin/reservations';
+};
+
+export type ReservationsListOfficeReservationsErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * reservation.invalid_range
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsListOfficeReservationsError = ReservationsListOfficeReservationsErrors[keyof ReservationsListOfficeReservationsErrors];
+
+export type ReservationsListOfficeReservationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: OfficeBookingPage;
+};
+
+export type ReservationsListOfficeReservationsResponse = ReservationsListOfficeReservationsResponses[keyof ReservationsListOfficeReservationsResponses];
+
+export type ReservationsExportOfficeReservationsData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: {
+        /**
+         * Amenity Id
+         */
+        amenity_id?: string | null;
+        /**
+         * Q
+         *
+         * Resident's name or email, or household
+         */
+        q?: string | null;
+        /**
+         * Start
+         *
+         * Bookings ending after this
+         */
+        start?: string | null;
+        /**
+         * End
+         *
+         * Bookings starting before this
+         */
+        end?: string | null;
+        /**
+         * Status
+         *
+         * Any of these
+         */
+        status?: Array<ReservationStatus> | null;
+        /**
+         * Sort
+         *
+         * Order
+         */
+        sort?: 'starts_at' | '-starts_at';
+    };
+    url: '/api/v1/communities/{community_id}/admin/reservations.csv';
+};
+
+export type ReservationsExportOfficeReservationsErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * reservation.invalid_range
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsExportOfficeReservationsError = ReservationsExportOfficeReservationsErrors[keyof ReservationsExportOfficeReservationsErrors];
+
+export type ReservationsExportOfficeReservationsResponses = {
+    /**
+     * The bookings, one per row
+     */
+    200: unknown;
+};
+
+export type ReservationsGetReservationHistoryData = {
+    body?: never;
+    path: {
+        /**
+         * Reservation Id
+         */
+        reservation_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/history';
+};
+
+export type ReservationsGetReservationHistoryErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsGetReservationHistoryError = ReservationsGetReservationHistoryErrors[keyof ReservationsGetReservationHistoryErrors];
+
+export type ReservationsGetReservationHistoryResponses = {
+    /**
+     * Successful Response
+     */
+    200: BookingHistory;
+};
+
+export type ReservationsGetReservationHistoryResponse = ReservationsGetReservationHistoryResponses[keyof ReservationsGetReservationHistoryResponses];
 
 export type ReservationsShowCancelLinkData = {
     body?: never;
