@@ -46,6 +46,7 @@ export const routes: RouteObject[] = [
               { path: 'amenities', ...page(() => import('../pages/admin/AmenitiesAdmin')) },
               { path: 'amenities/new', ...page(() => import('../pages/admin/AmenityEditor')) },
               { path: 'amenities/:amenityId', ...page(() => import('../pages/admin/AmenityEditor')) },
+              { path: 'bookings', ...page(() => import('../pages/admin/Bookings')) },
               { path: 'blackouts', ...page(() => import('../pages/admin/Blackouts')) },
               { path: 'members', ...page(() => import('../pages/admin/Members')) },
               { path: 'audit', ...page(() => import('../pages/admin/Audit')) },

@@ -40,7 +40,7 @@ export default function CalendarPage() {
               if (date >= today) navigate(`/c/${community.id}/book?date=${date}${amenityId ? `&amenity=${amenityId}` : ''}`)
             }}
             onPickEvent={(entry) => {
-              if (entry.mine) navigate(`/c/${community.id}/reservations/${entry.id}`)
+              if (entry.mine || community.isAdmin) navigate(`/c/${community.id}/reservations/${entry.id}`)
             }}
           />
         </Suspense>

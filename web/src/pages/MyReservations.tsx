@@ -121,6 +121,8 @@ export function ReservationActions({
   const canCancel = active && upcoming && !started && (community.isAdmin || open)
   const canChange = canCancel && amenity !== undefined
   const name = amenity?.name ?? 'reservation'
+  // The office acting on another household's booking says why: the reason is in their email.
+  const office = community.isAdmin && r.household_id !== (community.membership.household?.id ?? null)
 
   return (
     <>
@@ -133,11 +135,11 @@ export function ReservationActions({
       {confirming ? (
         <div className="card" style={{ marginTop: '0.5rem' }}>
           <div className="field">
-            <label htmlFor={`reason-${r.id}`}>Reason (optional)</label>
-            <input id={`reason-${r.id}`} type="text" maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
+            <label htmlFor={`reason-${r.id}`}>{office ? 'Reason (sent to the household)' : 'Reason (optional)'}</label>
+            <input id={`reason-${r.id}`} type="text" maxLength={500} required={office} value={reason} onChange={(e) => setReason(e.target.value)} />
           </div>
           <div className="row">
-            <button type="button" className="btn btn--danger" disabled={cancel.isPending || offline} onClick={() => cancel.mutate()}>
+            <button type="button" className="btn btn--danger" disabled={cancel.isPending || offline || (office && !reason.trim())} onClick={() => cancel.mutate()}>
               {cancel.isPending ? 'Cancelling…' : `Yes, cancel this ${name} booking`}
             </button>
             <button type="button" className="btn btn--secondary" onClick={() => setConfirming(false)}>

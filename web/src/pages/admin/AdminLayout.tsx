@@ -21,6 +21,7 @@ export default function AdminLayout() {
             </span>
           ) : null}
         </NavLink>
+        <NavLink to="bookings">Bookings</NavLink>
         <NavLink to="amenities">Amenities</NavLink>
         <NavLink to="blackouts">Closures</NavLink>
         <NavLink to="members">Members</NavLink>

@@ -4,13 +4,13 @@ import {
   notificationsCountNotifications,
   notificationsListNotifications,
   notificationsRetryNotification,
-  type NotificationKind,
   type NotificationRead,
   type NotificationStatus,
 } from '../../api'
 import { AdminTable } from '../../components/AdminTable'
 import { ErrorNotice, Loading, LoadMore, PageHeader } from '../../components/ui'
 import { unwrap } from '../../lib/http'
+import { describeKind } from '../../lib/notifications'
 import { useCurrentCommunity } from '../../lib/queries'
 import { formatDateTime } from '../../lib/time'
 
@@ -29,29 +29,6 @@ const STATUS_CLASSES: Record<NotificationStatus, string> = {
   sending: 'status--pending',
   sent: 'status--confirmed',
   failed: 'status--rejected',
-}
-
-// Typed by the API's enum: a kind without a label fails the type check.
-const KINDS: Record<NotificationKind, string> = {
-  reservation_confirmed: 'Booking confirmed',
-  reservation_requested: 'Booking requested',
-  reservation_approved: 'Request approved',
-  reservation_changed: 'Booking changed',
-  reservation_rejected: 'Booking declined',
-  reservation_cancelled: 'Booking cancelled',
-  reservation_reminder: 'Booking reminder',
-  approval_requested: 'Approval needed',
-  pending_digest: 'Requests waiting (hourly summary)',
-  invitation: 'Invitation',
-  join_requested: 'Request to join',
-  join_approved: 'Request to join approved',
-  password_reset: 'Password reset',
-  email_verification: 'Email verification',
-  account_locked: 'Account locked',
-}
-
-function describeKind(kind: NotificationKind): string {
-  return KINDS[kind]
 }
 
 function inFlight(rows: NotificationRead[]): boolean {
