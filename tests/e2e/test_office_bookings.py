@@ -6,7 +6,7 @@ one to two weeks ahead.
 """
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +86,25 @@ def test_the_office_finds_moves_and_cancels_a_booking(
     expect(page.get_by_role("list", name="What happened")).to_contain_text(
         "Cancelled by Community office"
     )
+
+
+def test_any_booking_on_the_admin_calendar_opens_its_page(page: Page, api: Any) -> None:
+    neighbor = api(HOUSEHOLD)
+    court = neighbor.amenity("Tennis Court 1")
+    day, slot = bookable_slot(neighbor, court, range(4, 8), minutes=60)
+    booking = book(neighbor, court, slot, title="E2E calendar click")
+
+    base = sign_in(page, ADMIN)
+    page.goto(f"{base}/calendar")
+    page.get_by_label("Show").select_option(label="Tennis Court 1")
+    if date.fromisoformat(day).month != datetime.now(NY).month:
+        page.get_by_role("button", name=re.compile(r"^Next")).click()
+    start = datetime.fromisoformat(slot["starts_at"]).astimezone(NY)
+    minutes = f":{start:%M}" if start.minute else ""
+    label = f"{start.hour % 12 or 12}{minutes}{start:%p}"[:-1].lower()  # "6a", "7:30p"
+    cell = page.locator(f'[role="cell"][data-date="{day}"]')
+    cell.locator("*", has_text=re.compile(f"^{label}{NAME}$")).last.click()
+    expect(page).to_have_url(re.compile(f"/reservations/{booking['id']}$"))
+    expect(page.get_by_text(f"For {NAME}")).to_be_visible()
+    r = api(ADMIN).post(f"/reservations/{booking['id']}/cancel", {"reason": "E2E done"})
+    assert r.status_code == 200, r.text
