@@ -61,6 +61,7 @@ def test_admin_and_resident_pages_at_desktop_width(page: Page, api: Any) -> None
         ("/admin/amenities", "Amenities", "admin-amenities"),
         (f"/admin/amenities/{clubhouse['id']}", "Edit Clubhouse", "admin-amenity-editor"),
         ("/admin/amenities/new", "New amenity", "admin-amenity-new"),
+        ("/admin/bookings", "Bookings", "admin-bookings"),
         ("/admin/blackouts", "Closures", "admin-closures"),
         ("/admin/members", "Members and households", "admin-members"),
         ("/admin/audit", "Audit trail", "admin-audit"),
