@@ -6,7 +6,7 @@ one to two weeks ahead.
 """
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +108,44 @@ def test_any_booking_on_the_admin_calendar_opens_its_page(page: Page, api: Any) 
     expect(page.get_by_text(f"For {NAME}")).to_be_visible()
     r = api(ADMIN).post(f"/reservations/{booking['id']}/cancel", {"reason": "E2E done"})
     assert r.status_code == 200, r.text
+
+
+def test_the_office_moves_a_party_within_its_booking(page: Page, api: Any) -> None:
+    neighbor, admin = api(HOUSEHOLD), api(ADMIN)
+    clubhouse = neighbor.amenity("Clubhouse")
+    # The last days of the Clubhouse's window: the other tests' requests stay within 86 days.
+    _, slot = bookable_slot(neighbor, clubhouse, range(87, 91), minutes=240, headcount=10)
+    start = datetime.fromisoformat(slot["starts_at"])
+    r = neighbor.post(
+        "/reservations",
+        {
+            "amenity_id": clubhouse["id"],
+            "starts_at": slot["starts_at"],
+            "ends_at": (start + timedelta(hours=4)).isoformat(),
+            "party_starts_at": (start + timedelta(hours=1)).isoformat(),
+            "party_ends_at": (start + timedelta(hours=3)).isoformat(),
+            "headcount": 10,
+            "title": "E2E party to move",
+            "accepted_rules_version": clubhouse["rules_version"],
+        },
+    )
+    assert r.status_code == 201, r.text
+    booking = r.json()
+    assert admin.post(f"/reservations/{booking['id']}/approve", {}).status_code == 200
+
+    base = sign_in(page, ADMIN)
+    page.goto(f"{base}/reservations/{booking['id']}")
+    page.get_by_role("button", name=re.compile(r"^Change Clubhouse on ")).click()
+    form = page.get_by_role("form", name="Change Clubhouse booking")
+    later = (start + timedelta(hours=1, minutes=30)).astimezone(NY)
+    form.get_by_label("Party starts").fill(later.strftime("%H:%M"))
+    form.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_role("status").filter(has_text="Booking changed")).to_be_visible()
+    moved = neighbor.get(f"/reservations/{booking['id']}")
+    assert datetime.fromisoformat(moved["party_starts_at"]) == later
+    assert datetime.fromisoformat(moved["party_ends_at"]) == start + timedelta(hours=3)
+    assert moved["starts_at"] == booking["starts_at"] and moved["status"] == "confirmed"
+    history = page.get_by_role("list", name="What happened")
+    expect(history).to_contain_text("party:")
+    cancelled = admin.post(f"/reservations/{booking['id']}/cancel", {"reason": "E2E done"})
+    assert cancelled.status_code == 200

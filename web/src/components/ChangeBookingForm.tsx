@@ -78,6 +78,13 @@ export function ChangeBookingForm({
   const [minutes, setMinutes] = useState(originalMinutes)
   const [headcount, setHeadcount] = useState(r.headcount)
   const [title, setTitle] = useState(r.title)
+  const clockOf = (instant: string | null) => {
+    if (!instant) return ''
+    const w = wallTime(instant, tz)
+    return minutesToClock(w.hour * 60 + w.minute)
+  }
+  const [partyFrom, setPartyFrom] = useState(clockOf(r.party_starts_at))
+  const [partyUntil, setPartyUntil] = useState(clockOf(r.party_ends_at))
   const [accepted, setAccepted] = useState(false)
   const { maxPeople } = peopleLimits(amenity)
   const needsRules = amenity.rules_version > 0 && amenity.rules_text.trim() !== ''
@@ -109,6 +116,16 @@ export function ChangeBookingForm({
     start && chosenEnd
       ? changes(r, start, chosenEnd, headcount, title, staleRules ? (accepted ? amenity.rules_version : null) : null)
       : {}
+  // New party times, on the booking's day (or the next, when earlier than its start).
+  const partyEdited = r.party_starts_at !== null && (partyFrom !== clockOf(r.party_starts_at) || partyUntil !== clockOf(r.party_ends_at))
+  if (start && chosenEnd && partyEdited && partyFrom && partyUntil) {
+    const at = (wall: string) => {
+      const t = zonedToInstant(date, wall, tz)
+      return t < start ? new Date(t.getTime() + 86_400_000) : t
+    }
+    body.party_starts_at = at(partyFrom).toISOString()
+    body.party_ends_at = at(partyUntil).toISOString()
+  }
   const retimed = body.starts_at !== undefined
   const empty = Object.keys(body).length === 0
 
@@ -209,6 +226,38 @@ export function ChangeBookingForm({
           </span>
         </div>
       </div>
+      {r.party_starts_at ? (
+        <div className="form-grid">
+          <div className="field">
+            <label htmlFor={id('change-party-from')}>Party starts</label>
+            <input
+              id={id('change-party-from')}
+              type="time"
+              step={60}
+              required
+              value={partyFrom}
+              onChange={(e) => {
+                setPartyFrom(e.target.value)
+                change.reset()
+              }}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor={id('change-party-until')}>Party ends</label>
+            <input
+              id={id('change-party-until')}
+              type="time"
+              step={60}
+              required
+              value={partyUntil}
+              onChange={(e) => {
+                setPartyUntil(e.target.value)
+                change.reset()
+              }}
+            />
+          </div>
+        </div>
+      ) : null}
       <div className="field">
         <label htmlFor={id('change-title')}>Occasion (optional)</label>
         <input id={id('change-title')} type="text" maxLength={200} value={title} onChange={(e) => setTitle(e.target.value)} />
