@@ -157,17 +157,18 @@ async def load_busy(
     booked: tuple[datetime, datetime],
     closed: tuple[datetime, datetime],
     household: tuple[uuid.UUID, datetime] | None = None,
+    exclude: uuid.UUID | None = None,
 ) -> Busy:
     """In one round trip: bookings whose blocked span may touch the `booked` range, closures
     overlapping the `closed` range and, given (household_id, since), the household's bookings
-    starting from since."""
+    starting from since; all less the booking ``exclude``."""
     window = booked_window(amenity, *booked)
     params = busy_params(amenity.id, amenity.community_id, closed, window)
     if household is not None:
         params["household_id"], params["household_since"] = household
     connection = await session.connection()
     rows = await connection.execute(_BUSY if household is None else _BUSY_AND_HOUSEHOLD, params)
-    return sorted_busy(rows)
+    return sorted_busy(rows, exclude)
 
 
 def busy_params(
@@ -185,9 +186,13 @@ def busy_params(
     }
 
 
-def sorted_busy(rows: Iterable[Sequence[Any]]) -> Busy:
+def sorted_busy(rows: Iterable[Sequence[Any]], exclude: uuid.UUID | None = None) -> Busy:
+    """The busy UNION's rows sorted by source, less the booking ``exclude`` (one being
+    changed does not stand in its own way)."""
     busy = Busy([], [], [])
     for source, starts_at, ends_at, headcount, household_id, ref in rows:
+        if exclude is not None and ref == exclude and source != Source.CLOSED:
+            continue
         if source == Source.BOOKED:
             busy.booked.append(rules.Booked(starts_at, ends_at, headcount, household_id))
         elif source == Source.HOUSEHOLD:
@@ -401,9 +406,17 @@ def closures_query(
 
 
 async def availability(
-    session: AsyncSession, ctx: CommunityCtx, amenity_id: uuid.UUID, day: date
+    session: AsyncSession,
+    ctx: CommunityCtx,
+    amenity_id: uuid.UUID,
+    day: date,
+    exclude: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
-    """The day's slots as plain data shaped like ``SlotRead`` (a hot read)."""
+    """The day's slots as plain data shaped like ``SlotRead`` (a hot read), less the booking
+    ``exclude`` (for moving it). Raises NotFound when ``exclude`` is not a booking the caller
+    may see, and so change."""
+    if exclude is not None:
+        await get_visible(session, ctx, exclude)
     tz = ZoneInfo(ctx.timezone)
     # The local day, widened by a day each side: slots may straddle UTC midnight.
     lo = datetime.combine(day - timedelta(days=1), datetime.min.time(), tz)
@@ -423,11 +436,11 @@ async def availability(
     pad = timedelta(minutes=amenity.buffer_before_minutes + amenity.buffer_after_minutes)
     length = timedelta(minutes=max(amenity.slot_minutes, amenity.min_duration_minutes))
     if pad <= _AVAILABILITY_PAD and length <= timedelta(days=1):
-        busy = sorted_busy(row[1:] for row in rows)
+        busy = sorted_busy((row[1:] for row in rows), exclude)
     else:
         # Long buffers, or slots lasting over a day (overnight stays) that end past `hi`.
         until = hi + max(length - timedelta(days=1), timedelta(0))
-        busy = await load_busy(session, amenity, (lo, until), (lo, until))
+        busy = await load_busy(session, amenity, (lo, until), (lo, until), exclude=exclude)
     slots = rules.day_slots(
         day,
         amenities.to_rules(amenity),

@@ -235,9 +235,13 @@ async def get_availability(
     ctx: CommunityMember,
     session: SessionDep,
     day: Annotated[LocalDate, Query(alias="date", description="Local date in the community")],
+    exclude: Annotated[
+        uuid.UUID | None,
+        Query(description="A booking the caller may change: its own time counts as free"),
+    ] = None,
 ) -> Response:
     """Slots of the amenity on a local day, with what remains of each."""
-    slots = await reads.availability(session, ctx, amenity_id, day)
+    slots = await reads.availability(session, ctx, amenity_id, day, exclude)
     return trusted_json(
         {"amenity_id": amenity_id, "date": day, "timezone": ctx.timezone, "slots": slots}
     )

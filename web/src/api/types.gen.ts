@@ -5228,6 +5228,12 @@ export type ReservationsGetAvailabilityData = {
          * Local date in the community
          */
         date: string;
+        /**
+         * Exclude
+         *
+         * A booking the caller may change: its own time counts as free
+         */
+        exclude?: string | null;
     };
     url: '/api/v1/communities/{community_id}/amenities/{amenity_id}/availability';
 };
