@@ -332,11 +332,19 @@ async def create(
     )
     community = await _community(session, ctx)
     kind = ReservationRequested if needs_approval else ReservationConfirmed
-    await notify_reservation(session, community, reservation, kind)
+    await notify_reservation(
+        session, community, reservation, kind, by_office=_by_office(ctx, reservation)
+    )
     if needs_approval:
         await alert_admins(session, settings, community, reservation)
     metrics.RESERVATIONS.labels("create", reservation.status.value).inc()
     return reservation, True
+
+
+def _by_office(ctx: CommunityCtx, reservation: Reservation) -> bool:
+    """Whether an admin acts on someone else's booking: the emails about it are "changes by
+    the office" in that person's preferences."""
+    return ctx.is_admin and ctx.user_id != reservation.booked_for_id
 
 
 def _new_reservation(
@@ -421,6 +429,7 @@ async def change(
             ReservationChanged,
             changed_by=changed_by,
             pending=back_to_pending,
+            by_office=_by_office(ctx, reservation),
         )
         if back_to_pending:
             await alert_admins(session, settings, community, reservation)
@@ -564,6 +573,7 @@ async def mark_cancelled(
         ReservationCancelled,
         reason=reservation.cancel_reason,
         cancelled_by=ctx.user_name,
+        by_office=_by_office(ctx, reservation),
     )
 
 
