@@ -10,6 +10,7 @@ import {
 import { PeopleFields, type People } from '../pages/book/PeopleStep'
 import { PartyTimes, type Party } from '../pages/book/TimeStep'
 import { unwrap } from '../lib/http'
+import { placesLeft } from '../lib/occupancy'
 import { useOffline } from '../lib/offline'
 import { keys, useInvalidateBookings, type CommunityContext } from '../lib/queries'
 import { SLOT_REASONS, conflictWithin, endOptions, isEventAmenity, rangesOn, slotFits, type EndOption } from '../lib/slots'
@@ -125,7 +126,7 @@ export function ChangeBookingForm({
         : !fits
           ? ` — ${(slot.reason && SLOT_REASONS[slot.reason]) || (slot.available ? 'Full' : 'Unavailable')}`
           : amenity.mode === 'capacity'
-            ? ` — ${slot.remaining} places left`
+            ? ` — ${placesLeft(slot.remaining, amenity.capacity)}`
             : ''
       return [{ clock: c, at, free: fits, label: `${formatTime(at, tz)}${note}` }]
     })

@@ -3,6 +3,7 @@ import type { ReactNode } from 'react'
 import { blackoutsListBlackouts, type AmenityRead, type Availability, type SlotRead } from '../../api'
 import { Empty, ErrorNotice, Loading } from '../../components/ui'
 import { unwrap } from '../../lib/http'
+import { placesLeft } from '../../lib/occupancy'
 import { useCurrentCommunity } from '../../lib/queries'
 import { SLOT_REASONS, type EndOption } from '../../lib/slots'
 import { addDays, formatLocalDate, formatRange, formatTime } from '../../lib/time'
@@ -87,7 +88,7 @@ export function TimeStep({
               >
                 {formatTime(s.starts_at, tz)}
                 <small>
-                  {s.available ? (amenity.mode === 'capacity' ? `${s.remaining} places left` : 'Free') : ((s.reason && SLOT_REASONS[s.reason]) || 'Unavailable')}
+                  {s.available ? (amenity.mode === 'capacity' ? placesLeft(s.remaining, amenity.capacity) : 'Free') : ((s.reason && SLOT_REASONS[s.reason]) || 'Unavailable')}
                 </small>
               </button>
             </li>
