@@ -65,6 +65,9 @@ AUDITED = (
     "party_starts_at",
     "party_ends_at",
     "headcount",
+    "guests",
+    "title",
+    "notes",
     "amenity_id",
     "household_id",
     "decision_reason",
@@ -123,11 +126,8 @@ async def _evaluate(
         (data.starts_at, data.ends_at),
         (blocked.starts_at, blocked.ends_at),
         None if booked_for.household_id is None else (booked_for.household_id, since),
+        exclude=None if exclude is None else exclude.id,
     )
-    if exclude is not None:
-        own = (exclude.starts_at, exclude.ends_at)
-        _drop_one(busy.booked, rules.Booked(*own, exclude.headcount, exclude.household_id))
-        busy.household_booked[:] = [i for i in busy.household_booked if i.ref != exclude.id]
     return rules.check_booking(
         _request(data, booked_for),
         amenity_rules,
@@ -139,13 +139,6 @@ async def _evaluate(
         check_acceptance=check_acceptance,
         locale=ctx.locale,
     )
-
-
-def _drop_one(items: list[Any], item: object) -> None:
-    """Remove one occurrence (the booking itself: an identical one of the same household, if
-    any, stays)."""
-    if item in items:
-        items.remove(item)
 
 
 async def _suggestion(
@@ -345,11 +338,20 @@ async def create(
     )
     community = await _community(session, ctx)
     kind = ReservationRequested if needs_approval else ReservationConfirmed
-    await notify_reservation(session, community, reservation, kind)
+    await notify_reservation(
+        session, community, reservation, kind, by_office=_by_office(ctx, reservation)
+    )
     if needs_approval:
         await alert_admins(session, settings, community, reservation)
     metrics.RESERVATIONS.labels("create", reservation.status.value).inc()
     return reservation, True
+
+
+def _by_office(ctx: CommunityCtx, reservation: Reservation) -> bool:
+    """Whether an admin acts on someone else's booking, as the community office: the emails
+    about it say so and are "changes by the office" in that person's preferences, and a
+    change is held to neither the resident's cutoff nor the minimum notice."""
+    return ctx.is_admin and ctx.user_id != reservation.booked_for_id
 
 
 def _new_reservation(
@@ -402,7 +404,7 @@ async def change(
     amenity = await _locked_for_booking(session, ctx, reservation.amenity_id)
     if not ctx.is_admin:
         check_cutoff(reservation, amenity, ctx)
-    office = by_office(ctx, reservation)
+    office = _by_office(ctx, reservation)
     planned = _planned(reservation, data)
     amenity_rules = await _refuse_if_broken(
         session,
@@ -417,7 +419,7 @@ async def change(
     )
     material = _material(reservation, planned)
     back_to_pending = (
-        material
+        _reviewed(reservation, planned)
         and amenity.requires_approval
         and not ctx.is_admin
         and reservation.status is ReservationStatus.CONFIRMED
@@ -480,6 +482,16 @@ def _material(reservation: Reservation, planned: ReservationCreate) -> bool:
     )
 
 
+def _reviewed(reservation: Reservation, planned: ReservationCreate) -> bool:
+    """Whether the board decides on the change again: a new time or headcount (party times,
+    guests and notes stay within what it approved)."""
+    return (
+        planned.starts_at != reservation.starts_at
+        or planned.ends_at != reservation.ends_at
+        or planned.headcount != reservation.headcount
+    )
+
+
 def _apply(
     reservation: Reservation,
     planned: ReservationCreate,
@@ -538,15 +550,6 @@ async def cancel(
     return reservation
 
 
-def by_office(ctx: CommunityCtx, reservation: Reservation) -> bool:
-    """Whether the caller acts as the community office on the booking: an admin outside its
-    household. The office is held to neither the resident's cutoff nor the minimum notice."""
-    return ctx.is_admin and not (
-        ctx.user_id == reservation.booked_for_id
-        or (reservation.household_id is not None and ctx.household_id == reservation.household_id)
-    )
-
-
 def check_cutoff(reservation: Reservation, amenity: Amenity, ctx: CommunityCtx) -> None:
     """Raise the rule's error unless the booking's resident may still change or cancel it
     (``reads.cancellable_until``)."""
@@ -579,7 +582,7 @@ async def mark_cancelled(
         ReservationCancelled,
         reason=reservation.cancel_reason,
         cancelled_by=ctx.user_name,
-        by_office=by_office(ctx, reservation),
+        by_office=_by_office(ctx, reservation),
     )
 
 

@@ -5,6 +5,26 @@ export type ClientOptions = {
 };
 
 /**
+ * AccountUpdate
+ *
+ * Only the fields sent change.
+ */
+export type AccountUpdate = {
+    /**
+     * Name
+     *
+     * 1 to 120 characters; spaces around it are trimmed
+     */
+    name?: string | null;
+    /**
+     * Phone
+     *
+     * International format, e.g. +1 555 123 4567 (spaces, dashes, dots and brackets are dropped); empty or null removes it
+     */
+    phone?: string | null;
+};
+
+/**
  * AdminAlerts
  *
  * How an admin hears about booking requests waiting for approval.
@@ -1209,6 +1229,51 @@ export type HouseholdCreate = {
 };
 
 /**
+ * HouseholdMember
+ */
+export type HouseholdMember = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Name
+     */
+    name: string;
+    role: Role;
+    status: MemberStatus;
+};
+
+/**
+ * HouseholdMemberRead
+ *
+ * A member of one's household, as they see each other: no email addresses.
+ */
+export type HouseholdMemberRead = {
+    /**
+     * Name
+     */
+    name: string;
+    role: Role;
+    /**
+     * You
+     */
+    you: boolean;
+};
+
+/**
+ * HouseholdMerge
+ */
+export type HouseholdMerge = {
+    /**
+     * Into Household Id
+     *
+     * The household that takes in this one
+     */
+    into_household_id: string;
+};
+
+/**
  * HouseholdRead
  */
 export type HouseholdRead = {
@@ -1234,6 +1299,44 @@ export type HouseholdRef = {
      * Id
      */
     id: string;
+    /**
+     * Label
+     */
+    label: string;
+};
+
+/**
+ * HouseholdSummary
+ */
+export type HouseholdSummary = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Label
+     */
+    label: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Members
+     */
+    members: Array<HouseholdMember>;
+    /**
+     * Upcoming Bookings
+     *
+     * Pending and confirmed bookings not yet over
+     */
+    upcoming_bookings: number;
+};
+
+/**
+ * HouseholdUpdate
+ */
+export type HouseholdUpdate = {
     /**
      * Label
      */
@@ -1466,6 +1569,12 @@ export type MeRead = {
      */
     email_verified: boolean;
     /**
+     * Phone
+     *
+     * E.164, e.g. +15551234567
+     */
+    phone: string | null;
+    /**
      * Memberships
      */
     memberships: Array<MyMembership>;
@@ -1527,6 +1636,28 @@ export type MemberUpdate = {
      * Move the member to this household
      */
     household_id?: string | null;
+    /**
+     * Future Bookings
+     *
+     * What happens to the member's upcoming bookings: kept with their household, or cancelled (the person is emailed). Required when they have any.
+     */
+    future_bookings?: 'keep' | 'cancel' | null;
+};
+
+/**
+ * MyHouseholdRead
+ */
+export type MyHouseholdRead = {
+    /**
+     * None: the caller has no household here
+     */
+    household: HouseholdRead | null;
+    /**
+     * Members
+     *
+     * Its active members, by name
+     */
+    members: Array<HouseholdMemberRead>;
 };
 
 /**
@@ -1590,15 +1721,33 @@ export type NotificationKind = 'reservation_confirmed' | 'reservation_requested'
  */
 export type NotificationPreferences = {
     /**
+     * Confirmations
+     *
+     * Email about one's own bookings: made, requested, changed, cancelled
+     */
+    confirmations: boolean;
+    /**
      * Reminders
      *
      * Email a reminder before each confirmed booking
      */
     reminders: boolean;
     /**
+     * Office Changes
+     *
+     * Email when the office books, changes, approves, declines or cancels one's booking
+     */
+    office_changes: boolean;
+    /**
      * Admins: booking requests awaiting approval, by email as they come, in an hourly digest, or not at all
      */
     admin_alerts: AdminAlerts;
+    /**
+     * Always Sent
+     *
+     * The account's own emails, sent whatever the preferences say
+     */
+    always_sent: Array<NotificationKind>;
 };
 
 /**
@@ -1608,9 +1757,17 @@ export type NotificationPreferences = {
  */
 export type NotificationPreferencesUpdate = {
     /**
+     * Confirmations
+     */
+    confirmations?: boolean | null;
+    /**
      * Reminders
      */
     reminders?: boolean | null;
+    /**
+     * Office Changes
+     */
+    office_changes?: boolean | null;
     admin_alerts?: AdminAlerts | null;
 };
 
@@ -2513,6 +2670,51 @@ export type AuthGetMeResponses = {
 
 export type AuthGetMeResponse = AuthGetMeResponses[keyof AuthGetMeResponses];
 
+export type AuthUpdateMeData = {
+    body: AccountUpdate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me';
+};
+
+export type AuthUpdateMeErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * account.invalid_phone
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AuthUpdateMeError = AuthUpdateMeErrors[keyof AuthUpdateMeErrors];
+
+export type AuthUpdateMeResponses = {
+    /**
+     * Successful Response
+     */
+    200: MeRead;
+};
+
+export type AuthUpdateMeResponse = AuthUpdateMeResponses[keyof AuthUpdateMeResponses];
+
 export type AuthChangePasswordData = {
     body: PasswordChange;
     path?: never;
@@ -3075,7 +3277,7 @@ export type MembersListHouseholdsResponses = {
      *
      * Successful Response
      */
-    200: Array<HouseholdRead>;
+    200: Array<HouseholdSummary>;
 };
 
 export type MembersListHouseholdsResponse = MembersListHouseholdsResponses[keyof MembersListHouseholdsResponses];
@@ -3208,6 +3410,188 @@ export type MembersDeleteHouseholdResponses = {
 
 export type MembersDeleteHouseholdResponse = MembersDeleteHouseholdResponses[keyof MembersDeleteHouseholdResponses];
 
+export type MembersRenameHouseholdData = {
+    body: HouseholdUpdate;
+    path: {
+        /**
+         * Household Id
+         */
+        household_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/households/{household_id}';
+};
+
+export type MembersRenameHouseholdErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * household.exists
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type MembersRenameHouseholdError = MembersRenameHouseholdErrors[keyof MembersRenameHouseholdErrors];
+
+export type MembersRenameHouseholdResponses = {
+    /**
+     * Successful Response
+     */
+    200: HouseholdRead;
+};
+
+export type MembersRenameHouseholdResponse = MembersRenameHouseholdResponses[keyof MembersRenameHouseholdResponses];
+
+export type MembersMergeHouseholdData = {
+    body: HouseholdMerge;
+    path: {
+        /**
+         * Household Id
+         */
+        household_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/households/{household_id}/merge';
+};
+
+export type MembersMergeHouseholdErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * household.merge_self
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type MembersMergeHouseholdError = MembersMergeHouseholdErrors[keyof MembersMergeHouseholdErrors];
+
+export type MembersMergeHouseholdResponses = {
+    /**
+     * Successful Response
+     */
+    200: HouseholdRead;
+};
+
+export type MembersMergeHouseholdResponse = MembersMergeHouseholdResponses[keyof MembersMergeHouseholdResponses];
+
+export type MembersGetMyHouseholdData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/household';
+};
+
+export type MembersGetMyHouseholdErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type MembersGetMyHouseholdError = MembersGetMyHouseholdErrors[keyof MembersGetMyHouseholdErrors];
+
+export type MembersGetMyHouseholdResponses = {
+    /**
+     * Successful Response
+     */
+    200: MyHouseholdRead;
+};
+
+export type MembersGetMyHouseholdResponse = MembersGetMyHouseholdResponses[keyof MembersGetMyHouseholdResponses];
+
 export type MembersListMembersData = {
     body?: never;
     path: {
@@ -3305,7 +3689,14 @@ export type MembersRemoveMemberData = {
          */
         community_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Future Bookings
+         *
+         * What happens to the member's upcoming bookings: kept with their household, or cancelled (the person is emailed). Required when they have any.
+         */
+        future_bookings?: 'keep' | 'cancel' | null;
+    };
     url: '/api/v1/communities/{community_id}/members/{member_id}';
 };
 
@@ -3323,7 +3714,7 @@ export type MembersRemoveMemberErrors = {
      */
     404: ErrorEnvelope;
     /**
-     * member.last_admin
+     * member.last_admin, member.future_bookings
      */
     409: ErrorEnvelope;
     /**
@@ -3451,7 +3842,7 @@ export type MembersUpdateMemberErrors = {
      */
     404: ErrorEnvelope;
     /**
-     * member.last_admin
+     * member.last_admin, member.future_bookings
      */
     409: ErrorEnvelope;
     /**
@@ -5427,6 +5818,12 @@ export type ReservationsGetAvailabilityData = {
          * Local date in the community
          */
         date: string;
+        /**
+         * Exclude
+         *
+         * A booking the caller may change: its own time counts as free
+         */
+        exclude?: string | null;
     };
     url: '/api/v1/communities/{community_id}/amenities/{amenity_id}/availability';
 };

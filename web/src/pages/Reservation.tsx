@@ -5,7 +5,7 @@ import { ReservationItem } from '../components/ReservationItem'
 import { ErrorNotice, Loading, PageHeader } from '../components/ui'
 import { useNow } from '../lib/hooks'
 import { unwrap } from '../lib/http'
-import { describeKind } from '../lib/notifications'
+import { KIND_LABELS } from '../lib/kinds'
 import { amenityMap, keys, useAmenities, useCurrentCommunity, useMembersByUser, type CommunityContext } from '../lib/queries'
 import { formatDateTime } from '../lib/time'
 import { ReservationActions } from './MyReservations'
@@ -58,7 +58,7 @@ function History({ reservation: r, community }: { reservation: ReservationRead; 
           <ul className="small" aria-label="Emails">
             {history.data.emails.map((m) => (
               <li key={`${m.created_at}${m.kind}${m.recipient ?? ''}`}>
-                {describeKind(m.kind)}
+                {KIND_LABELS[m.kind]}
                 {m.recipient ? ` to ${m.recipient}` : null}: {m.status}, {formatDateTime(m.sent_at ?? m.created_at, tz)}
               </li>
             ))}

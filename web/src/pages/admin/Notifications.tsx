@@ -10,7 +10,7 @@ import {
 import { AdminTable } from '../../components/AdminTable'
 import { ErrorNotice, Loading, LoadMore, PageHeader } from '../../components/ui'
 import { unwrap } from '../../lib/http'
-import { describeKind } from '../../lib/notifications'
+import { KIND_LABELS } from '../../lib/kinds'
 import { useCurrentCommunity } from '../../lib/queries'
 import { formatDateTime } from '../../lib/time'
 
@@ -109,7 +109,7 @@ export default function Notifications() {
           <tr key={n.id} data-notification-id={n.id}>
             <td className="small">{formatDateTime(n.created_at, community.timezone)}</td>
             <td>{n.recipient_email}</td>
-            <td>{describeKind(n.kind)}</td>
+            <td>{KIND_LABELS[n.kind]}</td>
             <td>
               <span className={`status ${STATUS_CLASSES[n.status]}`}>{STATUS_LABELS[n.status]}</span>
             </td>

@@ -1,7 +1,8 @@
 import type { NotificationKind } from '../api'
 
-// Typed by the API's enum: a kind without a label fails the type check.
-const KINDS: Record<NotificationKind, string> = {
+/** Every kind of email in words. Typed by the API's enum: a kind without a label fails the
+ * type check. */
+export const KIND_LABELS: Record<NotificationKind, string> = {
   reservation_confirmed: 'Booking confirmed',
   reservation_requested: 'Booking requested',
   reservation_approved: 'Request approved',
@@ -17,8 +18,4 @@ const KINDS: Record<NotificationKind, string> = {
   password_reset: 'Password reset',
   email_verification: 'Email verification',
   account_locked: 'Account locked',
-}
-
-export function describeKind(kind: NotificationKind): string {
-  return KINDS[kind]
 }
