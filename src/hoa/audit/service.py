@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hoa.core.database import acting_as_operator
 from hoa.core.errors import request_id_var
 from hoa.core.pagination import Cursor, page_query
 from hoa.models import AuditEvent
@@ -44,6 +45,7 @@ def record(
         before=dict(before) if before is not None else None,
         after=dict(after) if after is not None else None,
         request_id=request_id_var.get(),
+        by_operator=acting_as_operator(session),
     )
     session.add(event)
     return event

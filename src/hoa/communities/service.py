@@ -9,7 +9,7 @@ from hoa.communities.schemas import (
     CommunityUpdate,
 )
 from hoa.core.context import CommunityCtx
-from hoa.core.database import utcnow
+from hoa.core.database import act_as_operator, utcnow
 from hoa.core.errors import AppError
 from hoa.core.integrity import flush
 from hoa.core.settings import Settings
@@ -60,6 +60,7 @@ async def list_mine(session: AsyncSession, user: User) -> list[Community]:
 async def create(
     session: AsyncSession, settings: Settings, operator: User, data: CommunityCreate
 ) -> CommunityCreated:
+    act_as_operator(session)
     community = Community(
         name=data.name,
         slug=data.slug,

@@ -114,3 +114,20 @@ def member_context(community: Community, membership: Membership, user: User) -> 
         household_id=membership.household_id,
         is_admin=membership.role is Role.ADMIN,
     )
+
+
+def operator_context(community: Community, user: User) -> CommunityCtx:
+    """The request context of a platform operator in a community they are no member of: an
+    admin's rights, no household."""
+    return CommunityCtx(
+        community_id=community.id,
+        community_name=community.name,
+        timezone=community.timezone,
+        locale=community.locale,
+        show_booker_names=community.show_booker_names,
+        user_id=user.id,
+        user_name=user.name,
+        household_id=None,
+        is_admin=True,
+        as_operator=True,
+    )

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.core.cache import SharedCache
 from hoa.core.context import CommunityCtx
-from hoa.core.database import Database, keep_loaded
+from hoa.core.database import Database, act_as_operator, keep_loaded
 from hoa.core.errors import (
     AccountDisabled,
     AppError,
@@ -29,7 +29,14 @@ from hoa.core.pagination import Cursor
 from hoa.core.ratelimit import RateLimiter
 from hoa.core.settings import Settings
 from hoa.core.tokens import TokenClaims, read_token, session_revoked
-from hoa.models import Community, Membership, MemberStatus, User, member_context
+from hoa.models import (
+    Community,
+    Membership,
+    MemberStatus,
+    User,
+    member_context,
+    operator_context,
+)
 from hoa.web.cookies import CSRF_HEADER, SESSION_COOKIE
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -183,7 +190,8 @@ async def community_ctx(
     community_id: uuid.UUID, claims: Claims, session: SessionDep
 ) -> CommunityCtx:
     """The caller and their active membership in the community, in one query; outsiders learn
-    nothing (404), and those whose request to join waits for approval nothing more (403)."""
+    nothing (404), and those whose request to join waits for approval nothing more (403).
+    A platform operator who is no member acts as an admin, audited as the operator."""
     row = (
         await session.execute(
             sa.select(User, Membership, Community)
@@ -198,8 +206,13 @@ async def community_ctx(
     ).first()
     if row is None:
         # Tell a stale token (401) apart from a community the caller is not in (404).
-        _check_user(await session.get(User, claims.user_id), claims)
-        raise NotFound("Community not found.")
+        user = _check_user(await session.get(User, claims.user_id), claims)
+        community = await session.get(Community, community_id) if user.is_operator else None
+        if community is None:
+            raise NotFound("Community not found.")
+        act_as_operator(session)
+        keep_loaded(session, community)
+        return operator_context(community, user)
     user, membership, community = row
     if membership.status is MemberStatus.PENDING:
         _check_user(user, claims)

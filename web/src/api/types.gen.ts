@@ -423,6 +423,12 @@ export type AuditEventRead = {
      */
     request_id: string | null;
     /**
+     * By Operator
+     *
+     * Done by a platform operator who is no member of the community
+     */
+    by_operator: boolean;
+    /**
      * Created At
      */
     created_at: string;

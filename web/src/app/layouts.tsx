@@ -167,6 +167,7 @@ export function CommunityLayout() {
       </main>
     )
   }
+  if (community === undefined) return <Loading />
   if (!community) {
     return (
       <main id="main">
@@ -195,6 +196,12 @@ export function CommunityLayout() {
         </div>
       </header>
       <VerifyEmailBanner />
+      {community.asOperator ? (
+        <div className="operator-banner" role="status">
+          You're in {community.name} as the platform operator; what you change here is audited as yours.{' '}
+          <Link to="/operator">Back to the operator console</Link>
+        </div>
+      ) : null}
       <MainNav isAdmin={community.isAdmin} pending={pending.data?.length ?? 0} />
       <main id="main" tabIndex={-1}>
         <Suspense fallback={<Loading />}>

@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
-import { Navigate } from 'react-router'
+import { Link, Navigate } from 'react-router'
 import { communitiesCreateCommunity, operatorListAllCommunities, type CommunityCreated } from '../api'
 import { CopyBox, ErrorNotice, Loading, Notice, PageHeader } from '../components/ui'
 import { useDebounced } from '../lib/hooks'
@@ -50,6 +50,9 @@ export default function Operator() {
                   {c.members} members · {c.amenities} amenities · {c.bookings_this_month} bookings this month · last activity{' '}
                   {c.last_activity_at ? formatDateTime(c.last_activity_at, c.timezone) : 'none yet'}
                 </div>
+                <Link className="small" to={`/c/${c.id}/admin`}>
+                  Open admin console<span className="visually-hidden"> of {c.name}</span>
+                </Link>
               </li>
             ))}
           </ul>
