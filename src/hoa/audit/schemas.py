@@ -20,3 +20,9 @@ class AuditEventRead(BaseModel):
         description="Done by a platform operator who is no member of the community"
     )
     created_at: datetime
+
+
+class PlatformAuditEventRead(AuditEventRead):
+    community_id: uuid.UUID | None
+    community_name: str | None
+    actor_email: str | None

@@ -44,6 +44,10 @@ class Community(Base):
     join_code: Mapped[str | None] = mapped_column(sa.String(32), unique=True, default=None)
     # Whether members of a household may approve those who ask to join it (admins always may).
     households_approve_joins: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Suspended by a platform operator: nothing can be booked or changed, residents see the
+    # reason instead of the community; resuming clears both and changes nothing else.
+    suspended_at: Mapped[datetime | None] = mapped_column(default=None)
+    suspended_reason: Mapped[str | None] = mapped_column(sa.String(500), default=None)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 

@@ -17,6 +17,7 @@ from hoa.core.database import Database, act_as_operator, keep_loaded
 from hoa.core.errors import (
     AccountDisabled,
     AppError,
+    CommunitySuspended,
     CsrfFailed,
     Forbidden,
     MembershipPending,
@@ -187,11 +188,12 @@ PlatformOperator = Annotated[User, Depends(require_operator)]
 
 
 async def community_ctx(
-    community_id: uuid.UUID, claims: Claims, session: SessionDep
+    request: Request, community_id: uuid.UUID, claims: Claims, session: SessionDep
 ) -> CommunityCtx:
     """The caller and their active membership in the community, in one query; outsiders learn
     nothing (404), and those whose request to join waits for approval nothing more (403).
-    A platform operator who is no member acts as an admin, audited as the operator."""
+    A platform operator who is no member acts as an admin, audited as the operator. In a
+    suspended community nobody changes anything and only admins read (423, with the reason)."""
     row = (
         await session.execute(
             sa.select(User, Membership, Community)
@@ -212,13 +214,22 @@ async def community_ctx(
             raise NotFound("Community not found.")
         act_as_operator(session)
         keep_loaded(session, community)
-        return operator_context(community, user)
+        return _unless_suspended(request, community, operator_context(community, user))
     user, membership, community = row
     if membership.status is MemberStatus.PENDING:
         _check_user(user, claims)
         raise MembershipPending
     keep_loaded(session, user, membership, community)
-    return member_context(community, membership, _check_user(user, claims))
+    ctx = member_context(community, membership, _check_user(user, claims))
+    return _unless_suspended(request, community, ctx)
+
+
+def _unless_suspended(request: Request, community: Community, ctx: CommunityCtx) -> CommunityCtx:
+    if community.suspended_at is not None and (
+        request.method not in SAFE_METHODS or not ctx.is_admin
+    ):
+        raise CommunitySuspended(community.suspended_reason)
+    return ctx
 
 
 CommunityMember = Annotated[CommunityCtx, Depends(community_ctx)]

@@ -177,6 +177,16 @@ export function CommunityLayout() {
       </main>
     )
   }
+  if (community.suspendedReason !== null && !community.isAdmin) {
+    return (
+      <main id="main">
+        <h1>{community.name} is suspended</h1>
+        <p>The platform operator suspended this community: {community.suspendedReason}</p>
+        <p>Nothing can be booked or changed until it is resumed; your bookings are kept. Contact your community office.</p>
+        <Link to="/">Go to your communities</Link>
+      </main>
+    )
+  }
   // Before the pages render: they format times in the community's locale.
   setDisplayLocale(community.locale)
   return (
@@ -196,6 +206,11 @@ export function CommunityLayout() {
         </div>
       </header>
       <VerifyEmailBanner />
+      {community.suspendedReason !== null ? (
+        <div className="operator-banner" role="status">
+          {community.name} is suspended: {community.suspendedReason}. You can look, but nothing can be booked or changed.
+        </div>
+      ) : null}
       {community.asOperator ? (
         <div className="operator-banner" role="status">
           You're in {community.name} as the platform operator; what you change here is audited as yours.{' '}

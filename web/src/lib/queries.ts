@@ -52,6 +52,8 @@ export interface CommunityContext {
   isAdmin: boolean
   /** A platform operator with no membership here, acting with an admin's rights. */
   asOperator: boolean
+  /** Why a platform operator suspended the community; null unless suspended. */
+  suspendedReason: string | null
   membership: MyMembership
 }
 
@@ -79,6 +81,7 @@ export function useCommunity(): CommunityContext | null | undefined {
       locale: c.locale,
       isAdmin: true,
       asOperator: true,
+      suspendedReason: c.suspended_reason,
       membership: {
         community_id: c.id,
         community_name: c.name,
@@ -88,6 +91,7 @@ export function useCommunity(): CommunityContext | null | undefined {
         role: 'admin',
         status: 'active',
         household: null,
+        community_suspended_reason: c.suspended_reason,
       },
     }
   }
@@ -99,6 +103,7 @@ export function useCommunity(): CommunityContext | null | undefined {
     locale: m.locale,
     isAdmin: m.role === 'admin',
     asOperator: false,
+    suspendedReason: m.community_suspended_reason,
     membership: m,
   }
 }
