@@ -3,7 +3,8 @@ import uuid
 from fastapi import APIRouter
 
 from hoa.amenities import service
-from hoa.amenities.schemas import AmenityCreate, AmenityRead, AmenityUpdate
+from hoa.amenities.schemas import AmenityCreate, AmenityRead, AmenityTemplate, AmenityUpdate
+from hoa.amenities.templates import TEMPLATES
 from hoa.core.errors import Forbidden, NotFound
 from hoa.models import Amenity
 from hoa.web.deps import CommunityAdmin, CommunityMember, LagTolerant, SessionDep
@@ -31,6 +32,15 @@ async def list_amenities(
 @router.post("", status_code=201, response_model=AmenityRead, responses=WRITE_ERRORS)
 async def create_amenity(body: AmenityCreate, ctx: CommunityAdmin, session: SessionDep) -> Amenity:
     return await service.create(session, ctx, body)
+
+
+@router.get(
+    "/templates", response_model=list[AmenityTemplate], responses=errors_for(Forbidden, NotFound)
+)
+async def list_amenity_templates(ctx: CommunityAdmin) -> tuple[AmenityTemplate, ...]:
+    """Usual amenities with sensible rules (clubhouse, pool, tennis court, guest suite, BBQ
+    area), to create as they are and adjust afterwards (admins)."""
+    return TEMPLATES
 
 
 @router.get("/{amenity_id}", response_model=AmenityRead, responses=errors_for(NotFound))

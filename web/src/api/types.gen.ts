@@ -254,6 +254,25 @@ export type AmenityRead = {
 export type AmenityStatus = 'active' | 'archived';
 
 /**
+ * AmenityTemplate
+ *
+ * A usual amenity with sensible rules, to create as it is and adjust afterwards.
+ */
+export type AmenityTemplate = {
+    /**
+     * Key
+     */
+    key: string;
+    /**
+     * Summary
+     *
+     * Its main rules in a sentence
+     */
+    summary: string;
+    amenity: AmenityCreate;
+};
+
+/**
  * AmenityUpdate
  */
 export type AmenityUpdate = {
@@ -4432,6 +4451,66 @@ export type AmenitiesCreateAmenityResponses = {
 };
 
 export type AmenitiesCreateAmenityResponse = AmenitiesCreateAmenityResponses[keyof AmenitiesCreateAmenityResponses];
+
+export type AmenitiesListAmenityTemplatesData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/amenities/templates';
+};
+
+export type AmenitiesListAmenityTemplatesErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AmenitiesListAmenityTemplatesError = AmenitiesListAmenityTemplatesErrors[keyof AmenitiesListAmenityTemplatesErrors];
+
+export type AmenitiesListAmenityTemplatesResponses = {
+    /**
+     * Response Amenities-List Amenity Templates
+     *
+     * Successful Response
+     */
+    200: Array<AmenityTemplate>;
+};
+
+export type AmenitiesListAmenityTemplatesResponse = AmenitiesListAmenityTemplatesResponses[keyof AmenitiesListAmenityTemplatesResponses];
 
 export type AmenitiesGetAmenityData = {
     body?: never;
