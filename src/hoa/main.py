@@ -31,6 +31,7 @@ from hoa.core.settings import Env, Settings, get_settings
 from hoa.core.tracing import trace_engine, tracer_provider
 from hoa.feeds.router import ical_router
 from hoa.notifications.service import oldest_undelivered, outbox_backlog
+from hoa.web.cache import ReadCache
 from hoa.web.cookies import CSRF_HEADER
 from hoa.web.errors import COMMON_RESPONSES, install_error_handlers
 from hoa.web.rum import rum_router
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.db = Database(settings)
         app.state.cache = SharedCache(settings)
+        app.state.read_cache = ReadCache(settings, app.state.db.versions)
         trace_engine(app.state.db.engine.sync_engine, tracing)
         app.state.jobs, consumer = start_embedded(settings, tracing)
         app.state.rate_limiter = RateLimiter(settings)
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.rate_limiter.close()
             stop_embedded(app.state.jobs, consumer)
             await app.state.cache.close()
+            await app.state.read_cache.close()
             await app.state.db.dispose()
             if tracing is not None:
                 tracing.shutdown()  # sends the spans still batched

@@ -27,6 +27,7 @@ from hoa.core.database import create_sync_engine, forget_pool, utcnow
 from hoa.core.folders import ensure_folder
 from hoa.core.settings import Settings
 from hoa.core.tracing import Carrier, carrier, task_span, trace_engine
+from hoa.core.versions import versions_for
 from hoa.email.backends import get_backend
 from hoa.members import tasks as members
 from hoa.notifications import tasks as notifications
@@ -124,7 +125,7 @@ class Jobs:
         return self._enqueue_all(reservations.queue_digests(self.engine, self.settings))
 
     def complete(self) -> int:
-        return reservations.complete_past(self.engine)
+        return reservations.complete_past(self.engine, versions=versions_for(self.settings))
 
     def backup(self) -> str:
         """The daily backup (HOA_BACKUP__DAILY_AT), with the retention of ``hoa backup``."""

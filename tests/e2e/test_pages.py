@@ -62,7 +62,8 @@ def test_admin_and_resident_pages_at_desktop_width(page: Page, api: Any) -> None
         (f"/admin/amenities/{clubhouse['id']}", "Edit Clubhouse", "admin-amenity-editor"),
         ("/admin/amenities/new", "New amenity", "admin-amenity-new"),
         ("/admin/blackouts", "Closures", "admin-closures"),
-        ("/admin/members", "Members and households", "admin-members"),
+        ("/admin/members", "Members", "admin-members"),
+        ("/admin/households", "Households", "admin-households"),
         ("/admin/audit", "Audit trail", "admin-audit"),
     ]
     for path, heading, name in pages:

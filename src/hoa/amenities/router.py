@@ -1,17 +1,23 @@
 import uuid
+from functools import partial
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
+from pydantic import TypeAdapter
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.amenities import service
 from hoa.amenities.schemas import AmenityCreate, AmenityRead, AmenityTemplate, AmenityUpdate
 from hoa.amenities.templates import TEMPLATES
+from hoa.core.context import CommunityCtx
 from hoa.core.errors import Forbidden, NotFound
+from hoa.core.versions import community
 from hoa.models import Amenity
-from hoa.web.deps import CommunityAdmin, CommunityMember, LagTolerant, SessionDep
+from hoa.web.deps import CommunityAdmin, CommunityMember, LagTolerant, ReadCacheDep, SessionDep
 from hoa.web.errors import errors_for
 
 router = APIRouter(prefix="/communities/{community_id}/amenities", tags=["amenities"])
 WRITE_ERRORS = errors_for(Forbidden, NotFound, service.NameTaken, service.InvalidRules)
+_LIST = TypeAdapter(list[AmenityRead])
 
 
 @router.get(
@@ -21,12 +27,23 @@ WRITE_ERRORS = errors_for(Forbidden, NotFound, service.NameTaken, service.Invali
     dependencies=[LagTolerant],
 )
 async def list_amenities(
-    ctx: CommunityMember, session: SessionDep, include_archived: bool = False
-) -> list[Amenity]:
+    ctx: CommunityMember, session: SessionDep, cache: ReadCacheDep, include_archived: bool = False
+) -> Response:
     """The community's amenities with their rules (archived ones only for admins who ask)."""
-    return await service.list_amenities(
-        session, ctx, include_archived=include_archived and ctx.is_admin
+    archived = include_archived and ctx.is_admin
+    body = await cache.get_or_load(
+        "amenities",
+        [community(ctx.community_id)],
+        f"amenities:{ctx.community_id}:{archived}",
+        cache.settings.amenities_seconds,
+        partial(_list_json, session, ctx, archived),
     )
+    return Response(body, media_type="application/json")
+
+
+async def _list_json(session: AsyncSession, ctx: CommunityCtx, include_archived: bool) -> bytes:
+    found = await service.list_amenities(session, ctx, include_archived=include_archived)
+    return _LIST.dump_json(_LIST.validate_python(found, from_attributes=True))
 
 
 @router.post("", status_code=201, response_model=AmenityRead, responses=WRITE_ERRORS)
@@ -44,8 +61,24 @@ async def list_amenity_templates(ctx: CommunityAdmin) -> tuple[AmenityTemplate, 
 
 
 @router.get("/{amenity_id}", response_model=AmenityRead, responses=errors_for(NotFound))
-async def get_amenity(amenity_id: uuid.UUID, ctx: CommunityMember, session: SessionDep) -> Amenity:
-    return await service.get(session, ctx.community_id, amenity_id)
+async def get_amenity(
+    amenity_id: uuid.UUID, ctx: CommunityMember, session: SessionDep, cache: ReadCacheDep
+) -> Response:
+    body = await cache.get_or_load(
+        "amenities",
+        [community(ctx.community_id)],
+        f"amenity:{ctx.community_id}:{amenity_id}",
+        cache.settings.amenities_seconds,
+        partial(_amenity_json, session, ctx.community_id, amenity_id),
+    )
+    return Response(body, media_type="application/json")
+
+
+async def _amenity_json(
+    session: AsyncSession, community_id: uuid.UUID, amenity_id: uuid.UUID
+) -> bytes:
+    found = await service.get(session, community_id, amenity_id)
+    return AmenityRead.model_validate(found).model_dump_json().encode()
 
 
 @router.patch("/{amenity_id}", response_model=AmenityRead, responses=WRITE_ERRORS)

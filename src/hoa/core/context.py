@@ -20,3 +20,5 @@ class CommunityCtx:
     is_admin: bool
     # A platform operator with no membership here, acting with an admin's rights.
     as_operator: bool = False
+    # Why a platform operator suspended the community; None unless suspended.
+    suspended_reason: str | None = None

@@ -24,6 +24,7 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool, Pool
 from hoa.core import metrics
 from hoa.core.folders import ensure_sqlite_folder
 from hoa.core.settings import Settings
+from hoa.core.versions import track_changes, versions_for
 
 _ZERO = timedelta(0)
 # After a failure the replica rests this long: its reads go to the primary meanwhile.
@@ -274,6 +275,11 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+# Every session bumps the cache versions of what it changed once it commits (with a store in
+# its info: the app's sessions).
+track_changes(Session)
+
+
 class ReplicaSession(Session):
     """A read-only session on the replica. A statement the replica fails (it went away, or
     cancelled the query for a conflict with recovery) runs again on the primary, where the
@@ -311,13 +317,15 @@ class Database:
     def __init__(self, settings: Settings) -> None:
         self.engine = create_engine(settings)
         self.is_sqlite = settings.is_sqlite
-        self.reader = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.versions = versions_for(settings)
+        info = {"versions": self.versions}
+        self.reader = async_sessionmaker(self.engine, expire_on_commit=False, info=info)
         writer_engine = (
             self.engine.execution_options(sqlite_begin="IMMEDIATE")
             if self.is_sqlite
             else self.engine
         )
-        self.writer = async_sessionmaker(writer_engine, expire_on_commit=False)
+        self.writer = async_sessionmaker(writer_engine, expire_on_commit=False, info=info)
         self.replica: AsyncEngine | None = None
         self.replica_reader: async_sessionmaker[AsyncSession] | None = None
         self._replica_rests_until = 0.0
@@ -327,7 +335,11 @@ class Database:
                 self.replica,
                 expire_on_commit=False,
                 sync_session_class=ReplicaSession,
-                info={"primary": self.engine.sync_engine, "replica_failed": self._rest_replica},
+                info={
+                    "primary": self.engine.sync_engine,
+                    "replica_failed": self._rest_replica,
+                    **info,
+                },
             )
 
     def session_factory(

@@ -124,6 +124,20 @@ REDIS_SKIPPED = Counter(
     ["caller"],
 )
 REDIS_CALLERS = ("rate_limit", "cache", "enqueue", "queue_state")
+
+# ---- The read cache ----
+CACHE_READS = Counter(
+    "hoa_cache_reads",
+    "Read-cache lookups by what is read and outcome (hit, miss)",
+    ["kind", "outcome"],
+)
+CACHE_KINDS = ("calendar", "amenities", "availability", "membership")
+CACHE_INVALIDATIONS = Counter(
+    "hoa_cache_invalidations", "Community and user versions bumped after a commit changed them"
+)
+CACHE_BYPASSES = Counter(
+    "hoa_cache_bypasses", "Reads answered from the database because the cache (Redis) failed"
+)
 SIGN_INS = Counter("hoa_auth_sign_ins", "Sign-in attempts by outcome", ["outcome"])
 SIGN_IN_OUTCOMES = ("ok", "failed")
 LOCKOUTS = Counter("hoa_auth_lockouts", "Accounts locked after failed sign-ins")
@@ -211,6 +225,9 @@ def _initialize() -> None:
         REDIS_SKIPPED.labels(caller)
     for outcome in SIGN_IN_OUTCOMES:
         SIGN_INS.labels(outcome)
+    for kind in CACHE_KINDS:
+        for outcome in ("hit", "miss"):
+            CACHE_READS.labels(kind, outcome)
     for outcome in EMAIL_OUTCOMES:
         EMAIL_DELIVERIES.labels(outcome)
     for action, outcome in RESERVATION_EVENTS:

@@ -121,6 +121,19 @@ class RedisSettings(BaseModel):
     )
 
 
+class CacheSettings(BaseModel):
+    """The read cache (process memory, or Redis with HOA_REDIS_URL). Every write that changes a
+    cached value invalidates it after its commit; the lifetimes bound what a lost invalidation
+    (Redis failing at that moment) can leave stale."""
+
+    enabled: bool = Field(True, description="Cache hot reads; off: every read asks the database")
+    amenities_seconds: int = Field(300, ge=1, le=300, description="Amenity lists and details")
+    calendar_seconds: int = Field(
+        60, ge=1, le=60, description="Calendar months and availability per amenity and day"
+    )
+    memberships_seconds: int = Field(900, ge=1, le=900, description="The caller's membership")
+
+
 class EmailBackend(StrEnum):
     OUTBOX = "outbox"
     SMTP = "smtp"
@@ -266,6 +279,7 @@ class Settings(BaseSettings):
         description="redis://host:port/db shared by all app processes (rate limits, job queue)",
     )
     redis: RedisSettings = RedisSettings()
+    cache: CacheSettings = CacheSettings()
     email: EmailSettings = EmailSettings()
     jobs: JobSettings = JobSettings()
     cors_origins: list[str] = Field(

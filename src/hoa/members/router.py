@@ -12,8 +12,13 @@ from hoa.core.pagination import Page
 from hoa.members import service
 from hoa.members.guards import guard_invitation_accept, guard_join, guard_signup
 from hoa.members.schemas import (
+    FUTURE_BOOKINGS_HELP,
+    FutureBookings,
     HouseholdCreate,
+    HouseholdMerge,
     HouseholdRead,
+    HouseholdSummary,
+    HouseholdUpdate,
     InvitationAccept,
     InvitationCreate,
     InvitationCreated,
@@ -47,9 +52,12 @@ community = "/communities/{community_id}"
 ADMIN_ERRORS = errors_for(Forbidden, NotFound)
 
 
-@router.get(f"{community}/households", response_model=list[HouseholdRead], responses=ADMIN_ERRORS)
-async def list_households(ctx: CommunityAdmin, session: SessionDep) -> list[Household]:
-    return await service.list_households(session, ctx)
+@router.get(
+    f"{community}/households", response_model=list[HouseholdSummary], responses=ADMIN_ERRORS
+)
+async def list_households(ctx: CommunityAdmin, session: SessionDep) -> list[HouseholdSummary]:
+    """Every household with its members and its number of upcoming bookings."""
+    return await service.household_summaries(session, ctx)
 
 
 @router.post(
@@ -62,6 +70,30 @@ async def create_household(
     body: HouseholdCreate, ctx: CommunityAdmin, session: SessionDep
 ) -> Household:
     return await service.create_household(session, ctx, body.label)
+
+
+@router.patch(
+    f"{community}/households/{{household_id}}",
+    response_model=HouseholdRead,
+    responses=errors_for(Forbidden, NotFound, service.HouseholdExists),
+)
+async def rename_household(
+    household_id: uuid.UUID, body: HouseholdUpdate, ctx: CommunityAdmin, session: SessionDep
+) -> Household:
+    return await service.rename_household(session, ctx, household_id, body.label)
+
+
+@router.post(
+    f"{community}/households/{{household_id}}/merge",
+    response_model=HouseholdRead,
+    responses=errors_for(Forbidden, NotFound, service.MergeIntoItself),
+)
+async def merge_household(
+    household_id: uuid.UUID, body: HouseholdMerge, ctx: CommunityAdmin, session: SessionDep
+) -> Household:
+    """Move this household's members, bookings and invitations into another one, and delete
+    it. Answers the household that took them in."""
+    return await service.merge_households(session, ctx, household_id, body.into_household_id)
 
 
 @router.delete(
@@ -99,7 +131,7 @@ async def get_member(member_id: uuid.UUID, ctx: CommunityAdmin, session: Session
 @router.patch(
     f"{community}/members/{{member_id}}",
     response_model=MemberRead,
-    responses=errors_for(Forbidden, NotFound, service.LastAdmin),
+    responses=errors_for(Forbidden, NotFound, service.LastAdmin, service.HasFutureBookings),
 )
 async def update_member(
     member_id: uuid.UUID, body: MemberUpdate, ctx: CommunityAdmin, session: SessionDep
@@ -111,10 +143,17 @@ async def update_member(
 @router.delete(
     f"{community}/members/{{member_id}}",
     status_code=204,
-    responses=errors_for(Forbidden, NotFound, service.LastAdmin),
+    responses=errors_for(Forbidden, NotFound, service.LastAdmin, service.HasFutureBookings),
 )
-async def remove_member(member_id: uuid.UUID, ctx: CommunityAdmin, session: SessionDep) -> None:
-    await service.remove_member(session, ctx, member_id)
+async def remove_member(
+    member_id: uuid.UUID,
+    ctx: CommunityAdmin,
+    session: SessionDep,
+    future_bookings: Annotated[
+        FutureBookings | None, Query(description=FUTURE_BOOKINGS_HELP)
+    ] = None,
+) -> None:
+    await service.remove_member(session, ctx, member_id, future_bookings)
 
 
 @router.get(

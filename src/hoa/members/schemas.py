@@ -20,6 +20,33 @@ class HouseholdRead(Output):
     created_at: datetime
 
 
+class HouseholdUpdate(Input):
+    label: Label
+
+
+class HouseholdMerge(Input):
+    into_household_id: uuid.UUID = Field(description="The household that takes in this one")
+
+
+class HouseholdMember(Output):
+    id: uuid.UUID
+    name: str
+    role: Role
+    status: MemberStatus
+
+
+class HouseholdSummary(HouseholdRead):
+    members: list[HouseholdMember]
+    upcoming_bookings: int = Field(description="Pending and confirmed bookings not yet over")
+
+
+FutureBookings = Literal["keep", "cancel"]
+FUTURE_BOOKINGS_HELP = (
+    "What happens to the member's upcoming bookings: kept with their household, or cancelled"
+    " (the person is emailed). Required when they have any."
+)
+
+
 class MemberRead(Output):
     id: uuid.UUID
     user_id: uuid.UUID
@@ -37,6 +64,7 @@ class MemberUpdate(Input):
     # A pending membership is approved or declined as a join request, never set here.
     status: Literal[MemberStatus.ACTIVE, MemberStatus.SUSPENDED] | None = None
     household_id: uuid.UUID | None = Field(None, description="Move the member to this household")
+    future_bookings: FutureBookings | None = Field(None, description=FUTURE_BOOKINGS_HELP)
 
 
 class JoinRequestRead(Output):

@@ -2,6 +2,7 @@
 
 import secrets
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -20,6 +21,9 @@ from hoa.core.pagination import AnySelect, Cursor, page_query
 from hoa.core.settings import Settings
 from hoa.core.tokens import derive_token, hash_token
 from hoa.members.schemas import (
+    FutureBookings,
+    HouseholdMember,
+    HouseholdSummary,
     InvitationCreate,
     InvitationCreated,
     InvitationRead,
@@ -28,10 +32,21 @@ from hoa.members.schemas import (
     MemberRead,
     MemberUpdate,
 )
-from hoa.models import Community, Household, Invitation, Membership, MemberStatus, Role, User
+from hoa.models import (
+    ACTIVE_STATUSES,
+    Community,
+    Household,
+    Invitation,
+    Membership,
+    MemberStatus,
+    Reservation,
+    Role,
+    User,
+)
 from hoa.notifications.kinds import Invitation as InvitationNotice
 from hoa.notifications.kinds import JoinApproved, JoinRequested
 from hoa.notifications.service import notify
+from hoa.reservations import service as reservations
 
 MEMBER_FIELDS = ("role", "status", "household_id")
 JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
@@ -47,7 +62,24 @@ class HouseholdInUse(AppError):
     code, status_code, message = (
         "household.in_use",
         409,
-        "Move the household's members elsewhere first.",
+        "Move the household's members elsewhere and settle its upcoming bookings first.",
+    )
+
+
+class MergeIntoItself(AppError):
+    code, status_code, message = (
+        "household.merge_self",
+        422,
+        "Choose another household to merge this one into.",
+    )
+
+
+class HasFutureBookings(AppError):
+    code, status_code, message = (
+        "member.future_bookings",
+        409,
+        "This member has upcoming bookings: choose whether they stay with the household or are"
+        " cancelled.",
     )
 
 
@@ -124,6 +156,49 @@ async def list_households(session: AsyncSession, ctx: CommunityCtx) -> list[Hous
     )
 
 
+async def household_summaries(session: AsyncSession, ctx: CommunityCtx) -> list[HouseholdSummary]:
+    """Every household with its members and how many bookings it has coming up."""
+    households = await list_households(session, ctx)
+    members = await session.execute(
+        sa.select(Membership.household_id, Membership.id, User.name, Membership.role)
+        .add_columns(Membership.status)
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.community_id == ctx.community_id,
+            Membership.household_id.is_not(None),
+            Membership.status != MemberStatus.PENDING,
+        )
+        .order_by(User.name)
+    )
+    by_household: dict[uuid.UUID, list[HouseholdMember]] = {}
+    for household_id, member_id, name, role, status in members:
+        by_household.setdefault(household_id, []).append(
+            HouseholdMember(id=member_id, name=name, role=role, status=status)
+        )
+    counts = await session.execute(
+        _upcoming(Reservation.community_id == ctx.community_id)
+        .with_only_columns(Reservation.household_id, sa.func.count())
+        .group_by(Reservation.household_id)
+    )
+    upcoming = {household_id: count for household_id, count in counts}
+    return [
+        HouseholdSummary(
+            id=h.id,
+            label=h.label,
+            created_at=h.created_at,
+            members=by_household.get(h.id, []),
+            upcoming_bookings=upcoming.get(h.id, 0),
+        )
+        for h in households
+    ]
+
+
+def _upcoming(*where: sa.ColumnElement[bool]) -> AnySelect:
+    return sa.select(Reservation).where(
+        *where, Reservation.status.in_(ACTIVE_STATUSES), Reservation.ends_at > utcnow()
+    )
+
+
 async def get_household(
     session: AsyncSession, community_id: uuid.UUID, household_id: uuid.UUID
 ) -> Household:
@@ -133,31 +208,101 @@ async def get_household(
     return household
 
 
-async def create_household(session: AsyncSession, ctx: CommunityCtx, label: str) -> Household:
+async def _refuse_label_clash(
+    session: AsyncSession, ctx: CommunityCtx, label: str, but: uuid.UUID | None = None
+) -> None:
     """Raises HouseholdExists for a label that differs from an existing one only in case:
     joining by code matches labels case-insensitively, so both would be ambiguous."""
     clash = await session.scalar(
         sa.select(Household.id).where(
             Household.community_id == ctx.community_id,
             sa.func.lower(Household.label) == label.lower(),
+            Household.id != but if but is not None else sa.true(),
         )
     )
     if clash is not None:
         raise HouseholdExists
+
+
+async def create_household(session: AsyncSession, ctx: CommunityCtx, label: str) -> Household:
+    await _refuse_label_clash(session, ctx, label)
     household = Household(community_id=ctx.community_id, label=label)
     session.add(household)
     await flush(session)
     return household
 
 
+async def rename_household(
+    session: AsyncSession, ctx: CommunityCtx, household_id: uuid.UUID, label: str
+) -> Household:
+    household = await get_household(session, ctx.community_id, household_id)
+    await _refuse_label_clash(session, ctx, label, but=household.id)
+    before = {"label": household.label}
+    household.label = label
+    await flush(session)
+    _audit_household(session, ctx, household.id, "household.renamed", before, {"label": label})
+    return household
+
+
+async def merge_households(
+    session: AsyncSession, ctx: CommunityCtx, household_id: uuid.UUID, into_id: uuid.UUID
+) -> Household:
+    """Move everything of one household (members, bookings, invitations, requests to join)
+    into another, then delete it. Bookings keep their times; the quotas of the merged
+    household count them all from now on."""
+    if household_id == into_id:
+        raise MergeIntoItself
+    source = await get_household(session, ctx.community_id, household_id)
+    into = await get_household(session, ctx.community_id, into_id)
+    moved = {}
+    for model in (Membership, Reservation, Invitation):
+        result = await session.execute(
+            sa.update(model)
+            .where(model.household_id == source.id)
+            .values(household_id=into.id)
+            .execution_options(synchronize_session=False)
+        )
+        moved[model.__tablename__] = result.rowcount  # type: ignore[attr-defined]
+    _audit_household(
+        session,
+        ctx,
+        source.id,
+        "household.merged",
+        {"label": source.label},
+        {"merged_into": into.label, **moved},
+    )
+    await session.delete(source)
+    await session.flush()
+    return into
+
+
+def _audit_household(
+    session: AsyncSession,
+    ctx: CommunityCtx,
+    household_id: uuid.UUID,
+    action: str,
+    before: Mapping[str, object],
+    after: Mapping[str, object],
+) -> None:
+    record(
+        session,
+        community_id=ctx.community_id,
+        actor_id=ctx.user_id,
+        action=action,
+        entity_type="household",
+        entity_id=household_id,
+        before=before,
+        after=after,
+    )
+
+
 async def delete_household(
     session: AsyncSession, ctx: CommunityCtx, household_id: uuid.UUID
 ) -> None:
     household = await get_household(session, ctx.community_id, household_id)
-    in_use = await session.scalar(
-        sa.select(sa.func.count()).where(Membership.household_id == household.id)
-    )
-    if in_use:
+    members = sa.select(Membership.id).where(Membership.household_id == household.id)
+    bookings = _upcoming(Reservation.household_id == household.id).with_only_columns(Reservation.id)
+    if await session.scalar(sa.select(sa.exists(members.union_all(bookings)))):
         raise HouseholdInUse
     await session.delete(household)
     await session.flush()
@@ -279,6 +424,9 @@ async def update_member(
     )
     if loses_admin:
         await _ensure_other_admin(session, membership)
+    future = changes.pop("future_bookings", None)
+    if changes.get("household_id", membership.household_id) != membership.household_id:
+        await _settle_future_bookings(session, ctx, membership, user, future)
     if "household_id" in changes:
         if changes["household_id"] is not None:
             label = (await get_household(session, ctx.community_id, changes["household_id"])).label
@@ -300,10 +448,48 @@ async def update_member(
     return _member_read(membership, user, label)
 
 
-async def remove_member(session: AsyncSession, ctx: CommunityCtx, member_id: uuid.UUID) -> None:
-    membership, _, _ = await _get_member(session, ctx, member_id)
+async def _settle_future_bookings(
+    session: AsyncSession,
+    ctx: CommunityCtx,
+    membership: Membership,
+    user: User,
+    choice: FutureBookings | None,
+) -> None:
+    """Before a member leaves their household: their upcoming bookings there stay with it
+    ("keep") or are cancelled with the usual email ("cancel"). Raises HasFutureBookings when
+    they have some and no choice was made, so nothing happens to them silently."""
+    bookings = list(
+        await session.scalars(
+            _upcoming(
+                Reservation.community_id == ctx.community_id,
+                Reservation.booked_for_id == membership.user_id,
+                Reservation.household_id == membership.household_id
+                if membership.household_id is not None
+                else Reservation.household_id.is_(None),
+            )
+            .order_by(Reservation.starts_at)
+            .with_for_update()
+        )
+    )
+    if not bookings or choice == "keep":
+        return
+    if choice is None:
+        raise HasFutureBookings(details={"count": len(bookings)})
+    reason = f"{user.name} no longer belongs to this household."
+    for reservation in bookings:
+        await reservations.mark_cancelled(session, ctx, reservation, reason)
+
+
+async def remove_member(
+    session: AsyncSession,
+    ctx: CommunityCtx,
+    member_id: uuid.UUID,
+    future_bookings: FutureBookings | None = None,
+) -> None:
+    membership, user, _ = await _get_member(session, ctx, member_id)
     if membership.role is Role.ADMIN:
         await _ensure_other_admin(session, membership)
+    await _settle_future_bookings(session, ctx, membership, user, future_bookings)
     record(
         session,
         community_id=ctx.community_id,

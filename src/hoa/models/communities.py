@@ -117,6 +117,7 @@ def member_context(community: Community, membership: Membership, user: User) -> 
         user_name=user.name,
         household_id=membership.household_id,
         is_admin=membership.role is Role.ADMIN,
+        suspended_reason=community.suspended_reason,
     )
 
 
@@ -134,4 +135,5 @@ def operator_context(community: Community, user: User) -> CommunityCtx:
         household_id=None,
         is_admin=True,
         as_operator=True,
+        suspended_reason=community.suspended_reason,
     )

@@ -4,7 +4,7 @@ lists, one reservation, and what keeps an amenity busy, which the booking checks
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -333,49 +333,105 @@ def calendar_query(
     return query
 
 
-async def calendar(
+@dataclass(frozen=True, slots=True)
+class CalendarRows:
+    """A community's bookings and closures overlapping a range, shared by every viewer: what
+    depends on the viewer (``mine``, names and titles) is decided by ``present_calendar``."""
+
+    entries: tuple[tuple[Any, ...], ...]  # the columns of calendar_query
+    closures: tuple[dict[str, Any], ...]
+
+
+def check_range(start: datetime, end: datetime) -> None:
+    if end <= start or end - start > timedelta(days=MAX_CALENDAR_DAYS):
+        raise RangeTooLong
+
+
+async def calendar_rows(
     session: AsyncSession,
+    community_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    amenity_id: uuid.UUID | None,
+) -> CalendarRows:
+    """Active bookings and closures overlapping [start, end): a hot read, so rows skip ORM
+    loading and per-row model building."""
+    connection = await session.connection()
+    rows = await connection.execute(calendar_query(community_id, start, end, amenity_id))
+    closures = await connection.execute(closures_query(community_id, start, end, amenity_id))
+    return CalendarRows(
+        tuple(tuple(row) for row in rows), tuple(dict(row._mapping) for row in closures)
+    )
+
+
+def present_calendar(
     ctx: CommunityCtx,
     start: datetime,
     end: datetime,
     amenity_id: uuid.UUID | None,
+    parts: Sequence[CalendarRows],
 ) -> dict[str, Any]:
-    """Active bookings overlapping [start, end) in one round trip, as plain data shaped like
-    ``Calendar``: a hot read, so rows skip ORM loading and per-row model building.
+    """The calendar shaped like ``Calendar`` for the caller, from rows of ranges covering
+    [start, end) (months from the cache, or the range itself): rows outside the range or of
+    another amenity are left out, a row found in two parts is shown once.
 
     Residents see others' bookings as anonymous busy blocks unless the community shows names.
     """
-    if end <= start or end - start > timedelta(days=MAX_CALENDAR_DAYS):
-        raise RangeTooLong
-    connection = await session.connection()
-    rows = await connection.execute(calendar_query(ctx.community_id, start, end, amenity_id))
     user_id, household = ctx.user_id, ctx.household_id
     names = ctx.is_admin or ctx.show_booker_names
-    entries = []
-    for id_, amenity, starts_at, ends_at, status, headcount, home, booked_for, title, name in rows:
-        mine = booked_for == user_id or (household is not None and home == household)
-        shown = mine or names
-        entries.append(
-            {
-                "id": id_,
-                "amenity_id": amenity,
-                "starts_at": starts_at,
-                "ends_at": ends_at,
-                "status": status,
-                "headcount": headcount,
-                "mine": mine,
-                "title": title if shown else None,
-                "booked_for_name": name if shown else None,
-            }
-        )
-    closures = await connection.execute(closures_query(ctx.community_id, start, end, amenity_id))
+    entries, seen = [], set()
+    for part in parts:
+        for row in part.entries:
+            id_, amenity, starts_at, ends_at, status, headcount, home, booked_for, title, name = row
+            if id_ in seen or not _overlaps(starts_at, ends_at, start, end):
+                continue
+            if amenity_id not in (None, amenity):
+                continue
+            seen.add(id_)
+            mine = booked_for == user_id or (household is not None and home == household)
+            shown = mine or names
+            entries.append(
+                {
+                    "id": id_,
+                    "amenity_id": amenity,
+                    "starts_at": starts_at,
+                    "ends_at": ends_at,
+                    "status": status,
+                    "headcount": headcount,
+                    "mine": mine,
+                    "title": title if shown else None,
+                    "booked_for_name": name if shown else None,
+                }
+            )
+    closures = {
+        c["id"]: c
+        for part in parts
+        for c in part.closures
+        if _overlaps(c["starts_at"], c["ends_at"], start, end)
+        and (amenity_id is None or c["amenity_id"] in (None, amenity_id))
+    }
     return {
         "timezone": ctx.timezone,
         "start": start,
         "end": end,
-        "entries": entries,
-        "closures": [dict(row._mapping) for row in closures],
+        "entries": sorted(entries, key=lambda e: e["starts_at"]),
+        "closures": sorted(closures.values(), key=lambda c: c["starts_at"]),
     }
+
+
+def utc_months(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+    """The UTC calendar months [first, first of the next) covering [start, end)."""
+    month = start.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    months = []
+    while month < end:
+        following = (month + timedelta(days=32)).replace(day=1)
+        months.append((month, following))
+        month = following
+    return months
+
+
+def _overlaps(starts_at: datetime, ends_at: datetime, start: datetime, end: datetime) -> bool:
+    return starts_at < end and ends_at > start
 
 
 def closures_query(
@@ -400,41 +456,65 @@ def closures_query(
     return query
 
 
-async def availability(
-    session: AsyncSession, ctx: CommunityCtx, amenity_id: uuid.UUID, day: date
-) -> list[dict[str, Any]]:
-    """The day's slots as plain data shaped like ``SlotRead`` (a hot read)."""
-    tz = ZoneInfo(ctx.timezone)
-    # The local day, widened by a day each side: slots may straddle UTC midnight.
-    lo = datetime.combine(day - timedelta(days=1), datetime.min.time(), tz)
-    hi = datetime.combine(day + timedelta(days=2), datetime.min.time(), tz)
+@dataclass(frozen=True, slots=True)
+class DayInputs:
+    """What an amenity's slots on a local day are computed from, shared by every viewer (the
+    slots themselves depend on the time they are asked at)."""
+
+    rules: rules.AmenityRules
+    archived: bool
+    busy: Busy
+
+
+async def availability_inputs(
+    session: AsyncSession, community_id: uuid.UUID, timezone: str, amenity_id: uuid.UUID, day: date
+) -> DayInputs:
+    """The amenity's rules and what keeps it busy around the local day, in one round trip
+    (usually)."""
+    tz = ZoneInfo(timezone)
+    lo, hi = _day_bounds(day, tz)
     window = {
         "since": lo - _AVAILABILITY_PAD - HISTORY,
         "until": hi + _AVAILABILITY_PAD,
         "ends_after": lo - _AVAILABILITY_PAD,
     }
-    params = busy_params(amenity_id, ctx.community_id, (lo, hi), window)
+    params = busy_params(amenity_id, community_id, (lo, hi), window)
     rows = (await session.execute(_AMENITY_AND_BUSY, params)).all()
     if not rows:
         raise NotFound("Amenity not found.")
     amenity = rows[0][0]
-    if amenity.status is AmenityStatus.ARCHIVED:
-        raise amenities.Archived
+    archived = amenity.status is AmenityStatus.ARCHIVED
     pad = timedelta(minutes=amenity.buffer_before_minutes + amenity.buffer_after_minutes)
     length = timedelta(minutes=max(amenity.slot_minutes, amenity.min_duration_minutes))
-    if pad <= _AVAILABILITY_PAD and length <= timedelta(days=1):
+    if archived:
+        busy = Busy([], [], [])
+    elif pad <= _AVAILABILITY_PAD and length <= timedelta(days=1):
         busy = sorted_busy(row[1:] for row in rows)
     else:
         # Long buffers, or slots lasting over a day (overnight stays) that end past `hi`.
         until = hi + max(length - timedelta(days=1), timedelta(0))
         busy = await load_busy(session, amenity, (lo, until), (lo, until))
+    return DayInputs(amenities.to_rules(amenity), archived, busy)
+
+
+def _day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The local day, widened by a day each side: slots may straddle UTC midnight."""
+    lo = datetime.combine(day - timedelta(days=1), datetime.min.time(), tz)
+    hi = datetime.combine(day + timedelta(days=2), datetime.min.time(), tz)
+    return lo, hi
+
+
+def availability(inputs: DayInputs, timezone: str, day: date) -> list[dict[str, Any]]:
+    """The day's slots as plain data shaped like ``SlotRead`` (a hot read), as of now."""
+    if inputs.archived:
+        raise amenities.Archived
     slots = rules.day_slots(
         day,
-        amenities.to_rules(amenity),
-        tz,
+        inputs.rules,
+        ZoneInfo(timezone),
         utcnow(),
-        booked=busy.booked,
-        blackouts=busy.blackouts,
+        booked=inputs.busy.booked,
+        blackouts=inputs.busy.blackouts,
     )
     return [
         {

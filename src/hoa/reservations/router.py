@@ -1,4 +1,5 @@
 import uuid
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response
@@ -8,6 +9,7 @@ from hoa.amenities.service import Archived
 from hoa.core.errors import Forbidden, NotFound
 from hoa.core.pagination import Page
 from hoa.core.schemas import Instant, LocalDate
+from hoa.core.versions import community
 from hoa.models import Reservation, ReservationStatus
 from hoa.reservations import links, reads, service
 from hoa.reservations.errors import (
@@ -36,6 +38,7 @@ from hoa.web.deps import (
     CursorParam,
     LagTolerant,
     LimitParam,
+    ReadCacheDep,
     SessionDep,
     SettingsDep,
 )
@@ -216,12 +219,27 @@ async def reject_reservation(
 async def get_calendar(
     ctx: CommunityMember,
     session: SessionDep,
+    cache: ReadCacheDep,
     start: Since,
     end: Until,
     amenity_id: uuid.UUID | None = None,
 ) -> Response:
     """Active bookings overlapping the range (at most 62 days), optionally of one amenity."""
-    return trusted_json(await reads.calendar(session, ctx, start, end, amenity_id))
+    reads.check_range(start, end)
+    if not cache.enabled:
+        parts = [await reads.calendar_rows(session, ctx.community_id, start, end, amenity_id)]
+    else:  # the community's whole months, shared by every viewer and range
+        parts = [
+            await cache.get_or_load(
+                "calendar",
+                [community(ctx.community_id)],
+                f"calendar:{ctx.community_id}:{month:%Y-%m}",
+                cache.settings.calendar_seconds,
+                partial(reads.calendar_rows, session, ctx.community_id, month, next_month, None),
+            )
+            for month, next_month in reads.utc_months(start, end)
+        ]
+    return trusted_json(reads.present_calendar(ctx, start, end, amenity_id, parts))
 
 
 @router.get(
@@ -234,10 +252,20 @@ async def get_availability(
     amenity_id: uuid.UUID,
     ctx: CommunityMember,
     session: SessionDep,
+    cache: ReadCacheDep,
     day: Annotated[LocalDate, Query(alias="date", description="Local date in the community")],
 ) -> Response:
     """Slots of the amenity on a local day, with what remains of each."""
-    slots = await reads.availability(session, ctx, amenity_id, day)
+    inputs = await cache.get_or_load(
+        "availability",
+        [community(ctx.community_id)],
+        f"availability:{ctx.community_id}:{amenity_id}:{day}",
+        cache.settings.calendar_seconds,
+        partial(
+            reads.availability_inputs, session, ctx.community_id, ctx.timezone, amenity_id, day
+        ),
+    )
+    slots = reads.availability(inputs, ctx.timezone, day)
     return trusted_json(
         {"amenity_id": amenity_id, "date": day, "timezone": ctx.timezone, "slots": slots}
     )

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from hoa.core import versions as cache_versions
 from hoa.core.database import utcnow
 from hoa.core.settings import Settings
 from hoa.models import (
@@ -177,14 +178,26 @@ def _digest_payload(
     )
 
 
-def complete_past(engine: sa.Engine, now: datetime | None = None) -> int:
+def complete_past(
+    engine: sa.Engine, now: datetime | None = None, versions: cache_versions.Versions | None = None
+) -> int:
     """Mark confirmed bookings that have ended ``completed`` (the partial index on ends_at
-    finds them); they keep holding their time for overlaps, quotas and calendars."""
+    finds them); they keep holding their time for overlaps, quotas and calendars. Their
+    communities' cached reads are invalidated (``versions``) once it commits."""
     now = now or utcnow()
     with engine.begin() as conn:
-        result = conn.execute(
-            sa.update(Reservation)
-            .where(Reservation.status == ReservationStatus.CONFIRMED, Reservation.ends_at <= now)
-            .values(status=ReservationStatus.COMPLETED, updated_at=now)
+        communities = (
+            conn.execute(
+                sa.update(Reservation)
+                .where(
+                    Reservation.status == ReservationStatus.CONFIRMED, Reservation.ends_at <= now
+                )
+                .values(status=ReservationStatus.COMPLETED, updated_at=now)
+                .returning(Reservation.community_id)
+            )
+            .scalars()
+            .all()
         )
-        return result.rowcount
+    if versions is not None:
+        versions.bump(cache_versions.community(c) for c in communities)
+    return len(communities)

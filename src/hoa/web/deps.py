@@ -30,6 +30,7 @@ from hoa.core.pagination import Cursor
 from hoa.core.ratelimit import RateLimiter
 from hoa.core.settings import Settings
 from hoa.core.tokens import TokenClaims, read_token, session_revoked
+from hoa.core.versions import community, user
 from hoa.models import (
     Community,
     Membership,
@@ -38,6 +39,7 @@ from hoa.models import (
     member_context,
     operator_context,
 )
+from hoa.web.cache import ReadCache
 from hoa.web.cookies import CSRF_HEADER, SESSION_COOKIE
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -57,6 +59,14 @@ def get_cache(request: Request) -> SharedCache:
 
 
 CacheDep = Annotated[SharedCache, Depends(get_cache)]
+
+
+def get_read_cache(request: Request) -> ReadCache:
+    cache: ReadCache = request.app.state.read_cache
+    return cache
+
+
+ReadCacheDep = Annotated[ReadCache, Depends(get_read_cache)]
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -151,11 +161,17 @@ Claims = Annotated[TokenClaims, Depends(get_claims)]
 
 
 def _check_user(user: User | None, claims: TokenClaims) -> User:
-    if user is None or user.token_version != claims.version:
-        raise NotAuthenticated  # deleted, or signed out everywhere / password changed since
-    if not user.is_active:
-        raise AccountDisabled
+    if user is None:
+        raise NotAuthenticated  # deleted
+    _check_account(user.token_version, user.is_active, claims)
     return user
+
+
+def _check_account(token_version: int, is_active: bool, claims: TokenClaims) -> None:
+    if token_version != claims.version:
+        raise NotAuthenticated  # signed out everywhere / password changed since
+    if not is_active:
+        raise AccountDisabled
 
 
 async def get_current_user(claims: Claims, session: SessionDep) -> User:
@@ -188,12 +204,47 @@ PlatformOperator = Annotated[User, Depends(require_operator)]
 
 
 async def community_ctx(
-    request: Request, community_id: uuid.UUID, claims: Claims, session: SessionDep
+    request: Request,
+    community_id: uuid.UUID,
+    claims: Claims,
+    session: SessionDep,
+    cache: ReadCacheDep,
 ) -> CommunityCtx:
-    """The caller and their active membership in the community, in one query; outsiders learn
-    nothing (404), and those whose request to join waits for approval nothing more (403).
+    """The caller and their active membership in the community, in one query (or from the
+    cache on safe requests: writes check the database); outsiders learn nothing (404), and
+    those whose request to join waits for approval nothing more (403).
     A platform operator who is no member acts as an admin, audited as the operator. In a
     suspended community nobody changes anything and only admins read (423, with the reason)."""
+    write = request.method not in SAFE_METHODS
+    if write:
+        ctx, member = await _load_member(session, community_id, claims)
+        keep_loaded(session, *member)
+    else:
+        ctx, token_version, is_active = await cache.get_or_load(
+            "membership",
+            [community(community_id), user(claims.user_id)],
+            f"member:{community_id}:{claims.user_id}",
+            cache.settings.memberships_seconds,
+            lambda: _cached_member(session, community_id, claims),
+        )
+        _check_account(token_version, is_active, claims)  # against this caller's token
+    if ctx.suspended_reason is not None and (write or not ctx.is_admin):
+        raise CommunitySuspended(ctx.suspended_reason)
+    if ctx.as_operator:
+        act_as_operator(session)
+    return ctx
+
+
+async def _cached_member(
+    session: AsyncSession, community_id: uuid.UUID, claims: TokenClaims
+) -> tuple[CommunityCtx, int, bool]:
+    ctx, (user_row, *_) = await _load_member(session, community_id, claims)
+    return ctx, user_row.token_version, user_row.is_active
+
+
+async def _load_member(
+    session: AsyncSession, community_id: uuid.UUID, claims: TokenClaims
+) -> tuple[CommunityCtx, tuple[User, *tuple[Membership | Community, ...]]]:
     row = (
         await session.execute(
             sa.select(User, Membership, Community)
@@ -208,28 +259,17 @@ async def community_ctx(
     ).first()
     if row is None:
         # Tell a stale token (401) apart from a community the caller is not in (404).
-        user = _check_user(await session.get(User, claims.user_id), claims)
-        community = await session.get(Community, community_id) if user.is_operator else None
-        if community is None:
+        user_row = _check_user(await session.get(User, claims.user_id), claims)
+        community_row = await session.get(Community, community_id) if user_row.is_operator else None
+        if community_row is None:
             raise NotFound("Community not found.")
-        act_as_operator(session)
-        keep_loaded(session, community)
-        return _unless_suspended(request, community, operator_context(community, user))
-    user, membership, community = row
+        return operator_context(community_row, user_row), (user_row, community_row)
+    user_row, membership, community_row = row
     if membership.status is MemberStatus.PENDING:
-        _check_user(user, claims)
+        _check_user(user_row, claims)
         raise MembershipPending
-    keep_loaded(session, user, membership, community)
-    ctx = member_context(community, membership, _check_user(user, claims))
-    return _unless_suspended(request, community, ctx)
-
-
-def _unless_suspended(request: Request, community: Community, ctx: CommunityCtx) -> CommunityCtx:
-    if community.suspended_at is not None and (
-        request.method not in SAFE_METHODS or not ctx.is_admin
-    ):
-        raise CommunitySuspended(community.suspended_reason)
-    return ctx
+    ctx = member_context(community_row, membership, _check_user(user_row, claims))
+    return ctx, (user_row, membership, community_row)
 
 
 CommunityMember = Annotated[CommunityCtx, Depends(community_ctx)]

@@ -1172,6 +1172,34 @@ export type HouseholdCreate = {
 };
 
 /**
+ * HouseholdMember
+ */
+export type HouseholdMember = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Name
+     */
+    name: string;
+    role: Role;
+    status: MemberStatus;
+};
+
+/**
+ * HouseholdMerge
+ */
+export type HouseholdMerge = {
+    /**
+     * Into Household Id
+     *
+     * The household that takes in this one
+     */
+    into_household_id: string;
+};
+
+/**
  * HouseholdRead
  */
 export type HouseholdRead = {
@@ -1197,6 +1225,44 @@ export type HouseholdRef = {
      * Id
      */
     id: string;
+    /**
+     * Label
+     */
+    label: string;
+};
+
+/**
+ * HouseholdSummary
+ */
+export type HouseholdSummary = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Label
+     */
+    label: string;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Members
+     */
+    members: Array<HouseholdMember>;
+    /**
+     * Upcoming Bookings
+     *
+     * Pending and confirmed bookings not yet over
+     */
+    upcoming_bookings: number;
+};
+
+/**
+ * HouseholdUpdate
+ */
+export type HouseholdUpdate = {
     /**
      * Label
      */
@@ -1490,6 +1556,12 @@ export type MemberUpdate = {
      * Move the member to this household
      */
     household_id?: string | null;
+    /**
+     * Future Bookings
+     *
+     * What happens to the member's upcoming bookings: kept with their household, or cancelled (the person is emailed). Required when they have any.
+     */
+    future_bookings?: 'keep' | 'cancel' | null;
 };
 
 /**
@@ -3220,7 +3292,7 @@ export type MembersListHouseholdsResponses = {
      *
      * Successful Response
      */
-    200: Array<HouseholdRead>;
+    200: Array<HouseholdSummary>;
 };
 
 export type MembersListHouseholdsResponse = MembersListHouseholdsResponses[keyof MembersListHouseholdsResponses];
@@ -3353,6 +3425,134 @@ export type MembersDeleteHouseholdResponses = {
 
 export type MembersDeleteHouseholdResponse = MembersDeleteHouseholdResponses[keyof MembersDeleteHouseholdResponses];
 
+export type MembersRenameHouseholdData = {
+    body: HouseholdUpdate;
+    path: {
+        /**
+         * Household Id
+         */
+        household_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/households/{household_id}';
+};
+
+export type MembersRenameHouseholdErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * household.exists
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type MembersRenameHouseholdError = MembersRenameHouseholdErrors[keyof MembersRenameHouseholdErrors];
+
+export type MembersRenameHouseholdResponses = {
+    /**
+     * Successful Response
+     */
+    200: HouseholdRead;
+};
+
+export type MembersRenameHouseholdResponse = MembersRenameHouseholdResponses[keyof MembersRenameHouseholdResponses];
+
+export type MembersMergeHouseholdData = {
+    body: HouseholdMerge;
+    path: {
+        /**
+         * Household Id
+         */
+        household_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/households/{household_id}/merge';
+};
+
+export type MembersMergeHouseholdErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * household.merge_self
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type MembersMergeHouseholdError = MembersMergeHouseholdErrors[keyof MembersMergeHouseholdErrors];
+
+export type MembersMergeHouseholdResponses = {
+    /**
+     * Successful Response
+     */
+    200: HouseholdRead;
+};
+
+export type MembersMergeHouseholdResponse = MembersMergeHouseholdResponses[keyof MembersMergeHouseholdResponses];
+
 export type MembersListMembersData = {
     body?: never;
     path: {
@@ -3450,7 +3650,14 @@ export type MembersRemoveMemberData = {
          */
         community_id: string;
     };
-    query?: never;
+    query?: {
+        /**
+         * Future Bookings
+         *
+         * What happens to the member's upcoming bookings: kept with their household, or cancelled (the person is emailed). Required when they have any.
+         */
+        future_bookings?: 'keep' | 'cancel' | null;
+    };
     url: '/api/v1/communities/{community_id}/members/{member_id}';
 };
 
@@ -3468,7 +3675,7 @@ export type MembersRemoveMemberErrors = {
      */
     404: ErrorEnvelope;
     /**
-     * member.last_admin
+     * member.last_admin, member.future_bookings
      */
     409: ErrorEnvelope;
     /**
@@ -3596,7 +3803,7 @@ export type MembersUpdateMemberErrors = {
      */
     404: ErrorEnvelope;
     /**
-     * member.last_admin
+     * member.last_admin, member.future_bookings
      */
     409: ErrorEnvelope;
     /**

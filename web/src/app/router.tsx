@@ -49,6 +49,7 @@ export const routes: RouteObject[] = [
               { path: 'amenities/:amenityId', ...page(() => import('../pages/admin/AmenityEditor')) },
               { path: 'blackouts', ...page(() => import('../pages/admin/Blackouts')) },
               { path: 'members', ...page(() => import('../pages/admin/Members')) },
+              { path: 'households', ...page(() => import('../pages/admin/Households')) },
               { path: 'audit', ...page(() => import('../pages/admin/Audit')) },
               { path: 'notifications', ...page(() => import('../pages/admin/Notifications')) },
               { path: 'settings', ...page(() => import('../pages/admin/CommunitySettings')) },

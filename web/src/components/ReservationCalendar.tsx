@@ -5,6 +5,7 @@
 import FullCalendar, { type EventSourceFuncInfo } from '@fullcalendar/react'
 import dayGridPlugin from '@fullcalendar/react/daygrid'
 import interactionPlugin from '@fullcalendar/react/interaction'
+import listPlugin from '@fullcalendar/react/list'
 import classicThemePlugin from '@fullcalendar/react/themes/classic'
 import timeGridPlugin from '@fullcalendar/react/timegrid'
 import '@fullcalendar/react/skeleton.css'
@@ -17,7 +18,7 @@ import { reservationsGetCalendar, type AmenityRead, type CalendarEntry } from '.
 import { useNow } from '../lib/hooks'
 import { unwrap } from '../lib/http'
 import { keys } from '../lib/queries'
-import { wallIso, zonedToInstant } from '../lib/time'
+import { formatClock, minutesToClock, uses12Hour, wallIso, zonedToInstant } from '../lib/time'
 import { ErrorNotice } from './ui'
 
 interface Props {
@@ -44,21 +45,29 @@ export default function ReservationCalendar({ communityId, tz, amenityId, amenit
   const [error, setError] = useState<unknown>(null)
   const narrow = typeof window !== 'undefined' && window.matchMedia('(max-width: 719px)').matches
   const now = wallIso(new Date(useNow()), tz)
+  // FullCalendar's own formats drop am/pm in the week view ("1:00 – 6:00"); the community's
+  // locale decides, as everywhere else in the app.
+  const hour12 = uses12Hour()
 
   return (
     <div className="calendar-wrap">
       <ErrorNotice error={error} />
       <FullCalendar
-        plugins={[classicThemePlugin, dayGridPlugin, timeGridPlugin, interactionPlugin]}
+        plugins={[classicThemePlugin, dayGridPlugin, timeGridPlugin, listPlugin, interactionPlugin]}
         timeZone="UTC"
         now={now}
-        initialView={narrow ? 'timeGridDay' : 'dayGridMonth'}
+        // A phone's week is a readable agenda: seven time-grid columns truncate every title.
+        initialView={narrow ? 'listWeek' : 'dayGridMonth'}
         headerToolbar={
           narrow
             ? { start: 'prev,next', center: 'title', end: 'today' }
-            : { start: 'prev,next today', center: 'title', end: 'dayGridMonth,timeGridWeek,timeGridDay' }
+            : { start: 'prev,next today', center: 'title', end: 'dayGridMonth,timeGridWeek,timeGridDay,listWeek' }
         }
-        footerToolbar={narrow ? { center: 'dayGridMonth,timeGridWeek,timeGridDay' } : false}
+        footerToolbar={narrow ? { center: 'listWeek,timeGridDay,dayGridMonth' } : false}
+        listText="Agenda"
+        noEventsText="Nothing booked this week."
+        eventTimeFormat={eventTime}
+        slotHeaderFormat={{ hour: 'numeric', minute: '2-digit', omitZeroMinute: hour12, hour12, meridiem: 'short' }}
         todayText="Today"
         todayHint={(unit: string) => `Today (this ${unit})`}
         showNonCurrentDates={false}
@@ -129,6 +138,17 @@ export default function ReservationCalendar({ communityId, tz, amenityId, amenit
       </div>
     </div>
   )
+}
+
+interface WallClock {
+  hour: number
+  minute: number
+}
+
+/** An event's times as the community writes them ("3:00 PM – 5:00 PM" or "15:00 – 17:00"). */
+function eventTime({ start, end }: { start: WallClock; end?: WallClock | null }): string {
+  const at = (t: WallClock) => formatClock(minutesToClock(t.hour * 60 + t.minute))
+  return end ? `${at(start)} – ${at(end)}` : at(start)
 }
 
 /** A closure as the calendar shows it: its public reason, and the amenity in the all-amenity view. */

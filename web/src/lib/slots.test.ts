@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { AmenityRead } from '../api'
 import { endOptions, feeSummary, fitsHours, hoursSummary, isEventAmenity, peopleLimits, type Rules } from './slots'
-import { zonedToInstant } from './time'
+import { setDisplayLocale, zonedToInstant } from './time'
 
 const NY = 'America/New_York'
 const daily = (...ranges: [string, string][]) =>
@@ -91,10 +91,15 @@ describe('amenity summaries', () => {
     expect(peopleLimits({ ...pool, max_headcount_per_household: null, capacity: 8 })).toEqual({ maxPeople: 8, maxGuests: 4 })
   })
 
-  it('groups equal weekdays', () => {
-    expect(hoursSummary(daily(['07:00', '21:00']))).toBe('Every day 07:00–21:00')
+  it('groups equal weekdays, with clock times as the community writes them', () => {
+    setDisplayLocale('en-US')
+    expect(hoursSummary(daily(['07:00', '21:00']))).toBe('Every day 7:00 AM–9:00 PM')
     const hours = { ...daily(['08:00', '20:00']), sat: [['10:00', '16:00']], sun: [] } as AmenityRead['hours']
+    expect(hoursSummary(hours)).toBe('Mon–Fri 8:00 AM–8:00 PM; Sat 10:00 AM–4:00 PM; Sun closed')
+    setDisplayLocale('en-GB')
     expect(hoursSummary(hours)).toBe('Mon–Fri 08:00–20:00; Sat 10:00–16:00; Sun closed')
+    expect(hoursSummary(daily(['00:00', '24:00']))).toBe('Every day 00:00–00:00')
+    setDisplayLocale(undefined)
   })
 
   it('states fees', () => {

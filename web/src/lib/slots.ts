@@ -2,7 +2,7 @@
  * people limits and human summaries of an amenity's rules. The API stays the judge (the
  * "can I book this?" check); this only offers choices that can pass it. */
 import type { AmenityRead } from '../api'
-import { clockToMinutes, daysBetween, formatDay, formatDuration, formatTime, wallTime, weekdayOf } from './time'
+import { clockToMinutes, daysBetween, formatClock, formatDay, formatDuration, formatTime, wallTime, weekdayOf } from './time'
 
 export type Rules = Pick<
   AmenityRead,
@@ -101,7 +101,7 @@ export function isEventAmenity(rules: Pick<Rules, 'mode' | 'overnight_allowed' |
 /** "Mon–Fri 8:00–22:00; Sat–Sun 9:00–17:00" from the weekly hours. */
 export function hoursSummary(hours: AmenityRead['hours']): string {
   const text = (d: Weekday) =>
-    (hours[d] ?? []).map(([o, c]) => `${o}–${c}`).join(', ') || 'closed'
+    (hours[d] ?? []).map(([o, c]) => `${formatClock(o)}–${formatClock(c)}`).join(', ') || 'closed'
   const groups: { from: Weekday; to: Weekday; text: string }[] = []
   for (const day of WEEKDAYS) {
     const last = groups.at(-1)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { addDays, daysBetween, formatDuration, offsetMinutes, todayIn, wallIso, wallTime, weekdayOf, zonedToInstant } from './time'
+import { addDays, daysBetween, formatClock, formatDuration, formatTime, offsetMinutes, setDisplayLocale, todayIn, uses12Hour, wallIso, wallTime, weekdayOf, zonedToInstant } from './time'
 
 const NY = 'America/New_York'
 
@@ -63,5 +63,21 @@ describe('wall clock helpers', () => {
     expect(formatDuration(90)).toBe('1 h 30 min')
     expect(formatDuration(1440)).toBe('1 day')
     expect(formatDuration(2 * 1440)).toBe('2 days')
+  })
+})
+
+describe('the community locale decides the clock', () => {
+  it('uses am/pm in en-US and 24 hours in en-GB, for clock times and instants alike', () => {
+    const at = '2026-12-20T20:30:00Z' // 3:30 PM in New York
+    setDisplayLocale('en-US')
+    expect(uses12Hour()).toBe(true)
+    expect(formatClock('15:00')).toBe('3:00 PM')
+    expect(formatTime(at, NY)).toBe('3:30 PM')
+    setDisplayLocale('en-GB')
+    expect(uses12Hour()).toBe(false)
+    expect(formatClock('15:00')).toBe('15:00')
+    expect(formatClock('24:00')).toBe('00:00')
+    expect(formatTime(at, NY)).toBe('15:30')
+    setDisplayLocale(undefined)
   })
 })

@@ -147,8 +147,27 @@ export function formatter(tz: string, options: Intl.DateTimeFormatOptions): Intl
   return f
 }
 
+// "3:00 PM" or "15:00": a 24-hour clock keeps its leading zero, which ICU builds disagree on.
+function clockOptions(): Intl.DateTimeFormatOptions {
+  return { hour: uses12Hour() ? 'numeric' : '2-digit', minute: '2-digit' }
+}
+
 export function formatTime(instant: Date | string, tz: string): string {
-  return formatter(tz, { hour: 'numeric', minute: '2-digit' }).format(new Date(instant))
+  return formatter(tz, clockOptions()).format(new Date(instant))
+}
+
+/** Whether the community's locale reads clocks on 12 hours (with am/pm). */
+export function uses12Hour(): boolean {
+  return formatter('UTC', { hour: 'numeric' }).resolvedOptions().hour12 ?? false
+}
+
+/** A local clock time ('HH:MM', '24:00' for midnight at the end of a day) as the community's
+ * locale writes it: "3:00 PM" or "15:00". */
+export function formatClock(clock: string): string {
+  const minutes = clockToMinutes(clock) % 1440
+  return formatter('UTC', clockOptions()).format(
+    new Date(Date.UTC(2000, 0, 1, Math.floor(minutes / 60), minutes % 60)),
+  )
 }
 
 export function formatDay(instant: Date | string, tz: string): string {

@@ -24,6 +24,7 @@ export default function AdminLayout() {
         <NavLink to="amenities">Amenities</NavLink>
         <NavLink to="blackouts">Closures</NavLink>
         <NavLink to="members">Members</NavLink>
+        <NavLink to="households">Households</NavLink>
         <NavLink to="audit">Audit trail</NavLink>
         <NavLink to="notifications">Notifications</NavLink>
         <NavLink to="settings">Settings</NavLink>

@@ -17,6 +17,7 @@ import {
   type Role,
 } from '../../api'
 import { AdminTable } from '../../components/AdminTable'
+import { FutureBookingsChoice, futureBookingsAsked } from '../../components/FutureBookingsChoice'
 import { JoinRequestList } from '../../components/JoinRequestList'
 import { CopyBox, ErrorNotice, Loading, LoadMore, Notice, PageHeader } from '../../components/ui'
 import { useDebounced } from '../../lib/hooks'
@@ -28,7 +29,7 @@ export default function Members() {
   const community = useCurrentCommunity()
   return (
     <>
-      <PageHeader title="Members and households" lead="Invite residents, change roles, suspend or remove access." />
+      <PageHeader title="Members" lead="Invite residents, change roles, suspend or remove access. Homes are managed under Households." />
       <div className="stack">
         <div className="grid">
           <InviteForm cid={community.id} />
@@ -91,9 +92,11 @@ function MemberRow({ member: m, cid, tz }: { member: MemberRead; cid: string; tz
     onSuccess: refresh,
   })
   const remove = useMutation({
-    mutationFn: () => unwrap(membersRemoveMember({ path: { community_id: cid, member_id: m.id } })),
-    onSuccess: refresh,
+    mutationFn: (future?: 'keep' | 'cancel') =>
+      unwrap(membersRemoveMember({ path: { community_id: cid, member_id: m.id }, query: { future_bookings: future } })),
+    onSuccess: () => Promise.all([refresh(), qc.invalidateQueries({ queryKey: ['households', cid] })]),
   })
+  const asked = futureBookingsAsked(remove.error)
   const self = me?.id === m.user_id
   return (
     <tr>
@@ -102,7 +105,11 @@ function MemberRow({ member: m, cid, tz }: { member: MemberRead; cid: string; tz
         {self ? ' (you)' : ''}
         <div className="small muted">{m.email}</div>
         <div className="small muted">Member since {formatDay(m.created_at, tz)}</div>
-        <ErrorNotice error={update.error ?? remove.error} />
+        {asked !== null ? (
+          <FutureBookingsChoice name={m.name} count={asked} pending={remove.isPending} onChoose={(future) => remove.mutate(future)} onCancel={() => remove.reset()} />
+        ) : (
+          <ErrorNotice error={update.error ?? remove.error} />
+        )}
       </td>
       <td>{m.household_label ?? <span className="muted">none</span>}</td>
       <td>
@@ -133,7 +140,7 @@ function MemberRow({ member: m, cid, tz }: { member: MemberRead; cid: string; tz
             className="btn btn--ghost btn--small"
             disabled={remove.isPending || self}
             onClick={() => {
-              if (window.confirm(`Remove ${m.name} from the community? Their upcoming reservations stay until cancelled.`)) remove.mutate()
+              if (window.confirm(`Remove ${m.name} from the community?`)) remove.mutate(undefined)
             }}
             aria-label={`Remove ${m.name}`}
           >

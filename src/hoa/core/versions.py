@@ -1,0 +1,152 @@
+"""Version numbers of what the read cache holds, one per community and per user: a cached value
+is stored under the versions it was read at, so bumping a version after a commit makes every
+process miss it on its next read. Bumped in one place: sessions note the communities and users
+of the rows they flush (``track_changes``) and bump them once the transaction commits.
+
+In process memory without Redis (the app and its embedded worker share it); in Redis with
+``HOA_REDIS_URL``, so every app process and ``hoa worker`` see one number. This module loads no
+cache library: the worker imports it to bump versions of what its jobs change.
+"""
+
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+import structlog
+from redis import Redis, RedisError
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+
+from hoa.core import metrics
+from hoa.core.breaker import client_options, redis_breaker
+from hoa.core.settings import Settings
+
+log = structlog.get_logger()
+
+ALL = "all"  # a version every cached value also depends on: bumped by bulk statements
+KEEP_SECONDS = 86_400  # a version outlives every value stored under it
+_INFO = "changed_scopes"
+
+
+def community(community_id: uuid.UUID) -> str:
+    return f"c:{community_id}"
+
+
+def user(user_id: uuid.UUID) -> str:
+    return f"u:{user_id}"
+
+
+class Versions:
+    """The process's version store for one Redis URL (or none)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._local: Counter[str] = Counter()
+        self._lock = threading.Lock()  # the embedded worker bumps from its threads
+        self._breaker = redis_breaker(settings)
+        self._prefix = f"{settings.jobs.queue_name}:version:"
+        self._sync: Redis | None = None
+        if settings.redis_url:
+            self._sync = Redis.from_url(
+                settings.redis_url, **client_options(settings, asyncio=False)
+            )
+
+    def bump(self, scopes: Iterable[str]) -> None:
+        """New versions for ``scopes`` (after the commit that changed them)."""
+        scopes = set(scopes)
+        if not scopes:
+            return
+        metrics.CACHE_INVALIDATIONS.inc(len(scopes))
+        with self._lock:
+            self._local.update(scopes)
+        if self._sync is not None and self._breaker.allow("cache"):
+            try:
+                with self._breaker.watch():
+                    pipe = self._sync.pipeline(transaction=False)
+                    for scope in scopes:
+                        pipe.incr(self._prefix + scope)
+                        pipe.expire(self._prefix + scope, KEEP_SECONDS)
+                    pipe.execute()
+            except RedisError:
+                # Values read meanwhile live at most their TTL; reads bypass the cache while
+                # the breaker is open.
+                log.warning("cache_invalidation_failed", scopes=len(scopes))
+
+    def key(self, scope: str) -> str:
+        """The Redis key of ``scope``'s version (with HOA_REDIS_URL)."""
+        return self._prefix + scope
+
+    def local(self, scopes: list[str]) -> list[int]:
+        """The versions of ``scopes`` in this process (without Redis, the only ones)."""
+        return [self._local[scope] for scope in scopes]
+
+
+_STORES: dict[tuple[str | None, str], Versions] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def versions_for(settings: Settings) -> Versions:
+    """The process's store for the settings' Redis (one shared by the app and its embedded
+    worker, so a job's bump reaches the app's in-process cache)."""
+    key = (settings.redis_url, settings.jobs.queue_name)
+    with _STORES_LOCK:
+        if key not in _STORES:
+            _STORES[key] = Versions(settings)
+        return _STORES[key]
+
+
+def scopes_of(row: Any) -> Iterable[str]:
+    """What a changed row invalidates: its community, or itself as a community or user."""
+    table = getattr(row, "__tablename__", "")
+    if table == "communities":
+        yield community(row.id)
+    elif table == "users":
+        yield user(row.id)
+    community_id = getattr(row, "community_id", None)
+    if isinstance(community_id, uuid.UUID):
+        yield community(community_id)
+
+
+def _noted(session: Session) -> set[str]:
+    noted: set[str] = session.info.setdefault(_INFO, set())
+    return noted
+
+
+def _after_flush(session: Session, _flush: UOWTransaction) -> None:
+    noted = _noted(session)
+    for row in (*session.new, *session.dirty, *session.deleted):
+        noted.update(scopes_of(row))
+
+
+def _bulk_statement(state: ORMExecuteState) -> None:
+    """INSERT/UPDATE/DELETE statements run through the session (not a flush) of a table the
+    cache reads: which communities they touch is unknown, so everything is invalidated."""
+    statement = state.statement
+    if not isinstance(statement, sa.Insert | sa.Update | sa.Delete):
+        return
+    table = statement.table
+    columns = getattr(table, "c", ())
+    if "community_id" in columns or getattr(table, "name", "") in ("communities", "users"):
+        _noted(state.session).add(ALL)
+
+
+def _after_commit(session: Session) -> None:
+    noted: set[str] = session.info.pop(_INFO, set())
+    store: Versions | None = session.info.get("versions")
+    if noted and store is not None:
+        store.bump(noted)
+
+
+def _after_rollback(session: Session) -> None:
+    session.info.pop(_INFO, None)  # the outermost transaction rolled back: nothing changed
+
+
+def track_changes(session_class: type[Session]) -> None:
+    """Bump the versions of what sessions of ``session_class`` change, after they commit (a
+    session finds its store in ``info["versions"]``)."""
+    event.listen(session_class, "after_flush", _after_flush)
+    event.listen(session_class, "do_orm_execute", _bulk_statement)
+    event.listen(session_class, "after_commit", _after_commit)
+    event.listen(session_class, "after_rollback", _after_rollback)

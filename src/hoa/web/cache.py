@@ -1,0 +1,137 @@
+"""The read cache of the hot reads (cashews: process memory, or Redis with ``HOA_REDIS_URL``).
+
+A value is stored under the versions of what it depends on (``hoa.core.versions``: its
+community, the caller for memberships, and ``ALL``), read first; a commit that changes them
+bumps them, so the next read of any process misses and loads the new state. Only safe reads use
+it: a cached value never decides a write.
+
+Redis is called behind the process's breaker: when it fails or is skipped, the read goes to the
+database (counted in ``hoa_cache_bypasses``, logged at most once a minute), never to an error.
+Concurrent misses of one key in a process wait for one load (no stampede on a hot key).
+"""
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import structlog
+from cashews import Cache
+from redis import RedisError
+from redis.asyncio import Redis
+
+from hoa.core import metrics
+from hoa.core.breaker import client_options, redis_breaker
+from hoa.core.settings import Settings
+from hoa.core.versions import ALL, Versions
+
+T = TypeVar("T")
+log = structlog.get_logger()
+MEMORY_ENTRIES = 20_000
+BYPASS_LOG_SECONDS = 60.0
+
+
+class Skipped(Exception):
+    """Redis is skipped while the breaker is open."""
+
+
+class ReadCache:
+    def __init__(self, settings: Settings, versions: Versions) -> None:
+        self.settings = settings.cache
+        self.enabled = settings.cache.enabled
+        self._versions = versions
+        self._breaker = redis_breaker(settings)
+        self._store = Cache()
+        self._redis: Redis | None = None
+        self._loading: dict[str, asyncio.Future[Any]] = {}
+        self._bypass_logged_at = -BYPASS_LOG_SECONDS
+        if settings.redis_url:
+            options = client_options(settings, asyncio=True)
+            self._redis = Redis.from_url(settings.redis_url, **options)
+            self._store.setup(
+                settings.redis_url,
+                suppress=False,  # errors reach the breaker and count as bypasses
+                socket_timeout=options["socket_timeout"],
+                socket_connect_timeout=options["socket_connect_timeout"],
+                max_connections=256,
+                wait_for_connection_timeout=options["socket_timeout"],
+                client_name="hoa-cache",
+            )
+        else:
+            self._store.setup("mem://", size=MEMORY_ENTRIES)
+
+    async def get_or_load(
+        self, kind: str, scopes: list[str], key: str, ttl: int, load: Callable[[], Awaitable[T]]
+    ) -> T:
+        """The value cached under ``key`` at the current versions of ``scopes``, else what
+        ``load`` returns (stored for ``ttl`` seconds). What ``load`` raises is not cached."""
+        if not self.enabled:
+            return await load()
+        try:
+            versions = await self._current([ALL, *scopes])
+            key = f"hoa:cache:{key}@{'.'.join(map(str, versions))}"
+            value = await self._call(self._store.get(key))
+        except (RedisError, Skipped):
+            self._bypassed()
+            return await load()
+        if value is not None:
+            metrics.CACHE_READS.labels(kind, "hit").inc()
+            return value  # type: ignore[no-any-return]
+        metrics.CACHE_READS.labels(kind, "miss").inc()
+        loading = self._loading.get(key)
+        if loading is not None:
+            try:
+                shared: T = await asyncio.shield(loading)
+                return shared
+            except asyncio.CancelledError:
+                if not loading.cancelled():
+                    raise  # this request was cancelled
+                return await load()  # the one loading it was
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._loading[key] = future
+        try:
+            value = await load()
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no warning when nobody else waited
+            raise
+        else:
+            future.set_result(value)
+        finally:
+            del self._loading[key]
+        try:
+            await self._call(self._store.set(key, value, expire=ttl))
+        except (RedisError, Skipped):
+            self._bypassed()
+        return value
+
+    async def _current(self, scopes: list[str]) -> list[int]:
+        if self._redis is None:
+            return self._versions.local(scopes)
+        found = await self._call(self._redis.mget([self._versions.key(s) for s in scopes]))
+        return [int(v or 0) for v in found]
+
+    async def _call(self, call: Awaitable[T]) -> T:
+        if self._redis is None:
+            return await call
+        if not self._breaker.allow("cache"):
+            if asyncio.iscoroutine(call):
+                call.close()
+            raise Skipped
+        with self._breaker.watch():
+            return await call
+
+    def _bypassed(self) -> None:
+        metrics.CACHE_BYPASSES.inc()
+        now = time.monotonic()
+        if now - self._bypass_logged_at >= BYPASS_LOG_SECONDS:
+            self._bypass_logged_at = now
+            log.warning("cache_bypassed", reason="redis unavailable", exc_info=True)
+
+    async def close(self) -> None:
+        await self._store.close()
+        if self._redis is not None:
+            await self._redis.aclose()

@@ -1,0 +1,212 @@
+"""The read cache: a write is seen on the next read by the writer and everyone else, cached
+calendars are shared without one viewer's private fields reaching another, and a Redis that
+dies degrades to the database, never to an error."""
+
+import signal
+import subprocess
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hoa.core import metrics
+from hoa.core.settings import RedisSettings, Settings
+from hoa.main import create_app
+from hoa.models import Amenity, Membership, MemberStatus
+from hoa.reservations.tasks import complete_past
+from hoa.web.cache import ReadCache
+from tests.conftest import Api, sign_in
+from tests.factories import World, local
+from tests.hardening.support import running
+from tests.hardening.test_redis_hang import own_redis  # noqa: F401 - a fixture
+from tests.reservations.test_reservations import booking
+
+
+def count(kind: str, outcome: str) -> float:
+    return metrics.CACHE_READS.labels(kind, outcome)._value.get()
+
+
+def week() -> dict[str, str]:
+    start = local(1, 0)
+    return {"start": start.isoformat(), "end": (start + timedelta(days=7)).isoformat()}
+
+
+async def test_the_app_caches_in_process_memory_without_redis(client: Any) -> None:
+    cache: ReadCache = client._transport.app.state.read_cache
+    assert cache.enabled
+    assert cache._redis is None
+
+
+async def test_a_booking_is_seen_at_once_by_the_writer_and_the_others(
+    as_user: Any, world: World
+) -> None:
+    resident, neighbor = await as_user("resident"), await as_user("neighbor")
+    day = local(1, 0).date().isoformat()
+    court = f"/amenities/{world.amenities['court'].id}/availability"
+    for api in (resident, neighbor):
+        assert (await api.get("/calendar", params=week())).json()["entries"] == []
+        assert all(
+            s["available"] for s in (await api.get(court, params={"date": day})).json()["slots"]
+        )
+    hits = count("calendar", "hit")
+    assert (await neighbor.get("/calendar", params=week())).status_code == 200
+    assert count("calendar", "hit") > hits
+
+    r = await resident.post("/reservations", booking(world, "court", local(1, 10)))
+    assert r.status_code == 201, r.text
+    for api, mine in ((resident, True), (neighbor, False)):
+        [entry] = (await api.get("/calendar", params=week())).json()["entries"]
+        assert (entry["id"], entry["mine"]) == (r.json()["id"], mine)
+        slots = (await api.get(court, params={"date": day})).json()["slots"]
+        assert not next(s for s in slots if s["starts_at"] == r.json()["starts_at"])["available"]
+
+    cancelled = await resident.post(f"/reservations/{r.json()['id']}/cancel", {})
+    assert cancelled.status_code == 200, cancelled.text
+    assert (await neighbor.get("/calendar", params=week())).json()["entries"] == []
+
+
+async def test_cached_calendars_never_show_one_viewers_private_fields_to_another(
+    as_user: Any, world: World
+) -> None:
+    resident, neighbor, admin = (
+        await as_user("resident"),
+        await as_user("neighbor"),
+        await as_user("admin"),
+    )
+    assert not world.community.show_booker_names
+    r = await resident.post("/reservations", booking(world, "court", local(1, 10), title="Doubles"))
+    assert r.status_code == 201, r.text
+    # The resident's read fills the cache with the month; the others read the same entry.
+    [own] = (await resident.get("/calendar", params=week())).json()["entries"]
+    assert (own["mine"], own["title"], own["booked_for_name"]) == (True, "Doubles", "Resident")
+    hits = count("calendar", "hit")
+    [other] = (await neighbor.get("/calendar", params=week())).json()["entries"]
+    assert (other["mine"], other["title"], other["booked_for_name"]) == (False, None, None)
+    [seen] = (await admin.get("/calendar", params=week())).json()["entries"]
+    assert (seen["mine"], seen["title"], seen["booked_for_name"]) == (False, "Doubles", "Resident")
+    assert count("calendar", "hit") >= hits + 2
+    # And the resident's view did not change by being read after the others.
+    [again] = (await resident.get("/calendar", params=week())).json()["entries"]
+    assert again == own
+
+
+async def test_direct_writes_invalidate_amenities_and_memberships(
+    as_user: Any, world: World, session: AsyncSession
+) -> None:
+    neighbor = await as_user("neighbor")
+    names = {a["name"] for a in (await neighbor.get("/amenities")).json()}
+    assert "Pool" in names
+    court = world.amenities["court"]
+    assert (await neighbor.get(f"/amenities/{court.id}")).json()["name"] == "Tennis Court 1"
+    # A bulk statement (not a flush) invalidates everything.
+    await session.execute(sa.update(Amenity).where(Amenity.id == court.id).values(name="Court A"))
+    await session.commit()
+    assert (await neighbor.get(f"/amenities/{court.id}")).json()["name"] == "Court A"
+    assert "Court A" in {a["name"] for a in (await neighbor.get("/amenities")).json()}
+
+    membership = await session.get(Membership, world.members["neighbor"].id)
+    assert membership is not None
+    membership.status = MemberStatus.SUSPENDED
+    await session.commit()
+    r = await neighbor.get("/amenities")
+    assert r.status_code == 404, r.text
+
+
+async def test_completing_bookings_invalidates_their_calendars(
+    as_user: Any, world: World, db: Any
+) -> None:
+    admin = await as_user("admin")
+    start = local(1, 10)
+    r = await (await as_user("resident")).post("/reservations", booking(world, "court", start))
+    assert r.status_code == 201, r.text
+    [entry] = (await admin.get("/calendar", params=week())).json()["entries"]
+    assert entry["status"] == "confirmed"
+    engine = sa.create_engine(sa.make_url(str(db.engine.url)).set(drivername=_sync(db)))
+    try:
+        assert complete_past(engine, start + timedelta(hours=2), db.versions) == 1
+    finally:
+        engine.dispose()
+    [entry] = (await admin.get("/calendar", params=week())).json()["entries"]
+    assert entry["status"] == "completed"
+
+
+def _sync(db: Any) -> str:
+    return "sqlite+pysqlite" if db.is_sqlite else "postgresql+psycopg"
+
+
+async def test_a_dead_redis_is_bypassed_and_counted(
+    settings: Settings,
+    world: World,
+    own_redis: tuple[subprocess.Popen[bytes], str],  # noqa: F811
+) -> None:
+    server, url = own_redis
+    app = create_app(
+        settings.model_copy(update={"redis_url": url, "redis": RedisSettings(retry_seconds=60)})
+    )
+    async with running(app) as client:
+        resident = Api(client, await sign_in(client, world.emails["resident"]), world.community.id)
+        assert app.state.read_cache._redis is not None
+        hits = count("amenities", "hit")
+        for _ in range(2):
+            assert (await resident.get("/amenities")).status_code == 200
+        assert count("amenities", "hit") == hits + 1
+
+        server.send_signal(signal.SIGKILL)
+        server.wait(10)
+        bypasses = metrics.CACHE_BYPASSES._value.get()
+        for _ in range(5):
+            assert (await resident.get("/amenities")).status_code == 200
+            r = await resident.get("/calendar", params=week())
+            assert r.status_code == 200, r.text
+        assert metrics.CACHE_BYPASSES._value.get() >= bypasses + 10
+
+
+class Statements:
+    """What the app's engine sends while counting: statements, and transaction starts and ends
+    (asyncpg's BEGIN is no cursor statement)."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.sent: list[str] = []
+        self._listeners = {
+            name: self._transaction(name) for name in ("begin", "commit", "rollback")
+        }
+
+    def __enter__(self) -> "Statements":
+        sa.event.listen(self.engine, "before_cursor_execute", self._statement)
+        for name, listener in self._listeners.items():
+            sa.event.listen(self.engine, name, listener)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        sa.event.remove(self.engine, "before_cursor_execute", self._statement)
+        for name, listener in self._listeners.items():
+            sa.event.remove(self.engine, name, listener)
+
+    def _statement(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        self.sent.append(statement)
+
+    def _transaction(self, name: str) -> Any:
+        def seen(_conn: Any) -> None:
+            self.sent.append(name.upper())
+
+        return seen
+
+
+async def test_cached_hot_reads_send_no_statement(as_user: Any, world: World, db: Any) -> None:
+    neighbor = await as_user("neighbor")
+    day = local(1, 0).date().isoformat()
+    reads = [
+        ("/calendar", week()),
+        (f"/amenities/{world.amenities['court'].id}/availability", {"date": day}),
+        ("/amenities", {}),
+        (f"/amenities/{world.amenities['pool'].id}", {}),
+    ]
+    for path, params in reads:
+        with Statements(db.engine.sync_engine) as first:
+            assert (await neighbor.get(path, params=params)).status_code == 200
+        assert first.sent, path  # a miss reads the database
+        with Statements(db.engine.sync_engine) as again:
+            assert (await neighbor.get(path, params=params)).status_code == 200
+        assert again.sent == [], (path, again.sent)
