@@ -632,3 +632,25 @@ async def test_join_errors(as_user: Any, world: World, client: httpx.AsyncClient
     r = await anonymous_post(client, JOIN, {"code": code, "household_label": "Lot 1"})
     assert (r.status_code, error_code(r)) == (401, "auth.not_authenticated")
     assert len((await admin.get("/members")).json()["items"]) == 4
+
+
+async def test_members_see_their_household_without_addresses(world: World, as_user: Any) -> None:
+    resident = await as_user("resident")
+    r = await resident.get("/household")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["household"]["label"] == "Lot 1"
+    assert body["members"] == [
+        {"name": "Housemate", "role": "resident", "you": False},
+        {"name": "Resident", "role": "resident", "you": True},
+    ]
+    assert "@" not in r.text
+
+    neighbor = (await (await as_user("neighbor")).get("/household")).json()
+    assert neighbor["household"]["label"] == "Lot 2"
+    assert [m["name"] for m in neighbor["members"]] == ["Neighbor"]
+    # An admin without a household here has none to show.
+    assert (await (await as_user("admin")).get("/household")).json() == {
+        "household": None,
+        "members": [],
+    }

@@ -2,11 +2,12 @@
 when the buffers are short, and a second, wider one when they are long."""
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.models import Blackout
+from hoa.models import Blackout, ReservationStatus
 from tests.factories import World, local, make_amenity, make_reservation
 
 
@@ -116,3 +117,49 @@ async def test_availability_sees_bookings_that_long_slots_reach(
             },
         )
         assert slot["available"] is check.json()["allowed"], slot
+
+
+async def test_a_shared_amenity_counts_places_left_per_slot_for_the_calendar_too(
+    as_user: Any, world: World, session: AsyncSession
+) -> None:
+    """The pool (20 places) per slot: every household's people count, requests too; the
+    calendar gives each booking's headcount, others' without names, so it can say the same."""
+    pool, neighbor = world.amenities["pool"], world.members["neighbor"]
+    await make_reservation(session, pool, neighbor, local(3, 10), hours=2, headcount=5)
+    await make_reservation(
+        session, pool, neighbor, local(3, 11), headcount=4, status=ReservationStatus.PENDING
+    )
+    await session.commit()
+    resident = await as_user("resident")
+    body = {
+        "amenity_id": str(pool.id),
+        "starts_at": local(3, 10).isoformat(),
+        "ends_at": local(3, 11).isoformat(),
+        "headcount": 3,
+    }
+    assert (await resident.post("/reservations", body)).status_code == 201
+
+    r = await resident.get(
+        f"/amenities/{pool.id}/availability", params={"date": local(3, 0).date().isoformat()}
+    )
+    left = {datetime.fromisoformat(s["starts_at"]): s["remaining"] for s in r.json()["slots"]}
+    assert [left[local(3, h, m)] for h, m in ((9, 30), (10, 0), (10, 30), (11, 0), (12, 0))] == [
+        20,
+        12,
+        12,
+        11,
+        20,
+    ]
+
+    params = {"start": local(3, 0).isoformat(), "end": local(4, 0).isoformat()}
+    entries = (await resident.get("/calendar", params=params)).json()["entries"]
+    others = [e for e in entries if not e["mine"]]
+    assert sorted(e["headcount"] for e in others) == [4, 5]
+    assert all(e["title"] is None and e["booked_for_name"] is None for e in others)
+    at_ten = sum(
+        e["headcount"]
+        for e in entries
+        if datetime.fromisoformat(e["starts_at"]) <= local(3, 10)
+        and datetime.fromisoformat(e["ends_at"]) > local(3, 10)
+    )
+    assert pool.capacity - at_ten == left[local(3, 10)]

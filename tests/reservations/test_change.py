@@ -172,3 +172,98 @@ async def test_two_changes_racing_for_one_slot_leave_one_booking_there(
     params = {"start": local(4, 15).isoformat(), "end": local(4, 16).isoformat()}
     entries = (await resident.get("/calendar", params=params)).json()["entries"]
     assert len(entries) == 1
+
+
+async def test_party_times_guests_and_notes_change_under_the_rules_without_a_new_review(
+    as_user: Any, world: World, db: Database, session: AsyncSession
+) -> None:
+    resident, admin = await as_user("resident"), await as_user("admin")
+    world.amenities["clubhouse"].max_guests = 4
+    await session.commit()
+    start = local(10, 14)
+    at = lambda hours: (start + timedelta(hours=hours)).isoformat()  # noqa: E731
+    body = booking(
+        world,
+        "clubhouse",
+        start,
+        3,
+        headcount=6,
+        guests=1,
+        party_starts_at=at(1),
+        party_ends_at=at(2),
+        accepted_rules_version=1,
+    )
+    rid = (await resident.post("/reservations", body)).json()["id"]
+    assert (await admin.post(f"/reservations/{rid}/approve", {})).status_code == 200
+    url = f"/reservations/{rid}"
+
+    change = {"party_starts_at": at(0.5), "party_ends_at": at(2.5), "guests": 3, "notes": "Ramp"}
+    r = await resident.patch(url, change)
+    assert r.status_code == 200, r.text
+    changed = r.json()
+    assert changed["status"] == "confirmed"  # the board approved this time and headcount
+    assert (changed["guests"], changed["notes"], changed["headcount"]) == (3, "Ramp", 6)
+    assert datetime.fromisoformat(changed["party_starts_at"]) == start + timedelta(hours=0.5)
+    assert datetime.fromisoformat(changed["party_ends_at"]) == start + timedelta(hours=2.5)
+
+    # the rules of booking it still hold
+    too_many = await resident.patch(url, {"guests": 5})
+    assert too_many.status_code == 422 and code(too_many) == "reservation.too_many_guests"
+    outside = await resident.patch(url, {"party_ends_at": at(4)})
+    assert outside.status_code == 422 and code(outside) == "validation_error"
+    half = await resident.patch(url, {"party_starts_at": None})
+    assert half.status_code == 422 and code(half) == "validation_error"
+
+    # audited with what changed, and the person it is for hears of it
+    events = (await admin.get("/audit-events", params={"entity_id": rid})).json()["items"]
+    latest = events[0]
+    assert latest["action"] == "reservation.changed"
+    assert (latest["before"]["guests"], latest["after"]["guests"]) == (1, 3)
+    assert (latest["before"]["notes"], latest["after"]["notes"]) == ("", "Ramp")
+    assert latest["after"]["party_starts_at"] != latest["before"]["party_starts_at"]
+    [notice] = [n for n in await notifications(db) if n.kind == "reservation_changed"]
+    assert notice.payload["guests"] == 3 and notice.payload["pending"] is False
+    assert datetime.fromisoformat(notice.payload["party_starts_at"]) == start + timedelta(hours=0.5)
+
+    # the party times can be dropped; a new headcount goes back to the board
+    cleared = await resident.patch(url, {"party_starts_at": None, "party_ends_at": None})
+    assert cleared.json()["party_starts_at"] is None and cleared.json()["status"] == "confirmed"
+    assert (await resident.patch(url, {"headcount": 7})).json()["status"] == "pending"
+
+
+async def test_availability_leaves_out_a_booking_its_household_may_change(
+    as_user: Any, world: World
+) -> None:
+    resident, housemate, neighbor, admin = [
+        await as_user(who) for who in ("resident", "housemate", "neighbor", "admin")
+    ]
+    start = local(3, 10)
+    court = (await resident.post("/reservations", booking(world, "court", start))).json()
+    swim = await resident.post("/reservations", booking(world, "pool", start, headcount=6))
+    day = {"date": start.date().isoformat()}
+
+    def taken(r: Any) -> list[str]:
+        assert r.status_code == 200, r.text
+        return [s["starts_at"] for s in r.json()["slots"] if not s["available"]]
+
+    court_url = f"/amenities/{world.amenities['court'].id}/availability"
+    assert len(taken(await resident.get(court_url, params=day))) == 2
+    for who in (resident, housemate, admin):
+        assert taken(await who.get(court_url, params={**day, "exclude": court["id"]})) == []
+
+    pool_url = f"/amenities/{world.amenities['pool'].id}/availability"
+    at_ten = {"date": day["date"], "exclude": swim.json()["id"]}
+
+    def remaining(r: Any) -> int:
+        [slot] = [s for s in r.json()["slots"] if datetime.fromisoformat(s["starts_at"]) == start]
+        return int(slot["remaining"])
+
+    assert remaining(await resident.get(pool_url, params=day)) == 14
+    assert remaining(await resident.get(pool_url, params=at_ten)) == 20
+
+    # only a booking the caller may change: another household's, or none, is not found
+    for who, rid in ((neighbor, court["id"]), (resident, str(uuid.uuid4()))):
+        r = await who.get(court_url, params={**day, "exclude": rid})
+        assert r.status_code == 404 and code(r) == "not_found"
+    bad = await resident.get(court_url, params={**day, "exclude": "nope"})
+    assert bad.status_code == 422 and code(bad) == "validation_error"

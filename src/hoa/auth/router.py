@@ -13,6 +13,7 @@ from hoa.auth.guards import (
 )
 from hoa.auth.passwords import WeakPassword
 from hoa.auth.schemas import (
+    AccountUpdate,
     EmailVerification,
     LoginRequest,
     MeRead,
@@ -111,6 +112,12 @@ async def get_me(user: CurrentUser, session: SessionDep) -> MeRead:
     return await service.me(session, user)
 
 
+@router.patch("/me", response_model=MeRead, responses=errors_for(service.InvalidPhone))
+async def update_me(body: AccountUpdate, user: CurrentUser, session: SessionDep) -> MeRead:
+    """Change the caller's name or phone number (the fields sent)."""
+    return await service.update_account(session, user, body)
+
+
 @router.post(
     "/auth/password",
     response_model=SessionRead,
@@ -199,7 +206,7 @@ preferences_router = APIRouter(prefix="/me", tags=["account"])
     "/notification-preferences", response_model=NotificationPreferences, responses=errors_for()
 )
 async def get_notification_preferences(user: CurrentUser) -> NotificationPreferences:
-    """Which emails the caller gets besides the ones about their own bookings' decisions."""
+    """Which emails the caller gets; those in ``always_sent`` go out whatever they say."""
     return service.preferences(user)
 
 

@@ -1,11 +1,19 @@
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field, StrictBool, field_validator
+from pydantic import Field, StrictBool, StringConstraints, field_validator
 
 from hoa.core.schemas import Email, Input, Output, Password
 from hoa.models import AdminAlerts, MemberStatus, Role
+from hoa.notifications.kinds import NotificationKind
+
+
+def _not_null(value: Any) -> Any:
+    # Omitting a field keeps it; null is not a value the field can take.
+    if value is None:
+        raise ValueError("must not be null; omit the field to keep its value")
+    return value
 
 
 class LoginRequest(Input):
@@ -54,7 +62,28 @@ class MyMembership(Output):
 
 class MeRead(UserRead):
     email_verified: bool = Field(description="False until the owner opens a verification link")
+    phone: str | None = Field(description="E.164, e.g. +15551234567")
     memberships: list[MyMembership]
+
+
+AccountName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+
+
+class AccountUpdate(Input):
+    """Only the fields sent change."""
+
+    name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+        | None
+    ) = Field(None, description="1 to 120 characters; spaces around it are trimmed")
+    phone: str | None = Field(
+        None,
+        max_length=40,
+        description="International format, e.g. +1 555 123 4567 (spaces, dashes, dots and "
+        "brackets are dropped); empty or null removes it",
+    )
+
+    _name_not_null = field_validator("name", mode="before")(_not_null)
 
 
 class PasswordChange(Input):
@@ -82,23 +111,31 @@ class EmailVerification(Input):
 
 
 class NotificationPreferences(Output):
+    confirmations: bool = Field(
+        description="Email about one's own bookings: made, requested, changed, cancelled"
+    )
     reminders: bool = Field(description="Email a reminder before each confirmed booking")
+    office_changes: bool = Field(
+        description="Email when the office books, changes, approves, declines or cancels "
+        "one's booking"
+    )
     admin_alerts: AdminAlerts = Field(
         description="Admins: booking requests awaiting approval, by email as they come, "
         "in an hourly digest, or not at all"
+    )
+    always_sent: list[NotificationKind] = Field(
+        description="The account's own emails, sent whatever the preferences say"
     )
 
 
 class NotificationPreferencesUpdate(Input):
     """Only the fields sent change."""
 
+    confirmations: StrictBool | None = None
     reminders: StrictBool | None = None
+    office_changes: StrictBool | None = None
     admin_alerts: AdminAlerts | None = None
 
-    @field_validator("reminders", "admin_alerts", mode="before")
-    @classmethod
-    def _not_null(cls, value: Any) -> Any:
-        # Omitting a field keeps it; null is not a value either setting can take.
-        if value is None:
-            raise ValueError("must not be null; omit the field to keep its value")
-        return value
+    _not_null = field_validator(
+        "confirmations", "reminders", "office_changes", "admin_alerts", mode="before"
+    )(_not_null)

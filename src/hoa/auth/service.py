@@ -1,3 +1,4 @@
+import re
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hoa.audit.service import record
 from hoa.auth.passwords import check_new_password, hash_password, verify_password
 from hoa.auth.schemas import (
+    AccountUpdate,
     MeRead,
     MyMembership,
     NotificationPreferences,
@@ -32,7 +34,7 @@ from hoa.core.tokens import (
     unsign,
 )
 from hoa.models import Community, Household, Membership, RefreshToken, User
-from hoa.notifications.kinds import AccountLocked, EmailVerification, PasswordReset
+from hoa.notifications.kinds import ALWAYS_SENT, AccountLocked, EmailVerification, PasswordReset
 from hoa.notifications.service import notify
 
 RESET_MINUTES, VERIFICATION_HOURS = 60, 48
@@ -420,6 +422,7 @@ async def me(session: AsyncSession, user: User) -> MeRead:
         name=user.name,
         is_operator=user.is_operator,
         email_verified=user.email_verified_at is not None,
+        phone=user.phone,
         memberships=memberships,
     )
 
@@ -446,18 +449,62 @@ async def upsert_operator(
     return False
 
 
+class InvalidPhone(AppError):
+    code, status_code = "account.invalid_phone", 422
+    message = "Give the phone number in international format, like +1 555 123 4567."
+
+
+# What may separate a phone number's digits; E.164 itself is "+" and at most 15 digits.
+_PHONE_SEPARATORS = re.compile(r"[\s\-.()/]")
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+
+
+def normalize_phone(text: str | None) -> str | None:
+    """E.164 from what people type ("+1 (555) 123-4567"), or None for nothing. Raises
+    InvalidPhone."""
+    digits = _PHONE_SEPARATORS.sub("", text or "")
+    if not digits:
+        return None
+    if not _E164.fullmatch(digits):
+        raise InvalidPhone
+    return digits
+
+
+async def update_account(session: AsyncSession, user: User, data: AccountUpdate) -> MeRead:
+    """Apply the fields sent (name, phone). Raises InvalidPhone."""
+    changes = data.model_dump(exclude_unset=True)
+    if "name" in changes:
+        user.name = changes["name"]
+    if "phone" in changes:
+        user.phone = normalize_phone(changes["phone"])
+    await session.flush()
+    return await me(session, user)
+
+
 def preferences(user: User) -> NotificationPreferences:
-    return NotificationPreferences(reminders=user.reminders_enabled, admin_alerts=user.admin_alerts)
+    return NotificationPreferences(
+        confirmations=user.confirmations_enabled,
+        reminders=user.reminders_enabled,
+        office_changes=user.office_changes_enabled,
+        admin_alerts=user.admin_alerts,
+        always_sent=ALWAYS_SENT,
+    )
+
+
+# Preference (API field) → the user's column.
+_PREFERENCE_COLUMNS = {
+    "confirmations": "confirmations_enabled",
+    "reminders": "reminders_enabled",
+    "office_changes": "office_changes_enabled",
+    "admin_alerts": "admin_alerts",
+}
 
 
 async def update_preferences(
     session: AsyncSession, user: User, data: NotificationPreferencesUpdate
 ) -> NotificationPreferences:
-    """Apply the fields sent; the notification jobs read them when they next run."""
-    changes = data.model_dump(exclude_unset=True)
-    if "reminders" in changes:
-        user.reminders_enabled = changes["reminders"]
-    if "admin_alerts" in changes:
-        user.admin_alerts = changes["admin_alerts"]
+    """Apply the fields sent; emails written from now on follow them."""
+    for field, value in data.model_dump(exclude_unset=True).items():
+        setattr(user, _PREFERENCE_COLUMNS[field], value)
     await session.flush()
     return preferences(user)

@@ -29,6 +29,7 @@ from hoa.members.schemas import (
     JoinWithCode,
     MemberRead,
     MemberUpdate,
+    MyHouseholdRead,
     SignupRequested,
     SignupWithCode,
 )
@@ -105,6 +106,14 @@ async def delete_household(
     household_id: uuid.UUID, ctx: CommunityAdmin, session: SessionDep
 ) -> None:
     await service.delete_household(session, ctx, household_id)
+
+
+@router.get(
+    f"{community}/household", response_model=MyHouseholdRead, responses=errors_for(NotFound)
+)
+async def get_my_household(ctx: CommunityMember, session: SessionDep) -> MyHouseholdRead:
+    """The caller's household here and its active members (names and roles, no addresses)."""
+    return await service.my_household(session, ctx)
 
 
 @router.get(f"{community}/members", response_model=Page[MemberRead], responses=ADMIN_ERRORS)

@@ -59,6 +59,19 @@ class MemberRead(Output):
     created_at: datetime
 
 
+class HouseholdMemberRead(Output):
+    """A member of one's household, as they see each other: no email addresses."""
+
+    name: str
+    role: Role
+    you: bool
+
+
+class MyHouseholdRead(Output):
+    household: HouseholdRead | None = Field(description="None: the caller has no household here")
+    members: list[HouseholdMemberRead] = Field(description="Its active members, by name")
+
+
 class MemberUpdate(Input):
     role: Role | None = None
     # A pending membership is approved or declined as a join request, never set here.

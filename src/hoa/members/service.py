@@ -23,6 +23,8 @@ from hoa.core.tokens import derive_token, hash_token
 from hoa.members.schemas import (
     FutureBookings,
     HouseholdMember,
+    HouseholdMemberRead,
+    HouseholdRead,
     HouseholdSummary,
     InvitationCreate,
     InvitationCreated,
@@ -31,6 +33,7 @@ from hoa.members.schemas import (
     JoinRequestRead,
     MemberRead,
     MemberUpdate,
+    MyHouseholdRead,
 )
 from hoa.models import (
     ACTIVE_STATUSES,
@@ -180,7 +183,7 @@ async def household_summaries(session: AsyncSession, ctx: CommunityCtx) -> list[
         .with_only_columns(Reservation.household_id, sa.func.count())
         .group_by(Reservation.household_id)
     )
-    upcoming = {household_id: count for household_id, count in counts}
+    upcoming = dict(counts.all())
     return [
         HouseholdSummary(
             id=h.id,
@@ -309,6 +312,28 @@ async def delete_household(
 
 
 # Members
+
+
+async def my_household(session: AsyncSession, ctx: CommunityCtx) -> MyHouseholdRead:
+    """The caller's household in the community and its active members."""
+    if ctx.household_id is None:
+        return MyHouseholdRead(household=None, members=[])
+    household = await session.get_one(Household, ctx.household_id)
+    rows = await session.execute(
+        sa.select(User.id, User.name, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.community_id == ctx.community_id,
+            Membership.household_id == ctx.household_id,
+            Membership.status == MemberStatus.ACTIVE,
+        )
+        .order_by(User.name, User.id)
+    )
+    members = [
+        HouseholdMemberRead(name=name, role=role, you=user_id == ctx.user_id)
+        for user_id, name, role in rows
+    ]
+    return MyHouseholdRead(household=HouseholdRead.model_validate(household), members=members)
 
 
 def _member_query() -> AnySelect:

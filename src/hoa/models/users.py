@@ -34,7 +34,13 @@ class User(Base):
     locked_until: Mapped[datetime | None]
     # Set when the owner proved the address (an accepted invitation or a verification link).
     email_verified_at: Mapped[datetime | None]
+    # E.164 ("+15551234567"), or None.
+    phone: Mapped[str | None] = mapped_column(sa.String(16), default=None)
+    # Email preferences by what the emails are about; the account's own emails (password,
+    # verification, lockout, invitations) go out whatever they say.
+    confirmations_enabled: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     reminders_enabled: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    office_changes_enabled: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     admin_alerts: Mapped[AdminAlerts] = mapped_column(
         str_enum(AdminAlerts), default=AdminAlerts.DIGEST, server_default=AdminAlerts.DIGEST.value
     )

@@ -42,6 +42,15 @@ class NotificationKind(StrEnum):
     JOIN_APPROVED = "join_approved"
 
 
+class EmailChoice(StrEnum):
+    """What a person may turn off in their email preferences, by what the emails are about."""
+
+    CONFIRMATIONS = "confirmations"  # of their own bookings, changes and cancellations
+    REMINDERS = "reminders"
+    OFFICE_CHANGES = "office_changes"  # what the office books, changes, decides or cancels
+    ADMIN_ALERTS = "admin_alerts"  # booking requests waiting for an admin
+
+
 def local_time(moment: datetime, timezone: str) -> datetime:
     return moment.astimezone(ZoneInfo(timezone))
 
@@ -59,6 +68,12 @@ class Payload(BaseModel):
     kind: ClassVar[NotificationKind]
     # str.format over the template variables; it goes in a header, so one line.
     subject: ClassVar[str]
+    # The preference that turns this kind off; None: the account's own emails, always sent.
+    choice: ClassVar[EmailChoice | None] = None
+
+    def chosen_by(self) -> EmailChoice | None:
+        """The preference that decides whether this email goes out."""
+        return self.choice
 
     def variables(self) -> dict[str, Any]:
         """What the templates get: the payload, plus what is derived from it for people. An
@@ -100,8 +115,14 @@ class ReservationNotice(Payload):
     # Calendar apps apply the file with the highest SEQUENCE: changes bump it, a cancellation
     # outranks the last change.
     sequence: int = 0
+    # An admin did it to someone else's booking.
+    by_office: bool = False
 
     ics_method: ClassVar[str | None] = None
+    choice = EmailChoice.CONFIRMATIONS
+
+    def chosen_by(self) -> EmailChoice | None:
+        return EmailChoice.OFFICE_CHANGES if self.by_office else self.choice
 
     def variables(self) -> dict[str, Any]:
         w = Wording(ZoneInfo(self.timezone), self.locale)
@@ -207,6 +228,7 @@ class ReservationRequested(ReservationNotice):
 class ReservationApproved(ReservationNotice):
     kind, subject = NotificationKind.RESERVATION_APPROVED, "Approved: {amenity_name}, {when}"
     ics_method = "REQUEST"
+    choice = EmailChoice.OFFICE_CHANGES
 
 
 class ReservationChanged(ReservationNotice):
@@ -220,6 +242,7 @@ class ReservationRejected(ReservationNotice):
     kind, subject = NotificationKind.RESERVATION_REJECTED, "Declined: {amenity_name}, {when}"
     # A request changed back to pending may sit in a calendar as tentative: take it out.
     ics_method = "CANCEL"
+    choice = EmailChoice.OFFICE_CHANGES
 
 
 class ReservationCancelled(ReservationNotice):
@@ -229,12 +252,14 @@ class ReservationCancelled(ReservationNotice):
 
 class ReservationReminder(ReservationNotice):
     kind, subject = NotificationKind.RESERVATION_REMINDER, "Reminder: {amenity_name}, {when}"
+    choice = EmailChoice.REMINDERS
     cancel_link: str | None = None  # None once the cutoff has passed
 
 
 class ApprovalRequested(ReservationNotice):
     kind = NotificationKind.APPROVAL_REQUESTED
     subject = "Approval needed: {amenity_name}, {when}"
+    choice = EmailChoice.ADMIN_ALERTS
     booked_for: str
     link: str
 
@@ -248,6 +273,7 @@ class DigestItem(BaseModel):
 class PendingDigest(Payload):
     kind = NotificationKind.PENDING_DIGEST
     subject = "{community_name}: {pending} booking request(s) to review"
+    choice = EmailChoice.ADMIN_ALERTS
     community_name: str
     timezone: str
     pending: int
@@ -337,3 +363,6 @@ PAYLOADS: dict[NotificationKind, type[Payload]] = {
         JoinApproved,
     )
 }
+
+# The kinds no preference turns off: the account's own emails.
+ALWAYS_SENT = [kind for kind, payload in PAYLOADS.items() if payload.choice is None]

@@ -12,8 +12,8 @@ from hoa.core.database import utcnow
 from hoa.core.errors import Conflict, NotFound
 from hoa.core.hooks import enqueue_after_commit
 from hoa.core.pagination import Cursor, page_query
-from hoa.models import Notification, NotificationStatus, User
-from hoa.notifications.kinds import Payload
+from hoa.models import AdminAlerts, Notification, NotificationStatus, User
+from hoa.notifications.kinds import EmailChoice, Payload
 
 
 async def outbox_backlog(conn: AsyncConnection) -> dict[str, int]:
@@ -69,6 +69,22 @@ def new_notification(
     )
 
 
+def wants(user: User, payload: Payload) -> bool:
+    """Whether the user's email preferences let this email go out (the account's own emails
+    always do)."""
+    match payload.chosen_by():
+        case None:
+            return True
+        case EmailChoice.CONFIRMATIONS:
+            return user.confirmations_enabled
+        case EmailChoice.REMINDERS:
+            return user.reminders_enabled
+        case EmailChoice.OFFICE_CHANGES:
+            return user.office_changes_enabled
+        case EmailChoice.ADMIN_ALERTS:
+            return user.admin_alerts is not AdminAlerts.OFF
+
+
 def notify(
     session: AsyncSession,
     *,
@@ -77,8 +93,11 @@ def notify(
     entity_type: str,
     entity_id: uuid.UUID,
     community_id: uuid.UUID | None = None,
-) -> Notification:
-    """Add a notification in the current transaction; delivery is enqueued after its commit."""
+) -> Notification | None:
+    """Add a notification in the current transaction; delivery is enqueued after its commit.
+    None when the recipient's email preferences turn this kind off."""
+    if isinstance(recipient, User) and not wants(recipient, payload):
+        return None
     notification = new_notification(
         recipient=recipient,
         payload=payload,

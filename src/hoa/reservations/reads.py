@@ -157,17 +157,18 @@ async def load_busy(
     booked: tuple[datetime, datetime],
     closed: tuple[datetime, datetime],
     household: tuple[uuid.UUID, datetime] | None = None,
+    exclude: uuid.UUID | None = None,
 ) -> Busy:
     """In one round trip: bookings whose blocked span may touch the `booked` range, closures
     overlapping the `closed` range and, given (household_id, since), the household's bookings
-    starting from since."""
+    starting from since; all less the booking ``exclude``."""
     window = booked_window(amenity, *booked)
     params = busy_params(amenity.id, amenity.community_id, closed, window)
     if household is not None:
         params["household_id"], params["household_since"] = household
     connection = await session.connection()
     rows = await connection.execute(_BUSY if household is None else _BUSY_AND_HOUSEHOLD, params)
-    return sorted_busy(rows)
+    return sorted_busy(rows, exclude)
 
 
 def busy_params(
@@ -185,9 +186,13 @@ def busy_params(
     }
 
 
-def sorted_busy(rows: Iterable[Sequence[Any]]) -> Busy:
+def sorted_busy(rows: Iterable[Sequence[Any]], exclude: uuid.UUID | None = None) -> Busy:
+    """The busy UNION's rows sorted by source, less the booking ``exclude`` (one being
+    changed does not stand in its own way)."""
     busy = Busy([], [], [])
     for source, starts_at, ends_at, headcount, household_id, ref in rows:
+        if exclude is not None and ref == exclude and source != Source.CLOSED:
+            continue
         if source == Source.BOOKED:
             busy.booked.append(rules.Booked(starts_at, ends_at, headcount, household_id))
         elif source == Source.HOUSEHOLD:
@@ -467,18 +472,24 @@ class DayInputs:
 
 
 async def availability_inputs(
-    session: AsyncSession, community_id: uuid.UUID, timezone: str, amenity_id: uuid.UUID, day: date
+    session: AsyncSession,
+    ctx: CommunityCtx,
+    amenity_id: uuid.UUID,
+    day: date,
+    exclude: uuid.UUID | None = None,
 ) -> DayInputs:
     """The amenity's rules and what keeps it busy around the local day, in one round trip
-    (usually)."""
-    tz = ZoneInfo(timezone)
-    lo, hi = _day_bounds(day, tz)
+    (usually), less the booking ``exclude`` (for moving it). Raises NotFound when ``exclude``
+    is not a booking the caller may see, and so change."""
+    if exclude is not None:
+        await get_visible(session, ctx, exclude)
+    lo, hi = _day_bounds(day, ZoneInfo(ctx.timezone))
     window = {
         "since": lo - _AVAILABILITY_PAD - HISTORY,
         "until": hi + _AVAILABILITY_PAD,
         "ends_after": lo - _AVAILABILITY_PAD,
     }
-    params = busy_params(amenity_id, community_id, (lo, hi), window)
+    params = busy_params(amenity_id, ctx.community_id, (lo, hi), window)
     rows = (await session.execute(_AMENITY_AND_BUSY, params)).all()
     if not rows:
         raise NotFound("Amenity not found.")
@@ -489,11 +500,11 @@ async def availability_inputs(
     if archived:
         busy = Busy([], [], [])
     elif pad <= _AVAILABILITY_PAD and length <= timedelta(days=1):
-        busy = sorted_busy(row[1:] for row in rows)
+        busy = sorted_busy((row[1:] for row in rows), exclude)
     else:
         # Long buffers, or slots lasting over a day (overnight stays) that end past `hi`.
         until = hi + max(length - timedelta(days=1), timedelta(0))
-        busy = await load_busy(session, amenity, (lo, until), (lo, until))
+        busy = await load_busy(session, amenity, (lo, until), (lo, until), exclude=exclude)
     return DayInputs(amenities.to_rules(amenity), archived, busy)
 
 

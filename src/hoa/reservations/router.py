@@ -254,17 +254,21 @@ async def get_availability(
     session: SessionDep,
     cache: ReadCacheDep,
     day: Annotated[LocalDate, Query(alias="date", description="Local date in the community")],
+    exclude: Annotated[
+        uuid.UUID | None,
+        Query(description="A booking the caller may change: its own time counts as free"),
+    ] = None,
 ) -> Response:
     """Slots of the amenity on a local day, with what remains of each."""
-    inputs = await cache.get_or_load(
-        "availability",
-        [community(ctx.community_id)],
-        f"availability:{ctx.community_id}:{amenity_id}:{day}",
-        cache.settings.calendar_seconds,
-        partial(
-            reads.availability_inputs, session, ctx.community_id, ctx.timezone, amenity_id, day
-        ),
-    )
+    load = partial(reads.availability_inputs, session, ctx, amenity_id, day, exclude)
+    if exclude is None:  # the shared day; moving a booking sees the day without it
+        key = f"availability:{ctx.community_id}:{amenity_id}:{day}"
+        scopes = [community(ctx.community_id)]
+        inputs = await cache.get_or_load(
+            "availability", scopes, key, cache.settings.calendar_seconds, load
+        )
+    else:
+        inputs = await load()
     slots = reads.availability(inputs, ctx.timezone, day)
     return trusted_json(
         {"amenity_id": amenity_id, "date": day, "timezone": ctx.timezone, "slots": slots}

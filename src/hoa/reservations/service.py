@@ -58,7 +58,19 @@ from hoa.reservations.schemas import (
     ViolationRead,
 )
 
-AUDITED = ("status", "starts_at", "ends_at", "headcount", "amenity_id", "household_id")
+AUDITED = (
+    "status",
+    "starts_at",
+    "ends_at",
+    "party_starts_at",
+    "party_ends_at",
+    "headcount",
+    "guests",
+    "title",
+    "notes",
+    "amenity_id",
+    "household_id",
+)
 SUGGEST_DAYS = 14
 
 
@@ -112,11 +124,8 @@ async def _evaluate(
         (data.starts_at, data.ends_at),
         (blocked.starts_at, blocked.ends_at),
         None if booked_for.household_id is None else (booked_for.household_id, since),
+        exclude=None if exclude is None else exclude.id,
     )
-    if exclude is not None:
-        own = (exclude.starts_at, exclude.ends_at)
-        _drop_one(busy.booked, rules.Booked(*own, exclude.headcount, exclude.household_id))
-        busy.household_booked[:] = [i for i in busy.household_booked if i.ref != exclude.id]
     return rules.check_booking(
         _request(data, booked_for),
         amenity_rules,
@@ -128,13 +137,6 @@ async def _evaluate(
         check_acceptance=check_acceptance,
         locale=ctx.locale,
     )
-
-
-def _drop_one(items: list[Any], item: object) -> None:
-    """Remove one occurrence (the booking itself: an identical one of the same household, if
-    any, stays)."""
-    if item in items:
-        items.remove(item)
 
 
 async def _suggestion(
@@ -332,11 +334,19 @@ async def create(
     )
     community = await _community(session, ctx)
     kind = ReservationRequested if needs_approval else ReservationConfirmed
-    await notify_reservation(session, community, reservation, kind)
+    await notify_reservation(
+        session, community, reservation, kind, by_office=_by_office(ctx, reservation)
+    )
     if needs_approval:
         await alert_admins(session, settings, community, reservation)
     metrics.RESERVATIONS.labels("create", reservation.status.value).inc()
     return reservation, True
+
+
+def _by_office(ctx: CommunityCtx, reservation: Reservation) -> bool:
+    """Whether an admin acts on someone else's booking: the emails about it are "changes by
+    the office" in that person's preferences."""
+    return ctx.is_admin and ctx.user_id != reservation.booked_for_id
 
 
 def _new_reservation(
@@ -402,7 +412,7 @@ async def change(
     )
     material = _material(reservation, planned)
     back_to_pending = (
-        material
+        _reviewed(reservation, planned)
         and amenity.requires_approval
         and not ctx.is_admin
         and reservation.status is ReservationStatus.CONFIRMED
@@ -421,6 +431,7 @@ async def change(
             ReservationChanged,
             changed_by=changed_by,
             pending=back_to_pending,
+            by_office=_by_office(ctx, reservation),
         )
         if back_to_pending:
             await alert_admins(session, settings, community, reservation)
@@ -461,6 +472,16 @@ def _material(reservation: Reservation, planned: ReservationCreate) -> bool:
         or planned.party_ends_at != reservation.party_ends_at
         or planned.headcount != reservation.headcount
         or planned.guests != reservation.guests
+    )
+
+
+def _reviewed(reservation: Reservation, planned: ReservationCreate) -> bool:
+    """Whether the board decides on the change again: a new time or headcount (party times,
+    guests and notes stay within what it approved)."""
+    return (
+        planned.starts_at != reservation.starts_at
+        or planned.ends_at != reservation.ends_at
+        or planned.headcount != reservation.headcount
     )
 
 
@@ -554,6 +575,7 @@ async def mark_cancelled(
         ReservationCancelled,
         reason=reservation.cancel_reason,
         cancelled_by=ctx.user_name,
+        by_office=_by_office(ctx, reservation),
     )
 
 

@@ -5,6 +5,26 @@ export type ClientOptions = {
 };
 
 /**
+ * AccountUpdate
+ *
+ * Only the fields sent change.
+ */
+export type AccountUpdate = {
+    /**
+     * Name
+     *
+     * 1 to 120 characters; spaces around it are trimmed
+     */
+    name?: string | null;
+    /**
+     * Phone
+     *
+     * International format, e.g. +1 555 123 4567 (spaces, dashes, dots and brackets are dropped); empty or null removes it
+     */
+    phone?: string | null;
+};
+
+/**
  * AdminAlerts
  *
  * How an admin hears about booking requests waiting for approval.
@@ -1188,6 +1208,23 @@ export type HouseholdMember = {
 };
 
 /**
+ * HouseholdMemberRead
+ *
+ * A member of one's household, as they see each other: no email addresses.
+ */
+export type HouseholdMemberRead = {
+    /**
+     * Name
+     */
+    name: string;
+    role: Role;
+    /**
+     * You
+     */
+    you: boolean;
+};
+
+/**
  * HouseholdMerge
  */
 export type HouseholdMerge = {
@@ -1495,6 +1532,12 @@ export type MeRead = {
      */
     email_verified: boolean;
     /**
+     * Phone
+     *
+     * E.164, e.g. +15551234567
+     */
+    phone: string | null;
+    /**
      * Memberships
      */
     memberships: Array<MyMembership>;
@@ -1565,6 +1608,22 @@ export type MemberUpdate = {
 };
 
 /**
+ * MyHouseholdRead
+ */
+export type MyHouseholdRead = {
+    /**
+     * None: the caller has no household here
+     */
+    household: HouseholdRead | null;
+    /**
+     * Members
+     *
+     * Its active members, by name
+     */
+    members: Array<HouseholdMemberRead>;
+};
+
+/**
  * MyMembership
  */
 export type MyMembership = {
@@ -1631,15 +1690,33 @@ export type NotificationKind = 'reservation_confirmed' | 'reservation_requested'
  */
 export type NotificationPreferences = {
     /**
+     * Confirmations
+     *
+     * Email about one's own bookings: made, requested, changed, cancelled
+     */
+    confirmations: boolean;
+    /**
      * Reminders
      *
      * Email a reminder before each confirmed booking
      */
     reminders: boolean;
     /**
+     * Office Changes
+     *
+     * Email when the office books, changes, approves, declines or cancels one's booking
+     */
+    office_changes: boolean;
+    /**
      * Admins: booking requests awaiting approval, by email as they come, in an hourly digest, or not at all
      */
     admin_alerts: AdminAlerts;
+    /**
+     * Always Sent
+     *
+     * The account's own emails, sent whatever the preferences say
+     */
+    always_sent: Array<NotificationKind>;
 };
 
 /**
@@ -1649,9 +1726,17 @@ export type NotificationPreferences = {
  */
 export type NotificationPreferencesUpdate = {
     /**
+     * Confirmations
+     */
+    confirmations?: boolean | null;
+    /**
      * Reminders
      */
     reminders?: boolean | null;
+    /**
+     * Office Changes
+     */
+    office_changes?: boolean | null;
     admin_alerts?: AdminAlerts | null;
 };
 
@@ -2556,6 +2641,51 @@ export type AuthGetMeResponses = {
 };
 
 export type AuthGetMeResponse = AuthGetMeResponses[keyof AuthGetMeResponses];
+
+export type AuthUpdateMeData = {
+    body: AccountUpdate;
+    path?: never;
+    query?: never;
+    url: '/api/v1/me';
+};
+
+export type AuthUpdateMeErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * account.invalid_phone
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AuthUpdateMeError = AuthUpdateMeErrors[keyof AuthUpdateMeErrors];
+
+export type AuthUpdateMeResponses = {
+    /**
+     * Successful Response
+     */
+    200: MeRead;
+};
+
+export type AuthUpdateMeResponse = AuthUpdateMeResponses[keyof AuthUpdateMeResponses];
 
 export type AuthChangePasswordData = {
     body: PasswordChange;
@@ -3552,6 +3682,60 @@ export type MembersMergeHouseholdResponses = {
 };
 
 export type MembersMergeHouseholdResponse = MembersMergeHouseholdResponses[keyof MembersMergeHouseholdResponses];
+
+export type MembersGetMyHouseholdData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/household';
+};
+
+export type MembersGetMyHouseholdErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type MembersGetMyHouseholdError = MembersGetMyHouseholdErrors[keyof MembersGetMyHouseholdErrors];
+
+export type MembersGetMyHouseholdResponses = {
+    /**
+     * Successful Response
+     */
+    200: MyHouseholdRead;
+};
+
+export type MembersGetMyHouseholdResponse = MembersGetMyHouseholdResponses[keyof MembersGetMyHouseholdResponses];
 
 export type MembersListMembersData = {
     body?: never;
@@ -5839,6 +6023,12 @@ export type ReservationsGetAvailabilityData = {
          * Local date in the community
          */
         date: string;
+        /**
+         * Exclude
+         *
+         * A booking the caller may change: its own time counts as free
+         */
+        exclude?: string | null;
     };
     url: '/api/v1/communities/{community_id}/amenities/{amenity_id}/availability';
 };

@@ -17,6 +17,7 @@ import { useState } from 'react'
 import { reservationsGetCalendar, type AmenityRead, type CalendarEntry } from '../api'
 import { useNow } from '../lib/hooks'
 import { unwrap } from '../lib/http'
+import { occupancy, placesLeft } from '../lib/occupancy'
 import { keys } from '../lib/queries'
 import { formatClock, minutesToClock, uses12Hour, wallIso, zonedToInstant } from '../lib/time'
 import { ErrorNotice } from './ui'
@@ -114,7 +115,18 @@ export default function ReservationCalendar({ communityId, tz, amenityId, amenit
               color: '#8b1e1e',
               contrastColor: '#ffffff',
             }))
-            return closures.concat(cal.entries.map((e) => ({
+            // Shared amenities: how many places are left, instead of each other household's booking.
+            const shared = occupancy(cal.entries, amenities).map((o) => ({
+              id: `places-${o.amenityId}-${o.start}`,
+              title: `${amenityId ? '' : `${amenities.get(o.amenityId)?.name ?? 'Amenity'}: `}${placesLeft(o.capacity - o.taken, o.capacity)}`,
+              start: wallIso(o.start, tz),
+              end: wallIso(o.end, tz),
+              className: 'ev-shared',
+              color: '#2d5f86',
+              contrastColor: '#ffffff',
+            }))
+            const entries = cal.entries.filter((e) => e.mine || amenities.get(e.amenity_id)?.mode !== 'capacity')
+            return [...closures, ...shared].concat(entries.map((e) => ({
               id: e.id,
               title: eventTitle(e, amenityId ? null : (amenities.get(e.amenity_id)?.name ?? 'Amenity')),
               start: wallIso(e.starts_at, tz),
@@ -134,6 +146,7 @@ export default function ReservationCalendar({ communityId, tz, amenityId, amenit
         <span className="mine">Your bookings</span>
         <span className="pending">Waiting for approval</span>
         <span className="busy">Booked by others</span>
+        <span className="shared">Places left (shared amenities)</span>
         <span className="closed">Closed</span>
       </div>
     </div>

@@ -40,6 +40,7 @@ export function ReservationItem({
         {r.party_starts_at && r.party_ends_at ? (
           <div className="small muted">Party: {formatRange(r.party_starts_at, r.party_ends_at, tz)}</div>
         ) : null}
+        {r.notes ? <div className="small muted">Notes for the office: {r.notes}</div> : null}
         {r.status === 'rejected' && r.decision_reason ? (
           <div className="reason">
             <strong>Reason:</strong> {r.decision_reason}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { AmenityRead } from '../api'
-import { endOptions, feeSummary, fitsHours, hoursSummary, isEventAmenity, peopleLimits, type Rules } from './slots'
+import type { AmenityRead, SlotRead } from '../api'
+import { conflictWithin, endOptions, feeSummary, fitsHours, hoursSummary, isEventAmenity, peopleLimits, slotFits, type Rules } from './slots'
 import { setDisplayLocale, zonedToInstant } from './time'
 
 const NY = 'America/New_York'
@@ -111,5 +111,36 @@ describe('amenity summaries', () => {
     expect(isEventAmenity({ mode: 'exclusive', overnight_allowed: false, min_duration_minutes: 120 })).toBe(true)
     expect(isEventAmenity(pool)).toBe(false)
     expect(isEventAmenity(suite)).toBe(false)
+  })
+})
+
+describe('conflictWithin', () => {
+  const at = (clock: string) => zonedToInstant('2026-12-02', clock, NY)
+  const slot = (clock: string, available: boolean, remaining: number, reason: SlotRead['reason'] = null): SlotRead => ({
+    starts_at: at(clock).toISOString(),
+    ends_at: new Date(at(clock).getTime() + 3600000).toISOString(),
+    available,
+    remaining,
+    reason,
+  })
+  const day = [
+    slot('10:00', true, 1),
+    slot('11:00', false, 0, 'reservation.slot_taken'),
+    slot('12:00', true, 1),
+  ]
+
+  it('finds a taken slot inside the booking, not one beside it', () => {
+    expect(conflictWithin(day, at('10:00').getTime(), at('11:00').getTime(), 1, 'exclusive')).toBeUndefined()
+    expect(conflictWithin(day, at('10:00').getTime(), at('12:00').getTime(), 1, 'exclusive')?.reason).toBe('reservation.slot_taken')
+    expect(conflictWithin(day, at('12:00').getTime(), at('13:00').getTime(), 1, 'exclusive')).toBeUndefined()
+  })
+
+  it('counts places left for a shared amenity, and only conflicts for later slots', () => {
+    const shared = [slot('10:00', true, 8), slot('11:00', true, 3), slot('12:00', false, 0, 'reservation.too_far_ahead')]
+    expect(conflictWithin(shared, at('10:00').getTime(), at('12:00').getTime(), 3, 'capacity')).toBeUndefined()
+    expect(conflictWithin(shared, at('10:00').getTime(), at('12:00').getTime(), 4, 'capacity')?.starts_at).toBe(shared[1]?.starts_at)
+    expect(conflictWithin(shared, at('11:00').getTime(), at('13:00').getTime(), 1, 'capacity')).toBeUndefined()
+    expect(slotFits(shared[1] as SlotRead, 4, 'capacity')).toBe(false)
+    expect(slotFits(shared[1] as SlotRead, 4, 'exclusive')).toBe(true)
   })
 })

@@ -1,7 +1,7 @@
 /** Booking-time math mirroring the API's rules: which end times a start allows, party times,
  * people limits and human summaries of an amenity's rules. The API stays the judge (the
  * "can I book this?" check); this only offers choices that can pass it. */
-import type { AmenityRead } from '../api'
+import type { AmenityRead, RuleCode, SlotRead } from '../api'
 import { clockToMinutes, daysBetween, formatClock, formatDay, formatDuration, formatTime, wallTime, weekdayOf } from './time'
 
 export type Rules = Pick<
@@ -81,6 +81,39 @@ export function endOptions(rules: Rules, start: Date, tz: string, limit = 200): 
     out.push({ end, minutes, label })
   }
   return out
+}
+
+/** Why a slot cannot be booked, in a word. */
+export const SLOT_REASONS: Partial<Record<RuleCode, string>> = {
+  'reservation.slot_taken': 'Taken',
+  'reservation.capacity_full': 'Full',
+  'reservation.blackout': 'Closed',
+  'reservation.too_little_notice': 'Too soon',
+  'reservation.too_far_ahead': 'Too far ahead',
+}
+
+/** The reasons a slot inside a longer booking stands in its way (the others judge its start). */
+const CONFLICTS: (RuleCode | null)[] = ['reservation.slot_taken', 'reservation.capacity_full', 'reservation.blackout']
+
+/** Whether a slot has room for `headcount` people (shared amenities count places left). */
+export function slotFits(slot: SlotRead, headcount: number, mode: Rules['mode']): boolean {
+  return slot.available && (mode !== 'capacity' || slot.remaining >= headcount)
+}
+
+/** The first of the day's slots inside [start, end) (epoch ms) that a booking of `headcount`
+ * people cannot take: taken, full or closed. Slots overlap the next ones, so a booking is free
+ * when every slot inside it is. */
+export function conflictWithin(
+  slots: SlotRead[],
+  start: number,
+  end: number,
+  headcount: number,
+  mode: Rules['mode'],
+): SlotRead | undefined {
+  return slots.find((s) => {
+    if (Date.parse(s.starts_at) < start || Date.parse(s.ends_at) > end) return false
+    return s.available ? !slotFits(s, headcount, mode) : CONFLICTS.includes(s.reason)
+  })
 }
 
 /** The most people one household may bring, and the most guests among them. */

@@ -8,9 +8,12 @@ import {
   accountListCalendarFeeds,
   accountUpdateNotificationPreferences,
   authChangePassword,
+  authUpdateMe,
+  membersGetMyHousehold,
   type AdminAlerts,
   type CalendarFeedCreated,
   type CalendarFeedRead,
+  type MeRead,
   type MyMembership,
   type NotificationPreferences,
   type NotificationPreferencesUpdate,
@@ -18,6 +21,7 @@ import {
 import { NewPasswordFields, passwordsDiffer } from '../components/NewPasswordFields'
 import { CopyBox, ErrorNotice, Loading, Notice, PageHeader } from '../components/ui'
 import { unwrap } from '../lib/http'
+import { KIND_LABELS } from '../lib/kinds'
 import { keys, useAmenities, useMe } from '../lib/queries'
 import { SignOutButton } from './SignOutButton'
 
@@ -68,6 +72,7 @@ export default function Account() {
                 {m.role === 'admin' ? 'admin' : 'resident'}
                 {m.household ? ` · ${m.household.label}` : ''}
                 {m.status !== 'active' ? ' · suspended' : ''}
+                {m.status === 'active' && m.household ? <HouseholdMembers membership={m} /> : null}
               </li>
             ))}
           </ul>
@@ -75,6 +80,7 @@ export default function Account() {
             <Link to="/join">Join another community with a code</Link>
           </p>
         </section>
+        <Details me={me} />
         <section className="card" aria-labelledby="password-heading">
           <h2 id="password-heading">Change password</h2>
           {saved ? <Notice kind="ok" title="Password changed.">Other devices have been signed out.</Notice> : null}
@@ -116,6 +122,96 @@ export default function Account() {
   )
 }
 
+/** The account's name and phone number. */
+function Details({ me }: { me: MeRead }) {
+  const qc = useQueryClient()
+  const [name, setName] = useState(me.name)
+  const [phone, setPhone] = useState(me.phone ?? '')
+  const save = useMutation({
+    mutationFn: () => unwrap(authUpdateMe({ body: { name, phone } })),
+    onSuccess: (data) => {
+      qc.setQueryData(keys.me, data)
+      setName(data.name)
+      setPhone(data.phone ?? '')
+    },
+  })
+  return (
+    <section className="card" aria-labelledby="details-heading">
+      <h2 id="details-heading">Your details</h2>
+      {save.isSuccess ? <Notice kind="ok" title="Details saved." /> : null}
+      <ErrorNotice error={save.error} />
+      <form
+        onSubmit={(e) => {
+          e.preventDefault()
+          save.mutate()
+        }}
+      >
+        <div className="field">
+          <label htmlFor="account-name">Name</label>
+          <input
+            id="account-name"
+            type="text"
+            autoComplete="name"
+            required
+            maxLength={120}
+            value={name}
+            onChange={(e) => {
+              setName(e.target.value)
+              save.reset()
+            }}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="account-phone">Phone (optional)</label>
+          <input
+            id="account-phone"
+            type="tel"
+            autoComplete="tel"
+            maxLength={40}
+            value={phone}
+            aria-describedby="account-phone-hint"
+            onChange={(e) => {
+              setPhone(e.target.value)
+              save.reset()
+            }}
+          />
+          <span className="hint" id="account-phone-hint">
+            With the country code, like +1 555 123 4567, so the office can reach you.
+          </span>
+        </div>
+        <button type="submit" className="btn" disabled={save.isPending}>
+          {save.isPending ? 'Saving…' : 'Save details'}
+        </button>
+      </form>
+    </section>
+  )
+}
+
+/** Who else lives in one's household in a community: names and roles, no addresses. */
+function HouseholdMembers({ membership }: { membership: MyMembership }) {
+  const household = useQuery({
+    queryKey: ['household', membership.community_id],
+    queryFn: () => unwrap(membersGetMyHousehold({ path: { community_id: membership.community_id } })),
+  })
+  const members = household.data?.members ?? []
+  return (
+    <>
+      <ErrorNotice error={household.error} />
+      {members.length ? (
+        <ul className="small muted" aria-label={`Household ${membership.household?.label ?? ''} at ${membership.community_name}`}>
+          {members.map((m, i) => (
+            <li key={i}>
+              {m.name}
+              {m.you ? ' (you)' : ''}
+              {m.role === 'admin' ? ' · admin' : ''}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </>
+  )
+}
+
 const PREFERENCES_KEY = ['notification-preferences'] as const
 const FEEDS_KEY = ['calendar-feeds'] as const
 
@@ -125,8 +221,14 @@ const ALERT_CHOICES: { value: AdminAlerts; label: string }[] = [
   { value: 'off', label: 'No emails' },
 ]
 
-/** Reminders for everyone; how admins hear about requests awaiting approval. Each change is
- * saved at once. */
+const CHOICES: { field: 'confirmations' | 'reminders' | 'office_changes'; label: string }[] = [
+  { field: 'confirmations', label: 'Confirm my bookings, changes and cancellations by email' },
+  { field: 'reminders', label: 'Remind me by email before my bookings' },
+  { field: 'office_changes', label: 'Tell me by email when the office books, changes, approves, declines or cancels my bookings' },
+]
+
+/** Each kind of booking email for everyone; how admins hear about requests awaiting approval;
+ * the account's emails, which are always sent. Each change is saved at once. */
 function EmailPreferences({ adminOf }: { adminOf: MyMembership[] }) {
   const prefs = useQuery({
     queryKey: PREFERENCES_KEY,
@@ -135,10 +237,24 @@ function EmailPreferences({ adminOf }: { adminOf: MyMembership[] }) {
   return (
     <section className="card" aria-labelledby="email-heading">
       <h2 id="email-heading">Email notifications</h2>
-      <p className="small muted">Emails about your own bookings being confirmed, declined or cancelled are always sent.</p>
       {prefs.isPending ? <Loading /> : null}
       <ErrorNotice error={prefs.error} />
       {prefs.data ? <PreferenceControls initial={prefs.data} adminOf={adminOf} /> : null}
+      {prefs.data ? (
+        <>
+          <h3 id="always-sent-heading" className="small">
+            Always sent
+          </h3>
+          <p className="small muted" style={{ marginTop: 0 }}>
+            Emails about your account go out whatever you choose above:
+          </p>
+          <ul className="facts small" aria-labelledby="always-sent-heading">
+            {prefs.data.always_sent.map((kind) => (
+              <li key={kind}>{KIND_LABELS[kind]}</li>
+            ))}
+          </ul>
+        </>
+      ) : null}
     </section>
   )
 }
@@ -161,16 +277,18 @@ function PreferenceControls({ initial, adminOf }: { initial: NotificationPrefere
   return (
     <>
       <ErrorNotice error={save.error} />
-      <div className="checkbox field">
-        <input
-          id="pref-reminders"
-          type="checkbox"
-          checked={shown.reminders}
-          disabled={save.isPending}
-          onChange={(e) => change({ reminders: e.target.checked })}
-        />
-        <label htmlFor="pref-reminders">Remind me by email before my bookings</label>
-      </div>
+      {CHOICES.map(({ field, label }) => (
+        <div className="checkbox field" key={field}>
+          <input
+            id={`pref-${field}`}
+            type="checkbox"
+            checked={shown[field]}
+            disabled={save.isPending}
+            onChange={(e) => change({ [field]: e.target.checked })}
+          />
+          <label htmlFor={`pref-${field}`}>{label}</label>
+        </div>
+      ))}
       {adminOf.length > 0 ? (
         <div className="field">
           <label htmlFor="pref-admin-alerts">Booking requests waiting for my approval</label>

@@ -4,13 +4,13 @@ import {
   notificationsCountNotifications,
   notificationsListNotifications,
   notificationsRetryNotification,
-  type NotificationKind,
   type NotificationRead,
   type NotificationStatus,
 } from '../../api'
 import { AdminTable } from '../../components/AdminTable'
 import { ErrorNotice, Loading, LoadMore, PageHeader } from '../../components/ui'
 import { unwrap } from '../../lib/http'
+import { KIND_LABELS } from '../../lib/kinds'
 import { useCurrentCommunity } from '../../lib/queries'
 import { formatDateTime } from '../../lib/time'
 
@@ -29,29 +29,6 @@ const STATUS_CLASSES: Record<NotificationStatus, string> = {
   sending: 'status--pending',
   sent: 'status--confirmed',
   failed: 'status--rejected',
-}
-
-// Typed by the API's enum: a kind without a label fails the type check.
-const KINDS: Record<NotificationKind, string> = {
-  reservation_confirmed: 'Booking confirmed',
-  reservation_requested: 'Booking requested',
-  reservation_approved: 'Request approved',
-  reservation_changed: 'Booking changed',
-  reservation_rejected: 'Booking declined',
-  reservation_cancelled: 'Booking cancelled',
-  reservation_reminder: 'Booking reminder',
-  approval_requested: 'Approval needed',
-  pending_digest: 'Requests waiting (hourly summary)',
-  invitation: 'Invitation',
-  join_requested: 'Request to join',
-  join_approved: 'Request to join approved',
-  password_reset: 'Password reset',
-  email_verification: 'Email verification',
-  account_locked: 'Account locked',
-}
-
-function describeKind(kind: NotificationKind): string {
-  return KINDS[kind]
 }
 
 function inFlight(rows: NotificationRead[]): boolean {
@@ -132,7 +109,7 @@ export default function Notifications() {
           <tr key={n.id} data-notification-id={n.id}>
             <td className="small">{formatDateTime(n.created_at, community.timezone)}</td>
             <td>{n.recipient_email}</td>
-            <td>{describeKind(n.kind)}</td>
+            <td>{KIND_LABELS[n.kind]}</td>
             <td>
               <span className={`status ${STATUS_CLASSES[n.status]}`}>{STATUS_LABELS[n.status]}</span>
             </td>

@@ -1,19 +1,12 @@
 import { useQuery, type UseQueryResult } from '@tanstack/react-query'
 import type { ReactNode } from 'react'
-import { blackoutsListBlackouts, type AmenityRead, type Availability, type RuleCode, type SlotRead } from '../../api'
+import { blackoutsListBlackouts, type AmenityRead, type Availability, type SlotRead } from '../../api'
 import { Empty, ErrorNotice, Loading } from '../../components/ui'
 import { unwrap } from '../../lib/http'
+import { placesLeft } from '../../lib/occupancy'
 import { useCurrentCommunity } from '../../lib/queries'
-import type { EndOption } from '../../lib/slots'
+import { SLOT_REASONS, type EndOption } from '../../lib/slots'
 import { addDays, formatLocalDate, formatRange, formatTime } from '../../lib/time'
-
-const SLOT_REASONS: Partial<Record<RuleCode, string>> = {
-  'reservation.slot_taken': 'Taken',
-  'reservation.capacity_full': 'Full',
-  'reservation.blackout': 'Closed',
-  'reservation.too_little_notice': 'Too soon',
-  'reservation.too_far_ahead': 'Too far ahead',
-}
 
 /** Party times inside an event booking, in slots from its start: `to` 0 means its end. */
 export interface Party {
@@ -95,7 +88,7 @@ export function TimeStep({
               >
                 {formatTime(s.starts_at, tz)}
                 <small>
-                  {s.available ? (amenity.mode === 'capacity' ? `${s.remaining} places left` : 'Free') : ((s.reason && SLOT_REASONS[s.reason]) || 'Unavailable')}
+                  {s.available ? (amenity.mode === 'capacity' ? placesLeft(s.remaining, amenity.capacity) : 'Free') : ((s.reason && SLOT_REASONS[s.reason]) || 'Unavailable')}
                 </small>
               </button>
             </li>
@@ -128,7 +121,8 @@ export function TimeStep({
   )
 }
 
-/** The party inside an event booking that starts at `start` and lasts `steps` slots. */
+/** The party inside an event booking that starts at `start` and lasts `steps` slots;
+ * `idPrefix` keeps the fields' ids apart where several forms share a page. */
 export function PartyTimes({
   amenity,
   tz,
@@ -136,6 +130,7 @@ export function PartyTimes({
   steps,
   party,
   onParty,
+  idPrefix = '',
 }: {
   amenity: AmenityRead
   tz: string
@@ -143,19 +138,20 @@ export function PartyTimes({
   steps: number
   party: Party
   onParty: (party: Party) => void
+  idPrefix?: string
 }) {
   return (
     <fieldset>
       <legend>Party times</legend>
       <div className="checkbox field">
-        <input id="party" type="checkbox" checked={party.on} onChange={(e) => onParty({ ...party, on: e.target.checked })} />
-        <label htmlFor="party">My booking includes setup and cleanup time around the party</label>
+        <input id={`${idPrefix}party`} type="checkbox" checked={party.on} onChange={(e) => onParty({ ...party, on: e.target.checked })} />
+        <label htmlFor={`${idPrefix}party`}>My booking includes setup and cleanup time around the party</label>
       </div>
       {party.on ? (
         <div className="form-grid">
           <div className="field">
-            <label htmlFor="party-from">Party starts</label>
-            <select id="party-from" value={party.from} onChange={(e) => onParty({ ...party, from: Number(e.target.value) })}>
+            <label htmlFor={`${idPrefix}party-from`}>Party starts</label>
+            <select id={`${idPrefix}party-from`} value={party.from} onChange={(e) => onParty({ ...party, from: Number(e.target.value) })}>
               {Array.from({ length: steps }, (_, i) => (
                 <option key={i} value={i}>
                   {formatTime(new Date(start.getTime() + i * amenity.slot_minutes * 60000), tz)}
@@ -164,8 +160,8 @@ export function PartyTimes({
             </select>
           </div>
           <div className="field">
-            <label htmlFor="party-to">Party ends</label>
-            <select id="party-to" value={party.to || steps} onChange={(e) => onParty({ ...party, to: Number(e.target.value) })}>
+            <label htmlFor={`${idPrefix}party-to`}>Party ends</label>
+            <select id={`${idPrefix}party-to`} value={party.to || steps} onChange={(e) => onParty({ ...party, to: Number(e.target.value) })}>
               {Array.from({ length: steps }, (_, i) => i + 1)
                 .filter((i) => i > party.from)
                 .map((i) => (

@@ -5,8 +5,8 @@ no member of) are marked, for the platform audit log. ADD COLUMN with a default,
 index of the marked events by time.
 
 Revision ID: 8b3e51c2d9a4
-Revises: 6f2d8b1a4c07
-Create Date: 2026-12-07 13:50:00.000000+00:00
+Revises: 8c3e5f1a2d47
+Create Date: 2026-12-07 14:30:00.000000+00:00
 """
 
 from collections.abc import Sequence
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "8b3e51c2d9a4"
-down_revision: str | None = "6f2d8b1a4c07"
+down_revision: str | None = "8c3e5f1a2d47"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

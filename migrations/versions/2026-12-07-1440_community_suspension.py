@@ -5,7 +5,7 @@ COLUMN on communities.
 
 Revision ID: 2d7c9e4f1a86
 Revises: 8b3e51c2d9a4
-Create Date: 2026-12-07 14:00:00.000000+00:00
+Create Date: 2026-12-07 14:40:00.000000+00:00
 """
 
 from collections.abc import Sequence
