@@ -158,3 +158,29 @@ async def test_members_cannot_reach_the_other_community(
     # an id from the other community, asked for under one's own community, is not found either
     r = await api.get(f"/amenities/{world.amenities['other_gym'].id}")
     assert r.status_code == 404
+
+
+def _operator_routes(app: FastAPI) -> Iterator[tuple[str, str]]:
+    documented = app.openapi()["paths"]
+    for router in ROUTERS:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.path.startswith("/operator/"):
+                path = f"/api/v1{route.path}"
+                assert path in documented
+                for method in sorted(route.methods):
+                    yield method, path
+
+
+@pytest.mark.parametrize("who", ["resident", "admin"])
+async def test_operator_routes_refuse_everyone_else(
+    app: FastAPI, world: World, as_user: Any, who: str
+) -> None:
+    routes = list(_operator_routes(app))
+    assert len(routes) >= 5
+    api = await as_user(who)
+    for method, path in routes:
+        url = path.format(id=world.community.id)
+        r = await api.client.request(method, url, headers=api.headers, json={"reason": "x"})
+        assert r.status_code == 403, (method, path, r.status_code, r.text)
+        assert r.json()["error"]["code"] == "forbidden"
+    assert (await api.get("")).json()["suspended_at"] is None

@@ -76,11 +76,14 @@ async def test_operator_appoints_an_existing_account_as_first_admin(
     assert listed == ["Birch Bay", "Maple Grove HOA"]
     in_new = Api(neighbor.client, neighbor.headers["Authorization"].split()[1], created["id"])
     assert (await in_new.get("/members")).status_code == 200
-    # the operator appointed them but is no member
+    # the operator appointed them but is no member: they open it as the operator
     assert (await operator.get(COMMUNITIES)).json() == []
-    assert (await operator.get(f"{COMMUNITIES}/{created['id']}")).status_code == 404
+    assert (await operator.get(f"{COMMUNITIES}/{created['id']}")).status_code == 200
     events = (await in_new.get("/audit-events")).json()["items"]
-    assert sorted(e["action"] for e in events) == ["community.created", "membership.created"]
+    assert sorted((e["action"], e["by_operator"]) for e in events) == [
+        ("community.created", True),
+        ("membership.created", True),
+    ]
 
 
 async def test_operator_invites_an_unknown_first_admin(

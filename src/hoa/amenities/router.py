@@ -6,7 +6,8 @@ from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.amenities import service
-from hoa.amenities.schemas import AmenityCreate, AmenityRead, AmenityUpdate
+from hoa.amenities.schemas import AmenityCreate, AmenityRead, AmenityTemplate, AmenityUpdate
+from hoa.amenities.templates import TEMPLATES
 from hoa.core.context import CommunityCtx
 from hoa.core.errors import Forbidden, NotFound
 from hoa.core.versions import community
@@ -48,6 +49,15 @@ async def _list_json(session: AsyncSession, ctx: CommunityCtx, include_archived:
 @router.post("", status_code=201, response_model=AmenityRead, responses=WRITE_ERRORS)
 async def create_amenity(body: AmenityCreate, ctx: CommunityAdmin, session: SessionDep) -> Amenity:
     return await service.create(session, ctx, body)
+
+
+@router.get(
+    "/templates", response_model=list[AmenityTemplate], responses=errors_for(Forbidden, NotFound)
+)
+async def list_amenity_templates(ctx: CommunityAdmin) -> tuple[AmenityTemplate, ...]:
+    """Usual amenities with sensible rules (clubhouse, pool, tennis court, guest suite, BBQ
+    area), to create as they are and adjust afterwards (admins)."""
+    return TEMPLATES
 
 
 @router.get("/{amenity_id}", response_model=AmenityRead, responses=errors_for(NotFound))

@@ -86,6 +86,14 @@ class AmenityCreate(_Rules):
     hours: Hours
 
 
+class AmenityTemplate(Output):
+    """A usual amenity with sensible rules, to create as it is and adjust afterwards."""
+
+    key: str
+    summary: str = Field(description="Its main rules in a sentence")
+    amenity: AmenityCreate
+
+
 class AmenityUpdate(_Rules):
     name: Name | None = None
     status: AmenityStatus | None = None

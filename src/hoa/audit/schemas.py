@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class AuditEventRead(BaseModel):
@@ -16,4 +16,13 @@ class AuditEventRead(BaseModel):
     before: dict[str, Any] | None
     after: dict[str, Any] | None
     request_id: str | None
+    by_operator: bool = Field(
+        description="Done by a platform operator who is no member of the community"
+    )
     created_at: datetime
+
+
+class PlatformAuditEventRead(AuditEventRead):
+    community_id: uuid.UUID | None
+    community_name: str | None
+    actor_email: str | None

@@ -8,9 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hoa.audit.schemas import AuditEventRead, PlatformAuditEventRead
+from hoa.core.database import acting_as_operator
 from hoa.core.errors import request_id_var
 from hoa.core.pagination import Cursor, page_query
-from hoa.models import AuditEvent
+from hoa.models import AuditEvent, Community, User
 
 
 def snapshot(obj: object, fields: Sequence[str]) -> dict[str, Any]:
@@ -44,6 +46,7 @@ def record(
         before=dict(before) if before is not None else None,
         after=dict(after) if after is not None else None,
         request_id=request_id_var.get(),
+        by_operator=acting_as_operator(session),
     )
     session.add(event)
     return event
@@ -67,3 +70,30 @@ async def list_events(
         session, query, AuditEvent.created_at, AuditEvent.id, cursor, limit, descending=True
     )
     return [row[0] for row in rows], next_cursor
+
+
+async def list_operator_events(
+    session: AsyncSession, *, cursor: Cursor | None, limit: int
+) -> tuple[list[PlatformAuditEventRead], Cursor | None]:
+    """Events done by platform operators as such, newest first, with community and actor."""
+    query = (
+        sa.select(AuditEvent, Community.name, User.email)
+        .outerjoin(Community, Community.id == AuditEvent.community_id)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.by_operator)
+    )
+    rows, next_cursor = await page_query(
+        session, query, AuditEvent.created_at, AuditEvent.id, cursor, limit, descending=True
+    )
+    events = [
+        PlatformAuditEventRead.model_validate(
+            {
+                **AuditEventRead.model_validate(event).model_dump(),
+                "community_id": event.community_id,
+                "community_name": name,
+                "actor_email": email,
+            }
+        )
+        for event, name, email in rows
+    ]
+    return events, next_cursor

@@ -55,6 +55,9 @@ class MyMembership(Output):
     role: Role
     status: MemberStatus
     household: HouseholdRef | None
+    community_suspended_reason: str | None = Field(
+        description="Set while a platform operator has suspended the community"
+    )
 
 
 class MeRead(UserRead):

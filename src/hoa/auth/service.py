@@ -389,6 +389,7 @@ async def me(session: AsyncSession, user: User) -> MeRead:
             Community.slug,
             Community.timezone,
             Community.locale,
+            Community.suspended_reason,
             Membership.role,
             Membership.status,
             Household.id,
@@ -409,8 +410,11 @@ async def me(session: AsyncSession, user: User) -> MeRead:
             role=role,
             status=status,
             household={"id": household_id, "label": label} if household_id else None,
+            community_suspended_reason=suspended,
         )
-        for community_id, name, slug, tz, locale, role, status, household_id, label in rows
+        for community_id, name, slug, tz, locale, suspended, role, status, household_id, label in (
+            rows
+        )
     ]
     return MeRead(
         id=user.id,

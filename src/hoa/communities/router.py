@@ -1,3 +1,4 @@
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -8,7 +9,9 @@ from hoa.communities.schemas import (
     CommunityCreated,
     CommunityRead,
     CommunitySummary,
+    CommunitySuspend,
     CommunityUpdate,
+    PlatformTotals,
 )
 from hoa.core.errors import Forbidden, NotFound
 from hoa.models import Community
@@ -71,3 +74,34 @@ async def list_all_communities(
     """Every community with its members, amenities, bookings this month and last activity
     (platform operators only)."""
     return await service.list_for_operator(session, q)
+
+
+@operator_router.get("/totals", response_model=PlatformTotals, responses=errors_for(Forbidden))
+async def get_platform_totals(operator: PlatformOperator, session: SessionDep) -> PlatformTotals:
+    """Communities, active members and bookings this month over the whole platform."""
+    return await service.totals(session)
+
+
+@operator_router.post(
+    "/communities/{id}/suspend",
+    response_model=CommunityRead,
+    responses=errors_for(Forbidden, NotFound, service.AlreadySuspended),
+)
+async def suspend_community(
+    id: uuid.UUID, body: CommunitySuspend, operator: PlatformOperator, session: SessionDep
+) -> Community:
+    """Suspend a community: nothing can be booked or changed there, and its residents are told
+    the reason (platform operators only)."""
+    return await service.suspend(session, operator, id, body.reason)
+
+
+@operator_router.post(
+    "/communities/{id}/resume",
+    response_model=CommunityRead,
+    responses=errors_for(Forbidden, NotFound, service.NotSuspended),
+)
+async def resume_community(
+    id: uuid.UUID, operator: PlatformOperator, session: SessionDep
+) -> Community:
+    """Lift a community's suspension; everything in it is as it was (platform operators only)."""
+    return await service.resume(session, operator, id)

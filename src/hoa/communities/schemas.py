@@ -94,6 +94,8 @@ class CommunityRead(Output):
     show_booker_names: bool
     reminder_hours: int
     households_approve_joins: bool
+    suspended_at: datetime | None
+    suspended_reason: str | None
     created_at: datetime
 
 
@@ -112,4 +114,21 @@ class CommunitySummary(Output):
     amenities: int = Field(description="Bookable (not archived) amenities")
     bookings_this_month: int = Field(description="Held bookings starting this month (UTC)")
     last_activity_at: datetime | None = Field(description="The latest audited change")
+    suspended_at: datetime | None
+    suspended_reason: str | None
     created_at: datetime
+
+
+class CommunitySuspend(Input):
+    reason: str = Field(
+        min_length=1,
+        max_length=500,
+        description="Why, shown to the community's members while it is suspended",
+    )
+
+
+class PlatformTotals(Output):
+    communities: int
+    suspended_communities: int
+    active_members: int = Field(description="Active memberships over every community")
+    bookings_this_month: int = Field(description="Held bookings starting this month (UTC)")

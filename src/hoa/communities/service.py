@@ -1,3 +1,7 @@
+import uuid
+from datetime import datetime
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -7,10 +11,11 @@ from hoa.communities.schemas import (
     CommunityCreated,
     CommunitySummary,
     CommunityUpdate,
+    PlatformTotals,
 )
 from hoa.core.context import CommunityCtx
-from hoa.core.database import utcnow
-from hoa.core.errors import AppError
+from hoa.core.database import Base, act_as_operator, utcnow
+from hoa.core.errors import AppError, NotFound
 from hoa.core.integrity import flush
 from hoa.core.settings import Settings
 from hoa.members import service as members
@@ -46,6 +51,18 @@ class SlugTaken(AppError):
     sqlite_columns = "communities.slug"
 
 
+class AlreadySuspended(AppError):
+    code, status_code, message = (
+        "community.already_suspended",
+        409,
+        "This community is suspended already.",
+    )
+
+
+class NotSuspended(AppError):
+    code, status_code, message = "community.not_suspended", 409, "This community is not suspended."
+
+
 async def list_mine(session: AsyncSession, user: User) -> list[Community]:
     return list(
         await session.scalars(
@@ -60,6 +77,7 @@ async def list_mine(session: AsyncSession, user: User) -> list[Community]:
 async def create(
     session: AsyncSession, settings: Settings, operator: User, data: CommunityCreate
 ) -> CommunityCreated:
+    act_as_operator(session)
     community = Community(
         name=data.name,
         slug=data.slug,
@@ -114,9 +132,13 @@ async def update(session: AsyncSession, ctx: CommunityCtx, data: CommunityUpdate
     return community
 
 
+def _month_start() -> datetime:
+    return utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
 async def list_for_operator(session: AsyncSession, search: str | None) -> list[CommunitySummary]:
     """Every community (the first 200 by name), with its activity, for platform operators."""
-    month = utcnow().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    month = _month_start()
     of_community = Community.id
 
     def count(
@@ -133,6 +155,8 @@ async def list_for_operator(session: AsyncSession, search: str | None) -> list[C
         Community.name,
         Community.slug,
         Community.timezone,
+        Community.suspended_at,
+        Community.suspended_reason,
         Community.created_at,
         count(Membership, Membership.status == MemberStatus.ACTIVE).label("members"),
         count(Amenity, Amenity.status == AmenityStatus.ACTIVE).label("amenities"),
@@ -154,3 +178,85 @@ async def list_for_operator(session: AsyncSession, search: str | None) -> list[C
         )
     rows = await session.execute(query.order_by(Community.name).limit(OPERATOR_LIST_LIMIT))
     return [CommunitySummary.model_validate(dict(row._mapping)) for row in rows]
+
+
+async def totals(session: AsyncSession) -> PlatformTotals:
+    """Counts over the whole platform, for its operators."""
+
+    def count(*where: sa.ColumnElement[bool], of: type[Base]) -> sa.ScalarSelect[int]:
+        return sa.select(sa.func.count()).select_from(of).where(*where).scalar_subquery()
+
+    row = (
+        await session.execute(
+            sa.select(
+                count(of=Community).label("communities"),
+                count(Community.suspended_at.is_not(None), of=Community).label(
+                    "suspended_communities"
+                ),
+                count(Membership.status == MemberStatus.ACTIVE, of=Membership).label(
+                    "active_members"
+                ),
+                count(
+                    Reservation.starts_at >= _month_start(),
+                    Reservation.status.in_(HELD_STATUSES),
+                    of=Reservation,
+                ).label("bookings_this_month"),
+            )
+        )
+    ).one()
+    return PlatformTotals.model_validate(dict(row._mapping))
+
+
+async def suspend(
+    session: AsyncSession, operator: User, community_id: uuid.UUID, reason: str
+) -> Community:
+    """Suspend a community: every change in it is refused, and its residents see ``reason``.
+    Raises NotFound, AlreadySuspended."""
+    community = await _for_operator(session, community_id)
+    if community.suspended_at is not None:
+        raise AlreadySuspended
+    before = snapshot(community, SUSPENSION)
+    community.suspended_at, community.suspended_reason = utcnow(), reason
+    _record_suspension(session, operator, community, "community.suspended", before)
+    return community
+
+
+async def resume(session: AsyncSession, operator: User, community_id: uuid.UUID) -> Community:
+    """Lift a suspension; nothing else in the community changes. Raises NotFound, NotSuspended."""
+    community = await _for_operator(session, community_id)
+    if community.suspended_at is None:
+        raise NotSuspended
+    before = snapshot(community, SUSPENSION)
+    community.suspended_at = community.suspended_reason = None
+    _record_suspension(session, operator, community, "community.resumed", before)
+    return community
+
+
+SUSPENSION = ("suspended_at", "suspended_reason")
+
+
+async def _for_operator(session: AsyncSession, community_id: uuid.UUID) -> Community:
+    community = await session.get(Community, community_id, with_for_update=True)
+    if community is None:
+        raise NotFound("Community not found.")
+    return community
+
+
+def _record_suspension(
+    session: AsyncSession,
+    operator: User,
+    community: Community,
+    action: str,
+    before: dict[str, Any],
+) -> None:
+    act_as_operator(session)
+    record(
+        session,
+        community_id=community.id,
+        actor_id=operator.id,
+        action=action,
+        entity_type="community",
+        entity_id=community.id,
+        before=before,
+        after=snapshot(community, SUSPENSION),
+    )

@@ -18,3 +18,7 @@ class CommunityCtx:
     user_name: str
     household_id: uuid.UUID | None
     is_admin: bool
+    # A platform operator with no membership here, acting with an admin's rights.
+    as_operator: bool = False
+    # Why a platform operator suspended the community; None unless suspended.
+    suspended_reason: str | None = None

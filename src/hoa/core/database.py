@@ -376,6 +376,16 @@ def keep_loaded(session: AsyncSession, *objects: object) -> None:
     session.info.setdefault("kept", []).extend(objects)
 
 
+def act_as_operator(session: AsyncSession) -> None:
+    """Mark the session's writes as a platform operator's (an operator acting in a community
+    without being its admin, or on the platform itself): the audit trail records them so."""
+    session.info["as_operator"] = True
+
+
+def acting_as_operator(session: AsyncSession) -> bool:
+    return bool(session.info.get("as_operator"))
+
+
 async def lock(session: AsyncSession, *key: object) -> None:
     """Queue the transaction behind any other that holds ``key`` until it ends, for
     check-then-write steps no constraint covers. PostgreSQL: a transaction-scoped advisory lock

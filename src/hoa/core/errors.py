@@ -80,6 +80,17 @@ class MembershipPending(AppError):
     )
 
 
+class CommunitySuspended(AppError):
+    code, status_code, message = (
+        "community.suspended",
+        423,
+        "This community is suspended by the platform operator.",
+    )
+
+    def __init__(self, reason: str | None) -> None:
+        super().__init__(details={"reason": reason})
+
+
 class NotAuthenticated(AppError):
     code, status_code, message = "auth.not_authenticated", 401, "Sign in first."
 

@@ -12,6 +12,7 @@ from hoa.models.communities import (
     MemberStatus,
     Role,
     member_context,
+    operator_context,
 )
 from hoa.models.notifications import Notification, NotificationStatus
 from hoa.models.reservations import (
@@ -52,4 +53,5 @@ __all__ = [
     "Role",
     "User",
     "member_context",
+    "operator_context",
 ]

@@ -14,6 +14,12 @@ class AuditEvent(Base):
     __table_args__ = (
         sa.Index(None, "community_id", "created_at"),
         sa.Index(None, "entity_id"),  # a booking's history
+        sa.Index(
+            "ix_audit_events_by_operator",
+            "created_at",
+            postgresql_where=sa.text("by_operator"),
+            sqlite_where=sa.text("by_operator"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = uuid_pk()
@@ -30,4 +36,7 @@ class AuditEvent(Base):
     before: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
     request_id: Mapped[str | None] = mapped_column(sa.String(64))
+    # Done by a platform operator as such: on the platform, or in a community they are no
+    # member of (the platform audit log lists these).
+    by_operator: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = created_at()

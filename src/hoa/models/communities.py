@@ -44,6 +44,10 @@ class Community(Base):
     join_code: Mapped[str | None] = mapped_column(sa.String(32), unique=True, default=None)
     # Whether members of a household may approve those who ask to join it (admins always may).
     households_approve_joins: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Suspended by a platform operator: nothing can be booked or changed, residents see the
+    # reason instead of the community; resuming clears both and changes nothing else.
+    suspended_at: Mapped[datetime | None] = mapped_column(default=None)
+    suspended_reason: Mapped[str | None] = mapped_column(sa.String(500), default=None)
     created_at: Mapped[datetime] = created_at()
     updated_at: Mapped[datetime] = updated_at()
 
@@ -113,4 +117,23 @@ def member_context(community: Community, membership: Membership, user: User) -> 
         user_name=user.name,
         household_id=membership.household_id,
         is_admin=membership.role is Role.ADMIN,
+        suspended_reason=community.suspended_reason,
+    )
+
+
+def operator_context(community: Community, user: User) -> CommunityCtx:
+    """The request context of a platform operator in a community they are no member of: an
+    admin's rights, no household."""
+    return CommunityCtx(
+        community_id=community.id,
+        community_name=community.name,
+        timezone=community.timezone,
+        locale=community.locale,
+        show_booker_names=community.show_booker_names,
+        user_id=user.id,
+        user_name=user.name,
+        household_id=None,
+        is_admin=True,
+        as_operator=True,
+        suspended_reason=community.suspended_reason,
     )

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.core.context import CommunityCtx
 from hoa.core.database import keep_loaded
-from hoa.core.errors import AppError
+from hoa.core.errors import AppError, CommunitySuspended
 from hoa.core.links import Page, link
 from hoa.core.schemas import Input, Output
 from hoa.core.settings import Settings
@@ -108,6 +108,8 @@ async def _resolve(
     if row is None:
         raise InvalidLink
     reservation, amenity, community, membership, user = row
+    if community.suspended_at is not None:
+        raise CommunitySuspended(community.suspended_reason)
     try:
         issued_for = datetime.fromisoformat(claims["start"])
     except (KeyError, TypeError, ValueError):

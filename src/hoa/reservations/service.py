@@ -216,6 +216,8 @@ async def _booked_for(
     session: AsyncSession, ctx: CommunityCtx, data: ReservationCreate
 ) -> BookedFor:
     if data.on_behalf_of_member_id is None:
+        if ctx.as_operator:
+            raise Forbidden("Platform operators book on behalf of a member.")
         if ctx.household_id is None and not ctx.is_admin:
             raise NoHousehold
         return BookedFor(ctx.user_id, ctx.household_id)

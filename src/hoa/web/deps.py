@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.core.cache import SharedCache
 from hoa.core.context import CommunityCtx
-from hoa.core.database import Database, keep_loaded
+from hoa.core.database import Database, act_as_operator, keep_loaded
 from hoa.core.errors import (
     AccountDisabled,
     AppError,
+    CommunitySuspended,
     CsrfFailed,
     Forbidden,
     MembershipPending,
@@ -30,7 +31,14 @@ from hoa.core.ratelimit import RateLimiter
 from hoa.core.settings import Settings
 from hoa.core.tokens import TokenClaims, read_token, session_revoked
 from hoa.core.versions import community, user
-from hoa.models import Community, Membership, MemberStatus, User, member_context
+from hoa.models import (
+    Community,
+    Membership,
+    MemberStatus,
+    User,
+    member_context,
+    operator_context,
+)
 from hoa.web.cache import ReadCache
 from hoa.web.cookies import CSRF_HEADER, SESSION_COOKIE
 
@@ -213,32 +221,39 @@ async def community_ctx(
 ) -> CommunityCtx:
     """The caller and their active membership in the community, in one query (or from the
     cache on safe requests: writes check the database); outsiders learn nothing (404), and
-    those whose request to join waits for approval nothing more (403)."""
-    if request.method not in SAFE_METHODS:
+    those whose request to join waits for approval nothing more (403).
+    A platform operator who is no member acts as an admin, audited as the operator. In a
+    suspended community nobody changes anything and only admins read (423, with the reason)."""
+    write = request.method not in SAFE_METHODS
+    if write:
         ctx, member = await _load_member(session, community_id, claims)
         keep_loaded(session, *member)
-        return ctx
-    ctx, token_version, is_active = await cache.get_or_load(
-        "membership",
-        [community(community_id), user(claims.user_id)],
-        f"member:{community_id}:{claims.user_id}",
-        cache.settings.memberships_seconds,
-        lambda: _cached_member(session, community_id, claims),
-    )
-    _check_account(token_version, is_active, claims)  # against this caller's token
+    else:
+        ctx, token_version, is_active = await cache.get_or_load(
+            "membership",
+            [community(community_id), user(claims.user_id)],
+            f"member:{community_id}:{claims.user_id}",
+            cache.settings.memberships_seconds,
+            lambda: _cached_member(session, community_id, claims),
+        )
+        _check_account(token_version, is_active, claims)  # against this caller's token
+    if ctx.suspended_reason is not None and (write or not ctx.is_admin):
+        raise CommunitySuspended(ctx.suspended_reason)
+    if ctx.as_operator:
+        act_as_operator(session)
     return ctx
 
 
 async def _cached_member(
     session: AsyncSession, community_id: uuid.UUID, claims: TokenClaims
 ) -> tuple[CommunityCtx, int, bool]:
-    ctx, (user_row, _membership, _community) = await _load_member(session, community_id, claims)
+    ctx, (user_row, *_) = await _load_member(session, community_id, claims)
     return ctx, user_row.token_version, user_row.is_active
 
 
 async def _load_member(
     session: AsyncSession, community_id: uuid.UUID, claims: TokenClaims
-) -> tuple[CommunityCtx, tuple[User, Membership, Community]]:
+) -> tuple[CommunityCtx, tuple[User, *tuple[Membership | Community, ...]]]:
     row = (
         await session.execute(
             sa.select(User, Membership, Community)
@@ -253,8 +268,11 @@ async def _load_member(
     ).first()
     if row is None:
         # Tell a stale token (401) apart from a community the caller is not in (404).
-        _check_user(await session.get(User, claims.user_id), claims)
-        raise NotFound("Community not found.")
+        user_row = _check_user(await session.get(User, claims.user_id), claims)
+        community_row = await session.get(Community, community_id) if user_row.is_operator else None
+        if community_row is None:
+            raise NotFound("Community not found.")
+        return operator_context(community_row, user_row), (user_row, community_row)
     user_row, membership, community_row = row
     if membership.status is MemberStatus.PENDING:
         _check_user(user_row, claims)

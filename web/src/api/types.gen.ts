@@ -274,6 +274,25 @@ export type AmenityRead = {
 export type AmenityStatus = 'active' | 'archived';
 
 /**
+ * AmenityTemplate
+ *
+ * A usual amenity with sensible rules, to create as it is and adjust afterwards.
+ */
+export type AmenityTemplate = {
+    /**
+     * Key
+     */
+    key: string;
+    /**
+     * Summary
+     *
+     * Its main rules in a sentence
+     */
+    summary: string;
+    amenity: AmenityCreate;
+};
+
+/**
  * AmenityUpdate
  */
 export type AmenityUpdate = {
@@ -442,6 +461,12 @@ export type AuditEventRead = {
      * Request Id
      */
     request_id: string | null;
+    /**
+     * By Operator
+     *
+     * Done by a platform operator who is no member of the community
+     */
+    by_operator: boolean;
     /**
      * Created At
      */
@@ -939,6 +964,14 @@ export type CommunityCreated = {
      */
     households_approve_joins: boolean;
     /**
+     * Suspended At
+     */
+    suspended_at: string | null;
+    /**
+     * Suspended Reason
+     */
+    suspended_reason: string | null;
+    /**
      * Created At
      */
     created_at: string;
@@ -988,6 +1021,14 @@ export type CommunityRead = {
      * Households Approve Joins
      */
     households_approve_joins: boolean;
+    /**
+     * Suspended At
+     */
+    suspended_at: string | null;
+    /**
+     * Suspended Reason
+     */
+    suspended_reason: string | null;
     /**
      * Created At
      */
@@ -1041,9 +1082,29 @@ export type CommunitySummary = {
      */
     last_activity_at: string | null;
     /**
+     * Suspended At
+     */
+    suspended_at: string | null;
+    /**
+     * Suspended Reason
+     */
+    suspended_reason: string | null;
+    /**
      * Created At
      */
     created_at: string;
+};
+
+/**
+ * CommunitySuspend
+ */
+export type CommunitySuspend = {
+    /**
+     * Reason
+     *
+     * Why, shown to the community's members while it is suspended
+     */
+    reason: string;
 };
 
 /**
@@ -1687,6 +1748,12 @@ export type MyMembership = {
     role: Role;
     status: MemberStatus;
     household: HouseholdRef | null;
+    /**
+     * Community Suspended Reason
+     *
+     * Set while a platform operator has suspended the community
+     */
+    community_suspended_reason: string | null;
 };
 
 /**
@@ -1976,6 +2043,20 @@ export type PageNotificationRead = {
 };
 
 /**
+ * Page[PlatformAuditEventRead]
+ */
+export type PagePlatformAuditEventRead = {
+    /**
+     * Items
+     */
+    items: Array<PlatformAuditEventRead>;
+    /**
+     * Next Cursor
+     */
+    next_cursor: string | null;
+};
+
+/**
  * Page[ReservationRead]
  */
 export type PageReservationRead = {
@@ -2037,6 +2118,96 @@ export type PasswordResetRequested = {
      * Detail
      */
     detail?: string;
+};
+
+/**
+ * PlatformAuditEventRead
+ */
+export type PlatformAuditEventRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Actor Id
+     */
+    actor_id: string | null;
+    /**
+     * Action
+     */
+    action: string;
+    /**
+     * Entity Type
+     */
+    entity_type: string;
+    /**
+     * Entity Id
+     */
+    entity_id: string;
+    /**
+     * Before
+     */
+    before: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * After
+     */
+    after: {
+        [key: string]: unknown;
+    } | null;
+    /**
+     * Request Id
+     */
+    request_id: string | null;
+    /**
+     * By Operator
+     *
+     * Done by a platform operator who is no member of the community
+     */
+    by_operator: boolean;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Community Id
+     */
+    community_id: string | null;
+    /**
+     * Community Name
+     */
+    community_name: string | null;
+    /**
+     * Actor Email
+     */
+    actor_email: string | null;
+};
+
+/**
+ * PlatformTotals
+ */
+export type PlatformTotals = {
+    /**
+     * Communities
+     */
+    communities: number;
+    /**
+     * Suspended Communities
+     */
+    suspended_communities: number;
+    /**
+     * Active Members
+     *
+     * Active memberships over every community
+     */
+    active_members: number;
+    /**
+     * Bookings This Month
+     *
+     * Held bookings starting this month (UTC)
+     */
+    bookings_this_month: number;
 };
 
 /**
@@ -3221,6 +3392,179 @@ export type OperatorListAllCommunitiesResponses = {
 };
 
 export type OperatorListAllCommunitiesResponse = OperatorListAllCommunitiesResponses[keyof OperatorListAllCommunitiesResponses];
+
+export type OperatorGetPlatformTotalsData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api/v1/operator/totals';
+};
+
+export type OperatorGetPlatformTotalsErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type OperatorGetPlatformTotalsError = OperatorGetPlatformTotalsErrors[keyof OperatorGetPlatformTotalsErrors];
+
+export type OperatorGetPlatformTotalsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PlatformTotals;
+};
+
+export type OperatorGetPlatformTotalsResponse = OperatorGetPlatformTotalsResponses[keyof OperatorGetPlatformTotalsResponses];
+
+export type OperatorSuspendCommunityData = {
+    body: CommunitySuspend;
+    path: {
+        /**
+         * Id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/operator/communities/{id}/suspend';
+};
+
+export type OperatorSuspendCommunityErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * community.already_suspended
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type OperatorSuspendCommunityError = OperatorSuspendCommunityErrors[keyof OperatorSuspendCommunityErrors];
+
+export type OperatorSuspendCommunityResponses = {
+    /**
+     * Successful Response
+     */
+    200: CommunityRead;
+};
+
+export type OperatorSuspendCommunityResponse = OperatorSuspendCommunityResponses[keyof OperatorSuspendCommunityResponses];
+
+export type OperatorResumeCommunityData = {
+    body?: never;
+    path: {
+        /**
+         * Id
+         */
+        id: string;
+    };
+    query?: never;
+    url: '/api/v1/operator/communities/{id}/resume';
+};
+
+export type OperatorResumeCommunityErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * community.not_suspended
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type OperatorResumeCommunityError = OperatorResumeCommunityErrors[keyof OperatorResumeCommunityErrors];
+
+export type OperatorResumeCommunityResponses = {
+    /**
+     * Successful Response
+     */
+    200: CommunityRead;
+};
+
+export type OperatorResumeCommunityResponse = OperatorResumeCommunityResponses[keyof OperatorResumeCommunityResponses];
 
 export type MembersListHouseholdsData = {
     body?: never;
@@ -4697,6 +5041,66 @@ export type AmenitiesCreateAmenityResponses = {
 };
 
 export type AmenitiesCreateAmenityResponse = AmenitiesCreateAmenityResponses[keyof AmenitiesCreateAmenityResponses];
+
+export type AmenitiesListAmenityTemplatesData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/amenities/templates';
+};
+
+export type AmenitiesListAmenityTemplatesErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AmenitiesListAmenityTemplatesError = AmenitiesListAmenityTemplatesErrors[keyof AmenitiesListAmenityTemplatesErrors];
+
+export type AmenitiesListAmenityTemplatesResponses = {
+    /**
+     * Response Amenities-List Amenity Templates
+     *
+     * Successful Response
+     */
+    200: Array<AmenityTemplate>;
+};
+
+export type AmenitiesListAmenityTemplatesResponse = AmenitiesListAmenityTemplatesResponses[keyof AmenitiesListAmenityTemplatesResponses];
 
 export type AmenitiesGetAmenityData = {
     body?: never;
@@ -6311,6 +6715,68 @@ export type AuditListAuditEventsResponses = {
 };
 
 export type AuditListAuditEventsResponse = AuditListAuditEventsResponses[keyof AuditListAuditEventsResponses];
+
+export type OperatorListPlatformAuditEventsData = {
+    body?: never;
+    path?: never;
+    query?: {
+        /**
+         * Limit
+         *
+         * Items per page
+         */
+        limit?: number;
+        /**
+         * Cursor
+         *
+         * `next_cursor` of the previous page
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/operator/audit-events';
+};
+
+export type OperatorListPlatformAuditEventsErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type OperatorListPlatformAuditEventsError = OperatorListPlatformAuditEventsErrors[keyof OperatorListPlatformAuditEventsErrors];
+
+export type OperatorListPlatformAuditEventsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PagePlatformAuditEventRead;
+};
+
+export type OperatorListPlatformAuditEventsResponse = OperatorListPlatformAuditEventsResponses[keyof OperatorListPlatformAuditEventsResponses];
 
 export type NotificationsListNotificationsData = {
     body?: never;

@@ -167,11 +167,22 @@ export function CommunityLayout() {
       </main>
     )
   }
+  if (community === undefined) return <Loading />
   if (!community) {
     return (
       <main id="main">
         <h1>Community not found</h1>
         <p>You're not a member of this community, or your membership is suspended.</p>
+        <Link to="/">Go to your communities</Link>
+      </main>
+    )
+  }
+  if (community.suspendedReason !== null && !community.isAdmin) {
+    return (
+      <main id="main">
+        <h1>{community.name} is suspended</h1>
+        <p>The platform operator suspended this community: {community.suspendedReason}</p>
+        <p>Nothing can be booked or changed until it is resumed; your bookings are kept. Contact your community office.</p>
         <Link to="/">Go to your communities</Link>
       </main>
     )
@@ -195,6 +206,17 @@ export function CommunityLayout() {
         </div>
       </header>
       <VerifyEmailBanner />
+      {community.suspendedReason !== null ? (
+        <div className="operator-banner" role="status">
+          {community.name} is suspended: {community.suspendedReason}. You can look, but nothing can be booked or changed.
+        </div>
+      ) : null}
+      {community.asOperator ? (
+        <div className="operator-banner" role="status">
+          You're in {community.name} as the platform operator; what you change here is audited as yours.{' '}
+          <Link to="/operator">Back to the operator console</Link>
+        </div>
+      ) : null}
       <MainNav isAdmin={community.isAdmin} pending={pending.data?.length ?? 0} />
       <main id="main" tabIndex={-1}>
         <Suspense fallback={<Loading />}>

@@ -38,6 +38,7 @@ export const routes: RouteObject[] = [
           { path: 'reservations/:reservationId', ...page(() => import('../pages/Reservation')) },
           { path: 'account', ...page(() => import('../pages/Account')) },
           { path: 'join-requests', ...page(() => import('../pages/JoinRequests')) },
+          { path: 'join-poster', ...page(() => import('../pages/JoinPoster')) },
           {
             path: 'admin',
             ...page(() => import('../pages/admin/AdminLayout')),

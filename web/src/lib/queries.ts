@@ -4,6 +4,7 @@ import { useParams } from 'react-router'
 import {
   amenitiesListAmenities,
   authGetMe,
+  communitiesGetCommunity,
   membersListMembers,
   reservationsListReservations,
   type AmenityRead,
@@ -49,14 +50,51 @@ export interface CommunityContext {
   timezone: string
   locale: string
   isAdmin: boolean
+  /** A platform operator with no membership here, acting with an admin's rights. */
+  asOperator: boolean
+  /** Why a platform operator suspended the community; null unless suspended. */
+  suspendedReason: string | null
   membership: MyMembership
 }
 
-/** The community of the current route (`/c/:communityId/...`), from the caller's memberships. */
-export function useCommunity(): CommunityContext | null {
+/** The community of the current route (`/c/:communityId/...`), from the caller's memberships;
+ * for a platform operator who is no member, from the community itself (undefined while it
+ * loads). */
+export function useCommunity(): CommunityContext | null | undefined {
   const { communityId } = useParams()
   const me = useMe().data
   const m = me?.memberships.find((x) => x.community_id === communityId && x.status === 'active')
+  const asOperator = Boolean(me?.is_operator && communityId && !m)
+  const opened = useQuery({
+    queryKey: ['community', communityId],
+    queryFn: () => unwrap(communitiesGetCommunity({ path: { community_id: communityId ?? '' } })),
+    enabled: asOperator,
+  })
+  if (asOperator) {
+    if (opened.isPending) return undefined
+    const c = opened.data
+    if (!c) return null
+    return {
+      id: c.id,
+      name: c.name,
+      timezone: c.timezone,
+      locale: c.locale,
+      isAdmin: true,
+      asOperator: true,
+      suspendedReason: c.suspended_reason,
+      membership: {
+        community_id: c.id,
+        community_name: c.name,
+        community_slug: c.slug,
+        timezone: c.timezone,
+        locale: c.locale,
+        role: 'admin',
+        status: 'active',
+        household: null,
+        community_suspended_reason: c.suspended_reason,
+      },
+    }
+  }
   if (!m) return null
   return {
     id: m.community_id,
@@ -64,6 +102,8 @@ export function useCommunity(): CommunityContext | null {
     timezone: m.timezone,
     locale: m.locale,
     isAdmin: m.role === 'admin',
+    asOperator: false,
+    suspendedReason: m.community_suspended_reason,
     membership: m,
   }
 }

@@ -1,8 +1,18 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
-import { Navigate } from 'react-router'
-import { communitiesCreateCommunity, operatorListAllCommunities, type CommunityCreated } from '../api'
-import { CopyBox, ErrorNotice, Loading, Notice, PageHeader } from '../components/ui'
+import { Link, Navigate } from 'react-router'
+import {
+  communitiesCreateCommunity,
+  operatorGetPlatformTotals,
+  operatorListAllCommunities,
+  operatorListPlatformAuditEvents,
+  operatorResumeCommunity,
+  operatorSuspendCommunity,
+  type CommunityCreated,
+  type CommunitySummary,
+} from '../api'
+import { CopyBox, ErrorNotice, Loading, LoadMore, Notice, PageHeader } from '../components/ui'
+import { changes, describeAction } from '../lib/audit'
 import { useDebounced } from '../lib/hooks'
 import { unwrap } from '../lib/http'
 import { useMe } from '../lib/queries'
@@ -28,6 +38,7 @@ export default function Operator() {
         <SignOutButton />
       </PageHeader>
       <div className="stack">
+        <Totals />
         <CreateCommunity />
         <section className="card" aria-labelledby="all-communities">
           <div className="row row--between">
@@ -50,10 +61,22 @@ export default function Operator() {
                   {c.members} members · {c.amenities} amenities · {c.bookings_this_month} bookings this month · last activity{' '}
                   {c.last_activity_at ? formatDateTime(c.last_activity_at, c.timezone) : 'none yet'}
                 </div>
+                {c.suspended_at ? (
+                  <div className="small">
+                    <strong>Suspended</strong> since {formatDateTime(c.suspended_at, c.timezone)}: {c.suspended_reason}
+                  </div>
+                ) : null}
+                <div className="row">
+                  <Link className="small" to={`/c/${c.id}/admin`}>
+                    Open admin console<span className="visually-hidden"> of {c.name}</span>
+                  </Link>
+                  <Suspension community={c} />
+                </div>
               </li>
             ))}
           </ul>
         </section>
+        <PlatformAudit />
       </div>
     </main>
   )
@@ -78,7 +101,7 @@ function CreateCommunity() {
       setName('')
       setSlug('')
       setAdminEmail('')
-      await qc.invalidateQueries({ queryKey: ['operator', 'communities'] })
+      await qc.invalidateQueries({ queryKey: PLATFORM })
     },
   })
   function submit(e: FormEvent) {
@@ -133,6 +156,124 @@ function CreateCommunity() {
           ) : null}
         </Notice>
       ) : null}
+    </section>
+  )
+}
+
+const PLATFORM = ['operator'] as const
+
+function Totals() {
+  const totals = useQuery({ queryKey: [...PLATFORM, 'totals'], queryFn: () => unwrap(operatorGetPlatformTotals()) })
+  return (
+    <section className="card" aria-labelledby="platform-totals">
+      <h2 id="platform-totals">Platform totals</h2>
+      <ErrorNotice error={totals.error} />
+      {totals.data ? (
+        <dl className="kv">
+          <dt>Communities</dt>
+          <dd>
+            {totals.data.communities}
+            {totals.data.suspended_communities ? ` (${totals.data.suspended_communities} suspended)` : ''}
+          </dd>
+          <dt>Active members</dt>
+          <dd>{totals.data.active_members}</dd>
+          <dt>Bookings this month</dt>
+          <dd>{totals.data.bookings_this_month}</dd>
+        </dl>
+      ) : (
+        <Loading />
+      )}
+    </section>
+  )
+}
+
+/** Suspend (with a reason its members are shown) or resume one community. */
+function Suspension({ community }: { community: CommunitySummary }) {
+  const qc = useQueryClient()
+  const [open, setOpen] = useState(false)
+  const [reason, setReason] = useState('')
+  const change = useMutation({
+    mutationFn: () =>
+      unwrap(
+        community.suspended_at
+          ? operatorResumeCommunity({ path: { id: community.id } })
+          : operatorSuspendCommunity({ path: { id: community.id }, body: { reason: reason.trim() } }),
+      ),
+    onSuccess: async () => {
+      setOpen(false)
+      setReason('')
+      await qc.invalidateQueries({ queryKey: PLATFORM })
+    },
+  })
+  const error = <ErrorNotice error={change.error} />
+  if (community.suspended_at) {
+    return (
+      <>
+        <button type="button" className="btn btn--secondary" disabled={change.isPending} onClick={() => change.mutate()}>
+          Resume<span className="visually-hidden"> {community.name}</span>
+        </button>
+        {error}
+      </>
+    )
+  }
+  if (!open) {
+    return (
+      <button type="button" className="btn btn--secondary" onClick={() => setOpen(true)}>
+        Suspend<span className="visually-hidden"> {community.name}</span>
+      </button>
+    )
+  }
+  const id = `suspend-reason-${community.id}`
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault()
+        change.mutate()
+      }}
+    >
+      <div className="field">
+        <label htmlFor={id}>Why is {community.name} suspended? Its members see this.</label>
+        <input id={id} type="text" required maxLength={500} value={reason} onChange={(e) => setReason(e.target.value)} />
+      </div>
+      <div className="row">
+        <button type="submit" className="btn" disabled={change.isPending}>
+          Suspend {community.name}
+        </button>
+        <button type="button" className="btn btn--secondary" onClick={() => setOpen(false)}>
+          Cancel
+        </button>
+      </div>
+      {error}
+    </form>
+  )
+}
+
+function PlatformAudit() {
+  const events = useInfiniteQuery({
+    queryKey: [...PLATFORM, 'audit'],
+    queryFn: ({ pageParam }) => unwrap(operatorListPlatformAuditEvents({ query: { cursor: pageParam || undefined, limit: 50 } })),
+    initialPageParam: '',
+    getNextPageParam: (last) => last.next_cursor ?? undefined,
+  })
+  const rows = events.data?.pages.flatMap((p) => p.items)
+  return (
+    <section className="card" aria-labelledby="platform-audit">
+      <h2 id="platform-audit">Platform audit log</h2>
+      <p className="muted small">What operators did: communities created, suspended and resumed, and their changes inside communities.</p>
+      {events.isPending ? <Loading /> : null}
+      <ErrorNotice error={events.error} />
+      {rows?.length === 0 ? <p className="muted">Nothing recorded yet.</p> : null}
+      <ul className="facts" aria-label="Operator actions, newest first">
+        {(rows ?? []).map((e) => (
+          <li key={e.id}>
+            <strong>{describeAction(e.action)}</strong> in {e.community_name ?? 'a deleted community'} by {e.actor_email ?? 'someone'}
+            <div className="small muted">
+              {formatDateTime(e.created_at, 'UTC')} UTC{changes(e) ? ` · ${changes(e)}` : ''}
+            </div>
+          </li>
+        ))}
+      </ul>
+      <LoadMore pages={events} />
     </section>
   )
 }

@@ -1,31 +1,11 @@
 import { useInfiniteQuery } from '@tanstack/react-query'
-import { auditListAuditEvents, type AuditEventRead } from '../../api'
+import { auditListAuditEvents } from '../../api'
 import { AdminTable } from '../../components/AdminTable'
 import { LoadMore, PageHeader } from '../../components/ui'
 import { unwrap } from '../../lib/http'
 import { amenityMap, useAmenities, useCurrentCommunity, useMembersByUser } from '../../lib/queries'
+import { changes, describeAction } from '../../lib/audit'
 import { formatDateTime } from '../../lib/time'
-
-function describeAction(action: string): string {
-  const [entity = '', verb = ''] = action.split('.')
-  return `${entity.replaceAll('_', ' ')} ${verb.replaceAll('_', ' ')}`.trim()
-}
-
-function changes(e: AuditEventRead): string {
-  const before = e.before ?? {}
-  const after = e.after ?? {}
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])]
-  return keys
-    .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
-    .slice(0, 6)
-    .map((k) => {
-      const from = before[k]
-      const to = after[k]
-      const show = (v: unknown) => (v === null || v === undefined ? '—' : typeof v === 'object' ? '…' : String(v))
-      return k in before ? `${k.replaceAll('_', ' ')}: ${show(from)} → ${show(to)}` : `${k.replaceAll('_', ' ')}: ${show(to)}`
-    })
-    .join('; ')
-}
 
 export default function Audit() {
   const community = useCurrentCommunity()
@@ -50,7 +30,7 @@ export default function Audit() {
         renderRow={(e) => (
           <tr key={e.id}>
             <td className="small">{formatDateTime(e.created_at, community.timezone)}</td>
-            <td>{e.actor_id ? (members?.get(e.actor_id)?.name ?? 'Someone') : 'System'}</td>
+            <td>{e.by_operator ? 'Platform operator' : e.actor_id ? (members?.get(e.actor_id)?.name ?? 'Someone') : 'System'}</td>
             <td>
               {describeAction(e.action)}
               {e.entity_type === 'amenity' && amenities.get(e.entity_id) ? (

@@ -4,8 +4,8 @@ A booking's history reads its audit events and its emails by the booking's id: i
 ``entity_id`` on both tables so that stays a lookup however long the community's trail is.
 
 Revision ID: 8c41e2f0a9d3
-Revises: 8c3e5f1a2d47
-Create Date: 2026-12-07 14:30:00.000000+00:00
+Revises: 2d7c9e4f1a86
+Create Date: 2026-12-07 14:50:00.000000+00:00
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "8c41e2f0a9d3"
-down_revision: str | None = "8c3e5f1a2d47"
+down_revision: str | None = "2d7c9e4f1a86"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
