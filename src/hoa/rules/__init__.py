@@ -16,6 +16,7 @@ from hoa.rules.booking import (
     check_booking,
     check_cancellation,
     check_conflicts,
+    stay_end,
 )
 from hoa.rules.slots import Slot, day_slots, nearest_free_slot
 
@@ -38,4 +39,5 @@ __all__ = [
     "check_conflicts",
     "day_slots",
     "nearest_free_slot",
+    "stay_end",
 ]

@@ -17,13 +17,16 @@ from hoa.rules.booking import (
     _check_duration,
     _check_party,
     _check_shape,
+    _check_stay,
     _hours_problem,
     _peak,
     _utc,
     _utc_booked,
     _utc_interval,
     blocked_interval,
+    stay_end,
 )
+from hoa.rules.wording import Wording
 
 # The household of the 1-person probe that day_slots books: equal to no real household.
 _NOBODY = object()
@@ -58,10 +61,14 @@ def day_slots(
     is left out. Wall times skipped by a spring-forward change are left out, and those repeated by a
     fall-back change appear once per real instant. Availability is what check_booking says of a
     1-person, 0-guest booking of the slot without quotas or rules acceptance.
+    For stays the day has one slot: from check-in on `day` to check-out after the fewest nights
+    the minimum duration allows.
     Raises ValueError on a naive datetime.
     """
-    length = max(rules.slot_minutes, rules.min_duration_minutes) * MINUTE
-    probes = (BookingRequest(s, s + length, 1, 0, _NOBODY, None) for s in _starts(day, rules, tz))
+    probes = (
+        BookingRequest(s, _slot_end(s, rules, tz), 1, 0, _NOBODY, None)
+        for s in _starts(day, rules, tz)
+    )
     slots = _slots(probes, rules, tz, now, booked, blackouts)
     return sorted({s.starts_at: s for s in slots}.values(), key=lambda s: s.starts_at)
 
@@ -79,8 +86,9 @@ def nearest_free_slot(
     """The available slot closest in time to req.starts_at (on a tie, the later one), or None.
 
     Candidates start like day_slots' on the local days within search_days of req's, last as long as
-    req (or as a day slot, when req is shorter than min_duration_minutes) and are judged by
-    check_booking with req's headcount, guests and household, without quotas or rules acceptance.
+    req (or as a day slot, when req is shorter than min_duration_minutes; stays as many nights) and
+    are judged by check_booking with req's headcount, guests and household, without quotas or
+    rules acceptance.
     Raises ValueError on a naive datetime.
     """
     req = replace(req, starts_at=_utc(req.starts_at), ends_at=_utc(req.ends_at))
@@ -88,8 +96,9 @@ def nearest_free_slot(
     if length < rules.min_duration_minutes * MINUTE:
         length = max(rules.slot_minutes, rules.min_duration_minutes) * MINUTE
     around = req.starts_at.astimezone(tz).date()
+    nights = (req.ends_at.astimezone(tz).date() - around).days
     probes = (
-        replace(req, starts_at=s, ends_at=s + length)
+        replace(req, starts_at=s, ends_at=_like_end(s, length, nights, rules, tz))
         for offset in range(-search_days, search_days + 1)
         for s in _starts(around + timedelta(days=offset), rules, tz)
     )
@@ -113,7 +122,7 @@ def _slots(
     for probe in probes:
         if _hours_problem(probe.starts_at, probe.ends_at, rules, tz):
             continue
-        if judge is None:
+        if judge is None or rules.stays:  # a stay's length varies with the clock changes it spans
             judge = _Judge(probe, rules, tz, now, booked, blackouts)
         reason, peak = judge.verdict(probe.starts_at, probe.ends_at)
         if reason is not None:
@@ -146,7 +155,11 @@ class _Judge:
     ) -> None:
         sample = replace(sample, starts_at=_utc(sample.starts_at), ends_at=_utc(sample.ends_at))
         # Grid starts are aligned, so alignment depends only on the shared length.
-        fixed = _check_shape(sample) or _check_alignment(sample, rules, tz)
+        fixed = _check_shape(sample) or (
+            _check_stay(sample, rules, Wording(tz))
+            if rules.stays
+            else _check_alignment(sample, rules, tz)
+        )
         self.fixed = fixed or _check_duration(sample, rules)
         self.party = _check_party(sample, rules)
         self.tz = tz
@@ -191,10 +204,35 @@ class _Judge:
         return None, peak
 
 
+def _like_end(
+    start: datetime, length: timedelta, nights: int, rules: AmenityRules, tz: ZoneInfo
+) -> datetime:
+    """The end of a candidate as long as the request: as many nights for a stay (as a day slot
+    when it asks for none), else `length`."""
+    if not rules.stays:
+        return start + length
+    return stay_end(start, nights, rules, tz) if nights > 0 else _slot_end(start, rules, tz)
+
+
+def _slot_end(start: datetime, rules: AmenityRules, tz: ZoneInfo) -> datetime:
+    """Where a day slot starting at `start` ends: after the minimum duration (at least a slot)
+    or, for stays, at check-out after the fewest nights lasting the minimum duration."""
+    if not rules.stays:
+        return start + max(rules.slot_minutes, rules.min_duration_minutes) * MINUTE
+    nights = 1
+    while stay_end(start, nights, rules, tz) - start < rules.min_duration_minutes * MINUTE:
+        nights += 1
+    return stay_end(start, nights, rules, tz)
+
+
 def _starts(day: date, rules: AmenityRules, tz: ZoneInfo) -> Iterator[datetime]:
-    """Each instant whose wall time on `day` is a multiple of slot_minutes in an opening range."""
-    step = rules.slot_minutes
+    """Each instant whose wall time on `day` is a multiple of slot_minutes in an opening range;
+    for stays, the check-in time of `day`."""
     midnight = datetime.combine(day, time())
+    if rules.check_in_minute is not None and rules.stays:
+        yield from _instants(midnight + rules.check_in_minute * MINUTE, tz)
+        return
+    step = rules.slot_minutes
     for opens, closes in rules.hours.get(day.weekday(), ()):
         for minute in range(-(-opens // step) * step, closes, step):
             yield from _instants(midnight + minute * MINUTE, tz)

@@ -106,6 +106,18 @@ export type AmenityCreate = {
      */
     overnight_allowed?: boolean | null;
     /**
+     * Check In Time
+     *
+     * Stays start at this local time (overnight amenities, with check-out)
+     */
+    check_in_time?: string | null;
+    /**
+     * Check Out Time
+     *
+     * Stays end at this local time, whole nights after check-in
+     */
+    check_out_time?: string | null;
+    /**
      * Rules Text
      */
     rules_text?: string | null;
@@ -221,6 +233,14 @@ export type AmenityRead = {
      * Overnight Allowed
      */
     overnight_allowed: boolean;
+    /**
+     * Check In Time
+     */
+    check_in_time: string | null;
+    /**
+     * Check Out Time
+     */
+    check_out_time: string | null;
     /**
      * Rules Text
      */
@@ -345,6 +365,18 @@ export type AmenityUpdate = {
      * Overnight Allowed
      */
     overnight_allowed?: boolean | null;
+    /**
+     * Check In Time
+     *
+     * Stays start at this local time (overnight amenities, with check-out)
+     */
+    check_in_time?: string | null;
+    /**
+     * Check Out Time
+     *
+     * Stays end at this local time, whole nights after check-in
+     */
+    check_out_time?: string | null;
     /**
      * Rules Text
      */
@@ -1950,8 +1982,9 @@ export type Role = 'admin' | 'resident';
  * - `reservation.rules_not_accepted` (422): The amenity's current rules must be accepted first.
  * - `reservation.cutoff_passed` (409): The cancellation cutoff has passed: no more changes online.
  * - `reservation.already_started` (409): The booking has already started.
+ * - `reservation.stay_times` (422, suggests a free slot): A stay starts at check-in time and ends at check-out time nights later.
  */
-export type RuleCode = 'reservation.invalid_time' | 'reservation.invalid_headcount' | 'reservation.misaligned' | 'reservation.too_short' | 'reservation.too_long' | 'reservation.in_past' | 'reservation.too_little_notice' | 'reservation.too_far_ahead' | 'reservation.outside_hours' | 'reservation.too_many_guests' | 'reservation.capacity_exceeded' | 'reservation.blackout' | 'reservation.quota_exceeded' | 'reservation.slot_taken' | 'reservation.capacity_full' | 'reservation.rules_not_accepted' | 'reservation.cutoff_passed' | 'reservation.already_started';
+export type RuleCode = 'reservation.invalid_time' | 'reservation.invalid_headcount' | 'reservation.misaligned' | 'reservation.too_short' | 'reservation.too_long' | 'reservation.in_past' | 'reservation.too_little_notice' | 'reservation.too_far_ahead' | 'reservation.outside_hours' | 'reservation.too_many_guests' | 'reservation.capacity_exceeded' | 'reservation.blackout' | 'reservation.quota_exceeded' | 'reservation.slot_taken' | 'reservation.capacity_full' | 'reservation.rules_not_accepted' | 'reservation.cutoff_passed' | 'reservation.already_started' | 'reservation.stay_times';
 
 /**
  * RumReport

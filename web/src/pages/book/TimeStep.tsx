@@ -4,8 +4,8 @@ import { blackoutsListBlackouts, type AmenityRead, type Availability, type RuleC
 import { Empty, ErrorNotice, Loading } from '../../components/ui'
 import { unwrap } from '../../lib/http'
 import { useCurrentCommunity } from '../../lib/queries'
-import type { EndOption } from '../../lib/slots'
-import { addDays, formatLocalDate, formatRange, formatTime } from '../../lib/time'
+import { isStay, type EndOption } from '../../lib/slots'
+import { addDays, formatDay, formatLocalDate, formatRange, formatTime } from '../../lib/time'
 
 const SLOT_REASONS: Partial<Record<RuleCode, string>> = {
   'reservation.slot_taken': 'Taken',
@@ -57,6 +57,7 @@ export function TimeStep({
   const slots = (availability.data?.slots ?? []).filter((s) => s.reason !== 'reservation.in_past')
   const startDate = start ? new Date(start) : null
   const closures = useClosures(amenity.id, slots)
+  const stay = isStay(amenity)
   return (
     <section className="card step" aria-labelledby="step-time">
       <h2 id="step-time">Pick a day and time</h2>
@@ -93,7 +94,7 @@ export function TimeStep({
                 disabled={!s.available}
                 onClick={() => onPick(s)}
               >
-                {formatTime(s.starts_at, tz)}
+                {stay ? `Check-in ${formatTime(s.starts_at, tz)}` : formatTime(s.starts_at, tz)}
                 <small>
                   {s.available ? (amenity.mode === 'capacity' ? `${s.remaining} places left` : 'Free') : ((s.reason && SLOT_REASONS[s.reason]) || 'Unavailable')}
                 </small>
@@ -111,9 +112,14 @@ export function TimeStep({
           ))}
         </ul>
       ) : null}
+      {startDate && stay ? (
+        <p className="stay-check-in">
+          Check-in {formatDay(startDate, tz)} {formatTime(startDate, tz)}
+        </p>
+      ) : null}
       {startDate ? (
         <div className="field" style={{ marginTop: '1rem', maxWidth: '24rem' }}>
-          <label htmlFor="end">Until</label>
+          <label htmlFor="end">{stay ? 'Nights' : 'Until'}</label>
           <select id="end" value={chosenEnd?.minutes ?? ''} onChange={(e) => onMinutes(Number(e.target.value))}>
             {ends.map((o) => (
               <option key={o.minutes} value={o.minutes}>
