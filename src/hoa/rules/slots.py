@@ -1,5 +1,6 @@
 """Bookable slots, judged by check_booking's own checks: a listed slot never contradicts booking."""
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -24,6 +25,7 @@ from hoa.rules.booking import (
     _utc_booked,
     _utc_interval,
     blocked_interval,
+    check_booking,
     stay_end,
 )
 from hoa.rules.wording import Wording
@@ -71,6 +73,78 @@ def day_slots(
     )
     slots = _slots(probes, rules, tz, now, booked, blackouts)
     return sorted({s.starts_at: s for s in slots}.values(), key=lambda s: s.starts_at)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockedDay:
+    """A local day with no bookable slot, and why: what keeps the household from its free slots
+    (a quota) or else the reason most of its slots are refused for; None when the amenity does
+    not open that day."""
+
+    day: date
+    reason: RuleCode | None
+
+
+def next_free_slots(
+    household_id: object,
+    rules: AmenityRules,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    booked: Sequence[Booked],
+    household_booked: Sequence[Interval],
+    blackouts: Sequence[Interval],
+    limit: int = 10,
+    per_day: int | None = None,
+    blocked_limit: int = 14,
+) -> tuple[list[Slot], list[BlockedDay]]:
+    """The first `limit` day slots from today to the end of the booking window that the household
+    can book (check_booking of a 1-person booking, quotas included, rules acceptance left out),
+    at most `per_day` of a day when given, and the days before the first of them that have none
+    (at most `blocked_limit`).
+    Raises ValueError on a naive datetime."""
+    today = _utc(now).astimezone(tz).date()
+    free: list[Slot] = []
+    blocked: list[BlockedDay] = []
+    for offset in range(rules.max_days_ahead + 1):
+        day = today + timedelta(days=offset)
+        slots = day_slots(day, rules, tz, now, booked=booked, blackouts=blackouts)
+        reasons: list[RuleCode] = []
+        own: list[RuleCode] = []  # refusals of free slots: the household's own limits
+        taken = len(free)
+        for slot in slots:
+            if per_day is not None and len(free) - taken == per_day:
+                break
+            if slot.available:
+                probe = BookingRequest(slot.starts_at, slot.ends_at, 1, 0, household_id, None)
+                violation = check_booking(
+                    probe,
+                    rules,
+                    tz,
+                    now,
+                    booked=booked,
+                    household_booked=household_booked,
+                    blackouts=blackouts,
+                    check_acceptance=False,
+                )
+                if violation is None:
+                    free.append(slot)
+                    if len(free) == limit:
+                        return free, blocked
+                    continue
+                own.append(violation.code)
+            elif slot.reason is not None:
+                reasons.append(slot.reason)
+        if not free and len(blocked) < blocked_limit:
+            blocked.append(BlockedDay(day, _main_reason(own or reasons)))
+    return free, blocked
+
+
+def _main_reason(reasons: list[RuleCode]) -> RuleCode | None:
+    """The reason most slots of a day are refused for; slots already past count only when
+    nothing else refuses the day."""
+    later = [r for r in reasons if r is not RuleCode.IN_PAST] or reasons
+    return Counter(later).most_common(1)[0][0] if later else None
 
 
 def nearest_free_slot(

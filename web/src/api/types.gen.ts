@@ -136,6 +136,32 @@ export type AmenityCreate = {
 };
 
 /**
+ * AmenityNext
+ */
+export type AmenityNext = {
+    /**
+     * Amenity Id
+     */
+    amenity_id: string;
+    /**
+     * First Day
+     *
+     * The first local day with a bookable slot
+     */
+    first_day: string | null;
+    /**
+     * Blocked Days
+     *
+     * The days before first_day (at most 14), each with its main reason
+     */
+    blocked_days: Array<BlockedDayRead>;
+    /**
+     * Slots
+     */
+    slots: Array<SlotRead>;
+};
+
+/**
  * AmenityRead
  */
 export type AmenityRead = {
@@ -600,6 +626,20 @@ export type BlackoutUpdate = {
      * Cancel the active reservations the new period overlaps
      */
     cancel_conflicts?: boolean;
+};
+
+/**
+ * BlockedDayRead
+ */
+export type BlockedDayRead = {
+    /**
+     * Date
+     */
+    date: string;
+    /**
+     * Why most of the day's slots are refused; null when it has no opening hours
+     */
+    reason: RuleCode | null;
 };
 
 /**
@@ -1490,6 +1530,20 @@ export type MyMembership = {
     role: Role;
     status: MemberStatus;
     household: HouseholdRef | null;
+};
+
+/**
+ * NextAvailable
+ */
+export type NextAvailable = {
+    /**
+     * Timezone
+     */
+    timezone: string;
+    /**
+     * Amenities
+     */
+    amenities: Array<AmenityNext>;
 };
 
 /**
@@ -5310,6 +5364,81 @@ export type ReservationsGetAvailabilityResponses = {
 };
 
 export type ReservationsGetAvailabilityResponse = ReservationsGetAvailabilityResponses[keyof ReservationsGetAvailabilityResponses];
+
+export type ReservationsGetNextAvailableData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query: {
+        /**
+         * Amenity Id
+         *
+         * One amenity, or several of a kind (any tennis court)
+         */
+        amenity_id: Array<string>;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Per Day
+         *
+         * At most this many slots of a day
+         */
+        per_day?: number | null;
+    };
+    url: '/api/v1/communities/{community_id}/availability/next';
+};
+
+export type ReservationsGetNextAvailableErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * amenity.archived
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsGetNextAvailableError = ReservationsGetNextAvailableErrors[keyof ReservationsGetNextAvailableErrors];
+
+export type ReservationsGetNextAvailableResponses = {
+    /**
+     * Successful Response
+     */
+    200: NextAvailable;
+};
+
+export type ReservationsGetNextAvailableResponse = ReservationsGetNextAvailableResponses[keyof ReservationsGetNextAvailableResponses];
 
 export type ReservationsShowCancelLinkData = {
     body?: never;
