@@ -17,6 +17,7 @@ from hoa.rules.booking import (
     _check_alignment,
     _check_duration,
     _check_party,
+    _check_quotas,
     _check_shape,
     _check_stay,
     _hours_problem,
@@ -103,13 +104,20 @@ def next_free_slots(
     at most `per_day` of a day when given, and the days before the first of them that have none
     (at most `blocked_limit`).
     Raises ValueError on a naive datetime."""
-    today = _utc(now).astimezone(tz).date()
+    now = _utc(now)
+    today = now.astimezone(tz).date()
     free: list[Slot] = []
     blocked: list[BlockedDay] = []
     for offset in range(rules.max_days_ahead + 1):
         day = today + timedelta(days=offset)
-        slots = day_slots(day, rules, tz, now, booked=booked, blackouts=blackouts)
-        reasons: list[RuleCode] = []
+        # Quotas count by the day a booking starts: a day the household is over one is skipped
+        # whole, without judging its slots.
+        noon = datetime.combine(day, time(12), tz)
+        probe = BookingRequest(noon, noon + MINUTE, 1, 0, household_id, None)
+        if _check_quotas(probe, rules, Wording(tz), now, household_booked):
+            slots, reasons = [], [RuleCode.QUOTA_EXCEEDED]
+        else:
+            slots, reasons = day_slots(day, rules, tz, now, booked=booked, blackouts=blackouts), []
         own: list[RuleCode] = []  # refusals of free slots: the household's own limits
         taken = len(free)
         for slot in slots:
