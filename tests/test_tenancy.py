@@ -64,6 +64,11 @@ QUERY = {
 }
 
 
+def _query(ids: dict[str, Any]) -> dict[str, str]:
+    """QUERY, and the amenity the finder is asked about."""
+    return {**QUERY, "amenity_id": str(ids["amenity_id"])}
+
+
 async def test_routes_are_walked(app: FastAPI) -> None:
     # Guards against the walk silently covering nothing.
     assert len(list(_community_routes(app))) >= 30
@@ -77,7 +82,7 @@ async def test_outsider_gets_404_everywhere(
     for method, path, _ in _community_routes(app):
         url = _url(path, ids)
         r = await outsider.client.request(
-            method, url, headers=outsider.headers, params=QUERY, json={}
+            method, url, headers=outsider.headers, params=_query(ids), json={}
         )
         assert r.status_code == 404, (method, path, r.status_code, r.text)
         body = r.json()
@@ -104,7 +109,7 @@ async def test_resident_gets_403_on_admin_routes(
     } <= set(admin_routes)
     for method, path in admin_routes:
         r = await resident.client.request(
-            method, _url(path, ids), headers=resident.headers, params=QUERY, json={}
+            method, _url(path, ids), headers=resident.headers, params=_query(ids), json={}
         )
         assert r.status_code == 403, (method, path, r.status_code, r.text)
         assert r.json()["error"]["code"] == "forbidden"
@@ -125,7 +130,9 @@ async def test_a_pending_member_gets_403_everywhere(
     await session.commit()
     headers = {"Authorization": f"Bearer {await sign_in(client, user.email)}"}
     for method, path, _ in _community_routes(app):
-        r = await client.request(method, _url(path, ids), headers=headers, params=QUERY, json={})
+        r = await client.request(
+            method, _url(path, ids), headers=headers, params=_query(ids), json={}
+        )
         assert r.status_code == 403, (method, path, r.status_code, r.text)
         assert r.json()["error"]["code"] == "membership.pending", (method, path)
         assert str(ids["reservation_id"]) not in r.text

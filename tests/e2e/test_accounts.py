@@ -185,7 +185,7 @@ def test_admin_books_for_a_resident_and_edits_an_amenity(page: Page, api: Any) -
     page.goto(f"{base}/book?amenity={bbq['id']}")
     page.get_by_label("Book for").select_option(label="Priya Shah · 14 Maple Ct")
     page.get_by_label("Day", exact=True).fill(local_day(14))
-    page.locator(".slot:not([disabled])").first.click()
+    page.locator(".slot[data-start]:not([disabled])").first.click()
     page.get_by_label("Occasion (optional)").fill("Booked by the office")
     expect(page.get_by_text("This time is free for you.")).to_be_visible()
     page.get_by_role("button", name="Confirm booking").click()

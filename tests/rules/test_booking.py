@@ -49,6 +49,12 @@ CASES: list[tuple[str, Callable[[], Violation | None]]] = [
         "reservation.misaligned",
         lambda: check(request(ny("2026-03-03 10:15"), ny("2026-03-03 11:15"))),
     ),
+    (
+        "reservation.stay_times",
+        lambda: check(
+            TUE_10, rules(overnight_allowed=True, check_in_minute=900, check_out_minute=660)
+        ),
+    ),
     ("reservation.too_short", lambda: check(TUE_10, rules(min_duration_minutes=90))),
     ("reservation.too_long", lambda: check(TUE_10, rules(max_duration_minutes=30))),
     ("reservation.in_past", lambda: check(TUE_10, now=ny("2026-03-03 10:30"))),

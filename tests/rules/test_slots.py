@@ -8,13 +8,16 @@ import pytest
 
 from hoa.rules import (
     AmenityRules,
+    BlockedDay,
     Booked,
     BookingMode,
     BookingRequest,
     Interval,
+    RuleCode,
     Slot,
     day_slots,
     nearest_free_slot,
+    next_free_slots,
 )
 from tests.rules.support import ALL_DAY, NOW, NY, RULES, ny, request, rules
 
@@ -266,3 +269,38 @@ class TestNearestFreeSlot:
 def test_naive_datetimes_are_refused(call: Callable[[datetime], object]) -> None:
     with pytest.raises(ValueError, match="naive"):
         call(datetime(2026, 3, 3, 10))  # noqa: DTZ001
+
+
+def test_next_free_slots_skip_blocked_days_and_say_why() -> None:
+    court = rules(
+        hours=dict.fromkeys(range(6), ((9 * 60, 12 * 60),)),  # closed on Sundays
+        slot_minutes=60,
+        min_duration_minutes=60,
+        min_notice_minutes=2 * 24 * 60,
+        max_per_day=1,
+    )
+    # Friday 2026-03-06, 10:00: two days' notice blocks Friday and Saturday, Sunday is closed,
+    # and the household holds Monday's 9:00, so its quota of one a day blocks Monday.
+    held = [Interval(ny("2026-03-09 09:00"), ny("2026-03-09 10:00"), "ours")]
+    free, blocked = next_free_slots(
+        "us",
+        court,
+        NY,
+        ny("2026-03-06 10:00"),
+        booked=[],
+        household_booked=held,
+        blackouts=[],
+        limit=3,
+        per_day=2,
+    )
+    assert [s.starts_at for s in free] == [
+        ny("2026-03-10 09:00"),
+        ny("2026-03-10 10:00"),
+        ny("2026-03-11 09:00"),
+    ]
+    assert blocked == [
+        BlockedDay(ny("2026-03-06 00:00").date(), RuleCode.TOO_LITTLE_NOTICE),
+        BlockedDay(ny("2026-03-07 00:00").date(), RuleCode.TOO_LITTLE_NOTICE),
+        BlockedDay(ny("2026-03-08 00:00").date(), None),
+        BlockedDay(ny("2026-03-09 00:00").date(), RuleCode.QUOTA_EXCEEDED),
+    ]

@@ -45,6 +45,10 @@ Hours = Annotated[
 ]
 Minutes = Annotated[StrictInt, Field(ge=0, le=MAX_BUFFER_MINUTES)]
 Limit = Annotated[StrictInt | None, Field(ge=1, le=1000)]
+Clock = Annotated[
+    str,
+    Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["15:00"], description="Local HH:MM"),
+]
 Money = Annotated[StrictInt, Field(ge=0, le=100_000_000, description="Amount in cents")]
 
 
@@ -76,6 +80,12 @@ class _Rules(Input):
     max_per_month: Limit = None
     max_upcoming: Limit = None
     overnight_allowed: StrictBool | None = None
+    check_in_time: Clock | None = Field(
+        None, description="Stays start at this local time (overnight amenities, with check-out)"
+    )
+    check_out_time: Clock | None = Field(
+        None, description="Stays end at this local time, whole nights after check-in"
+    )
     rules_text: str | None = Field(None, max_length=20_000)
     fee_cents: Money | None = None
     deposit_cents: Money | None = None
@@ -123,6 +133,8 @@ class AmenityRead(Output):
     max_per_month: int | None
     max_upcoming: int | None
     overnight_allowed: bool
+    check_in_time: str | None
+    check_out_time: str | None
     rules_text: str
     rules_version: int
     fee_cents: int

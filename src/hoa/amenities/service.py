@@ -46,7 +46,11 @@ class Archived(AppError):
 
 
 # The rule settings an amenity row carries under the same names as rules.AmenityRules.
-_SAME_NAMED = tuple(f.name for f in fields(rules.AmenityRules) if f.name not in ("hours", "mode"))
+_SAME_NAMED = tuple(
+    f.name
+    for f in fields(rules.AmenityRules)
+    if f.name not in ("hours", "mode", "check_in_minute", "check_out_minute")
+)
 
 
 def to_rules(amenity: Amenity) -> rules.AmenityRules:
@@ -58,12 +62,22 @@ def to_rules(amenity: Amenity) -> rules.AmenityRules:
     return rules.AmenityRules(
         hours=hours,
         mode=rules.BookingMode(amenity.mode.value),
+        check_in_minute=_minute_or_none(amenity.check_in_time),
+        check_out_minute=_minute_or_none(amenity.check_out_time),
         **{name: getattr(amenity, name) for name in _SAME_NAMED},
     )
 
 
+def _minute_or_none(clock: str | None) -> int | None:
+    return None if clock is None else clock_minutes(clock)
+
+
 def _validate(amenity: Amenity) -> None:
     problems = []
+    if (amenity.check_in_time is None) != (amenity.check_out_time is None):
+        problems.append("check-in and check-out times go together")
+    if amenity.check_in_time is not None and not amenity.overnight_allowed:
+        problems.append("check-in and check-out times need overnight stays allowed")
     if amenity.min_duration_minutes > amenity.max_duration_minutes:
         problems.append("the minimum duration exceeds the maximum")
     for field in ("min_duration_minutes", "max_duration_minutes"):
@@ -161,6 +175,8 @@ async def update(
         "max_per_week",
         "max_per_month",
         "max_upcoming",
+        "check_in_time",
+        "check_out_time",
     }
     _apply(amenity, {k: v for k, v in changes.items() if v is not None or k in nullable})
     _validate(amenity)

@@ -24,8 +24,6 @@ from hoa.demo.data import (
     ATTEMPTS,
     CANCEL_RATE,
     CANCEL_REASONS,
-    CHECK_IN,
-    CHECKOUT,
     COMMUNITIES,
     FIRST_NAMES,
     FUTURE_DAYS,
@@ -406,8 +404,8 @@ class _Planner:
     def _place_random(self, ledger: _Ledger, day: date, who: _Member) -> bool:
         amenity, demand = ledger.amenity, ledger.demand
         length = self.rng.choice(demand.lengths)
-        if amenity.overnight_allowed:
-            clock = clock_minutes(self.rng.choice(CHECK_IN))
+        if amenity.check_in_time is not None:
+            clock = clock_minutes(amenity.check_in_time)
         else:
             opens, closes = map(clock_minutes, amenity.hours[WEEKDAYS[day.weekday()]][0])
             if demand.earliest is not None:
@@ -438,8 +436,8 @@ class _Planner:
         self, amenity: Amenity, day: date, clock: str | int, length: int
     ) -> tuple[datetime, datetime]:
         start = _local(day, clock, self.tz)
-        if amenity.overnight_allowed:
-            return start, _local(day + timedelta(days=length), CHECKOUT, self.tz)
+        if amenity.check_out_time is not None:
+            return start, _local(day + timedelta(days=length), amenity.check_out_time, self.tz)
         return start, start + timedelta(minutes=length)
 
     def _needs_approval(self, amenity: Amenity, booker: uuid.UUID) -> bool:

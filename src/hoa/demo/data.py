@@ -17,8 +17,6 @@ MAX_LEAD = timedelta(days=21)
 # A random booking that keeps colliding with earlier ones is given up after this many tries.
 ATTEMPTS = 5
 CANCEL_RATE = 0.06
-CHECKOUT = "11:00"
-CHECK_IN = ("15:00", "16:00", "17:00")
 RNG_SEED = 2026
 
 
@@ -323,6 +321,8 @@ def _maple_grove() -> CommunitySpec:
                 "max_headcount_per_household": 4,
                 "max_guests": 4,
                 "overnight_allowed": True,
+                "check_in_time": "15:00",
+                "check_out_time": "11:00",
                 "cancellation_cutoff_hours": 72,
                 "max_per_month": 2,
                 "rules_text": GUEST_SUITE_RULES,

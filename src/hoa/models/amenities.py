@@ -50,6 +50,9 @@ class Amenity(Base):
     max_per_month: Mapped[int | None] = mapped_column(default=None)
     max_upcoming: Mapped[int | None] = mapped_column(default=None)
     overnight_allowed: Mapped[bool] = mapped_column(default=False)
+    # "HH:MM" local: an overnight amenity with both books stays from check-in to check-out.
+    check_in_time: Mapped[str | None] = mapped_column(sa.String(5), default=None)
+    check_out_time: Mapped[str | None] = mapped_column(sa.String(5), default=None)
     rules_text: Mapped[str] = mapped_column(sa.Text, default="")
     rules_version: Mapped[int] = mapped_column(default=0)
     fee_cents: Mapped[int] = mapped_column(default=0)

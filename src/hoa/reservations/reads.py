@@ -497,6 +497,8 @@ async def availability_inputs(
     archived = amenity.status is AmenityStatus.ARCHIVED
     pad = timedelta(minutes=amenity.buffer_before_minutes + amenity.buffer_after_minutes)
     length = timedelta(minutes=max(amenity.slot_minutes, amenity.min_duration_minutes))
+    if amenity.check_in_time is not None:
+        length += timedelta(days=1)  # a stay runs on to the check-out after its minimum
     if archived:
         busy = Busy([], [], [])
     elif pad <= _AVAILABILITY_PAD and length <= timedelta(days=1):

@@ -12,7 +12,7 @@ from hoa.core.pagination import Page
 from hoa.core.schemas import Instant, LocalDate
 from hoa.core.versions import community
 from hoa.models import Reservation, ReservationStatus
-from hoa.reservations import links, office, reads, service
+from hoa.reservations import finder, links, office, reads, service
 from hoa.reservations.errors import (
     IdempotencyKeyReused,
     NoHousehold,
@@ -29,6 +29,7 @@ from hoa.reservations.schemas import (
     Calendar,
     CheckResult,
     Decision,
+    NextAvailable,
     OfficeBookingPage,
     Rejection,
     ReservationChange,
@@ -277,6 +278,34 @@ async def get_availability(
     return trusted_json(
         {"amenity_id": amenity_id, "date": day, "timezone": ctx.timezone, "slots": slots}
     )
+
+
+@router.get(
+    "/availability/next",
+    response_model=NextAvailable,
+    responses=errors_for(NotFound, Archived),
+    dependencies=[LagTolerant],
+)
+async def get_next_available(
+    ctx: CommunityMember,
+    session: SessionDep,
+    amenity_id: Annotated[
+        list[uuid.UUID],
+        Query(
+            min_length=1,
+            max_length=10,
+            description="One amenity, or several of a kind (any tennis court)",
+        ),
+    ],
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    per_day: Annotated[
+        int | None, Query(ge=1, le=50, description="At most this many slots of a day")
+    ] = None,
+) -> dict[str, object]:
+    """The next slots the caller's household can book, per amenity, across its whole booking
+    window (notice, hours, closures, quotas, capacity), and why the days before are blocked."""
+    found = await finder.next_available(session, ctx, amenity_id, limit, per_day)
+    return {"timezone": ctx.timezone, "amenities": found}
 
 
 # One-click cancel links from reminder emails: no sign-in, the signed token is the authority.

@@ -165,6 +165,27 @@ class Availability(Output):
     slots: list[SlotRead]
 
 
+class BlockedDayRead(Output):
+    date: date
+    reason: Rule | None = Field(
+        description="Why most of the day's slots are refused; null when it has no opening hours"
+    )
+
+
+class AmenityNext(Output):
+    amenity_id: uuid.UUID
+    first_day: date | None = Field(description="The first local day with a bookable slot")
+    blocked_days: list[BlockedDayRead] = Field(
+        description="The days before first_day (at most 14), each with its main reason"
+    )
+    slots: list[SlotRead]
+
+
+class NextAvailable(Output):
+    timezone: str
+    amenities: list[AmenityNext]
+
+
 class CalendarEntry(Output):
     id: uuid.UUID
     amenity_id: uuid.UUID

@@ -16,12 +16,14 @@ from hoa.rules.booking import (
     check_booking,
     check_cancellation,
     check_conflicts,
+    stay_end,
 )
-from hoa.rules.slots import Slot, day_slots, nearest_free_slot
+from hoa.rules.slots import BlockedDay, Slot, day_slots, nearest_free_slot, next_free_slots
 
 __all__ = [
     "RULES",
     "AmenityRules",
+    "BlockedDay",
     "Booked",
     "BookingMode",
     "BookingRequest",
@@ -38,4 +40,6 @@ __all__ = [
     "check_conflicts",
     "day_slots",
     "nearest_free_slot",
+    "next_free_slots",
+    "stay_end",
 ]

@@ -36,6 +36,7 @@ class RuleCode(StrEnum):
     RULES_NOT_ACCEPTED = "reservation.rules_not_accepted"
     CUTOFF_PASSED = "reservation.cutoff_passed"
     ALREADY_STARTED = "reservation.already_started"
+    STAY_TIMES = "reservation.stay_times"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,9 @@ RULES: dict[RuleCode, Rule] = {
         CONFLICT, False, "The cancellation cutoff has passed: no more changes online."
     ),
     RuleCode.ALREADY_STARTED: Rule(CONFLICT, False, "The booking has already started."),
+    RuleCode.STAY_TIMES: Rule(
+        INVALID, True, "A stay starts at check-in time and ends at check-out time nights later."
+    ),
 }
 
 
@@ -101,6 +105,9 @@ class AmenityRules:
     minutes from midnight (close may be 1440); a missing weekday is closed. Quotas count a
     household's active reservations by the local date they start on (ISO weeks); `max_upcoming`
     counts those starting after now. `rules_version` 0 means there is no rules text to accept.
+    With `check_in_minute` and `check_out_minute` (local wall-clock minutes, overnight amenities)
+    bookings are stays: they start at check-in and end at check-out one or more nights later,
+    which replaces the slot grid.
     Raises ValueError on malformed values.
     """
 
@@ -124,6 +131,12 @@ class AmenityRules:
     max_per_month: int | None = None
     max_upcoming: int | None = None
     rules_version: int = 0
+    check_in_minute: int | None = None
+    check_out_minute: int | None = None
+
+    @property
+    def stays(self) -> bool:
+        return self.check_in_minute is not None and self.check_out_minute is not None
 
     def __post_init__(self) -> None:
         if self.slot_minutes < 1 or self.capacity < 1:
@@ -282,7 +295,7 @@ def _checks(
 ) -> Iterator[Violation | None]:
     # Lazy, so each check may rely on the earlier ones having passed (a positive duration, say).
     yield _check_shape(req)
-    yield _check_alignment(req, rules, w.tz)
+    yield _check_stay(req, rules, w) if rules.stays else _check_alignment(req, rules, w.tz)
     yield _check_duration(req, rules)
     yield _check_notice(req, rules, w, now)
     yield _check_window(req, rules, w, now)
@@ -321,6 +334,32 @@ def _check_alignment(req: BookingRequest, rules: AmenityRules, tz: ZoneInfo) -> 
             slot_minutes=rules.slot_minutes,
         )
     return None
+
+
+def _check_stay(req: BookingRequest, rules: AmenityRules, w: Wording) -> Violation | None:
+    start, end = _wall(req.starts_at, w.tz), _wall_end(req.ends_at, w.tz)
+    if (
+        _minutes(start, start.date()) != rules.check_in_minute
+        or _minutes(end, end.date()) != rules.check_out_minute
+        or end.date() <= start.date()
+    ):
+        check_in, check_out = rules.check_in_minute or 0, rules.check_out_minute or 0
+        return _violation(
+            RuleCode.STAY_TIMES,
+            f"Stays start at check-in, {w.clock(check_in)}, and end at check-out, "
+            f"{w.clock(check_out)}, one or more nights later.",
+            check_in=_hhmm(check_in),
+            check_out=_hhmm(check_out),
+        )
+    return None
+
+
+def stay_end(start: datetime, nights: int, rules: AmenityRules, tz: ZoneInfo) -> datetime:
+    """The check-out instant `nights` local dates after a stay starting at `start`, in UTC.
+    Raises ValueError on a naive datetime."""
+    day = _utc(start).astimezone(tz).date() + timedelta(days=nights)
+    wall = datetime.combine(day, time()) + (rules.check_out_minute or 0) * MINUTE
+    return wall.replace(tzinfo=tz).astimezone(UTC)
 
 
 def _check_duration(req: BookingRequest, rules: AmenityRules) -> Violation | None:

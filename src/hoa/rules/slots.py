@@ -1,5 +1,6 @@
 """Bookable slots, judged by check_booking's own checks: a listed slot never contradicts booking."""
 
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -16,14 +17,19 @@ from hoa.rules.booking import (
     _check_alignment,
     _check_duration,
     _check_party,
+    _check_quotas,
     _check_shape,
+    _check_stay,
     _hours_problem,
     _peak,
     _utc,
     _utc_booked,
     _utc_interval,
     blocked_interval,
+    check_booking,
+    stay_end,
 )
+from hoa.rules.wording import Wording
 
 # The household of the 1-person probe that day_slots books: equal to no real household.
 _NOBODY = object()
@@ -58,12 +64,95 @@ def day_slots(
     is left out. Wall times skipped by a spring-forward change are left out, and those repeated by a
     fall-back change appear once per real instant. Availability is what check_booking says of a
     1-person, 0-guest booking of the slot without quotas or rules acceptance.
+    For stays the day has one slot: from check-in on `day` to check-out after the fewest nights
+    the minimum duration allows.
     Raises ValueError on a naive datetime.
     """
-    length = max(rules.slot_minutes, rules.min_duration_minutes) * MINUTE
-    probes = (BookingRequest(s, s + length, 1, 0, _NOBODY, None) for s in _starts(day, rules, tz))
+    probes = (
+        BookingRequest(s, _slot_end(s, rules, tz), 1, 0, _NOBODY, None)
+        for s in _starts(day, rules, tz)
+    )
     slots = _slots(probes, rules, tz, now, booked, blackouts)
     return sorted({s.starts_at: s for s in slots}.values(), key=lambda s: s.starts_at)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockedDay:
+    """A local day with no bookable slot, and why: what keeps the household from its free slots
+    (a quota) or else the reason most of its slots are refused for; None when the amenity does
+    not open that day."""
+
+    day: date
+    reason: RuleCode | None
+
+
+def next_free_slots(
+    household_id: object,
+    rules: AmenityRules,
+    tz: ZoneInfo,
+    now: datetime,
+    *,
+    booked: Sequence[Booked],
+    household_booked: Sequence[Interval],
+    blackouts: Sequence[Interval],
+    limit: int = 10,
+    per_day: int | None = None,
+    blocked_limit: int = 14,
+) -> tuple[list[Slot], list[BlockedDay]]:
+    """The first `limit` day slots from today to the end of the booking window that the household
+    can book (check_booking of a 1-person booking, quotas included, rules acceptance left out),
+    at most `per_day` of a day when given, and the days before the first of them that have none
+    (at most `blocked_limit`).
+    Raises ValueError on a naive datetime."""
+    now = _utc(now)
+    today = now.astimezone(tz).date()
+    free: list[Slot] = []
+    blocked: list[BlockedDay] = []
+    for offset in range(rules.max_days_ahead + 1):
+        day = today + timedelta(days=offset)
+        # Quotas count by the day a booking starts: a day the household is over one is skipped
+        # whole, without judging its slots.
+        noon = datetime.combine(day, time(12), tz)
+        probe = BookingRequest(noon, noon + MINUTE, 1, 0, household_id, None)
+        if _check_quotas(probe, rules, Wording(tz), now, household_booked):
+            slots, reasons = [], [RuleCode.QUOTA_EXCEEDED]
+        else:
+            slots, reasons = day_slots(day, rules, tz, now, booked=booked, blackouts=blackouts), []
+        own: list[RuleCode] = []  # refusals of free slots: the household's own limits
+        taken = len(free)
+        for slot in slots:
+            if per_day is not None and len(free) - taken == per_day:
+                break
+            if slot.available:
+                probe = BookingRequest(slot.starts_at, slot.ends_at, 1, 0, household_id, None)
+                violation = check_booking(
+                    probe,
+                    rules,
+                    tz,
+                    now,
+                    booked=booked,
+                    household_booked=household_booked,
+                    blackouts=blackouts,
+                    check_acceptance=False,
+                )
+                if violation is None:
+                    free.append(slot)
+                    if len(free) == limit:
+                        return free, blocked
+                    continue
+                own.append(violation.code)
+            elif slot.reason is not None:
+                reasons.append(slot.reason)
+        if not free and len(blocked) < blocked_limit:
+            blocked.append(BlockedDay(day, _main_reason(own or reasons)))
+    return free, blocked
+
+
+def _main_reason(reasons: list[RuleCode]) -> RuleCode | None:
+    """The reason most slots of a day are refused for; slots already past count only when
+    nothing else refuses the day."""
+    later = [r for r in reasons if r is not RuleCode.IN_PAST] or reasons
+    return Counter(later).most_common(1)[0][0] if later else None
 
 
 def nearest_free_slot(
@@ -79,8 +168,9 @@ def nearest_free_slot(
     """The available slot closest in time to req.starts_at (on a tie, the later one), or None.
 
     Candidates start like day_slots' on the local days within search_days of req's, last as long as
-    req (or as a day slot, when req is shorter than min_duration_minutes) and are judged by
-    check_booking with req's headcount, guests and household, without quotas or rules acceptance.
+    req (or as a day slot, when req is shorter than min_duration_minutes; stays as many nights) and
+    are judged by check_booking with req's headcount, guests and household, without quotas or
+    rules acceptance.
     Raises ValueError on a naive datetime.
     """
     req = replace(req, starts_at=_utc(req.starts_at), ends_at=_utc(req.ends_at))
@@ -88,8 +178,9 @@ def nearest_free_slot(
     if length < rules.min_duration_minutes * MINUTE:
         length = max(rules.slot_minutes, rules.min_duration_minutes) * MINUTE
     around = req.starts_at.astimezone(tz).date()
+    nights = (req.ends_at.astimezone(tz).date() - around).days
     probes = (
-        replace(req, starts_at=s, ends_at=s + length)
+        replace(req, starts_at=s, ends_at=_like_end(s, length, nights, rules, tz))
         for offset in range(-search_days, search_days + 1)
         for s in _starts(around + timedelta(days=offset), rules, tz)
     )
@@ -113,7 +204,7 @@ def _slots(
     for probe in probes:
         if _hours_problem(probe.starts_at, probe.ends_at, rules, tz):
             continue
-        if judge is None:
+        if judge is None or rules.stays:  # a stay's length varies with the clock changes it spans
             judge = _Judge(probe, rules, tz, now, booked, blackouts)
         reason, peak = judge.verdict(probe.starts_at, probe.ends_at)
         if reason is not None:
@@ -146,7 +237,11 @@ class _Judge:
     ) -> None:
         sample = replace(sample, starts_at=_utc(sample.starts_at), ends_at=_utc(sample.ends_at))
         # Grid starts are aligned, so alignment depends only on the shared length.
-        fixed = _check_shape(sample) or _check_alignment(sample, rules, tz)
+        fixed = _check_shape(sample) or (
+            _check_stay(sample, rules, Wording(tz))
+            if rules.stays
+            else _check_alignment(sample, rules, tz)
+        )
         self.fixed = fixed or _check_duration(sample, rules)
         self.party = _check_party(sample, rules)
         self.tz = tz
@@ -191,10 +286,35 @@ class _Judge:
         return None, peak
 
 
+def _like_end(
+    start: datetime, length: timedelta, nights: int, rules: AmenityRules, tz: ZoneInfo
+) -> datetime:
+    """The end of a candidate as long as the request: as many nights for a stay (as a day slot
+    when it asks for none), else `length`."""
+    if not rules.stays:
+        return start + length
+    return stay_end(start, nights, rules, tz) if nights > 0 else _slot_end(start, rules, tz)
+
+
+def _slot_end(start: datetime, rules: AmenityRules, tz: ZoneInfo) -> datetime:
+    """Where a day slot starting at `start` ends: after the minimum duration (at least a slot)
+    or, for stays, at check-out after the fewest nights lasting the minimum duration."""
+    if not rules.stays:
+        return start + max(rules.slot_minutes, rules.min_duration_minutes) * MINUTE
+    nights = 1
+    while stay_end(start, nights, rules, tz) - start < rules.min_duration_minutes * MINUTE:
+        nights += 1
+    return stay_end(start, nights, rules, tz)
+
+
 def _starts(day: date, rules: AmenityRules, tz: ZoneInfo) -> Iterator[datetime]:
-    """Each instant whose wall time on `day` is a multiple of slot_minutes in an opening range."""
-    step = rules.slot_minutes
+    """Each instant whose wall time on `day` is a multiple of slot_minutes in an opening range;
+    for stays, the check-in time of `day`."""
     midnight = datetime.combine(day, time())
+    if rules.check_in_minute is not None and rules.stays:
+        yield from _instants(midnight + rules.check_in_minute * MINUTE, tz)
+        return
+    step = rules.slot_minutes
     for opens, closes in rules.hours.get(day.weekday(), ()):
         for minute in range(-(-opens // step) * step, closes, step):
             yield from _instants(midnight + minute * MINUTE, tz)

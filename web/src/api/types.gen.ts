@@ -126,6 +126,18 @@ export type AmenityCreate = {
      */
     overnight_allowed?: boolean | null;
     /**
+     * Check In Time
+     *
+     * Stays start at this local time (overnight amenities, with check-out)
+     */
+    check_in_time?: string | null;
+    /**
+     * Check Out Time
+     *
+     * Stays end at this local time, whole nights after check-in
+     */
+    check_out_time?: string | null;
+    /**
      * Rules Text
      */
     rules_text?: string | null;
@@ -141,6 +153,32 @@ export type AmenityCreate = {
      * Name
      */
     name: string;
+};
+
+/**
+ * AmenityNext
+ */
+export type AmenityNext = {
+    /**
+     * Amenity Id
+     */
+    amenity_id: string;
+    /**
+     * First Day
+     *
+     * The first local day with a bookable slot
+     */
+    first_day: string | null;
+    /**
+     * Blocked Days
+     *
+     * The days before first_day (at most 14), each with its main reason
+     */
+    blocked_days: Array<BlockedDayRead>;
+    /**
+     * Slots
+     */
+    slots: Array<SlotRead>;
 };
 
 /**
@@ -241,6 +279,14 @@ export type AmenityRead = {
      * Overnight Allowed
      */
     overnight_allowed: boolean;
+    /**
+     * Check In Time
+     */
+    check_in_time: string | null;
+    /**
+     * Check Out Time
+     */
+    check_out_time: string | null;
     /**
      * Rules Text
      */
@@ -384,6 +430,18 @@ export type AmenityUpdate = {
      * Overnight Allowed
      */
     overnight_allowed?: boolean | null;
+    /**
+     * Check In Time
+     *
+     * Stays start at this local time (overnight amenities, with check-out)
+     */
+    check_in_time?: string | null;
+    /**
+     * Check Out Time
+     *
+     * Stays end at this local time, whole nights after check-in
+     */
+    check_out_time?: string | null;
     /**
      * Rules Text
      */
@@ -613,6 +671,20 @@ export type BlackoutUpdate = {
      * Cancel the active reservations the new period overlaps
      */
     cancel_conflicts?: boolean;
+};
+
+/**
+ * BlockedDayRead
+ */
+export type BlockedDayRead = {
+    /**
+     * Date
+     */
+    date: string;
+    /**
+     * Why most of the day's slots are refused; null when it has no opening hours
+     */
+    reason: RuleCode | null;
 };
 
 /**
@@ -1757,6 +1829,20 @@ export type MyMembership = {
 };
 
 /**
+ * NextAvailable
+ */
+export type NextAvailable = {
+    /**
+     * Timezone
+     */
+    timezone: string;
+    /**
+     * Amenities
+     */
+    amenities: Array<AmenityNext>;
+};
+
+/**
  * NotificationCounts
  */
 export type NotificationCounts = {
@@ -2477,8 +2563,9 @@ export type Role = 'admin' | 'resident';
  * - `reservation.rules_not_accepted` (422): The amenity's current rules must be accepted first.
  * - `reservation.cutoff_passed` (409): The cancellation cutoff has passed: no more changes online.
  * - `reservation.already_started` (409): The booking has already started.
+ * - `reservation.stay_times` (422, suggests a free slot): A stay starts at check-in time and ends at check-out time nights later.
  */
-export type RuleCode = 'reservation.invalid_time' | 'reservation.invalid_headcount' | 'reservation.misaligned' | 'reservation.too_short' | 'reservation.too_long' | 'reservation.in_past' | 'reservation.too_little_notice' | 'reservation.too_far_ahead' | 'reservation.outside_hours' | 'reservation.too_many_guests' | 'reservation.capacity_exceeded' | 'reservation.blackout' | 'reservation.quota_exceeded' | 'reservation.slot_taken' | 'reservation.capacity_full' | 'reservation.rules_not_accepted' | 'reservation.cutoff_passed' | 'reservation.already_started';
+export type RuleCode = 'reservation.invalid_time' | 'reservation.invalid_headcount' | 'reservation.misaligned' | 'reservation.too_short' | 'reservation.too_long' | 'reservation.in_past' | 'reservation.too_little_notice' | 'reservation.too_far_ahead' | 'reservation.outside_hours' | 'reservation.too_many_guests' | 'reservation.capacity_exceeded' | 'reservation.blackout' | 'reservation.quota_exceeded' | 'reservation.slot_taken' | 'reservation.capacity_full' | 'reservation.rules_not_accepted' | 'reservation.cutoff_passed' | 'reservation.already_started' | 'reservation.stay_times';
 
 /**
  * RumReport
@@ -6277,6 +6364,81 @@ export type ReservationsGetAvailabilityResponses = {
 };
 
 export type ReservationsGetAvailabilityResponse = ReservationsGetAvailabilityResponses[keyof ReservationsGetAvailabilityResponses];
+
+export type ReservationsGetNextAvailableData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query: {
+        /**
+         * Amenity Id
+         *
+         * One amenity, or several of a kind (any tennis court)
+         */
+        amenity_id: Array<string>;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Per Day
+         *
+         * At most this many slots of a day
+         */
+        per_day?: number | null;
+    };
+    url: '/api/v1/communities/{community_id}/availability/next';
+};
+
+export type ReservationsGetNextAvailableErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * amenity.archived
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsGetNextAvailableError = ReservationsGetNextAvailableErrors[keyof ReservationsGetNextAvailableErrors];
+
+export type ReservationsGetNextAvailableResponses = {
+    /**
+     * Successful Response
+     */
+    200: NextAvailable;
+};
+
+export type ReservationsGetNextAvailableResponse = ReservationsGetNextAvailableResponses[keyof ReservationsGetNextAvailableResponses];
 
 export type ReservationsListOfficeReservationsData = {
     body?: never;

@@ -92,6 +92,7 @@ const RULE_TITLES: Record<RuleCode, string> = {
   'reservation.rules_not_accepted': 'Please read and accept the rules first.',
   'reservation.cutoff_passed': "It's too late to change or cancel online.",
   'reservation.already_started': 'This reservation has already started.',
+  'reservation.stay_times': 'Stays run from check-in to check-out.',
 }
 
 // Headlines per code. Where the server's own message carries specifics (times, limits) it is

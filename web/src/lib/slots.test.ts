@@ -13,6 +13,8 @@ const pool: Rules = {
   min_duration_minutes: 60,
   max_duration_minutes: 180,
   overnight_allowed: false,
+  check_in_time: null,
+  check_out_time: null,
   mode: 'capacity',
   capacity: 20,
   max_headcount_per_household: 6,
@@ -25,6 +27,8 @@ const suite: Rules = {
   min_duration_minutes: 16 * 60,
   max_duration_minutes: 3 * 24 * 60,
   overnight_allowed: true,
+  check_in_time: null,
+  check_out_time: null,
   mode: 'exclusive',
   capacity: 1,
   max_headcount_per_household: 4,
@@ -54,6 +58,15 @@ describe('endOptions', () => {
     expect(hours).not.toContain(32)
     expect(hours.at(-1)).toBe(68) // 11:00 on the third morning; 72 h would end at 15:00, outside
     expect(ends[0]?.label).toContain('1 night')
+  })
+
+  it('offers stays as nights from check-in to check-out', () => {
+    const stays = { ...suite, check_in_time: '15:00', check_out_time: '11:00' }
+    // 3 days at most: three nights end 68 h after check-in; the 1-night stay crosses the fall-back night
+    const ends = endOptions(stays, zonedToInstant('2026-10-31', '15:00', NY), NY)
+    expect(ends.map((o) => o.minutes / 60)).toEqual([21, 45, 69])
+    expect(ends[0]?.label).toMatch(/^1 night \(check-out Sun, Nov 1, 11:00\sAM\)$/)
+    expect(ends[2]?.end.toISOString()).toBe('2026-11-03T16:00:00.000Z')
   })
 
   it('keeps wall-clock ends across a DST change', () => {

@@ -2,7 +2,18 @@
  * people limits and human summaries of an amenity's rules. The API stays the judge (the
  * "can I book this?" check); this only offers choices that can pass it. */
 import type { AmenityRead, RuleCode, SlotRead } from '../api'
-import { clockToMinutes, daysBetween, formatClock, formatDay, formatDuration, formatTime, wallTime, weekdayOf } from './time'
+import {
+  addDays,
+  clockToMinutes,
+  daysBetween,
+  formatClock,
+  formatDay,
+  formatDuration,
+  formatTime,
+  wallTime,
+  weekdayOf,
+  zonedToInstant,
+} from './time'
 
 export type Rules = Pick<
   AmenityRead,
@@ -11,6 +22,8 @@ export type Rules = Pick<
   | 'min_duration_minutes'
   | 'max_duration_minutes'
   | 'overnight_allowed'
+  | 'check_in_time'
+  | 'check_out_time'
   | 'mode'
   | 'capacity'
   | 'max_headcount_per_household'
@@ -61,9 +74,16 @@ export interface EndOption {
   label: string
 }
 
+/** Whether bookings are stays: from check-in to check-out whole nights later. */
+export function isStay(rules: Pick<Rules, 'check_in_time' | 'check_out_time'>): boolean {
+  return Boolean(rules.check_in_time && rules.check_out_time)
+}
+
 /** The end times a booking starting at `start` may have: multiples of the slot size between the
- * minimum and maximum duration that fit the opening hours. At most `limit` options. */
+ * minimum and maximum duration that fit the opening hours, or for stays the check-out after each
+ * number of nights the durations allow. At most `limit` options. */
 export function endOptions(rules: Rules, start: Date, tz: string, limit = 200): EndOption[] {
+  if (rules.check_out_time && isStay(rules)) return stayEnds(rules, rules.check_out_time, start, tz, limit)
   const step = rules.slot_minutes
   const first = Math.max(step, Math.ceil(rules.min_duration_minutes / step) * step)
   const out: EndOption[] = []
@@ -114,6 +134,20 @@ export function conflictWithin(
     if (Date.parse(s.starts_at) < start || Date.parse(s.ends_at) > end) return false
     return s.available ? !slotFits(s, headcount, mode) : CONFLICTS.includes(s.reason)
   })
+}
+
+function stayEnds(rules: Rules, checkOut: string, start: Date, tz: string, limit: number): EndOption[] {
+  const startDay = wallTime(start, tz).date
+  const out: EndOption[] = []
+  for (let nights = 1; out.length < limit; nights++) {
+    const end = zonedToInstant(addDays(startDay, nights), checkOut, tz)
+    const minutes = Math.round((end.getTime() - start.getTime()) / 60000)
+    if (minutes > rules.max_duration_minutes) break
+    if (minutes < rules.min_duration_minutes) continue
+    const label = `${nights === 1 ? '1 night' : `${nights} nights`} (check-out ${formatDay(end, tz)}, ${formatTime(end, tz)})`
+    out.push({ end, minutes, label })
+  }
+  return out
 }
 
 /** The most people one household may bring, and the most guests among them. */

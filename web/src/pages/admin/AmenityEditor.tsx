@@ -32,6 +32,8 @@ interface Draft {
   max_per_month: string
   max_upcoming: string
   overnight_allowed: boolean
+  check_in_time: string
+  check_out_time: string
   rules_text: string
   fee: string
   deposit: string
@@ -65,6 +67,8 @@ function draftOf(a: AmenityRead | undefined): Draft {
     max_per_month: text(a?.max_per_month),
     max_upcoming: text(a?.max_upcoming),
     overnight_allowed: a?.overnight_allowed ?? false,
+    check_in_time: a?.check_in_time ?? '',
+    check_out_time: a?.check_out_time ?? '',
     rules_text: a?.rules_text ?? '',
     fee: dollars(a?.fee_cents ?? 0),
     deposit: dollars(a?.deposit_cents ?? 0),
@@ -99,6 +103,9 @@ function toBody(d: Draft): AmenityCreate {
     max_per_month: optionalInt(d.max_per_month),
     max_upcoming: optionalInt(d.max_upcoming),
     overnight_allowed: d.overnight_allowed,
+    // Stay times only for overnight amenities, both or neither (the API refuses the rest).
+    check_in_time: d.overnight_allowed ? d.check_in_time || null : null,
+    check_out_time: d.overnight_allowed ? d.check_out_time || null : null,
     rules_text: d.rules_text,
     fee_cents: cents(d.fee),
     deposit_cents: cents(d.deposit),
@@ -269,6 +276,21 @@ function Editor({ amenity, communityId }: { amenity: AmenityRead | undefined; co
           <input id="overnight" type="checkbox" checked={d.overnight_allowed} onChange={(e) => set('overnight_allowed')(e.target.checked)} />
           <label htmlFor="overnight">Bookings may run overnight (guest suites)</label>
         </div>
+        {d.overnight_allowed ? (
+          <div className="form-grid">
+            <div className="field">
+              <label htmlFor="check-in">Check-in time</label>
+              <input id="check-in" type="time" value={d.check_in_time} onChange={(e) => set('check_in_time')(e.target.value)} aria-describedby="stay-hint" />
+            </div>
+            <div className="field">
+              <label htmlFor="check-out">Check-out time</label>
+              <input id="check-out" type="time" value={d.check_out_time} onChange={(e) => set('check_out_time')(e.target.value)} aria-describedby="stay-hint" />
+            </div>
+            <p className="hint small muted" id="stay-hint">
+              With both, residents book stays: from check-in to check-out, a number of nights later.
+            </p>
+          </div>
+        ) : null}
         <div className="checkbox field">
           <input id="approval" type="checkbox" checked={d.requires_approval} onChange={(e) => set('requires_approval')(e.target.checked)} />
           <label htmlFor="approval">An admin approves each request</label>

@@ -4,6 +4,7 @@ import {
   reservationsCheckReservation,
   reservationsCreateReservation,
   reservationsGetAvailability,
+  reservationsGetNextAvailable,
   type AmenityRead,
   type ReservationCreate,
   type ReservationRead,
@@ -16,6 +17,7 @@ import { keys, useInvalidateBookings, type CommunityContext } from '../../lib/qu
 import { endOptions, isEventAmenity } from '../../lib/slots'
 import { addDays, todayIn, wallTime } from '../../lib/time'
 import { Confirmation } from './Confirmation'
+import { NextAvailable } from './NextAvailable'
 import { PeopleStep, type People } from './PeopleStep'
 import { RulesStep } from './RulesStep'
 import { Summary, type BookingCheck } from './Summary'
@@ -36,7 +38,8 @@ export function BookingForm({ community, amenity, initialDate, onBehalf, onDateC
   const today = todayIn(tz)
   const lastDay = addDays(today, amenity.max_days_ahead)
   const clamp = (d: string | null) => (!d || d < today ? today : d > lastDay ? lastDay : d)
-  const [date, setDateState] = useState(() => clamp(initialDate))
+  // The page opens on the day asked for or else on the first bookable one.
+  const [chosenDate, setDateState] = useState<string | null>(() => (initialDate ? clamp(initialDate) : null))
   const [start, setStart] = useState<string | null>(null)
   const [minutes, setMinutes] = useState<number | null>(null)
   const [people, setPeople] = useState<People>({ headcount: 1, guests: 0, title: '', notes: '' })
@@ -47,6 +50,13 @@ export function BookingForm({ community, amenity, initialDate, onBehalf, onDateC
   const invalidate = useInvalidateBookings(community.id)
   const needsRules = amenity.rules_version > 0 && amenity.rules_text.trim() !== ''
   const event = isEventAmenity(amenity)
+
+  const nextFree = useQuery({
+    queryKey: [...keys.availability(community.id), amenity.id, 'next'],
+    queryFn: () =>
+      unwrap(reservationsGetNextAvailable({ path: { community_id: community.id }, query: { amenity_id: [amenity.id], limit: 20, per_day: 4 } })),
+  })
+  const date = chosenDate ?? clamp(nextFree.data?.amenities[0]?.first_day ?? null)
 
   function setDate(d: string) {
     const next = clamp(d)
@@ -60,6 +70,7 @@ export function BookingForm({ community, amenity, initialDate, onBehalf, onDateC
     queryKey: [...keys.availability(community.id), amenity.id, date],
     queryFn: () =>
       unwrap(reservationsGetAvailability({ path: { community_id: community.id, amenity_id: amenity.id }, query: { date } })),
+    enabled: chosenDate !== null || !nextFree.isPending,
   })
 
   const startDate = start ? new Date(start) : null
@@ -165,6 +176,7 @@ export function BookingForm({ community, amenity, initialDate, onBehalf, onDateC
   return (
     <form className="booking-layout" onSubmit={submit} aria-label={`Book ${amenity.name}`}>
       <div className="steps">
+        <NextAvailable amenity={amenity} tz={tz} next={nextFree} start={start} onPick={applySuggestion} />
         <TimeStep
           amenity={amenity}
           tz={tz}

@@ -5,8 +5,8 @@ import { Empty, ErrorNotice, Loading } from '../../components/ui'
 import { unwrap } from '../../lib/http'
 import { placesLeft } from '../../lib/occupancy'
 import { useCurrentCommunity } from '../../lib/queries'
-import { SLOT_REASONS, type EndOption } from '../../lib/slots'
-import { addDays, formatLocalDate, formatRange, formatTime } from '../../lib/time'
+import { isStay, SLOT_REASONS, type EndOption } from '../../lib/slots'
+import { addDays, formatDay, formatLocalDate, formatRange, formatTime } from '../../lib/time'
 
 /** Party times inside an event booking, in slots from its start: `to` 0 means its end. */
 export interface Party {
@@ -50,6 +50,7 @@ export function TimeStep({
   const slots = (availability.data?.slots ?? []).filter((s) => s.reason !== 'reservation.in_past')
   const startDate = start ? new Date(start) : null
   const closures = useClosures(amenity.id, slots)
+  const stay = isStay(amenity)
   return (
     <section className="card step" aria-labelledby="step-time">
       <h2 id="step-time">Pick a day and time</h2>
@@ -86,7 +87,7 @@ export function TimeStep({
                 disabled={!s.available}
                 onClick={() => onPick(s)}
               >
-                {formatTime(s.starts_at, tz)}
+                {stay ? `Check-in ${formatTime(s.starts_at, tz)}` : formatTime(s.starts_at, tz)}
                 <small>
                   {s.available ? (amenity.mode === 'capacity' ? placesLeft(s.remaining, amenity.capacity) : 'Free') : ((s.reason && SLOT_REASONS[s.reason]) || 'Unavailable')}
                 </small>
@@ -104,9 +105,14 @@ export function TimeStep({
           ))}
         </ul>
       ) : null}
+      {startDate && stay ? (
+        <p className="stay-check-in">
+          Check-in {formatDay(startDate, tz)} {formatTime(startDate, tz)}
+        </p>
+      ) : null}
       {startDate ? (
         <div className="field" style={{ marginTop: '1rem', maxWidth: '24rem' }}>
-          <label htmlFor="end">Until</label>
+          <label htmlFor="end">{stay ? 'Nights' : 'Until'}</label>
           <select id="end" value={chosenEnd?.minutes ?? ''} onChange={(e) => onMinutes(Number(e.target.value))}>
             {ends.map((o) => (
               <option key={o.minutes} value={o.minutes}>
