@@ -137,6 +137,12 @@ class ReservationRead(Output):
     updated_at: datetime
 
 
+class DecisionRead(ReservationRead):
+    undo_until: datetime | None = Field(
+        description="Until when the decision may be undone; the resident is emailed then"
+    )
+
+
 class SlotRead(Output):
     starts_at: datetime
     ends_at: datetime

@@ -1075,6 +1075,117 @@ export type Decision = {
 };
 
 /**
+ * DecisionRead
+ */
+export type DecisionRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Community Id
+     */
+    community_id: string;
+    /**
+     * Amenity Id
+     */
+    amenity_id: string;
+    /**
+     * Household Id
+     */
+    household_id: string | null;
+    /**
+     * Booked By Id
+     */
+    booked_by_id: string;
+    /**
+     * Booked For Id
+     */
+    booked_for_id: string;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    /**
+     * Party Starts At
+     */
+    party_starts_at: string | null;
+    /**
+     * Party Ends At
+     */
+    party_ends_at: string | null;
+    /**
+     * Headcount
+     */
+    headcount: number;
+    /**
+     * Guests
+     */
+    guests: number;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Notes
+     */
+    notes: string;
+    status: ReservationStatus;
+    /**
+     * Accepted Rules Version
+     */
+    accepted_rules_version: number | null;
+    /**
+     * Decided By Id
+     */
+    decided_by_id: string | null;
+    /**
+     * Decided At
+     */
+    decided_at: string | null;
+    /**
+     * Decision Reason
+     */
+    decision_reason: string | null;
+    /**
+     * Cancelled By Id
+     */
+    cancelled_by_id: string | null;
+    /**
+     * Cancelled At
+     */
+    cancelled_at: string | null;
+    /**
+     * Cancel Reason
+     */
+    cancel_reason: string | null;
+    /**
+     * Cancellable Until
+     *
+     * Until when the booking's resident may change or cancel it (admins: any time before it starts); null once it is no longer active
+     */
+    cancellable_until?: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Undo Until
+     *
+     * Until when the decision may be undone; the resident is emailed then
+     */
+    undo_until: string | null;
+};
+
+/**
  * EmailVerification
  */
 export type EmailVerification = {
@@ -5458,7 +5569,7 @@ export type ReservationsApproveReservationResponses = {
     /**
      * Successful Response
      */
-    200: ReservationRead;
+    200: DecisionRead;
 };
 
 export type ReservationsApproveReservationResponse = ReservationsApproveReservationResponses[keyof ReservationsApproveReservationResponses];
@@ -5524,10 +5635,76 @@ export type ReservationsRejectReservationResponses = {
     /**
      * Successful Response
      */
-    200: ReservationRead;
+    200: DecisionRead;
 };
 
 export type ReservationsRejectReservationResponse = ReservationsRejectReservationResponses[keyof ReservationsRejectReservationResponses];
+
+export type ReservationsUndoReservationDecisionData = {
+    body?: never;
+    path: {
+        /**
+         * Reservation Id
+         */
+        reservation_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/undo-decision';
+};
+
+export type ReservationsUndoReservationDecisionErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * reservation.undo_expired, reservation.slot_taken, reservation.<conflict>
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsUndoReservationDecisionError = ReservationsUndoReservationDecisionErrors[keyof ReservationsUndoReservationDecisionErrors];
+
+export type ReservationsUndoReservationDecisionResponses = {
+    /**
+     * Successful Response
+     */
+    200: ReservationRead;
+};
+
+export type ReservationsUndoReservationDecisionResponse = ReservationsUndoReservationDecisionResponses[keyof ReservationsUndoReservationDecisionResponses];
 
 export type ReservationsGetCalendarData = {
     body?: never;
