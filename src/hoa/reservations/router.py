@@ -12,7 +12,7 @@ from hoa.core.schemas import Instant, LocalDate
 from hoa.core.settings import Settings
 from hoa.core.versions import community
 from hoa.models import Reservation, ReservationStatus
-from hoa.reservations import links, reads, service
+from hoa.reservations import links, queue, reads, service
 from hoa.reservations.errors import (
     IdempotencyKeyReused,
     NoHousehold,
@@ -30,6 +30,7 @@ from hoa.reservations.schemas import (
     CheckResult,
     Decision,
     DecisionRead,
+    QueuedRequest,
     Rejection,
     ReservationChange,
     ReservationCreate,
@@ -138,6 +139,17 @@ async def list_reservations(
     return Page(
         items=await reads.present(session, rows), next_cursor=next_cursor and next_cursor.encode()
     )
+
+
+@router.get(
+    "/approval-queue",
+    response_model=list[QueuedRequest],
+    responses=errors_for(NotFound, Forbidden),
+)
+async def get_approval_queue(ctx: CommunityAdmin, session: SessionDep) -> list[QueuedRequest]:
+    """Pending requests not yet over, soonest first, each with the overlapping requests and
+    closures, and the household's other bookings that month."""
+    return await queue.approval_queue(session, ctx)
 
 
 @router.get(

@@ -1952,6 +1952,90 @@ export type PasswordResetRequested = {
 };
 
 /**
+ * QueueBooking
+ */
+export type QueueBooking = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Amenity Id
+     */
+    amenity_id: string;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    status: ReservationStatus;
+    /**
+     * Headcount
+     */
+    headcount: number;
+    /**
+     * Title
+     */
+    title: string;
+};
+
+/**
+ * QueueClosure
+ */
+export type QueueClosure = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Amenity Id
+     *
+     * None: every amenity is closed
+     */
+    amenity_id: string | null;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    /**
+     * Reason
+     */
+    reason: string;
+};
+
+/**
+ * QueuedRequest
+ */
+export type QueuedRequest = {
+    reservation: ReservationRead;
+    /**
+     * Overlapping Requests
+     *
+     * Other pending requests of the amenity whose time (buffers included) overlaps this one
+     */
+    overlapping_requests: Array<QueueBooking>;
+    /**
+     * Closures
+     *
+     * Closures overlapping the request's time
+     */
+    closures: Array<QueueClosure>;
+    /**
+     * Household Month
+     *
+     * The household's other pending and confirmed bookings in the request's local month, by start
+     */
+    household_month: Array<QueueBooking>;
+};
+
+/**
  * RefreshRequest
  */
 export type RefreshRequest = {
@@ -5269,6 +5353,66 @@ export type ReservationsCheckReservationResponses = {
 };
 
 export type ReservationsCheckReservationResponse = ReservationsCheckReservationResponses[keyof ReservationsCheckReservationResponses];
+
+export type ReservationsGetApprovalQueueData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/approval-queue';
+};
+
+export type ReservationsGetApprovalQueueErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsGetApprovalQueueError = ReservationsGetApprovalQueueErrors[keyof ReservationsGetApprovalQueueErrors];
+
+export type ReservationsGetApprovalQueueResponses = {
+    /**
+     * Response Reservations-Get Approval Queue
+     *
+     * Successful Response
+     */
+    200: Array<QueuedRequest>;
+};
+
+export type ReservationsGetApprovalQueueResponse = ReservationsGetApprovalQueueResponses[keyof ReservationsGetApprovalQueueResponses];
 
 export type ReservationsGetReservationData = {
     body?: never;
