@@ -178,3 +178,20 @@ async def test_the_queue_comes_back_for_a_held_email_when_it_is_due(
     finally:
         jobs.huey.flush()
         jobs.close()
+
+
+async def test_a_change_or_cancellation_meanwhile_replaces_the_held_approval_email(
+    as_user: Any, world: World, db: Database
+) -> None:
+    admin, resident = await as_user("admin"), await as_user("resident")
+    moved, cancelled = [await request(resident, world, day) for day in (18, 19)]
+    for rid in (moved, cancelled):
+        assert (await admin.post(f"/reservations/{rid}/approve", {})).status_code == 200
+    later = {"starts_at": local(18, 15).isoformat(), "ends_at": local(18, 18).isoformat()}
+    assert (await resident.patch(f"/reservations/{moved}", later)).json()["status"] == "pending"
+    assert (await resident.post(f"/reservations/{cancelled}/cancel", {})).status_code == 200
+
+    for rid in (moved, cancelled):
+        assert await decision_emails(db, rid) == []
+    for rid, kind in ((moved, "reservation_changed"), (cancelled, "reservation_cancelled")):
+        assert kind in [n.kind for n in await notifications(db, uuid.UUID(rid))]

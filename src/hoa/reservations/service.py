@@ -419,6 +419,8 @@ async def change(
         and reservation.status is ReservationStatus.CONFIRMED
     )
     before = snapshot(reservation, AUDITED)
+    if material:
+        await _supersede_decision_email(session, reservation)
     _apply(reservation, planned, amenity_rules, material=material, back_to_pending=back_to_pending)
     await flush(session)
     _audit_change(session, ctx, reservation, "reservation.changed", before)
@@ -561,6 +563,7 @@ async def mark_cancelled(
 ) -> None:
     """Cancel an active reservation the caller may cancel: the state change, its audit event
     and the notification to the person it was for, in the current transaction."""
+    await _supersede_decision_email(session, reservation)
     before = snapshot(reservation, AUDITED)
     reservation.status = ReservationStatus.CANCELLED
     reservation.cancelled_by_id = ctx.user_id
@@ -686,6 +689,18 @@ async def undo_decision(
     await flush(session)
     _audit_change(session, ctx, reservation, "reservation.decision_undone", before)
     return reservation
+
+
+async def _supersede_decision_email(session: AsyncSession, reservation: Reservation) -> None:
+    """Drop the approval's email still held back: the email about what happened since tells
+    the newer state, and an "approved" arriving after it would contradict it."""
+    if reservation.decided_at is not None:
+        await withdraw(
+            session,
+            entity_id=reservation.id,
+            kinds=[ReservationApproved.kind],
+            since=reservation.decided_at,
+        )
 
 
 async def _decide(
