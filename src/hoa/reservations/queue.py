@@ -19,7 +19,7 @@ from hoa.models import (
     ReservationStatus,
 )
 from hoa.reservations import reads
-from hoa.reservations.schemas import QueueBooking, QueueClosure, QueuedRequest, ReservationRead
+from hoa.reservations.schemas import CalendarClosure, QueueBooking, QueuedRequest, ReservationRead
 
 QUEUE_LIMIT = 200
 
@@ -115,7 +115,7 @@ def _assemble(
                     and overlaps(r, o.block_starts_at, o.block_ends_at)
                 ],
                 closures=[
-                    QueueClosure.model_validate(c)
+                    CalendarClosure.model_validate(c)
                     for c in closures
                     if c.amenity_id in (None, r.amenity_id) and overlaps(r, c.starts_at, c.ends_at)
                 ],

@@ -143,37 +143,6 @@ class DecisionRead(ReservationRead):
     )
 
 
-class QueueBooking(Output):
-    id: uuid.UUID
-    amenity_id: uuid.UUID
-    starts_at: datetime
-    ends_at: datetime
-    status: ReservationStatus
-    headcount: int
-    title: str
-
-
-class QueueClosure(Output):
-    id: uuid.UUID
-    amenity_id: uuid.UUID | None = Field(description="None: every amenity is closed")
-    starts_at: datetime
-    ends_at: datetime
-    reason: str
-
-
-class QueuedRequest(Output):
-    reservation: ReservationRead
-    overlapping_requests: list[QueueBooking] = Field(
-        description="Other pending requests of the amenity whose time (buffers included) "
-        "overlaps this one"
-    )
-    closures: list[QueueClosure] = Field(description="Closures overlapping the request's time")
-    household_month: list[QueueBooking] = Field(
-        description="The household's other pending and confirmed bookings in the request's "
-        "local month, by start"
-    )
-
-
 class SlotRead(Output):
     starts_at: datetime
     ends_at: datetime
@@ -229,3 +198,26 @@ class Calendar(Output):
     end: datetime
     entries: list[CalendarEntry]
     closures: list[CalendarClosure]
+
+
+class QueueBooking(Output):
+    id: uuid.UUID
+    amenity_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    status: ReservationStatus
+    headcount: int
+    title: str
+
+
+class QueuedRequest(Output):
+    reservation: ReservationRead
+    overlapping_requests: list[QueueBooking] = Field(
+        description="Other pending requests of the amenity whose time (buffers included) "
+        "overlaps this one"
+    )
+    closures: list[CalendarClosure] = Field(description="Closures overlapping the request's time")
+    household_month: list[QueueBooking] = Field(
+        description="The household's other pending and confirmed bookings in the request's "
+        "local month, by start"
+    )

@@ -1983,34 +1983,6 @@ export type QueueBooking = {
 };
 
 /**
- * QueueClosure
- */
-export type QueueClosure = {
-    /**
-     * Id
-     */
-    id: string;
-    /**
-     * Amenity Id
-     *
-     * None: every amenity is closed
-     */
-    amenity_id: string | null;
-    /**
-     * Starts At
-     */
-    starts_at: string;
-    /**
-     * Ends At
-     */
-    ends_at: string;
-    /**
-     * Reason
-     */
-    reason: string;
-};
-
-/**
  * QueuedRequest
  */
 export type QueuedRequest = {
@@ -2026,7 +1998,7 @@ export type QueuedRequest = {
      *
      * Closures overlapping the request's time
      */
-    closures: Array<QueueClosure>;
+    closures: Array<CalendarClosure>;
     /**
      * Household Month
      *
