@@ -94,7 +94,11 @@ class Jobs:
         with task_span(self.tracer_provider, "deliver", trace), metrics.job_run("deliver"):
             nid = uuid.UUID(notification_id)
             outcome = self.deliverer.deliver(nid)
-            if outcome == "retry" and (delay := self.deliverer.next_attempt_delay(nid)) is not None:
+            # A retry, or a row not due yet (an email held back for a while): come back then.
+            if (
+                outcome in ("retry", "skipped")
+                and (delay := self.deliverer.next_attempt_delay(nid)) is not None
+            ):
                 self.enqueue(nid, delay=delay)
             return outcome
 

@@ -5,6 +5,7 @@ independent and strict parser."""
 
 import email
 import email.policy
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -35,8 +36,8 @@ def both_parsers(ics: bytes) -> icalendar.Calendar:
     return cal
 
 
-def sent(deliverer: Any, nid: Any, outbox: Path) -> EmailMessage:
-    assert deliverer.deliver(nid) == "sent"
+def sent(deliverer: Any, nid: Any, outbox: Path, now: datetime | None = None) -> EmailMessage:
+    assert deliverer.deliver(nid, now=now) == "sent"
     eml = outbox / f"{nid}.eml"
     msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert isinstance(msg, EmailMessage)
@@ -161,7 +162,8 @@ async def test_pending_bookings_are_tentative_in_emails_downloads_and_feeds(
     # declined: the tentative event is taken out of the calendar again
     assert (await admin.post(f"/reservations/{rid}/reject", {"reason": "Booked"})).is_success
     [declined] = [n for n in await notifications(db) if n.kind == "reservation_rejected"]
-    ics, part = calendar_part(sent(deliverer, declined.id, tmp_path / "outbox"))
+    outbox = tmp_path / "outbox"
+    ics, part = calendar_part(sent(deliverer, declined.id, outbox, declined.next_attempt_at))
     cal = both_parsers(ics)
     assert cal["METHOD"] == "CANCEL" and part.get_param("method") == "CANCEL"
     [event] = cal.walk("VEVENT")

@@ -289,6 +289,12 @@ class Settings(BaseSettings):
         SecretStr("maple-grove-demo"), description="Password of the seed-demo accounts"
     )
     invitation_days: int = Field(14, ge=1, description="How long an invitation link stays valid")
+    decision_undo_minutes: int = Field(
+        5,
+        ge=0,
+        description="How long an admin may undo approving or declining a request; the "
+        "resident's email waits until then",
+    )
     public_url: str = Field(
         "http://localhost:8000", description="Base URL used in links (invitations, resets)"
     )

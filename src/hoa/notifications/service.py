@@ -13,7 +13,7 @@ from hoa.core.errors import Conflict, NotFound
 from hoa.core.hooks import enqueue_after_commit
 from hoa.core.pagination import Cursor, page_query
 from hoa.models import AdminAlerts, Notification, NotificationStatus, User
-from hoa.notifications.kinds import EmailChoice, Payload
+from hoa.notifications.kinds import EmailChoice, NotificationKind, Payload
 
 
 async def outbox_backlog(conn: AsyncConnection) -> dict[str, int]:
@@ -93,9 +93,11 @@ def notify(
     entity_type: str,
     entity_id: uuid.UUID,
     community_id: uuid.UUID | None = None,
+    not_before: datetime | None = None,
 ) -> Notification | None:
-    """Add a notification in the current transaction; delivery is enqueued after its commit.
-    None when the recipient's email preferences turn this kind off."""
+    """Add a notification in the current transaction; delivery is enqueued after its commit
+    and, with ``not_before``, waits until then. None when the recipient's email preferences
+    turn this kind off."""
     if isinstance(recipient, User) and not wants(recipient, payload):
         return None
     notification = new_notification(
@@ -104,10 +106,33 @@ def notify(
         entity_type=entity_type,
         entity_id=entity_id,
         community_id=community_id,
+        now=not_before,
     )
     session.add(notification)
     enqueue_after_commit(session, notification.id)
     return notification
+
+
+async def withdraw(
+    session: AsyncSession,
+    *,
+    entity_id: uuid.UUID,
+    kinds: list[NotificationKind],
+    since: datetime,
+) -> bool:
+    """Delete the entity's notifications of these kinds written since ``since`` that still
+    wait; False when one of them is being sent or was sent already (nothing to take back)."""
+    mine = (
+        Notification.entity_id == entity_id,
+        Notification.kind.in_(kinds),
+        Notification.created_at >= since,
+    )
+    await session.execute(
+        sa.delete(Notification)
+        .where(*mine, Notification.status == NotificationStatus.PENDING)
+        .execution_options(synchronize_session=False)
+    )
+    return not await session.scalar(sa.select(sa.func.count()).where(*mine))
 
 
 class NotFailed(Conflict):

@@ -63,6 +63,14 @@ class NotPending(AppError):
     )
 
 
+class UndoExpired(AppError):
+    code, status_code, message = (
+        "reservation.undo_expired",
+        409,
+        "This decision can no longer be undone: its time is up or the booking changed since.",
+    )
+
+
 class NoHousehold(AppError):
     code, status_code, message = (
         "reservation.no_household",

@@ -1,5 +1,6 @@
 """The emails about a booking: to the person it is for, and to the admins who approve requests."""
 
+from datetime import datetime
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -78,10 +79,11 @@ async def notify_reservation(
     community: Community,
     reservation: Reservation,
     kind: type[ReservationNotice],
+    not_before: datetime | None = None,
     **extra: object,
 ) -> None:
-    """Email the person the reservation is for, in the current transaction; ``extra`` are the
-    kind's own fields (a reason, who cancelled, ...)."""
+    """Email the person the reservation is for, in the current transaction (not before
+    ``not_before``); ``extra`` are the kind's own fields (a reason, who cancelled, ...)."""
     user = await session.get_one(User, reservation.booked_for_id)
     amenity = await session.get_one(Amenity, reservation.amenity_id)
     notify(
@@ -91,6 +93,7 @@ async def notify_reservation(
         entity_type="reservation",
         entity_id=reservation.id,
         community_id=community.id,
+        not_before=not_before,
     )
 
 

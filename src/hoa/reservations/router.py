@@ -10,9 +10,10 @@ from hoa.amenities.service import Archived
 from hoa.core.errors import Forbidden, NotFound
 from hoa.core.pagination import Page
 from hoa.core.schemas import Instant, LocalDate
+from hoa.core.settings import Settings
 from hoa.core.versions import community
 from hoa.models import Reservation, ReservationStatus
-from hoa.reservations import finder, links, office, reads, service
+from hoa.reservations import finder, links, office, queue, reads, service
 from hoa.reservations.errors import (
     IdempotencyKeyReused,
     NoHousehold,
@@ -22,6 +23,7 @@ from hoa.reservations.errors import (
     RuleConflict,
     RuleViolation,
     SlotTaken,
+    UndoExpired,
 )
 from hoa.reservations.schemas import (
     Availability,
@@ -29,8 +31,10 @@ from hoa.reservations.schemas import (
     Calendar,
     CheckResult,
     Decision,
+    DecisionRead,
     NextAvailable,
     OfficeBookingPage,
+    QueuedRequest,
     Rejection,
     ReservationChange,
     ReservationCreate,
@@ -57,6 +61,15 @@ Until = Annotated[Instant, Query(description="Range end (exclusive)")]
 
 async def _present(session: AsyncSession, reservation: Reservation) -> ReservationRead:
     return (await reads.present(session, [reservation]))[0]
+
+
+async def _decided(
+    session: AsyncSession, settings: Settings, reservation: Reservation
+) -> DecisionRead:
+    return DecisionRead(
+        **(await _present(session, reservation)).model_dump(),
+        undo_until=service.undo_until(settings, reservation),
+    )
 
 
 @router.post(
@@ -134,6 +147,17 @@ async def list_reservations(
 
 
 @router.get(
+    "/approval-queue",
+    response_model=list[QueuedRequest],
+    responses=errors_for(NotFound, Forbidden),
+)
+async def get_approval_queue(ctx: CommunityAdmin, session: SessionDep) -> list[QueuedRequest]:
+    """Pending requests not yet over, soonest first, each with the overlapping requests and
+    closures, and the household's other bookings that month."""
+    return await queue.approval_queue(session, ctx)
+
+
+@router.get(
     "/reservations/{reservation_id}", response_model=ReservationRead, responses=errors_for(NotFound)
 )
 async def get_reservation(
@@ -195,24 +219,59 @@ async def cancel_reservation(
 
 @router.post(
     "/reservations/{reservation_id}/approve",
-    response_model=ReservationRead,
+    response_model=DecisionRead,
     responses=errors_for(NotFound, Forbidden, NotPending, RuleConflict),
 )
 async def approve_reservation(
-    reservation_id: uuid.UUID, body: Decision, ctx: CommunityAdmin, session: SessionDep
-) -> ReservationRead:
-    return await _present(session, await service.approve(session, ctx, reservation_id, body.reason))
+    reservation_id: uuid.UUID,
+    body: Decision,
+    ctx: CommunityAdmin,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> DecisionRead:
+    """Confirm a request; ``reason`` is an optional note in the resident's email, which waits
+    until the undo window has passed."""
+    return await _decided(
+        session,
+        settings,
+        await service.approve(session, settings, ctx, reservation_id, body.reason),
+    )
 
 
 @router.post(
     "/reservations/{reservation_id}/reject",
-    response_model=ReservationRead,
+    response_model=DecisionRead,
     responses=errors_for(NotFound, Forbidden, NotPending),
 )
 async def reject_reservation(
-    reservation_id: uuid.UUID, body: Rejection, ctx: CommunityAdmin, session: SessionDep
+    reservation_id: uuid.UUID,
+    body: Rejection,
+    ctx: CommunityAdmin,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> DecisionRead:
+    """Decline a request with a reason; the resident's email waits until the undo window has
+    passed."""
+    return await _decided(
+        session,
+        settings,
+        await service.reject(session, settings, ctx, reservation_id, body.reason),
+    )
+
+
+@router.post(
+    "/reservations/{reservation_id}/undo-decision",
+    response_model=ReservationRead,
+    responses=errors_for(NotFound, Forbidden, UndoExpired, SlotTaken, RuleConflict),
+)
+async def undo_reservation_decision(
+    reservation_id: uuid.UUID, ctx: CommunityAdmin, session: SessionDep, settings: SettingsDep
 ) -> ReservationRead:
-    return await _present(session, await service.reject(session, ctx, reservation_id, body.reason))
+    """Within ``decision_undo_minutes`` of approving or declining, and while the booking is
+    unchanged since: the request is pending again and the decision's email is never sent."""
+    return await _present(
+        session, await service.undo_decision(session, settings, ctx, reservation_id)
+    )
 
 
 @router.get(

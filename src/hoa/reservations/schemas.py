@@ -138,6 +138,12 @@ class ReservationRead(Output):
     updated_at: datetime
 
 
+class DecisionRead(ReservationRead):
+    undo_until: datetime | None = Field(
+        description="Until when the decision may be undone; the resident is emailed then"
+    )
+
+
 class SlotRead(Output):
     starts_at: datetime
     ends_at: datetime
@@ -274,3 +280,26 @@ class HistoryEmail(Output):
 class BookingHistory(Output):
     events: list[HistoryEvent] = Field(description="Oldest first")
     emails: list[HistoryEmail] = Field(description="Oldest first")
+
+
+class QueueBooking(Output):
+    id: uuid.UUID
+    amenity_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    status: ReservationStatus
+    headcount: int
+    title: str
+
+
+class QueuedRequest(Output):
+    reservation: ReservationRead
+    overlapping_requests: list[QueueBooking] = Field(
+        description="Other pending requests of the amenity whose time (buffers included) "
+        "overlaps this one"
+    )
+    closures: list[CalendarClosure] = Field(description="Closures overlapping the request's time")
+    household_month: list[QueueBooking] = Field(
+        description="The household's other pending and confirmed bookings in the request's "
+        "local month, by start"
+    )

@@ -5,7 +5,7 @@ transaction; the reads live in ``reservations.reads``."""
 import hashlib
 import uuid
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -41,12 +41,14 @@ from hoa.notifications.kinds import (
     ReservationRejected,
     ReservationRequested,
 )
+from hoa.notifications.service import withdraw
 from hoa.reservations import reads
 from hoa.reservations.errors import (
     IdempotencyKeyReused,
     NoHousehold,
     NotActive,
     NotPending,
+    UndoExpired,
     violation_error,
 )
 from hoa.reservations.notices import alert_admins, calendar_download, notify_reservation
@@ -74,6 +76,7 @@ AUDITED = (
     "cancel_reason",
 )
 SUGGEST_DAYS = 14
+DECIDED = (ReservationStatus.CONFIRMED, ReservationStatus.REJECTED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -427,6 +430,8 @@ async def change(
         and reservation.status is ReservationStatus.CONFIRMED
     )
     before = snapshot(reservation, AUDITED)
+    if material:
+        await _supersede_decision_email(session, reservation)
     _apply(reservation, planned, amenity_rules, material=material, back_to_pending=back_to_pending)
     await flush(session)
     _audit_change(session, ctx, reservation, "reservation.changed", before)
@@ -569,6 +574,7 @@ async def mark_cancelled(
 ) -> None:
     """Cancel an active reservation the caller may cancel: the state change, its audit event
     and the notification to the person it was for, in the current transaction."""
+    await _supersede_decision_email(session, reservation)
     before = snapshot(reservation, AUDITED)
     reservation.status = ReservationStatus.CANCELLED
     reservation.cancelled_by_id = ctx.user_id
@@ -598,13 +604,25 @@ async def calendar(
 
 
 async def approve(
-    session: AsyncSession, ctx: CommunityCtx, reservation_id: uuid.UUID, reason: str
+    session: AsyncSession,
+    settings: Settings,
+    ctx: CommunityCtx,
+    reservation_id: uuid.UUID,
+    reason: str,
 ) -> Reservation:
     """Confirm a pending request after checking again that nothing now conflicts with it (a
-    blackout added since, or a lowered capacity)."""
+    blackout added since, or a lowered capacity). ``reason`` is the note in the email."""
     reservation = await reads.get_visible(session, ctx, reservation_id, lock=True)
     if reservation.status is not ReservationStatus.PENDING:
         raise NotPending
+    await _refuse_conflicts(session, ctx, reservation)
+    return await _decide(session, settings, ctx, reservation, ReservationStatus.CONFIRMED, reason)
+
+
+async def _refuse_conflicts(
+    session: AsyncSession, ctx: CommunityCtx, reservation: Reservation
+) -> None:
+    """Raise the first conflict (taken, full, closed) the reservation's time has now."""
     amenity = await amenities.get(
         session, ctx.community_id, reservation.amenity_id, lock=not reservation.exclusive
     )
@@ -629,20 +647,76 @@ async def approve(
     )
     if conflicts is not None:
         raise violation_error(conflicts)
-    return await _decide(session, ctx, reservation, ReservationStatus.CONFIRMED, reason)
 
 
 async def reject(
-    session: AsyncSession, ctx: CommunityCtx, reservation_id: uuid.UUID, reason: str
+    session: AsyncSession,
+    settings: Settings,
+    ctx: CommunityCtx,
+    reservation_id: uuid.UUID,
+    reason: str,
 ) -> Reservation:
     reservation = await reads.get_visible(session, ctx, reservation_id, lock=True)
     if reservation.status is not ReservationStatus.PENDING:
         raise NotPending
-    return await _decide(session, ctx, reservation, ReservationStatus.REJECTED, reason)
+    return await _decide(session, settings, ctx, reservation, ReservationStatus.REJECTED, reason)
+
+
+def undo_until(settings: Settings, reservation: Reservation) -> datetime | None:
+    """Until when the reservation's approval or decline may be undone; None when it cannot
+    (not decided, or changed since the decision)."""
+    if (
+        reservation.status not in DECIDED
+        or reservation.decided_at is None
+        or reservation.updated_at != reservation.decided_at
+    ):
+        return None
+    return reservation.decided_at + timedelta(minutes=settings.decision_undo_minutes)
+
+
+async def undo_decision(
+    session: AsyncSession, settings: Settings, ctx: CommunityCtx, reservation_id: uuid.UUID
+) -> Reservation:
+    """Take back an approval or a decline within the undo window: the request is pending again
+    and the decision's email, held back until the window ends, is never sent. An approved
+    request kept its time all along; a declined one is checked again against what was booked or
+    closed since. Raises NotFound, UndoExpired, or the conflict."""
+    reservation = await reads.get_visible(session, ctx, reservation_id, lock=True)
+    decided_at, until = reservation.decided_at, undo_until(settings, reservation)
+    if decided_at is None or until is None or utcnow() >= until:
+        raise UndoExpired
+    if reservation.status is ReservationStatus.REJECTED:
+        await _refuse_conflicts(session, ctx, reservation)
+    if not await withdraw(
+        session,
+        entity_id=reservation.id,
+        kinds=[ReservationApproved.kind, ReservationRejected.kind],
+        since=decided_at,
+    ):
+        raise UndoExpired  # the email is on its way: the decision stands
+    before = snapshot(reservation, AUDITED)
+    reservation.status = ReservationStatus.PENDING
+    reservation.decided_by_id = reservation.decided_at = reservation.decision_reason = None
+    await flush(session)
+    _audit_change(session, ctx, reservation, "reservation.decision_undone", before)
+    return reservation
+
+
+async def _supersede_decision_email(session: AsyncSession, reservation: Reservation) -> None:
+    """Drop the approval's email still held back: the email about what happened since tells
+    the newer state, and an "approved" arriving after it would contradict it."""
+    if reservation.decided_at is not None:
+        await withdraw(
+            session,
+            entity_id=reservation.id,
+            kinds=[ReservationApproved.kind],
+            since=reservation.decided_at,
+        )
 
 
 async def _decide(
     session: AsyncSession,
+    settings: Settings,
     ctx: CommunityCtx,
     reservation: Reservation,
     status: ReservationStatus,
@@ -651,7 +725,8 @@ async def _decide(
     before = snapshot(reservation, AUDITED)
     reservation.status = status
     reservation.decided_by_id = ctx.user_id
-    reservation.decided_at = utcnow()
+    # The same instant in both: a later change of the booking ends the undo window.
+    reservation.decided_at = reservation.updated_at = now = utcnow()
     reservation.decision_reason = reason or None
     await session.flush()
     approved = status is ReservationStatus.CONFIRMED
@@ -664,6 +739,7 @@ async def _decide(
         await _community(session, ctx),
         reservation,
         kind,
+        not_before=now + timedelta(minutes=settings.decision_undo_minutes),
         reason=reservation.decision_reason,
     )
     return reservation

@@ -1226,6 +1226,117 @@ export type Decision = {
 };
 
 /**
+ * DecisionRead
+ */
+export type DecisionRead = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Community Id
+     */
+    community_id: string;
+    /**
+     * Amenity Id
+     */
+    amenity_id: string;
+    /**
+     * Household Id
+     */
+    household_id: string | null;
+    /**
+     * Booked By Id
+     */
+    booked_by_id: string;
+    /**
+     * Booked For Id
+     */
+    booked_for_id: string;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    /**
+     * Party Starts At
+     */
+    party_starts_at: string | null;
+    /**
+     * Party Ends At
+     */
+    party_ends_at: string | null;
+    /**
+     * Headcount
+     */
+    headcount: number;
+    /**
+     * Guests
+     */
+    guests: number;
+    /**
+     * Title
+     */
+    title: string;
+    /**
+     * Notes
+     */
+    notes: string;
+    status: ReservationStatus;
+    /**
+     * Accepted Rules Version
+     */
+    accepted_rules_version: number | null;
+    /**
+     * Decided By Id
+     */
+    decided_by_id: string | null;
+    /**
+     * Decided At
+     */
+    decided_at: string | null;
+    /**
+     * Decision Reason
+     */
+    decision_reason: string | null;
+    /**
+     * Cancelled By Id
+     */
+    cancelled_by_id: string | null;
+    /**
+     * Cancelled At
+     */
+    cancelled_at: string | null;
+    /**
+     * Cancel Reason
+     */
+    cancel_reason: string | null;
+    /**
+     * Cancellable Until
+     *
+     * Until when the booking's resident may change or cancel it (admins: any time before it starts); null once it is no longer active
+     */
+    cancellable_until?: string | null;
+    /**
+     * Created At
+     */
+    created_at: string;
+    /**
+     * Updated At
+     */
+    updated_at: string;
+    /**
+     * Undo Until
+     *
+     * Until when the decision may be undone; the resident is emailed then
+     */
+    undo_until: string | null;
+};
+
+/**
  * EmailVerification
  */
 export type EmailVerification = {
@@ -2294,6 +2405,62 @@ export type PlatformTotals = {
      * Held bookings starting this month (UTC)
      */
     bookings_this_month: number;
+};
+
+/**
+ * QueueBooking
+ */
+export type QueueBooking = {
+    /**
+     * Id
+     */
+    id: string;
+    /**
+     * Amenity Id
+     */
+    amenity_id: string;
+    /**
+     * Starts At
+     */
+    starts_at: string;
+    /**
+     * Ends At
+     */
+    ends_at: string;
+    status: ReservationStatus;
+    /**
+     * Headcount
+     */
+    headcount: number;
+    /**
+     * Title
+     */
+    title: string;
+};
+
+/**
+ * QueuedRequest
+ */
+export type QueuedRequest = {
+    reservation: ReservationRead;
+    /**
+     * Overlapping Requests
+     *
+     * Other pending requests of the amenity whose time (buffers included) overlaps this one
+     */
+    overlapping_requests: Array<QueueBooking>;
+    /**
+     * Closures
+     *
+     * Closures overlapping the request's time
+     */
+    closures: Array<CalendarClosure>;
+    /**
+     * Household Month
+     *
+     * The household's other pending and confirmed bookings in the request's local month, by start
+     */
+    household_month: Array<QueueBooking>;
 };
 
 /**
@@ -5849,6 +6016,66 @@ export type ReservationsCheckReservationResponses = {
 
 export type ReservationsCheckReservationResponse = ReservationsCheckReservationResponses[keyof ReservationsCheckReservationResponses];
 
+export type ReservationsGetApprovalQueueData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/approval-queue';
+};
+
+export type ReservationsGetApprovalQueueErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsGetApprovalQueueError = ReservationsGetApprovalQueueErrors[keyof ReservationsGetApprovalQueueErrors];
+
+export type ReservationsGetApprovalQueueResponses = {
+    /**
+     * Response Reservations-Get Approval Queue
+     *
+     * Successful Response
+     */
+    200: Array<QueuedRequest>;
+};
+
+export type ReservationsGetApprovalQueueResponse = ReservationsGetApprovalQueueResponses[keyof ReservationsGetApprovalQueueResponses];
+
 export type ReservationsGetReservationData = {
     body?: never;
     path: {
@@ -6148,7 +6375,7 @@ export type ReservationsApproveReservationResponses = {
     /**
      * Successful Response
      */
-    200: ReservationRead;
+    200: DecisionRead;
 };
 
 export type ReservationsApproveReservationResponse = ReservationsApproveReservationResponses[keyof ReservationsApproveReservationResponses];
@@ -6214,10 +6441,76 @@ export type ReservationsRejectReservationResponses = {
     /**
      * Successful Response
      */
-    200: ReservationRead;
+    200: DecisionRead;
 };
 
 export type ReservationsRejectReservationResponse = ReservationsRejectReservationResponses[keyof ReservationsRejectReservationResponses];
+
+export type ReservationsUndoReservationDecisionData = {
+    body?: never;
+    path: {
+        /**
+         * Reservation Id
+         */
+        reservation_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/undo-decision';
+};
+
+export type ReservationsUndoReservationDecisionErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * reservation.undo_expired, reservation.slot_taken, reservation.<conflict>
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsUndoReservationDecisionError = ReservationsUndoReservationDecisionErrors[keyof ReservationsUndoReservationDecisionErrors];
+
+export type ReservationsUndoReservationDecisionResponses = {
+    /**
+     * Successful Response
+     */
+    200: ReservationRead;
+};
+
+export type ReservationsUndoReservationDecisionResponse = ReservationsUndoReservationDecisionResponses[keyof ReservationsUndoReservationDecisionResponses];
 
 export type ReservationsGetCalendarData = {
     body?: never;
