@@ -3,10 +3,16 @@ it; residents and other communities see none of it."""
 
 import csv
 import io
+import uuid
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hoa.audit.service import EXPORT_BATCH
 from hoa.core.database import utcnow
+from hoa.models import AuditEvent
 from tests.factories import World, local
 
 
@@ -143,3 +149,34 @@ async def test_csv_export_is_filtered_local_and_formula_safe(as_user: Any, world
     assert (await (await as_user("resident")).get("/audit.csv")).status_code == 403
     outsider = await as_user("outsider", world.community.id)
     assert (await outsider.get("/audit.csv")).status_code == 404
+
+
+async def test_csv_export_reads_every_batch_newest_first(
+    as_user: Any, world: World, session: AsyncSession
+) -> None:
+    total = EXPORT_BATCH + 3
+    base = utcnow() - timedelta(days=10)
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "community_id": world.community.id,
+            "actor_id": world.members["admin"].user_id,
+            "action": "amenity.updated",
+            "entity_type": "amenity",
+            "entity_id": world.amenities["court"].id,
+            "before": {"name": f"Court {i}"},
+            "after": {"name": f"Court {i + 1}"},
+            "by_operator": False,
+            # the six oldest at one time: a tie across the batches' edge
+            "created_at": base + timedelta(seconds=max(i, 5)),
+        }
+        for i in range(total)
+    ]
+    await session.execute(sa.insert(AuditEvent), rows)
+    await session.commit()
+    r = await (await as_user("admin")).get("/audit.csv")
+    assert r.status_code == 200
+    _, *lines = list(csv.reader(io.StringIO(r.text)))
+    assert len(lines) == total
+    assert len({line[5] for line in lines}) == total  # each event once
+    assert lines[0][5] == f"name: Court {total - 1} → Court {total}"

@@ -218,16 +218,7 @@ async def export_csv(
     cursor: Cursor | None = None
     while True:
         async with sessions() as session:
-            rows, cursor = await page_query(
-                session,
-                _filtered(ctx.community_id, f),
-                AuditEvent.created_at,
-                AuditEvent.id,
-                cursor,
-                EXPORT_BATCH,
-                descending=True,
-            )
-            entries = await _entries(session, ctx, rows)
+            entries, cursor = await list_events(session, ctx, f, cursor=cursor, limit=EXPORT_BATCH)
         for e in entries:
             changed = "; ".join(
                 f"{c.field}: {c.before or '—'} → {c.after or '—'}" for c in e.changes
