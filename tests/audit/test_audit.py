@@ -112,9 +112,19 @@ async def test_filters_by_who_kind_booking_and_date(as_user: Any, world: World) 
     assert await summaries(action="reservation.") == ["Cancelled", "Changed", "Booked"]
     assert await summaries(action="reservation.cancelled") == ["Cancelled"]
     assert await summaries(action="amenity.") == ["Amenity updated: Lap Pool"]
+    hours = {day: [["07:00", "21:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+    r = await admin.patch(
+        f"/amenities/{world.amenities['pool'].id}", {"hours": hours, "requires_approval": True}
+    )
+    assert r.status_code == 200, r.text
+    latest = (await admin.get("/audit-events", params={"limit": 1})).json()["items"][0]
+    assert latest["changes"] == [
+        {"field": "hours", "before": "…", "after": "…"},
+        {"field": "requires approval", "before": "no", "after": "yes"},
+    ]
     assert await summaries(entity_id=rid, limit=1) == ["Cancelled"]
     now = utcnow()
-    assert len(await summaries(start=(now - timedelta(hours=1)).isoformat())) == 4
+    assert len(await summaries(start=(now - timedelta(hours=1)).isoformat())) == 5
     assert await summaries(end=(now - timedelta(hours=1)).isoformat()) == []
 
     for params, error in (

@@ -67,12 +67,14 @@ def changes(
                 return value
         if isinstance(value, bool):
             return "yes" if value else "no"
+        if isinstance(value, dict | list):
+            return "…"  # opening hours and the like: the change is named, not spelled out
         return str(value)
 
     out = []
     for key in dict.fromkeys([*before, *after]):
-        old, new = show(key, before.get(key)), show(key, after.get(key))
-        if old != new:
+        if before.get(key) != after.get(key):
             label = key.removesuffix("_id").replace("_", " ")
+            old, new = show(key, before.get(key)), show(key, after.get(key))
             out.append(HistoryChange(field=label, before=old, after=new))
     return out
