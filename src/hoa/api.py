@@ -3,6 +3,7 @@
 from fastapi import APIRouter, Depends
 
 from hoa.amenities.router import router as amenities_router
+from hoa.audit.router import csv_router as audit_csv_router
 from hoa.audit.router import operator_router as operator_audit_router
 from hoa.audit.router import router as audit_router
 from hoa.auth.router import preferences_router
@@ -29,6 +30,7 @@ ROUTERS = (
     reservations_router,
     reservation_links_router,
     audit_router,
+    audit_csv_router,
     operator_audit_router,
     notifications_router,
     feeds_router,

@@ -26,3 +26,23 @@ class PlatformAuditEventRead(AuditEventRead):
     community_id: uuid.UUID | None
     community_name: str | None
     actor_email: str | None
+
+
+class HistoryChange(BaseModel):
+    field: str = Field(description="What changed: time, party, people, status, reason, or a field")
+    before: str | None
+    after: str | None
+
+
+class AuditEntryRead(AuditEventRead):
+    """An event as the office reads it: who, what and what changed in words, and the booking."""
+
+    actor_name: str | None = Field(
+        description="Who did it: a name, 'Platform operator', or none when the system did"
+    )
+    summary: str = Field(description="What happened, in words")
+    changes: list[HistoryChange] = Field(
+        description="Names instead of ids, times in the community's zone"
+    )
+    booking_id: uuid.UUID | None = Field(description="The booking the event concerns")
+    booking_label: str | None = Field(description="The booking's amenity and time")

@@ -13,9 +13,11 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from hoa.audit import wording
 from hoa.core.context import CommunityCtx
 from hoa.core.errors import AppError
 from hoa.core.pagination import AnySelect
+from hoa.core.spreadsheet import cell
 from hoa.models import (
     Amenity,
     AuditEvent,
@@ -29,7 +31,6 @@ from hoa.models import (
 from hoa.reservations import reads
 from hoa.reservations.schemas import (
     BookingHistory,
-    HistoryChange,
     HistoryEmail,
     HistoryEvent,
     OfficeBooking,
@@ -140,12 +141,6 @@ async def list_bookings(
     )
 
 
-def _cell(value: object) -> str:
-    """A CSV cell a spreadsheet will not run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 async def export_csv(
     sessions: Callable[[], AsyncSession], ctx: CommunityCtx, f: Filters
 ) -> AsyncIterator[str]:
@@ -194,7 +189,7 @@ async def export_csv(
             rows = (await session.execute(batch)).all()
         for r in rows:
             writer.writerow(
-                _cell(v)
+                cell(v)
                 for v in (
                     r.id,
                     r.amenity_name,
@@ -219,38 +214,6 @@ async def export_csv(
         if len(rows) < EXPORT_BATCH:
             return
         after = (rows[-1].starts_at, rows[-1].id)
-
-
-_ACTIONS = {
-    "reservation.created": "Booked",
-    "reservation.requested": "Requested",
-    "reservation.changed": "Changed",
-    "reservation.cancelled": "Cancelled",
-    "reservation.approved": "Approved",
-    "reservation.rejected": "Declined",
-}
-
-
-def _changes(w: Wording, before: dict[str, Any], after: dict[str, Any]) -> list[HistoryChange]:
-    """What an audit event changed, in words: only what the booking's page shows."""
-
-    def span(snap: dict[str, Any], start: str, end: str) -> str | None:
-        if not snap.get(start) or not snap.get(end):
-            return None
-        return w.span(datetime.fromisoformat(snap[start]), datetime.fromisoformat(snap[end]))
-
-    out = []
-    for field, show in (
-        ("time", lambda s: span(s, "starts_at", "ends_at")),
-        ("party", lambda s: span(s, "party_starts_at", "party_ends_at")),
-        ("people", lambda s: None if s.get("headcount") is None else str(s["headcount"])),
-        ("status", lambda s: s.get("status")),
-        ("reason", lambda s: s.get("cancel_reason") or s.get("decision_reason")),
-    ):
-        old, new = show(before), show(after)
-        if old != new:
-            out.append(HistoryChange(field=field, before=old, after=new))
-    return out
 
 
 async def history(
@@ -286,10 +249,10 @@ async def history(
             HistoryEvent(
                 at=event.created_at,
                 action=event.action,
-                summary=_ACTIONS.get(event.action, event.action),
+                summary=wording.summary(event.action),
                 actor=name if ctx.is_admin or own or name is None else OFFICE,
                 by_office=event.actor_id is not None and not own,
-                changes=_changes(w, event.before or {}, event.after or {}),
+                changes=wording.booking_changes(w, event.before or {}, event.after or {}),
             )
         )
     emails = sa.select(Notification).where(

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Self
 from pydantic import Field, GetJsonSchemaHandler, StrictInt, model_validator
 from pydantic_core import CoreSchema
 
+from hoa.audit.schemas import HistoryChange
 from hoa.core.schemas import Input, Instant, Output, Reason
 from hoa.models import NotificationStatus, ReservationStatus
 from hoa.notifications.kinds import NotificationKind
@@ -250,12 +251,6 @@ class OfficeBookingPage(Output):
     total: int = Field(description="Bookings matching the filters, on every page")
     offset: int
     limit: int
-
-
-class HistoryChange(Output):
-    field: str = Field(description="time, party, people, status or reason")
-    before: str | None
-    after: str | None
 
 
 class HistoryEvent(Output):

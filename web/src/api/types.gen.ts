@@ -480,9 +480,11 @@ export type ApiTiming = {
 };
 
 /**
- * AuditEventRead
+ * AuditEntryRead
+ *
+ * An event as the office reads it: who, what and what changed in words, and the booking.
  */
-export type AuditEventRead = {
+export type AuditEntryRead = {
     /**
      * Id
      */
@@ -529,6 +531,36 @@ export type AuditEventRead = {
      * Created At
      */
     created_at: string;
+    /**
+     * Actor Name
+     *
+     * Who did it: a name, 'Platform operator', or none when the system did
+     */
+    actor_name: string | null;
+    /**
+     * Summary
+     *
+     * What happened, in words
+     */
+    summary: string;
+    /**
+     * Changes
+     *
+     * Names instead of ids, times in the community's zone
+     */
+    changes: Array<HistoryChange>;
+    /**
+     * Booking Id
+     *
+     * The booking the event concerns
+     */
+    booking_id: string | null;
+    /**
+     * Booking Label
+     *
+     * The booking's amenity and time
+     */
+    booking_label: string | null;
 };
 
 /**
@@ -1389,7 +1421,7 @@ export type HistoryChange = {
     /**
      * Field
      *
-     * time, party, people, status or reason
+     * What changed: time, party, people, status, reason, or a field
      */
     field: string;
     /**
@@ -2198,13 +2230,13 @@ export type OfficeBookingPage = {
 };
 
 /**
- * Page[AuditEventRead]
+ * Page[AuditEntryRead]
  */
-export type PageAuditEventRead = {
+export type PageAuditEntryRead = {
     /**
      * Items
      */
-    items: Array<AuditEventRead>;
+    items: Array<AuditEntryRead>;
     /**
      * Next Cursor
      */
@@ -7108,13 +7140,39 @@ export type AuditListAuditEventsData = {
          */
         limit?: number;
         /**
+         * Actor Id
+         *
+         * Done by this person
+         */
+        actor_id?: string | null;
+        /**
+         * Action
+         *
+         * This action, or every action starting so (e.g. reservation.)
+         */
+        action?: string | null;
+        /**
          * Entity Type
          */
         entity_type?: string | null;
         /**
          * Entity Id
+         *
+         * About this thing, e.g. a booking
          */
         entity_id?: string | null;
+        /**
+         * Start
+         *
+         * Recorded at or after this
+         */
+        start?: string | null;
+        /**
+         * End
+         *
+         * Recorded before this
+         */
+        end?: string | null;
         /**
          * Cursor
          *
@@ -7143,7 +7201,7 @@ export type AuditListAuditEventsErrors = {
      */
     413: ErrorEnvelope;
     /**
-     * validation_error, invalid_value
+     * audit.invalid_range
      */
     422: ErrorEnvelope;
     /**
@@ -7166,10 +7224,101 @@ export type AuditListAuditEventsResponses = {
     /**
      * Successful Response
      */
-    200: PageAuditEventRead;
+    200: PageAuditEntryRead;
 };
 
 export type AuditListAuditEventsResponse = AuditListAuditEventsResponses[keyof AuditListAuditEventsResponses];
+
+export type AuditExportAuditEventsData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: {
+        /**
+         * Actor Id
+         *
+         * Done by this person
+         */
+        actor_id?: string | null;
+        /**
+         * Action
+         *
+         * This action, or every action starting so (e.g. reservation.)
+         */
+        action?: string | null;
+        /**
+         * Entity Type
+         */
+        entity_type?: string | null;
+        /**
+         * Entity Id
+         *
+         * About this thing, e.g. a booking
+         */
+        entity_id?: string | null;
+        /**
+         * Start
+         *
+         * Recorded at or after this
+         */
+        start?: string | null;
+        /**
+         * End
+         *
+         * Recorded before this
+         */
+        end?: string | null;
+    };
+    url: '/api/v1/communities/{community_id}/audit.csv';
+};
+
+export type AuditExportAuditEventsErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * audit.invalid_range
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AuditExportAuditEventsError = AuditExportAuditEventsErrors[keyof AuditExportAuditEventsErrors];
+
+export type AuditExportAuditEventsResponses = {
+    /**
+     * The events, one per row
+     */
+    200: unknown;
+};
 
 export type OperatorListPlatformAuditEventsData = {
     body?: never;

@@ -1,12 +1,12 @@
 /** Audit events in words. */
-import type { AuditEventRead } from '../api'
+import type { PlatformAuditEventRead } from '../api'
 
 export function describeAction(action: string): string {
   const [entity = '', verb = ''] = action.split('.')
   return `${entity.replaceAll('_', ' ')} ${verb.replaceAll('_', ' ')}`.trim()
 }
 
-export function changes(e: AuditEventRead): string {
+export function changes(e: Pick<PlatformAuditEventRead, 'before' | 'after'>): string {
   const before = e.before ?? {}
   const after = e.after ?? {}
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])]
