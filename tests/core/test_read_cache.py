@@ -7,6 +7,7 @@ import subprocess
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +20,7 @@ from hoa.web.cache import ReadCache
 from tests.conftest import Api, sign_in
 from tests.factories import World, local
 from tests.hardening.support import running
+from tests.hardening.test_rate_limits import new_ip, two_processes  # noqa: F401 - a fixture
 from tests.hardening.test_redis_hang import own_redis  # noqa: F401 - a fixture
 from tests.reservations.test_reservations import booking
 
@@ -160,6 +162,41 @@ async def test_a_dead_redis_is_bypassed_and_counted(
             r = await resident.get("/calendar", params=week())
             assert r.status_code == 200, r.text
         assert metrics.CACHE_BYPASSES._value.get() >= bypasses + 10
+
+
+async def test_a_write_in_one_process_is_seen_by_every_other_without_redis(
+    two_processes: str,  # noqa: F811
+    world: World,
+) -> None:
+    """``hoa serve --workers 2`` without Redis: the processes share the versions' file, so
+    whichever answers the read after a write misses its cached copy."""
+    fresh = httpx.Limits(max_keepalive_connections=0)  # the two processes share the requests
+    async with httpx.AsyncClient(
+        base_url=two_processes, limits=fresh, timeout=60, headers={"X-Forwarded-For": new_ip()}
+    ) as client:
+        resident, neighbor, admin = [
+            Api(client, await sign_in(client, world.emails[who]), world.community.id)
+            for who in ("resident", "neighbor", "admin")
+        ]
+
+        async def entries() -> set[int]:
+            seen = set()
+            for _ in range(20):
+                r = await neighbor.get("/calendar", params=week())
+                assert r.status_code == 200, r.text
+                seen.add(len(r.json()["entries"]))
+            return seen
+
+        assert await entries() == {0}  # both processes cache the empty week
+        r = await resident.post("/reservations", booking(world, "court", local(1, 10)))
+        assert r.status_code == 201, r.text
+        assert await entries() == {1}
+
+        removed = await admin.delete(f"/members/{world.members['neighbor'].id}")
+        assert removed.status_code == 204, removed.text
+        for _ in range(20):
+            r = await neighbor.get("/amenities")
+            assert r.status_code == 404, r.text
 
 
 class Statements:

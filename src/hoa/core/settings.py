@@ -132,6 +132,12 @@ class CacheSettings(BaseModel):
         60, ge=1, le=60, description="Calendar months and availability per amenity and day"
     )
     memberships_seconds: int = Field(900, ge=1, le=900, description="The caller's membership")
+    versions_path: Path | None = Field(
+        None,
+        description="File of the version numbers without Redis, shared by every process of the "
+        "host (app processes, hoa worker, the CLI); unset: cache-versions next to the SQLite "
+        "database or in var/",
+    )
 
 
 class EmailBackend(StrEnum):
