@@ -18,6 +18,7 @@ from hoa.models import Amenity, Membership, MemberStatus
 from hoa.reservations.tasks import complete_past
 from hoa.web.cache import ReadCache
 from tests.conftest import Api, sign_in
+from tests.core.statements import Statements
 from tests.factories import World, local
 from tests.hardening.support import running
 from tests.hardening.test_rate_limits import new_ip, two_processes  # noqa: F401 - a fixture
@@ -199,38 +200,6 @@ async def test_a_write_in_one_process_is_seen_by_every_other_without_redis(
             assert r.status_code == 404, r.text
 
 
-class Statements:
-    """What the app's engine sends while counting: statements, and transaction starts and ends
-    (asyncpg's BEGIN is no cursor statement)."""
-
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
-        self.sent: list[str] = []
-        self._listeners = {
-            name: self._transaction(name) for name in ("begin", "commit", "rollback")
-        }
-
-    def __enter__(self) -> "Statements":
-        sa.event.listen(self.engine, "before_cursor_execute", self._statement)
-        for name, listener in self._listeners.items():
-            sa.event.listen(self.engine, name, listener)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        sa.event.remove(self.engine, "before_cursor_execute", self._statement)
-        for name, listener in self._listeners.items():
-            sa.event.remove(self.engine, name, listener)
-
-    def _statement(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        self.sent.append(statement)
-
-    def _transaction(self, name: str) -> Any:
-        def seen(_conn: Any) -> None:
-            self.sent.append(name.upper())
-
-        return seen
-
-
 async def test_cached_hot_reads_send_no_statement(as_user: Any, world: World, db: Any) -> None:
     neighbor = await as_user("neighbor")
     day = local(1, 0).date().isoformat()
@@ -241,9 +210,9 @@ async def test_cached_hot_reads_send_no_statement(as_user: Any, world: World, db
         (f"/amenities/{world.amenities['pool'].id}", {}),
     ]
     for path, params in reads:
-        with Statements(db.engine.sync_engine) as first:
+        async with Statements(db.engine) as first:
             assert (await neighbor.get(path, params=params)).status_code == 200
         assert first.sent, path  # a miss reads the database
-        with Statements(db.engine.sync_engine) as again:
+        async with Statements(db.engine) as again:
             assert (await neighbor.get(path, params=params)).status_code == 200
         assert again.sent == [], (path, again.sent)

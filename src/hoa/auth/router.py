@@ -106,9 +106,9 @@ async def logout(
 
 
 @router.get("/me", response_model=MeRead, responses=errors_for())
-async def get_me(user: CurrentUser, session: SessionDep) -> MeRead:
+async def get_me(claims: Claims, session: SessionDep) -> MeRead:
     """The signed-in user and their communities."""
-    return await service.me(session, user)
+    return await service.me(session, claims)
 
 
 @router.post(

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.amenities.service import Archived
+from hoa.core.database import on_replica
 from hoa.core.errors import Forbidden, NotFound
 from hoa.core.pagination import Page
 from hoa.core.schemas import Instant, LocalDate
@@ -123,9 +124,7 @@ async def list_reservations(
         cursor=cursor,
         limit=limit,
     )
-    return Page(
-        items=await reads.present(session, rows), next_cursor=next_cursor and next_cursor.encode()
-    )
+    return Page(items=reads.presented(rows), next_cursor=next_cursor and next_cursor.encode())
 
 
 @router.get(
@@ -236,6 +235,7 @@ async def get_calendar(
                 f"calendar:{ctx.community_id}:{month:%Y-%m}",
                 cache.settings.calendar_seconds,
                 partial(reads.calendar_rows, session, ctx.community_id, month, next_month, None),
+                store=not on_replica(session),
             )
             for month, next_month in reads.utc_months(start, end)
         ]
@@ -264,6 +264,7 @@ async def get_availability(
         partial(
             reads.availability_inputs, session, ctx.community_id, ctx.timezone, amenity_id, day
         ),
+        store=not on_replica(session),
     )
     slots = reads.availability(inputs, ctx.timezone, day)
     return trusted_json(

@@ -61,10 +61,18 @@ class ReadCache:
             self._store.setup("mem://", size=MEMORY_ENTRIES)
 
     async def get_or_load(
-        self, kind: str, scopes: list[str], key: str, ttl: int, load: Callable[[], Awaitable[T]]
+        self,
+        kind: str,
+        scopes: list[str],
+        key: str,
+        ttl: int,
+        load: Callable[[], Awaitable[T]],
+        *,
+        store: bool = True,
     ) -> T:
         """The value cached under ``key`` at the current versions of ``scopes``, else what
-        ``load`` returns (stored for ``ttl`` seconds). What ``load`` raises is not cached."""
+        ``load`` returns (stored for ``ttl`` seconds unless ``store`` is false: a value read on
+        a lagging replica may predate the versions). What ``load`` raises is not cached."""
         if not self.enabled:
             return await load()
         try:
@@ -78,6 +86,8 @@ class ReadCache:
             metrics.CACHE_READS.labels(kind, "hit").inc()
             return value  # type: ignore[no-any-return]
         metrics.CACHE_READS.labels(kind, "miss").inc()
+        if not store:
+            return await load()
         loading = self._loading.get(key)
         if loading is not None:
             try:

@@ -13,9 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.core.cache import SharedCache
 from hoa.core.context import CommunityCtx
-from hoa.core.database import Database, keep_loaded
+from hoa.core.database import Database, keep_loaded, on_replica
 from hoa.core.errors import (
-    AccountDisabled,
     AppError,
     CsrfFailed,
     Forbidden,
@@ -155,15 +154,8 @@ Claims = Annotated[TokenClaims, Depends(get_claims)]
 def _check_user(user: User | None, claims: TokenClaims) -> User:
     if user is None:
         raise NotAuthenticated  # deleted
-    _check_account(user.token_version, user.is_active, claims)
+    claims.check_account(user.token_version, user.is_active)
     return user
-
-
-def _check_account(token_version: int, is_active: bool, claims: TokenClaims) -> None:
-    if token_version != claims.version:
-        raise NotAuthenticated  # signed out everywhere / password changed since
-    if not is_active:
-        raise AccountDisabled
 
 
 async def get_current_user(claims: Claims, session: SessionDep) -> User:
@@ -215,8 +207,9 @@ async def community_ctx(
         f"member:{community_id}:{claims.user_id}",
         cache.settings.memberships_seconds,
         lambda: _cached_member(session, community_id, claims),
+        store=not on_replica(session),
     )
-    _check_account(token_version, is_active, claims)  # against this caller's token
+    claims.check_account(token_version, is_active)  # against this caller's token
     return ctx
 
 
