@@ -1,11 +1,11 @@
 """What the app's engine sends to the database, as the driver sends it: every statement, and
-the commands that begin and end transactions (``async with Statements(db.engine) as sent``)."""
+the commands that begin and end transactions (``async with Statements(app) as sent``)."""
 
 import asyncio
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
+from fastapi import FastAPI
 from sqlalchemy.util.concurrency import await_
 
 _TRANSACTION = ("BEGIN", "START", "COMMIT", "ROLLBACK", "END")
@@ -41,12 +41,14 @@ def _statement(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
 
 
 class Statements:
-    def __init__(self, engine: AsyncEngine) -> None:
-        self.engine = engine.sync_engine
-        self.sqlite = engine.dialect.name == "sqlite"
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.engine = app.state.db.engine.sync_engine
+        self.sqlite = self.engine.dialect.name == "sqlite"
         self.sent: list[str] = []
 
     async def __aenter__(self) -> "Statements":
+        await self.app.state.read_cache.warmed()  # the cache's own reads are not the request's
         sa.event.listen(self.engine, "checkout", _watch)
         if not self.sqlite:
             sa.event.listen(self.engine, "before_cursor_execute", _statement)

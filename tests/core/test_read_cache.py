@@ -200,7 +200,7 @@ async def test_a_write_in_one_process_is_seen_by_every_other_without_redis(
             assert r.status_code == 404, r.text
 
 
-async def test_cached_hot_reads_send_no_statement(as_user: Any, world: World, db: Any) -> None:
+async def test_cached_hot_reads_send_no_statement(as_user: Any, world: World, app: Any) -> None:
     neighbor = await as_user("neighbor")
     day = local(1, 0).date().isoformat()
     reads = [
@@ -210,9 +210,9 @@ async def test_cached_hot_reads_send_no_statement(as_user: Any, world: World, db
         (f"/amenities/{world.amenities['pool'].id}", {}),
     ]
     for path, params in reads:
-        async with Statements(db.engine) as first:
+        async with Statements(app) as first:
             assert (await neighbor.get(path, params=params)).status_code == 200
         assert first.sent, path  # a miss reads the database
-        async with Statements(db.engine) as again:
+        async with Statements(app) as again:
             assert (await neighbor.get(path, params=params)).status_code == 200
         assert again.sent == [], (path, again.sent)

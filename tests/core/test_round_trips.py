@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -17,11 +18,11 @@ from tests.reservations.test_reservations import booking
 
 
 async def test_hot_reads_send_one_statement_and_none_when_cached(
-    as_user: Any, world: World, db: Database
+    as_user: Any, world: World, app: FastAPI
 ) -> None:
     resident = await as_user("resident")
     start = local(1, 10)
-    async with Statements(db.engine) as write:
+    async with Statements(app) as write:
         r = await resident.post("/reservations", booking(world, "court", start))
     assert r.status_code == 201, r.text
     # What counts sees the transaction a write sends.
@@ -29,7 +30,9 @@ async def test_hot_reads_send_one_statement_and_none_when_cached(
     court = world.amenities["court"].id
     # Caches the caller's membership; the reads below miss (another amenity, range and day).
     assert (await resident.get(f"/amenities/{court}")).status_code == 200
-    two_hours = {"start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat()}
+    # Past the next UTC month: not warmed after the write.
+    later = local(70, 10)
+    two_hours = {"start": later.isoformat(), "end": (later + timedelta(hours=2)).isoformat()}
     cached = [
         ("/calendar", two_hours),
         (f"/amenities/{court}/availability", {"date": start.date().isoformat()}),
@@ -37,17 +40,18 @@ async def test_hot_reads_send_one_statement_and_none_when_cached(
     ]
     uncached = [("/reservations", {}), ("/api/v1/me", {})]
     for path, params in cached + uncached:
-        async with Statements(db.engine) as sent:
+        async with Statements(app) as sent:
             r = await resident.get(path, params=params)
         assert r.status_code == 200, r.text
         assert len(sent.sent) == 1, (path, sent.sent)
         assert sent.sent[0].lstrip().upper().startswith("SELECT"), (path, sent.sent)
     [mine] = (await resident.get("/reservations")).json()["items"]
     assert mine["cancellable_until"] is not None
-    [entry] = (await resident.get("/calendar", params=two_hours)).json()["entries"]
+    booked = {"start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat()}
+    [entry] = (await resident.get("/calendar", params=booked)).json()["entries"]
     assert entry["mine"]
     for path, params in cached:
-        async with Statements(db.engine) as sent:
+        async with Statements(app) as sent:
             assert (await resident.get(path, params=params)).status_code == 200
         assert sent.sent == [], (path, sent.sent)
 
@@ -78,3 +82,20 @@ async def test_reads_survive_the_server_dropping_every_connection(
     for path, params in (("/api/v1/me", {}), ("/reservations", {}), ("/calendar", two_hours)):
         r = await resident.get(path, params=params)
         assert r.status_code == 200, (path, r.text)
+
+
+async def test_after_a_write_this_months_calendar_is_warmed(
+    as_user: Any, world: World, db: Database, app: FastAPI
+) -> None:
+    resident = await as_user("resident")
+    assert (await resident.get("/amenities")).status_code == 200  # caches the membership
+    start = local(1, 10)  # in this UTC month or the next
+    r = await resident.post("/reservations", booking(world, "court", start))
+    assert r.status_code == 201, r.text
+    await app.state.read_cache.warmed()
+    two_hours = {"start": start.isoformat(), "end": (start + timedelta(hours=2)).isoformat()}
+    async with Statements(app) as sent:
+        calendar = await resident.get("/calendar", params=two_hours)
+    assert calendar.status_code == 200, calendar.text
+    assert [e["id"] for e in calendar.json()["entries"]] == [r.json()["id"]]
+    assert sent.sent == []

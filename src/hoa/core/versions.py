@@ -16,7 +16,7 @@ import os
 import struct
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -45,6 +45,17 @@ def community(community_id: uuid.UUID) -> str:
 
 def user(user_id: uuid.UUID) -> str:
     return f"u:{user_id}"
+
+
+def members(community_id: uuid.UUID) -> str:
+    """The community's memberships and settings (what a member's request context holds), which
+    its bookings and amenities do not change."""
+    return f"m:{community_id}"
+
+
+def community_of(scope: str) -> uuid.UUID | None:
+    """The community a ``community`` scope is of (None for other scopes)."""
+    return uuid.UUID(scope[2:]) if scope.startswith("c:") else None
 
 
 def local_path(settings: Settings) -> Path:
@@ -99,6 +110,7 @@ class Versions:
     """The process's version store for one Redis URL (or, without one, the host's file)."""
 
     def __init__(self, settings: Settings) -> None:
+        self.listeners: list[Callable[[set[str]], None]] = []  # told of every bump
         self._breaker = redis_breaker(settings)
         self._prefix = f"{settings.jobs.queue_name}:version:"
         self._sync: Redis | None = None
@@ -116,6 +128,8 @@ class Versions:
         if not scopes:
             return
         metrics.CACHE_INVALIDATIONS.inc(len(scopes))
+        for listener in self.listeners:
+            listener(scopes)
         if self._file is not None:
             self._file.bump(scopes)
         elif self._sync is not None and self._breaker.allow("cache"):
@@ -160,11 +174,14 @@ def scopes_of(row: Any) -> Iterable[str]:
     table = getattr(row, "__tablename__", "")
     if table == "communities":
         yield community(row.id)
+        yield members(row.id)
     elif table == "users":
         yield user(row.id)
     community_id = getattr(row, "community_id", None)
     if isinstance(community_id, uuid.UUID):
         yield community(community_id)
+        if table == "memberships":
+            yield members(community_id)
 
 
 def _noted(session: Session) -> set[str]:

@@ -28,7 +28,7 @@ from hoa.core.pagination import Cursor
 from hoa.core.ratelimit import RateLimiter
 from hoa.core.settings import Settings
 from hoa.core.tokens import TokenClaims, read_token, session_revoked
-from hoa.core.versions import community, user
+from hoa.core.versions import members, user
 from hoa.models import Community, Membership, MemberStatus, User, member_context
 from hoa.web.cache import ReadCache
 from hoa.web.cookies import CSRF_HEADER, SESSION_COOKIE
@@ -203,7 +203,7 @@ async def community_ctx(
         return ctx
     ctx, token_version, is_active = await cache.get_or_load(
         "membership",
-        [community(community_id), user(claims.user_id)],
+        [members(community_id), user(claims.user_id)],
         f"member:{community_id}:{claims.user_id}",
         cache.settings.memberships_seconds,
         lambda: _cached_member(session, community_id, claims),
