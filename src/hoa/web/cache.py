@@ -183,6 +183,7 @@ class ReadCache:
 
     async def warmed(self) -> None:
         """Once the warming scheduled so far has finished."""
+        await asyncio.sleep(0)  # what bumps scheduled from other threads is scheduled first
         while self._warming:
             await asyncio.gather(*self._warming)
 
