@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hoa.core import migrate
 from hoa.core.database import Base, Database
 from hoa.core.settings import (
+    CacheSettings,
     DatabaseSettings,
     EmailSettings,
     Env,
@@ -181,6 +182,7 @@ def settings(
         # Tests deliver by calling the task code; tests/notifications runs a consumer of its own.
         email=EmailSettings(outbox_dir=scratch / "outbox"),
         jobs=JobSettings(embedded_worker=False, queue_path=scratch / "jobs.db"),
+        cache=CacheSettings(versions_path=scratch / "cache-versions"),
     )
 
 

@@ -4,6 +4,7 @@ import asyncio
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import cast
 
 from fastapi import FastAPI, Request
@@ -31,6 +32,7 @@ from hoa.core.settings import Env, Settings, get_settings
 from hoa.core.tracing import trace_engine, tracer_provider
 from hoa.feeds.router import ical_router
 from hoa.notifications.service import oldest_undelivered, outbox_backlog
+from hoa.reservations.router import warm_calendar
 from hoa.web.cache import ReadCache
 from hoa.web.cookies import CSRF_HEADER
 from hoa.web.errors import COMMON_RESPONSES, install_error_handlers
@@ -57,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.db = Database(settings)
         app.state.cache = SharedCache(settings)
         app.state.read_cache = ReadCache(settings, app.state.db.versions)
+        app.state.read_cache.warm_with(partial(warm_calendar, app.state.read_cache, app.state.db))
         trace_engine(app.state.db.engine.sync_engine, tracing)
         app.state.jobs, consumer = start_embedded(settings, tracing)
         app.state.rate_limiter = RateLimiter(settings)

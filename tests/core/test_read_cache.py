@@ -7,6 +7,7 @@ import subprocess
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,8 +18,10 @@ from hoa.models import Amenity, Membership, MemberStatus
 from hoa.reservations.tasks import complete_past
 from hoa.web.cache import ReadCache
 from tests.conftest import Api, sign_in
+from tests.core.statements import Statements
 from tests.factories import World, local
 from tests.hardening.support import running
+from tests.hardening.test_rate_limits import new_ip, two_processes  # noqa: F401 - a fixture
 from tests.hardening.test_redis_hang import own_redis  # noqa: F401 - a fixture
 from tests.reservations.test_reservations import booking
 
@@ -162,39 +165,42 @@ async def test_a_dead_redis_is_bypassed_and_counted(
         assert metrics.CACHE_BYPASSES._value.get() >= bypasses + 10
 
 
-class Statements:
-    """What the app's engine sends while counting: statements, and transaction starts and ends
-    (asyncpg's BEGIN is no cursor statement)."""
+async def test_a_write_in_one_process_is_seen_by_every_other_without_redis(
+    two_processes: str,  # noqa: F811
+    world: World,
+) -> None:
+    """``hoa serve --workers 2`` without Redis: the processes share the versions' file, so
+    whichever answers the read after a write misses its cached copy."""
+    fresh = httpx.Limits(max_keepalive_connections=0)  # the two processes share the requests
+    async with httpx.AsyncClient(
+        base_url=two_processes, limits=fresh, timeout=60, headers={"X-Forwarded-For": new_ip()}
+    ) as client:
+        resident, neighbor, admin = [
+            Api(client, await sign_in(client, world.emails[who]), world.community.id)
+            for who in ("resident", "neighbor", "admin")
+        ]
 
-    def __init__(self, engine: sa.Engine) -> None:
-        self.engine = engine
-        self.sent: list[str] = []
-        self._listeners = {
-            name: self._transaction(name) for name in ("begin", "commit", "rollback")
-        }
+        async def entries() -> set[int]:
+            seen = set()
+            for _ in range(20):
+                r = await neighbor.get("/calendar", params=week())
+                assert r.status_code == 200, r.text
+                seen.add(len(r.json()["entries"]))
+            return seen
 
-    def __enter__(self) -> "Statements":
-        sa.event.listen(self.engine, "before_cursor_execute", self._statement)
-        for name, listener in self._listeners.items():
-            sa.event.listen(self.engine, name, listener)
-        return self
+        assert await entries() == {0}  # both processes cache the empty week
+        r = await resident.post("/reservations", booking(world, "court", local(1, 10)))
+        assert r.status_code == 201, r.text
+        assert await entries() == {1}
 
-    def __exit__(self, *_: object) -> None:
-        sa.event.remove(self.engine, "before_cursor_execute", self._statement)
-        for name, listener in self._listeners.items():
-            sa.event.remove(self.engine, name, listener)
-
-    def _statement(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        self.sent.append(statement)
-
-    def _transaction(self, name: str) -> Any:
-        def seen(_conn: Any) -> None:
-            self.sent.append(name.upper())
-
-        return seen
+        removed = await admin.delete(f"/members/{world.members['neighbor'].id}")
+        assert removed.status_code == 204, removed.text
+        for _ in range(20):
+            r = await neighbor.get("/amenities")
+            assert r.status_code == 404, r.text
 
 
-async def test_cached_hot_reads_send_no_statement(as_user: Any, world: World, db: Any) -> None:
+async def test_cached_hot_reads_send_no_statement(as_user: Any, world: World, app: Any) -> None:
     neighbor = await as_user("neighbor")
     day = local(1, 0).date().isoformat()
     reads = [
@@ -204,9 +210,9 @@ async def test_cached_hot_reads_send_no_statement(as_user: Any, world: World, db
         (f"/amenities/{world.amenities['pool'].id}", {}),
     ]
     for path, params in reads:
-        with Statements(db.engine.sync_engine) as first:
+        async with Statements(app) as first:
             assert (await neighbor.get(path, params=params)).status_code == 200
         assert first.sent, path  # a miss reads the database
-        with Statements(db.engine.sync_engine) as again:
+        async with Statements(app) as again:
             assert (await neighbor.get(path, params=params)).status_code == 200
         assert again.sent == [], (path, again.sent)

@@ -54,12 +54,12 @@ def with_probes(settings: Settings) -> FastAPI:
     async def write(session: SessionDep) -> None:
         await session.execute(sa.text("SELECT 1"))  # a writer: BEGIN IMMEDIATE on SQLite
 
-    @app.get("/probe/slow")
+    @app.post("/probe/slow")  # a write: SET LOCAL needs its transaction
     async def slow(session: SessionDep) -> None:
         await session.execute(sa.text("SET LOCAL statement_timeout = 100"))
         await session.execute(sa.text("SELECT pg_sleep(2)"))
 
-    @app.get("/probe/wait-for-lock")
+    @app.post("/probe/wait-for-lock")
     async def wait_for_lock(session: SessionDep) -> None:
         await session.execute(sa.text("SET LOCAL lock_timeout = 100"))
         await session.execute(sa.text("SELECT count(*) FROM communities"))
@@ -120,7 +120,7 @@ async def test_postgres_statement_timeout_is_busy_with_retry_after(
     if backend != "postgres":
         pytest.skip("statement_timeout is PostgreSQL's")
     async with running(with_probes(settings)) as client:
-        r = await client.get("/probe/slow")
+        r = await client.post("/probe/slow")
     assert_error(r, 503, "service.busy")
     assert r.headers["retry-after"] == "1"
 
@@ -133,7 +133,7 @@ async def test_postgres_lock_timeout_is_busy(settings: Settings, backend: str) -
         async with holder.transaction():
             await holder.execute("LOCK TABLE communities IN ACCESS EXCLUSIVE MODE")
             async with running(with_probes(settings)) as client:
-                r = await client.get("/probe/wait-for-lock")
+                r = await client.post("/probe/wait-for-lock")
     finally:
         await holder.close()
     assert_error(r, 503, "service.busy")

@@ -9,6 +9,7 @@ from hoa.amenities import service
 from hoa.amenities.schemas import AmenityCreate, AmenityRead, AmenityTemplate, AmenityUpdate
 from hoa.amenities.templates import TEMPLATES
 from hoa.core.context import CommunityCtx
+from hoa.core.database import on_replica
 from hoa.core.errors import Forbidden, NotFound
 from hoa.core.versions import community
 from hoa.models import Amenity
@@ -37,6 +38,7 @@ async def list_amenities(
         f"amenities:{ctx.community_id}:{archived}",
         cache.settings.amenities_seconds,
         partial(_list_json, session, ctx, archived),
+        store=not on_replica(session),
     )
     return Response(body, media_type="application/json")
 
@@ -70,6 +72,7 @@ async def get_amenity(
         f"amenity:{ctx.community_id}:{amenity_id}",
         cache.settings.amenities_seconds,
         partial(_amenity_json, session, ctx.community_id, amenity_id),
+        store=not on_replica(session),
     )
     return Response(body, media_type="application/json")
 

@@ -107,15 +107,17 @@ async def logout(
 
 
 @router.get("/me", response_model=MeRead, responses=errors_for())
-async def get_me(user: CurrentUser, session: SessionDep) -> MeRead:
+async def get_me(claims: Claims, session: SessionDep) -> MeRead:
     """The signed-in user and their communities."""
-    return await service.me(session, user)
+    return await service.me(session, claims)
 
 
 @router.patch("/me", response_model=MeRead, responses=errors_for(service.InvalidPhone))
-async def update_me(body: AccountUpdate, user: CurrentUser, session: SessionDep) -> MeRead:
+async def update_me(
+    body: AccountUpdate, user: CurrentUser, claims: Claims, session: SessionDep
+) -> MeRead:
     """Change the caller's name or phone number (the fields sent)."""
-    return await service.update_account(session, user, body)
+    return await service.update_account(session, user, claims, body)
 
 
 @router.post(

@@ -21,10 +21,11 @@ from hoa.auth.schemas import (
 from hoa.core import metrics
 from hoa.core.cache import SharedCache
 from hoa.core.database import utcnow
-from hoa.core.errors import AccountDisabled, AppError
+from hoa.core.errors import AccountDisabled, AppError, NotAuthenticated
 from hoa.core.links import Page, link
 from hoa.core.settings import Settings
 from hoa.core.tokens import (
+    TokenClaims,
     fingerprint,
     hash_token,
     issue_token,
@@ -381,40 +382,48 @@ async def verify_email(session: AsyncSession, settings: Settings, token: str) ->
         _audit(session, "auth.email_verified", user.id, actor_id=user.id)
 
 
-async def me(session: AsyncSession, user: User) -> MeRead:
-    rows = await session.execute(
-        sa.select(
-            Membership.community_id,
-            Community.name,
-            Community.slug,
-            Community.timezone,
-            Community.locale,
-            Community.suspended_reason,
-            Membership.role,
-            Membership.status,
-            Household.id,
-            Household.label,
+async def me(session: AsyncSession, claims: TokenClaims) -> MeRead:
+    """The caller and their communities, in one query."""
+    rows = (
+        await session.execute(
+            sa.select(
+                User,
+                Membership.community_id,
+                Community.name,
+                Community.slug,
+                Community.timezone,
+                Community.locale,
+                Community.suspended_reason,
+                Membership.role,
+                Membership.status,
+                Household.id,
+                Household.label,
+            )
+            .outerjoin(Membership, Membership.user_id == User.id)
+            .outerjoin(Community, Community.id == Membership.community_id)
+            .outerjoin(Household, Household.id == Membership.household_id)
+            .where(User.id == claims.user_id)
+            .order_by(Community.name)
         )
-        .join(Community, Community.id == Membership.community_id)
-        .outerjoin(Household, Household.id == Membership.household_id)
-        .where(Membership.user_id == user.id)
-        .order_by(Community.name)
-    )
+    ).all()
+    if not rows:
+        raise NotAuthenticated  # deleted
+    user = rows[0][0]
+    claims.check_account(user.token_version, user.is_active)
     memberships = [
         MyMembership(
-            community_id=community_id,
+            community_id=cid,
             community_name=name,
             community_slug=slug,
             timezone=tz,
             locale=locale,
             role=role,
             status=status,
-            household={"id": household_id, "label": label} if household_id else None,
+            household={"id": hid, "label": label} if hid else None,
             community_suspended_reason=suspended,
         )
-        for community_id, name, slug, tz, locale, suspended, role, status, household_id, label in (
-            rows
-        )
+        for _, cid, name, slug, tz, locale, suspended, role, status, hid, label in rows
+        if cid is not None
     ]
     return MeRead(
         id=user.id,
@@ -470,7 +479,9 @@ def normalize_phone(text: str | None) -> str | None:
     return digits
 
 
-async def update_account(session: AsyncSession, user: User, data: AccountUpdate) -> MeRead:
+async def update_account(
+    session: AsyncSession, user: User, claims: TokenClaims, data: AccountUpdate
+) -> MeRead:
     """Apply the fields sent (name, phone). Raises InvalidPhone."""
     changes = data.model_dump(exclude_unset=True)
     if "name" in changes:
@@ -478,7 +489,7 @@ async def update_account(session: AsyncSession, user: User, data: AccountUpdate)
     if "phone" in changes:
         user.phone = normalize_phone(changes["phone"])
     await session.flush()
-    return await me(session, user)
+    return await me(session, claims)
 
 
 def preferences(user: User) -> NotificationPreferences:

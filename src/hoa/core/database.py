@@ -130,7 +130,9 @@ def create_engine(
         pool_size=settings.db.pool_size,
         max_overflow=settings.db.max_overflow,
         pool_timeout=settings.db.pool_timeout_seconds,
-        pool_pre_ping=True,
+        # No ping per checkout (a round trip per request): old connections are replaced, and a
+        # read on one found dropped runs again (ReadSession).
+        pool_recycle=settings.db.pool_recycle_seconds,
         connect_args=connect_args,
         poolclass=TimedPool,
     )
@@ -272,12 +274,35 @@ def _configure_sqlite(engine: sa.Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _begin(conn: sa.Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        if mode is not None:  # None: readers, each statement on its own
+            conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 # Every session bumps the cache versions of what it changed once it commits (with a store in
 # its info: the app's sessions).
 track_changes(Session)
+
+
+class ReadSession(Session):
+    """A read-only session: no transaction (each statement commits on its own, so nothing is
+    sent to begin or end one), and a statement on a connection found dropped (a restarted
+    server, a killed backend) runs once more on a new one: reads are safe to repeat."""
+
+    def _execute_internal(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super()._execute_internal(*args, **kwargs)
+        except sa.exc.DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            self.rollback()  # lets the dropped connection go
+            return super()._execute_internal(*args, **kwargs)
+
+
+def read_only(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` sending no BEGIN/COMMIT around the statements of its connections."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(sqlite_begin=None)
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 class ReplicaSession(Session):
@@ -319,7 +344,13 @@ class Database:
         self.is_sqlite = settings.is_sqlite
         self.versions = versions_for(settings)
         info = {"versions": self.versions}
-        self.reader = async_sessionmaker(self.engine, expire_on_commit=False, info=info)
+        reading = read_only(self.engine)
+        self.reader = async_sessionmaker(
+            reading,
+            expire_on_commit=False,
+            sync_session_class=ReadSession,
+            info=info,
+        )
         writer_engine = (
             self.engine.execution_options(sqlite_begin="IMMEDIATE")
             if self.is_sqlite
@@ -332,11 +363,11 @@ class Database:
         if settings.database_replica_url:
             self.replica = create_engine(settings, settings.database_replica_url, pool="replica")
             self.replica_reader = async_sessionmaker(
-                self.replica,
+                read_only(self.replica),
                 expire_on_commit=False,
                 sync_session_class=ReplicaSession,
                 info={
-                    "primary": self.engine.sync_engine,
+                    "primary": reading.sync_engine,
                     "replica_failed": self._rest_replica,
                     **info,
                 },
@@ -367,6 +398,12 @@ class Database:
         if self.replica is not None:
             await self.replica.dispose()
             forget_pool(self.replica.sync_engine, "replica")
+
+
+def on_replica(session: AsyncSession) -> bool:
+    """Whether the session reads on the replica (it may lag behind the primary's commits)."""
+    primary = session.info.get("primary")
+    return primary is not None and session.sync_session.bind is not primary
 
 
 def keep_loaded(session: AsyncSession, *objects: object) -> None:

@@ -35,6 +35,12 @@ class DatabaseSettings(BaseModel):
     pool_timeout_seconds: float = Field(
         10, gt=0, description="How long a request waits for a free PostgreSQL connection"
     )
+    pool_recycle_seconds: int = Field(
+        1800,
+        ge=1,
+        description="PostgreSQL connections older than this are replaced when next taken from "
+        "the pool (a read on a connection found dropped runs again on a new one)",
+    )
     statement_timeout_ms: int = Field(30_000, ge=0, description="PostgreSQL statement_timeout")
     lock_timeout_ms: int = Field(10_000, ge=0, description="PostgreSQL lock_timeout")
     sqlite_busy_timeout_ms: int = Field(30_000, ge=0, description="SQLite busy_timeout")
@@ -132,6 +138,12 @@ class CacheSettings(BaseModel):
         60, ge=1, le=60, description="Calendar months and availability per amenity and day"
     )
     memberships_seconds: int = Field(900, ge=1, le=900, description="The caller's membership")
+    versions_path: Path | None = Field(
+        None,
+        description="File of the version numbers without Redis, shared by every process of the "
+        "host (app processes, hoa worker, the CLI); unset: cache-versions next to the SQLite "
+        "database or in var/",
+    )
 
 
 class EmailBackend(StrEnum):

@@ -14,6 +14,7 @@ import jwt
 
 from hoa.core.cache import SharedCache
 from hoa.core.database import utcnow
+from hoa.core.errors import AccountDisabled, NotAuthenticated
 from hoa.core.settings import Settings
 
 
@@ -32,6 +33,14 @@ class TokenClaims:
     version: int
     csrf: str
     session_id: uuid.UUID  # the session's refresh token family
+
+    def check_account(self, token_version: int, is_active: bool) -> None:
+        """Refuse the token of an account signed out everywhere (or whose password changed)
+        since it was issued, or disabled."""
+        if token_version != self.version:
+            raise NotAuthenticated
+        if not is_active:
+            raise AccountDisabled
 
 
 def signing_keys(settings: Settings) -> dict[str, str]:

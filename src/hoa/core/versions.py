@@ -3,15 +3,22 @@ is stored under the versions it was read at, so bumping a version after a commit
 process miss it on its next read. Bumped in one place: sessions note the communities and users
 of the rows they flush (``track_changes``) and bump them once the transaction commits.
 
-In process memory without Redis (the app and its embedded worker share it); in Redis with
-``HOA_REDIS_URL``, so every app process and ``hoa worker`` see one number. This module loads no
-cache library: the worker imports it to bump versions of what its jobs change.
+Without Redis in a small file every process of the host maps into memory (the app processes of
+``hoa serve --workers N``, ``hoa worker``, the CLI); in Redis with ``HOA_REDIS_URL``, so every
+process of every host sees one number. This module loads no cache library: the worker imports
+it to bump versions of what its jobs change.
 """
 
+import fcntl
+import hashlib
+import mmap
+import os
+import struct
 import threading
 import uuid
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,6 +29,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from hoa.core import metrics
 from hoa.core.breaker import client_options, redis_breaker
+from hoa.core.folders import ensure_folder
 from hoa.core.settings import Settings
 
 log = structlog.get_logger()
@@ -39,19 +47,80 @@ def user(user_id: uuid.UUID) -> str:
     return f"u:{user_id}"
 
 
+def members(community_id: uuid.UUID) -> str:
+    """The community's memberships and settings (what a member's request context holds), which
+    its bookings and amenities do not change."""
+    return f"m:{community_id}"
+
+
+def community_of(scope: str) -> uuid.UUID | None:
+    """The community a ``community`` scope is of (None for other scopes)."""
+    return uuid.UUID(scope[2:]) if scope.startswith("c:") else None
+
+
+def local_path(settings: Settings) -> Path:
+    if settings.cache.versions_path is not None:
+        return settings.cache.versions_path
+    db = settings.sqlite_path
+    return (db.parent if db is not None else Path("var")) / "cache-versions"
+
+
+class SharedCounters:
+    """Counters in a file mapped into the memory of every process that opens it: a read is a
+    memory read, a bump takes the file's lock. A scope hashes to one of ``SLOTS`` counters, so
+    two scopes may share one: bumping either then invalidates both, which is only a miss."""
+
+    SLOTS = 1 << 16
+    _COUNTER = struct.Struct("<Q")
+
+    def __init__(self, path: Path) -> None:
+        ensure_folder(path.parent, "the cache versions")
+        size = self.SLOTS * self._COUNTER.size
+        self._fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        self._lock = threading.Lock()  # the file lock is the process's: threads queue here
+        with self._locked():
+            if os.fstat(self._fd).st_size < size:
+                os.ftruncate(self._fd, size)
+        self._map = mmap.mmap(self._fd, size)
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        with self._lock:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def _offset(self, scope: str) -> int:
+        digest = hashlib.blake2b(scope.encode(), digest_size=8).digest()
+        return int.from_bytes(digest) % self.SLOTS * self._COUNTER.size
+
+    def read(self, scopes: list[str]) -> list[int]:
+        return [self._COUNTER.unpack_from(self._map, self._offset(s))[0] for s in scopes]
+
+    def bump(self, scopes: Iterable[str]) -> None:
+        with self._locked():
+            for offset in {self._offset(s) for s in scopes}:
+                value = self._COUNTER.unpack_from(self._map, offset)[0]
+                self._COUNTER.pack_into(self._map, offset, value + 1)
+
+
 class Versions:
-    """The process's version store for one Redis URL (or none)."""
+    """The process's version store for one Redis URL (or, without one, the host's file)."""
 
     def __init__(self, settings: Settings) -> None:
-        self._local: Counter[str] = Counter()
-        self._lock = threading.Lock()  # the embedded worker bumps from its threads
+        self.listeners: list[Callable[[set[str]], None]] = []  # told of every bump
         self._breaker = redis_breaker(settings)
         self._prefix = f"{settings.jobs.queue_name}:version:"
         self._sync: Redis | None = None
+        self._file: SharedCounters | None = None
         if settings.redis_url:
             self._sync = Redis.from_url(
                 settings.redis_url, **client_options(settings, asyncio=False)
             )
+        else:
+            self._file = SharedCounters(local_path(settings))
 
     def bump(self, scopes: Iterable[str]) -> None:
         """New versions for ``scopes`` (after the commit that changed them)."""
@@ -59,9 +128,11 @@ class Versions:
         if not scopes:
             return
         metrics.CACHE_INVALIDATIONS.inc(len(scopes))
-        with self._lock:
-            self._local.update(scopes)
-        if self._sync is not None and self._breaker.allow("cache"):
+        for listener in self.listeners:
+            listener(scopes)
+        if self._file is not None:
+            self._file.bump(scopes)
+        elif self._sync is not None and self._breaker.allow("cache"):
             try:
                 with self._breaker.watch():
                     pipe = self._sync.pipeline(transaction=False)
@@ -79,18 +150,19 @@ class Versions:
         return self._prefix + scope
 
     def local(self, scopes: list[str]) -> list[int]:
-        """The versions of ``scopes`` in this process (without Redis, the only ones)."""
-        return [self._local[scope] for scope in scopes]
+        """The versions of ``scopes`` in the host's file (without Redis)."""
+        if self._file is None:
+            raise RuntimeError("the versions are in Redis")
+        return self._file.read(scopes)
 
 
-_STORES: dict[tuple[str | None, str], Versions] = {}
+_STORES: dict[tuple[str, str], Versions] = {}
 _STORES_LOCK = threading.Lock()
 
 
 def versions_for(settings: Settings) -> Versions:
-    """The process's store for the settings' Redis (one shared by the app and its embedded
-    worker, so a job's bump reaches the app's in-process cache)."""
-    key = (settings.redis_url, settings.jobs.queue_name)
+    """The process's store for the settings' Redis or file (one per process)."""
+    key = (settings.redis_url or str(local_path(settings)), settings.jobs.queue_name)
     with _STORES_LOCK:
         if key not in _STORES:
             _STORES[key] = Versions(settings)
@@ -102,11 +174,14 @@ def scopes_of(row: Any) -> Iterable[str]:
     table = getattr(row, "__tablename__", "")
     if table == "communities":
         yield community(row.id)
+        yield members(row.id)
     elif table == "users":
         yield user(row.id)
     community_id = getattr(row, "community_id", None)
     if isinstance(community_id, uuid.UUID):
         yield community(community_id)
+        if table == "memberships":
+            yield members(community_id)
 
 
 def _noted(session: Session) -> set[str]:

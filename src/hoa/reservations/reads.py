@@ -248,11 +248,16 @@ async def present(
     amenity_ids = {r.amenity_id for r in reservations}
     found = await session.scalars(sa.select(Amenity).where(Amenity.id.in_(amenity_ids)))
     by_id = {a.id: a for a in found}
+    return presented((r, by_id[r.amenity_id]) for r in reservations)
+
+
+def presented(rows: Iterable[tuple[Reservation, Amenity]]) -> list[ReservationRead]:
+    """Reservations with their amenities, as the API shows them."""
     return [
         ReservationRead.model_validate(r).model_copy(
-            update={"cancellable_until": cancellable_until(r, by_id[r.amenity_id])}
+            update={"cancellable_until": cancellable_until(r, amenity)}
         )
-        for r in reservations
+        for r, amenity in rows
     ]
 
 
@@ -284,8 +289,13 @@ async def list_reservations(
     end: datetime | None,
     cursor: Cursor | None,
     limit: int,
-) -> tuple[list[Reservation], Cursor | None]:
-    query = sa.select(Reservation).where(Reservation.community_id == ctx.community_id)
+) -> tuple[list[tuple[Reservation, Amenity]], Cursor | None]:
+    """A page of reservations with their amenities (for the deadlines), in one query."""
+    query = (
+        sa.select(Reservation, Amenity)
+        .join(Amenity, Amenity.id == Reservation.amenity_id)
+        .where(Reservation.community_id == ctx.community_id)
+    )
     if mine or not ctx.is_admin:
         own = Reservation.booked_for_id == ctx.user_id
         if ctx.household_id is not None:
@@ -302,7 +312,7 @@ async def list_reservations(
     rows, next_cursor = await page_query(
         session, query, Reservation.starts_at, Reservation.id, cursor, limit
     )
-    return [row[0] for row in rows], next_cursor
+    return [(row[0], row[1]) for row in rows], next_cursor
 
 
 def calendar_query(
@@ -359,14 +369,23 @@ async def calendar_rows(
     end: datetime,
     amenity_id: uuid.UUID | None,
 ) -> CalendarRows:
-    """Active bookings and closures overlapping [start, end): a hot read, so rows skip ORM
-    loading and per-row model building."""
-    connection = await session.connection()
-    rows = await connection.execute(calendar_query(community_id, start, end, amenity_id))
-    closures = await connection.execute(closures_query(community_id, start, end, amenity_id))
-    return CalendarRows(
-        tuple(tuple(row) for row in rows), tuple(dict(row._mapping) for row in closures)
+    """Active bookings and closures overlapping [start, end) in one statement: a hot read, so
+    rows skip ORM loading and per-row model building."""
+    bookings = calendar_query(community_id, start, end, amenity_id).order_by(None)
+    both = sa.union_all(
+        bookings.add_columns(_source(Source.BOOKED)),
+        _closures_query(community_id, start, end, amenity_id),
     )
+    entries, closed = [], []
+    for *row, source in await session.execute(both):
+        if source == Source.BOOKED:
+            entries.append(tuple(row))
+        else:
+            closed.append(dict(zip(_CLOSURE, (*row[:4], row[8]), strict=True)))
+    return CalendarRows(tuple(entries), tuple(closed))
+
+
+_CLOSURE = ("id", "amenity_id", "starts_at", "ends_at", "reason")
 
 
 def present_calendar(
@@ -439,20 +458,25 @@ def _overlaps(starts_at: datetime, ends_at: datetime, start: datetime, end: date
     return starts_at < end and ends_at > start
 
 
-def closures_query(
+def _closures_query(
     community_id: uuid.UUID, start: datetime, end: datetime, amenity_id: uuid.UUID | None
 ) -> AnySelect:
-    """Closures overlapping [start, end), of the amenity (and of all amenities) when given."""
-    query = (
-        sa.select(
-            Blackout.id, Blackout.amenity_id, Blackout.starts_at, Blackout.ends_at, Blackout.reason
-        )
-        .where(
-            Blackout.community_id == community_id,
-            Blackout.starts_at < end,
-            Blackout.ends_at > start,
-        )
-        .order_by(Blackout.starts_at)
+    """Closures overlapping [start, end), of the amenity (and of all amenities) when given,
+    shaped like calendar_query's rows (the reason in the title's place) and marked CLOSED."""
+    none = [sa.null().label(f"none_{n}") for n in range(5)]
+    query = sa.select(
+        Blackout.id,
+        Blackout.amenity_id,
+        Blackout.starts_at,
+        Blackout.ends_at,
+        *none[:4],
+        Blackout.reason,
+        none[4],
+        _source(Source.CLOSED),
+    ).where(
+        Blackout.community_id == community_id,
+        Blackout.starts_at < end,
+        Blackout.ends_at > start,
     )
     if amenity_id is not None:
         query = query.where(

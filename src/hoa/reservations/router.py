@@ -1,4 +1,5 @@
 import uuid
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Annotated, Literal
 
@@ -7,6 +8,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.amenities.service import Archived
+from hoa.core.database import Database, on_replica, utcnow
 from hoa.core.errors import Forbidden, NotFound
 from hoa.core.pagination import Page
 from hoa.core.schemas import Instant, LocalDate
@@ -40,6 +42,7 @@ from hoa.reservations.schemas import (
     ReservationCreate,
     ReservationRead,
 )
+from hoa.web.cache import ReadCache
 from hoa.web.deps import (
     CommunityAdmin,
     CommunityMember,
@@ -141,9 +144,7 @@ async def list_reservations(
         cursor=cursor,
         limit=limit,
     )
-    return Page(
-        items=await reads.present(session, rows), next_cursor=next_cursor and next_cursor.encode()
-    )
+    return Page(items=reads.presented(rows), next_cursor=next_cursor and next_cursor.encode())
 
 
 @router.get(
@@ -294,16 +295,36 @@ async def get_calendar(
         parts = [await reads.calendar_rows(session, ctx.community_id, start, end, amenity_id)]
     else:  # the community's whole months, shared by every viewer and range
         parts = [
-            await cache.get_or_load(
-                "calendar",
-                [community(ctx.community_id)],
-                f"calendar:{ctx.community_id}:{month:%Y-%m}",
-                cache.settings.calendar_seconds,
-                partial(reads.calendar_rows, session, ctx.community_id, month, next_month, None),
-            )
+            await _month(cache, session, ctx.community_id, month, next_month)
             for month, next_month in reads.utc_months(start, end)
         ]
     return trusted_json(reads.present_calendar(ctx, start, end, amenity_id, parts))
+
+
+async def _month(
+    cache: ReadCache,
+    session: AsyncSession,
+    community_id: uuid.UUID,
+    month: datetime,
+    next_month: datetime,
+) -> reads.CalendarRows:
+    return await cache.get_or_load(
+        "calendar",
+        [community(community_id)],
+        f"calendar:{community_id}:{month:%Y-%m}",
+        cache.settings.calendar_seconds,
+        partial(reads.calendar_rows, session, community_id, month, next_month, None),
+        store=not on_replica(session),
+    )
+
+
+async def warm_calendar(cache: ReadCache, db: Database, community_id: uuid.UUID) -> None:
+    """Load the community's calendar of this UTC month and the next (what most views show)
+    into the cache again, after a write invalidated it."""
+    now = utcnow()
+    async with db.reader() as session:
+        for month, next_month in reads.utc_months(now, now + timedelta(days=32))[:2]:
+            await _month(cache, session, community_id, month, next_month)
 
 
 @router.get(
@@ -329,7 +350,12 @@ async def get_availability(
         key = f"availability:{ctx.community_id}:{amenity_id}:{day}"
         scopes = [community(ctx.community_id)]
         inputs = await cache.get_or_load(
-            "availability", scopes, key, cache.settings.calendar_seconds, load
+            "availability",
+            scopes,
+            key,
+            cache.settings.calendar_seconds,
+            load,
+            store=not on_replica(session),
         )
     else:
         inputs = await load()

@@ -7,12 +7,16 @@ it: a cached value never decides a write.
 
 Redis is called behind the process's breaker: when it fails or is skipped, the read goes to the
 database (counted in ``hoa_cache_bypasses``, logged at most once a minute), never to an error.
-Concurrent misses of one key in a process wait for one load (no stampede on a hot key).
+Concurrent misses of one key in a process wait for one load (no stampede on a hot key). After
+a commit invalidates a community, what its members likely read next is loaded again in the
+background (``warm_with``).
 """
 
 import asyncio
 import time
+import uuid
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, TypeVar
 
 import structlog
@@ -23,12 +27,14 @@ from redis.asyncio import Redis
 from hoa.core import metrics
 from hoa.core.breaker import client_options, redis_breaker
 from hoa.core.settings import Settings
-from hoa.core.versions import ALL, Versions
+from hoa.core.versions import ALL, Versions, community_of
 
 T = TypeVar("T")
+Warm = Callable[[uuid.UUID], Awaitable[None]]
 log = structlog.get_logger()
 MEMORY_ENTRIES = 20_000
 BYPASS_LOG_SECONDS = 60.0
+WARM_DELAY_SECONDS = 0.2  # the writes to one community within this are followed by one warming
 
 
 class Skipped(Exception):
@@ -45,6 +51,9 @@ class ReadCache:
         self._redis: Redis | None = None
         self._loading: dict[str, asyncio.Future[Any]] = {}
         self._bypass_logged_at = -BYPASS_LOG_SECONDS
+        self._listener: Callable[[set[str]], None] | None = None
+        self._warm_due: set[uuid.UUID] = set()
+        self._warming: set[asyncio.Task[None]] = set()
         if settings.redis_url:
             options = client_options(settings, asyncio=True)
             self._redis = Redis.from_url(settings.redis_url, **options)
@@ -61,10 +70,18 @@ class ReadCache:
             self._store.setup("mem://", size=MEMORY_ENTRIES)
 
     async def get_or_load(
-        self, kind: str, scopes: list[str], key: str, ttl: int, load: Callable[[], Awaitable[T]]
+        self,
+        kind: str,
+        scopes: list[str],
+        key: str,
+        ttl: int,
+        load: Callable[[], Awaitable[T]],
+        *,
+        store: bool = True,
     ) -> T:
         """The value cached under ``key`` at the current versions of ``scopes``, else what
-        ``load`` returns (stored for ``ttl`` seconds). What ``load`` raises is not cached."""
+        ``load`` returns (stored for ``ttl`` seconds unless ``store`` is false: a value read on
+        a lagging replica may predate the versions). What ``load`` raises is not cached."""
         if not self.enabled:
             return await load()
         try:
@@ -78,6 +95,8 @@ class ReadCache:
             metrics.CACHE_READS.labels(kind, "hit").inc()
             return value  # type: ignore[no-any-return]
         metrics.CACHE_READS.labels(kind, "miss").inc()
+        if not store:
+            return await load()
         loading = self._loading.get(key)
         if loading is not None:
             try:
@@ -131,7 +150,48 @@ class ReadCache:
             self._bypass_logged_at = now
             log.warning("cache_bypassed", reason="redis unavailable", exc_info=True)
 
+    def warm_with(self, warm: Warm) -> None:
+        """After commits invalidate a community, ``warm(community_id)`` runs in the background
+        of this process, once per burst of them, never in a request (not without a cache)."""
+        if not self.enabled:
+            return
+        self._listener = partial(self._invalidated, asyncio.get_running_loop(), warm)
+        self._versions.listeners.append(self._listener)
+
+    def _invalidated(self, loop: asyncio.AbstractEventLoop, warm: Warm, scopes: set[str]) -> None:
+        """Told of a bump, in whatever thread made it (the embedded worker's too)."""
+        for scope in scopes:
+            community_id = community_of(scope)
+            if community_id is not None:
+                loop.call_soon_threadsafe(self._schedule, warm, community_id)
+
+    def _schedule(self, warm: Warm, community_id: uuid.UUID) -> None:
+        if community_id in self._warm_due:
+            return
+        self._warm_due.add(community_id)
+        task = asyncio.create_task(self._warm_soon(warm, community_id))
+        self._warming.add(task)
+        task.add_done_callback(self._warming.discard)
+
+    async def _warm_soon(self, warm: Warm, community_id: uuid.UUID) -> None:
+        await asyncio.sleep(WARM_DELAY_SECONDS)
+        self._warm_due.discard(community_id)  # a write from now on warms once more
+        try:
+            await warm(community_id)
+        except Exception:
+            log.warning("cache_warming_failed", exc_info=True)
+
+    async def warmed(self) -> None:
+        """Once the warming scheduled so far has finished."""
+        await asyncio.sleep(0)  # what bumps scheduled from other threads is scheduled first
+        while self._warming:
+            await asyncio.gather(*self._warming)
+
     async def close(self) -> None:
+        if self._listener is not None:
+            self._versions.listeners.remove(self._listener)
+        for task in self._warming:
+            task.cancel()
         await self._store.close()
         if self._redis is not None:
             await self._redis.aclose()

@@ -13,9 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.core.cache import SharedCache
 from hoa.core.context import CommunityCtx
-from hoa.core.database import Database, act_as_operator, keep_loaded
+from hoa.core.database import Database, act_as_operator, keep_loaded, on_replica
 from hoa.core.errors import (
-    AccountDisabled,
     AppError,
     CommunitySuspended,
     CsrfFailed,
@@ -30,7 +29,7 @@ from hoa.core.pagination import Cursor
 from hoa.core.ratelimit import RateLimiter
 from hoa.core.settings import Settings
 from hoa.core.tokens import TokenClaims, read_token, session_revoked
-from hoa.core.versions import community, user
+from hoa.core.versions import members, user
 from hoa.models import (
     Community,
     Membership,
@@ -172,15 +171,8 @@ Claims = Annotated[TokenClaims, Depends(get_claims)]
 def _check_user(user: User | None, claims: TokenClaims) -> User:
     if user is None:
         raise NotAuthenticated  # deleted
-    _check_account(user.token_version, user.is_active, claims)
+    claims.check_account(user.token_version, user.is_active)
     return user
-
-
-def _check_account(token_version: int, is_active: bool, claims: TokenClaims) -> None:
-    if token_version != claims.version:
-        raise NotAuthenticated  # signed out everywhere / password changed since
-    if not is_active:
-        raise AccountDisabled
 
 
 async def get_current_user(claims: Claims, session: SessionDep) -> User:
@@ -231,12 +223,13 @@ async def community_ctx(
     else:
         ctx, token_version, is_active = await cache.get_or_load(
             "membership",
-            [community(community_id), user(claims.user_id)],
+            [members(community_id), user(claims.user_id)],
             f"member:{community_id}:{claims.user_id}",
             cache.settings.memberships_seconds,
             lambda: _cached_member(session, community_id, claims),
+            store=not on_replica(session),
         )
-        _check_account(token_version, is_active, claims)  # against this caller's token
+        claims.check_account(token_version, is_active)  # against this caller's token
     if ctx.suspended_reason is not None and (write or not ctx.is_admin):
         raise CommunitySuspended(ctx.suspended_reason)
     if ctx.as_operator:
