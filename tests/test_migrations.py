@@ -106,8 +106,11 @@ def _previous_release(tmp_path: Path) -> Path:
     """The release as it was just before the latest migration was added."""
     git = shutil.which("git")
     latest = sorted((ROOT / "migrations" / "versions").glob("*.py"))[-1]
+    # Along main's own line: a migration that came in with a merged branch was "added" by
+    # that merge, and the release before it is the merge's first parent.
     added = subprocess.run(  # noqa: S603
-        [git or "git", "log", "--diff-filter=A", "--format=%H", "-n1", "--", str(latest)],
+        [git or "git", "log", "--first-parent", "--diff-merges=first-parent", "--diff-filter=A",
+         "--no-patch", "--format=%H", "-n1", "--", str(latest)],
         cwd=ROOT, capture_output=True, text=True, check=False,
     ).stdout.strip()  # fmt: skip
     if not git or not added:
