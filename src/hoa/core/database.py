@@ -298,10 +298,14 @@ class ReadSession(Session):
             return super()._execute_internal(*args, **kwargs)
 
 
-def read_only(engine: AsyncEngine) -> AsyncEngine:
-    """``engine`` sending no BEGIN/COMMIT around the statements of its connections."""
+def read_only(engine: AsyncEngine, pgbouncer: bool) -> AsyncEngine:
+    """``engine`` sending no BEGIN/COMMIT around the statements of its connections. Not behind
+    a transaction pooler: outside a transaction it may hand asyncpg's prepare and the execute
+    that follows to two different server connections."""
     if engine.dialect.name == "sqlite":
         return engine.execution_options(sqlite_begin=None)
+    if pgbouncer:
+        return engine
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
@@ -344,7 +348,7 @@ class Database:
         self.is_sqlite = settings.is_sqlite
         self.versions = versions_for(settings)
         info = {"versions": self.versions}
-        reading = read_only(self.engine)
+        reading = read_only(self.engine, settings.db.pgbouncer)
         self.reader = async_sessionmaker(
             reading,
             expire_on_commit=False,
@@ -363,7 +367,7 @@ class Database:
         if settings.database_replica_url:
             self.replica = create_engine(settings, settings.database_replica_url, pool="replica")
             self.replica_reader = async_sessionmaker(
-                read_only(self.replica),
+                read_only(self.replica, settings.db.pgbouncer),
                 expire_on_commit=False,
                 sync_session_class=ReplicaSession,
                 info={
