@@ -243,7 +243,7 @@ async def rename_household(
     before = {"label": household.label}
     household.label = label
     await flush(session)
-    _audit_household(session, ctx, household.id, "household.renamed", before, {"label": label})
+    _audit(session, ctx, household, "household.renamed", before, {"label": label})
     return household
 
 
@@ -266,10 +266,10 @@ async def merge_households(
             .execution_options(synchronize_session=False)
         )
         moved[model.__tablename__] = result.rowcount  # type: ignore[attr-defined]
-    _audit_household(
+    _audit(
         session,
         ctx,
-        source.id,
+        source,
         "household.merged",
         {"label": source.label},
         {"merged_into": into.label, **moved},
@@ -279,21 +279,22 @@ async def merge_households(
     return into
 
 
-def _audit_household(
+def _audit(
     session: AsyncSession,
     ctx: CommunityCtx,
-    household_id: uuid.UUID,
+    entity: Household | Membership,
     action: str,
-    before: Mapping[str, object],
-    after: Mapping[str, object],
+    before: Mapping[str, object] | None,
+    after: Mapping[str, object] | None = None,
 ) -> None:
+    """An office action on a household or a membership, by the caller, in the audit trail."""
     record(
         session,
         community_id=ctx.community_id,
         actor_id=ctx.user_id,
         action=action,
-        entity_type="household",
-        entity_id=household_id,
+        entity_type="household" if isinstance(entity, Household) else "membership",
+        entity_id=entity.id,
         before=before,
         after=after,
     )
@@ -460,15 +461,13 @@ async def update_member(
     for field, value in changes.items():
         setattr(membership, field, value)
     await session.flush()
-    record(
+    _audit(
         session,
-        community_id=ctx.community_id,
-        actor_id=ctx.user_id,
-        action="membership.updated",
-        entity_type="membership",
-        entity_id=membership.id,
-        before=before,
-        after=snapshot(membership, MEMBER_FIELDS),
+        ctx,
+        membership,
+        "membership.updated",
+        before,
+        snapshot(membership, MEMBER_FIELDS),
     )
     return _member_read(membership, user, label)
 
@@ -515,15 +514,7 @@ async def remove_member(
     if membership.role is Role.ADMIN:
         await _ensure_other_admin(session, membership)
     await _settle_future_bookings(session, ctx, membership, user, future_bookings)
-    record(
-        session,
-        community_id=ctx.community_id,
-        actor_id=ctx.user_id,
-        action="membership.removed",
-        entity_type="membership",
-        entity_id=membership.id,
-        before=snapshot(membership, MEMBER_FIELDS),
-    )
+    _audit(session, ctx, membership, "membership.removed", snapshot(membership, MEMBER_FIELDS))
     await session.delete(membership)
     await session.flush()
 
@@ -989,15 +980,13 @@ async def approve_join_request(
         membership.household_id = data.household_id
     membership.status = MemberStatus.ACTIVE
     await session.flush()
-    record(
+    _audit(
         session,
-        community_id=ctx.community_id,
-        actor_id=ctx.user_id,
-        action="membership.approved",
-        entity_type="membership",
-        entity_id=membership.id,
-        before=before,
-        after=snapshot(membership, MEMBER_FIELDS),
+        ctx,
+        membership,
+        "membership.approved",
+        before,
+        snapshot(membership, MEMBER_FIELDS),
     )
     notify(
         session,
@@ -1019,14 +1008,6 @@ async def decline_join_request(
 ) -> None:
     """Delete the request (the account stays; it may ask again); audited."""
     membership, _, _ = await _get_join_request(session, ctx, request_id)
-    record(
-        session,
-        community_id=ctx.community_id,
-        actor_id=ctx.user_id,
-        action="membership.declined",
-        entity_type="membership",
-        entity_id=membership.id,
-        before=snapshot(membership, MEMBER_FIELDS),
-    )
+    _audit(session, ctx, membership, "membership.declined", snapshot(membership, MEMBER_FIELDS))
     await session.delete(membership)
     await session.flush()
