@@ -10,6 +10,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from hoa.core import migrate
+from hoa.models import Amenity, Community
 from tests.conftest import scratch_pg_database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,3 +201,42 @@ def test_previous_release_runs_on_the_new_schema(scratch_url: str, tmp_path: Pat
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_numbered_amenities_get_a_kind(scratch_url: str) -> None:
+    """Amenities of one community named alike but for a trailing number get that name as their
+    kind when kinds arrive; other amenities get none."""
+    migrate.upgrade(scratch_url)
+    engine = sa.create_engine(sa.make_url(scratch_url).set(drivername=_sync_driver(scratch_url)))
+    names = {"maple": ("Tennis Court 1", "Tennis Court #2", "Studio 54", "Pool"),
+             "oak": ("Tennis Court 3", "Gym")}  # fmt: skip
+    try:
+        with engine.begin() as conn:
+            for slug, amenities in names.items():
+                community = uuid.uuid4()
+                conn.execute(
+                    sa.insert(Community.__table__).values(
+                        id=community, name=slug, slug=slug, timezone="America/New_York"
+                    )
+                )
+                for name in amenities:
+                    conn.execute(
+                        sa.insert(Amenity.__table__).values(
+                            community_id=community, name=name, hours={}
+                        )
+                    )
+        migrate.downgrade(scratch_url, "-1")
+        migrate.upgrade(scratch_url)
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(Amenity.name, Amenity.kind))
+            kinds = {row.name: row.kind for row in rows}
+    finally:
+        engine.dispose()
+    assert kinds == {
+        "Tennis Court 1": "Tennis Court",
+        "Tennis Court #2": "Tennis Court",
+        "Studio 54": None,
+        "Pool": None,
+        "Tennis Court 3": None,  # alone in its community
+        "Gym": None,
+    }

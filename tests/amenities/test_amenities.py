@@ -9,6 +9,7 @@ from tests.factories import World, local
 EVERY_RULE: dict[str, Any] = {
     "name": "Party Room",
     "description": "Upstairs, with a kitchen.",
+    "kind": "Party room",
     # given out of order: the API stores a day's ranges sorted by opening time
     "hours": {"mon": [["13:00", "22:00"], ["08:00", "12:00"]], "sat": [["00:00", "24:00"]]},
     "slot_minutes": 60,
@@ -198,6 +199,31 @@ async def test_update_changes_only_what_is_sent(as_user: Any, world: World) -> N
 
     unknown = await admin.patch(f"/amenities/{pool.id}", {"colour": "blue"})
     assert unknown.status_code == 422 and error_code(unknown) == "validation_error"
+
+
+async def test_a_kind_is_trimmed_bounded_and_clearable(as_user: Any, world: World) -> None:
+    admin = await as_user("admin")
+    r = await admin.post(
+        "/amenities", {"name": "Court 7", "hours": OPEN_DAILY, "kind": "  Tennis   court "}
+    )
+    assert r.status_code == 201, r.text
+    court = r.json()
+    assert court["kind"] == "Tennis court"
+    plain = await admin.post("/amenities", {"name": "Sauna", "hours": OPEN_DAILY})
+    assert plain.json()["kind"] is None
+    too_long = await admin.patch(f"/amenities/{court['id']}", {"kind": "x" * 61})
+    assert too_long.status_code == 422 and error_code(too_long) == "validation_error"
+    fields = too_long.json()["error"]["details"]["fields"]
+    assert [f["location"][:2] for f in fields] == [["body", "kind"]]
+    not_text = await admin.patch(f"/amenities/{court['id']}", {"kind": 7})
+    assert not_text.status_code == 422
+    # left alone when not sent; blank or null clears it
+    r = await admin.patch(f"/amenities/{court['id']}", {"description": "Clay"})
+    assert r.json()["kind"] == "Tennis court"
+    for cleared in ("   ", None):
+        assert (await admin.patch(f"/amenities/{court['id']}", {"kind": "Court"})).is_success
+        r = await admin.patch(f"/amenities/{court['id']}", {"kind": cleared})
+        assert r.status_code == 200 and r.json()["kind"] is None, cleared
 
 
 async def test_new_rules_text_needs_a_new_acceptance(as_user: Any, world: World) -> None:

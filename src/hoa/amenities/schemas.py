@@ -4,10 +4,23 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, StrictBool, StrictInt
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+)
 
 from hoa.core.schemas import Input, Name, Output
-from hoa.models import MAX_BUFFER_MINUTES, MAX_RESERVATION_DAYS, AmenityStatus, BookingMode
+from hoa.models import (
+    KIND_MAX_LENGTH,
+    MAX_BUFFER_MINUTES,
+    MAX_RESERVATION_DAYS,
+    AmenityStatus,
+    BookingMode,
+)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -49,11 +62,31 @@ Clock = Annotated[
     str,
     Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["15:00"], description="Local HH:MM"),
 ]
+
+
+def tidy_kind(value: object) -> object:
+    """Trimmed, inner runs of spaces as one (so "Tennis  court " groups with "Tennis court");
+    blank means no kind."""
+    if isinstance(value, str):
+        return " ".join(value.split()) or None
+    return value
+
+
+Kind = Annotated[
+    Annotated[str, StringConstraints(max_length=KIND_MAX_LENGTH)] | None,
+    BeforeValidator(tidy_kind),
+    Field(
+        description="What the amenity is, shared by interchangeable ones so residents can ask "
+        'for any of them (e.g. "Tennis court"); blank or null: none',
+        examples=["Tennis court"],
+    ),
+]
 Money = Annotated[StrictInt, Field(ge=0, le=100_000_000, description="Amount in cents")]
 
 
 class _Rules(Input):
     description: str | None = Field(None, max_length=5000)
+    kind: Kind = None
     hours: Hours | None = None
     slot_minutes: StrictInt | None = Field(None, ge=5, le=1440)
     min_duration_minutes: StrictInt | None = Field(None, ge=5, le=MAX_RESERVATION_DAYS * 1440)
@@ -113,6 +146,7 @@ class AmenityRead(Output):
     id: uuid.UUID
     name: str
     description: str
+    kind: str | None
     hours: dict[Weekday, list[tuple[str, str]]]
     slot_minutes: int
     min_duration_minutes: int

@@ -15,6 +15,7 @@ from hoa.models import Amenity, AmenityStatus, BookingMode
 
 AUDITED = (
     "name",
+    "kind",
     "status",
     "mode",
     "capacity",
@@ -169,6 +170,7 @@ async def update(
     before = snapshot(amenity, AUDITED)
     changes = data.model_dump(exclude_unset=True)
     nullable = {
+        "kind",
         "max_headcount_per_household",
         "max_guests",
         "max_per_day",

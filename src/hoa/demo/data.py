@@ -215,6 +215,7 @@ def _maple_grove() -> CommunitySpec:
             "Clubhouse",
             clubhouse,
             {
+                "kind": "Clubhouse",
                 "description": "Main hall with a kitchen, 8 round tables and 60 chairs, a sound "
                 "system and a patio. Ideal for birthdays, showers and meetings. Requests are "
                 "reviewed by the board within two days.",
@@ -249,6 +250,7 @@ def _maple_grove() -> CommunitySpec:
                 titles=("", "", "Swim practice", "Lap swim", "Kids' swim time"),
             ),
             {
+                "kind": "Pool",
                 "description": "Heated 25-yard pool with a shallow end, loungers and shade "
                 "umbrellas. Up to 20 swimmers at a time; book the hours your household will "
                 "swim.",
@@ -278,6 +280,7 @@ def _maple_grove() -> CommunitySpec:
                     titles=("", "Singles", "Doubles", "Lesson with Coach Mike", "Pickleball"),
                 ),
                 {
+                    "kind": "Tennis court",
                     "description": f"Hard court {number} with lights for evening play. Bring "
                     "your own racquets and balls; please brush the court when you finish.",
                     "hours": _daily(("06:00", "22:00")),
@@ -309,6 +312,7 @@ def _maple_grove() -> CommunitySpec:
                 ),
             ),
             {
+                "kind": "Guest suite",
                 "description": "Furnished one-bedroom suite above the clubhouse for your "
                 "visitors: queen bed, sofa bed, kitchenette and private bath. Check-in "
                 "15:00–22:00, check-out by 11:00.",
@@ -342,6 +346,7 @@ def _maple_grove() -> CommunitySpec:
                 earliest="11:00",
             ),
             {
+                "kind": "BBQ area",
                 "description": "Covered patio by the playground with two gas grills, three "
                 "picnic tables and string lights. Propane is refilled by the HOA.",
                 "hours": _daily(("10:00", "21:00")),
@@ -411,6 +416,7 @@ def _oak_ridge() -> CommunitySpec:
             "Fitness Room",
             Demand(0.4, 0.4, lengths=(30, 60, 60, 90), people=(1, 2)),
             {
+                "kind": "Fitness room",
                 "description": "Two treadmills, an elliptical, a rowing machine and free "
                 "weights up to 50 lb. Wipe the equipment down after use.",
                 "hours": _daily(("05:00", "23:00")),
@@ -438,6 +444,7 @@ def _oak_ridge() -> CommunitySpec:
                 event=True,
             ),
             {
+                "kind": "Party room",
                 "description": "Ground-floor lounge with a kitchenette, seating for 40 and a TV.",
                 "hours": _daily(("10:00", "22:00")),
                 "slot_minutes": 60,

@@ -1,6 +1,6 @@
 """Every table, imported here so Alembic sees one metadata."""
 
-from hoa.models.amenities import Amenity, AmenityStatus, Blackout, BookingMode
+from hoa.models.amenities import KIND_MAX_LENGTH, Amenity, AmenityStatus, Blackout, BookingMode
 from hoa.models.audit import AuditEvent
 from hoa.models.auth import RefreshToken
 from hoa.models.communities import (
@@ -29,6 +29,7 @@ from hoa.models.users import AdminAlerts, CalendarFeed, User
 __all__ = [
     "ACTIVE_STATUSES",
     "HELD_STATUSES",
+    "KIND_MAX_LENGTH",
     "MAX_BUFFER_MINUTES",
     "MAX_REMINDER_HOURS",
     "MAX_RESERVATION_DAYS",

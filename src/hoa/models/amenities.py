@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from hoa.core.database import Base
 from hoa.models._common import community_fk, created_at, str_enum, updated_at, uuid_pk
 
+KIND_MAX_LENGTH = 60
+
 
 class BookingMode(enum.StrEnum):
     EXCLUSIVE = "exclusive"
@@ -28,6 +30,9 @@ class Amenity(Base):
     community_id: Mapped[uuid.UUID] = community_fk()
     name: Mapped[str] = mapped_column(sa.String(120))
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # What it is, shared by interchangeable amenities ("Tennis court" for courts 1 and 2), so a
+    # resident can ask for any of them. None: an amenity of its own kind.
+    kind: Mapped[str | None] = mapped_column(sa.String(KIND_MAX_LENGTH), default=None)
     # {"mon": [["08:00", "22:00"]], ...}: local wall-clock opening ranges per weekday.
     hours: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
     slot_minutes: Mapped[int] = mapped_column(default=30)

@@ -40,6 +40,12 @@ export type AmenityCreate = {
      */
     description?: string | null;
     /**
+     * Kind
+     *
+     * What the amenity is, shared by interchangeable ones so residents can ask for any of them (e.g. "Tennis court"); blank or null: none
+     */
+    kind?: string | null;
+    /**
      * Hours
      *
      * Local opening ranges per weekday, e.g. {"mon": [["08:00", "22:00"]]}; a missing day is closed
@@ -198,6 +204,10 @@ export type AmenityRead = {
      */
     description: string;
     /**
+     * Kind
+     */
+    kind: string | null;
+    /**
      * Hours
      */
     hours: {
@@ -346,6 +356,12 @@ export type AmenityUpdate = {
      * Description
      */
     description?: string | null;
+    /**
+     * Kind
+     *
+     * What the amenity is, shared by interchangeable ones so residents can ask for any of them (e.g. "Tennis court"); blank or null: none
+     */
+    kind?: string | null;
     /**
      * Hours
      */
