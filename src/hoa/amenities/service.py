@@ -46,6 +46,14 @@ class Archived(AppError):
     )
 
 
+class UnknownKind(AppError):
+    code, status_code, message = (
+        "amenity.unknown_kind",
+        404,
+        "No bookable amenity of this community is of that kind.",
+    )
+
+
 # The rule settings an amenity row carries under the same names as rules.AmenityRules.
 _SAME_NAMED = tuple(
     f.name
@@ -120,6 +128,30 @@ async def list_amenities(
     if not include_archived:
         query = query.where(Amenity.status == AmenityStatus.ACTIVE)
     return list(await session.scalars(query.order_by(Amenity.name)))
+
+
+async def of_kind(
+    session: AsyncSession, community_id: uuid.UUID, kind: str, limit: int
+) -> list[Amenity]:
+    """The community's bookable amenities of a kind, whatever its case and spacing, by name, at
+    most `limit`. Raises UnknownKind when there is none (another community's kinds included)."""
+    wanted = _kind_key(kind)
+    query = sa.select(Amenity).where(
+        Amenity.community_id == community_id,
+        Amenity.status == AmenityStatus.ACTIVE,
+        Amenity.kind.is_not(None),
+    )
+    # A community has a few dozen amenities at most: matched here, with Unicode case folding
+    # that SQLite's lower() lacks.
+    amenities = await session.scalars(query.order_by(Amenity.name))
+    found = [a for a in amenities if _kind_key(a.kind or "") == wanted]
+    if not found:
+        raise UnknownKind
+    return found[:limit]
+
+
+def _kind_key(kind: str) -> str:
+    return " ".join(kind.split()).casefold()
 
 
 async def get(

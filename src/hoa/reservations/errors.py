@@ -97,3 +97,11 @@ class RangeTooLong(AppError):
         422,
         "Ask for at most 62 days at a time.",
     )
+
+
+class AmenityOrKind(AppError):
+    code, status_code, message = (
+        "availability.amenity_or_kind",
+        422,
+        "Ask about amenities or about a kind of amenity, one of the two.",
+    )

@@ -7,16 +7,17 @@ from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from hoa.amenities.service import Archived
+from hoa.amenities.service import Archived, UnknownKind
 from hoa.core.database import Database, on_replica, utcnow
 from hoa.core.errors import Forbidden, NotFound
 from hoa.core.pagination import Page
 from hoa.core.schemas import Instant, LocalDate
 from hoa.core.settings import Settings
 from hoa.core.versions import community
-from hoa.models import Reservation, ReservationStatus
+from hoa.models import KIND_MAX_LENGTH, Reservation, ReservationStatus
 from hoa.reservations import finder, links, office, queue, reads, service
 from hoa.reservations.errors import (
+    AmenityOrKind,
     IdempotencyKeyReused,
     NoHousehold,
     NotActive,
@@ -368,20 +369,29 @@ async def get_availability(
 @router.get(
     "/availability/next",
     response_model=NextAvailable,
-    responses=errors_for(NotFound, Archived),
+    responses=errors_for(NotFound, Archived, UnknownKind, AmenityOrKind),
     dependencies=[LagTolerant],
 )
 async def get_next_available(
     ctx: CommunityMember,
     session: SessionDep,
     amenity_id: Annotated[
-        list[uuid.UUID],
+        list[uuid.UUID] | None,
         Query(
             min_length=1,
-            max_length=10,
-            description="One amenity, or several of a kind (any tennis court)",
+            max_length=finder.MAX_AMENITIES,
+            description="One amenity, or several to compare (not with kind)",
         ),
-    ],
+    ] = None,
+    kind: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=KIND_MAX_LENGTH,
+            description="Every bookable amenity of this kind (any tennis court), by name, at "
+            f"most {finder.MAX_AMENITIES}; case and spacing do not matter (not with amenity_id)",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
     per_day: Annotated[
         int | None, Query(ge=1, le=50, description="At most this many slots of a day")
@@ -389,7 +399,8 @@ async def get_next_available(
 ) -> dict[str, object]:
     """The next slots the caller's household can book, per amenity, across its whole booking
     window (notice, hours, closures, quotas, capacity), and why the days before are blocked."""
-    found = await finder.next_available(session, ctx, amenity_id, limit, per_day)
+    targets = await finder.resolve(session, ctx, amenity_id, kind)
+    found = await finder.next_available(session, ctx, targets, limit, per_day)
     return {"timezone": ctx.timezone, "amenities": found}
 
 

@@ -6714,13 +6714,19 @@ export type ReservationsGetNextAvailableData = {
          */
         community_id: string;
     };
-    query: {
+    query?: {
         /**
          * Amenity Id
          *
-         * One amenity, or several of a kind (any tennis court)
+         * One amenity, or several to compare (not with kind)
          */
-        amenity_id: Array<string>;
+        amenity_id?: Array<string> | null;
+        /**
+         * Kind
+         *
+         * Every bookable amenity of this kind (any tennis court), by name, at most 10; case and spacing do not matter (not with amenity_id)
+         */
+        kind?: string | null;
         /**
          * Limit
          */
@@ -6741,7 +6747,7 @@ export type ReservationsGetNextAvailableErrors = {
      */
     401: ErrorEnvelope;
     /**
-     * not_found
+     * not_found, amenity.unknown_kind
      */
     404: ErrorEnvelope;
     /**
@@ -6753,7 +6759,7 @@ export type ReservationsGetNextAvailableErrors = {
      */
     413: ErrorEnvelope;
     /**
-     * validation_error, invalid_value
+     * availability.amenity_or_kind
      */
     422: ErrorEnvelope;
     /**

@@ -127,6 +127,8 @@ const TITLES: Record<string, string> = {
   'amenity.name_taken': 'Another amenity already has that name.',
   'amenity.invalid_rules': 'Some booking rules contradict each other.',
   'amenity.archived': 'This amenity is no longer bookable.',
+  'amenity.unknown_kind': 'No bookable amenity is of that kind.',
+  'availability.amenity_or_kind': 'Ask about amenities or about a kind, not both.',
   'blackout.conflicts': 'There are reservations during this closure.',
   'community.slug_taken': 'That short name is already used.',
   'household.exists': 'A household with that label already exists.',
