@@ -159,6 +159,7 @@ const FIELD_NAMES: Record<string, string> = {
   new_password: 'New password',
   current_password: 'Current password',
   name: 'Name',
+  kind: 'Kind',
   headcount: 'People',
   guests: 'Guests',
   starts_at: 'Start',

@@ -46,6 +46,7 @@ function Row({ amenity: a, communityId }: { amenity: AmenityRead; communityId: s
     <tr>
       <td>
         <Link to={a.id}>{a.name}</Link>
+        {a.kind ? <span className="small muted"> · {a.kind}</span> : null}
       </td>
       <td className="small">{hoursSummary(a.hours)}</td>
       <td className="small">

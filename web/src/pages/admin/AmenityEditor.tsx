@@ -11,6 +11,7 @@ type Hours = Record<Weekday, [string, string][]>
 
 interface Draft {
   name: string
+  kind: string
   description: string
   hours: Hours
   slot_minutes: string
@@ -46,6 +47,7 @@ function draftOf(a: AmenityRead | undefined): Draft {
   const hours = Object.fromEntries(WEEKDAYS.map((d) => [d, (a?.hours[d] ?? (a ? [] : [['08:00', '20:00']])).map(([o, c]) => [o, c])])) as Hours
   return {
     name: a?.name ?? '',
+    kind: a?.kind ?? '',
     description: a?.description ?? '',
     hours,
     slot_minutes: text(a?.slot_minutes ?? 60),
@@ -82,6 +84,8 @@ const cents = (s: string) => (s.trim() === '' ? 0 : Math.round(Number(s) * 100))
 function toBody(d: Draft): AmenityCreate {
   return {
     name: d.name.trim(),
+    // Blank clears it (the API trims it too).
+    kind: d.kind.trim() || null,
     description: d.description,
     hours: Object.fromEntries(WEEKDAYS.filter((w) => d.hours[w].length).map((w) => [w, d.hours[w]])),
     slot_minutes: int(d.slot_minutes, 60),
@@ -127,7 +131,8 @@ export default function AmenityEditor() {
       </>
     )
   }
-  return <Editor key={amenity?.id ?? 'new'} amenity={amenity} communityId={community.id} />
+  const kinds = [...new Set((amenities.data ?? []).flatMap((a) => (a.kind ? [a.kind] : [])))].sort()
+  return <Editor key={amenity?.id ?? 'new'} amenity={amenity} communityId={community.id} kinds={kinds} />
 }
 
 function NumberField({ id, label, hint, value, onChange, min = 0, step, unit }: { id: string; label: string; hint?: ReactNode; value: string; onChange: (v: string) => void; min?: number; step?: number; unit?: string }) {
@@ -147,7 +152,7 @@ function NumberField({ id, label, hint, value, onChange, min = 0, step, unit }: 
   )
 }
 
-function Editor({ amenity, communityId }: { amenity: AmenityRead | undefined; communityId: string }) {
+function Editor({ amenity, communityId, kinds }: { amenity: AmenityRead | undefined; communityId: string; kinds: string[] }) {
   const [d, setD] = useState<Draft>(() => draftOf(amenity))
   const [saved, setSaved] = useState(false)
   const qc = useQueryClient()
@@ -198,6 +203,20 @@ function Editor({ amenity, communityId }: { amenity: AmenityRead | undefined; co
         <div className="field">
           <label htmlFor="name">Name</label>
           <input id="name" type="text" required maxLength={200} value={d.name} onChange={(e) => set('name')(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="kind">Kind</label>
+          <input id="kind" type="text" maxLength={60} list="kinds" value={d.kind} onChange={(e) => set('kind')(e.target.value)} aria-describedby="kind-hint" />
+          <datalist id="kinds">
+            {kinds.map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
+          </datalist>
+          <span className="hint" id="kind-hint">
+            What it is, e.g. “Tennis court”. Give interchangeable amenities the same kind: residents can then ask for the next free time of any of them.
+          </span>
         </div>
         <div className="field">
           <label htmlFor="description">Description</label>

@@ -3,10 +3,11 @@ import { useState } from 'react'
 import { useSearchParams } from 'react-router'
 import { membersListMembers } from '../../api'
 import { Empty, ErrorNotice, Loading, PageHeader } from '../../components/ui'
+import { sameKind } from '../../lib/amenityKinds'
 import { unwrap } from '../../lib/http'
 import { useAmenities, useCurrentCommunity, type CommunityContext } from '../../lib/queries'
 import { feeSummary } from '../../lib/slots'
-import { describeTimeZone } from '../../lib/time'
+import { describeTimeZone, wallTime } from '../../lib/time'
 import { BookingForm } from './BookingForm'
 
 export default function Book() {
@@ -61,12 +62,20 @@ export default function Book() {
           key={`${amenity.id}:${onBehalf}`}
           community={community}
           amenity={amenity}
+          siblings={sameKind(amenity, amenities.data ?? [])}
           initialDate={params.get('date')}
+          initialStart={params.get('start')}
+          initialAny={params.get('any') === '1'}
           onBehalf={onBehalf}
           onDateChange={(date) => {
             const next = new URLSearchParams(params)
             next.set('date', date)
             setParams(next, { replace: true })
+          }}
+          onOtherAmenity={(offer) => {
+            // A page of its own: Back returns to this amenity.
+            const date = wallTime(offer.starts_at, community.timezone).date
+            setParams({ amenity: offer.amenityId, date, start: offer.starts_at, any: '1' })
           }}
         />
       ) : null}

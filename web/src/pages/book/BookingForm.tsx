@@ -10,6 +10,7 @@ import {
   type ReservationRead,
   type SlotRead,
 } from '../../api'
+import type { Offer } from '../../lib/amenityKinds'
 import { randomKey, useDebounced } from '../../lib/hooks'
 import { unwrap } from '../../lib/http'
 import { useOffline } from '../../lib/offline'
@@ -17,7 +18,7 @@ import { keys, useInvalidateBookings, type CommunityContext } from '../../lib/qu
 import { endOptions, isEventAmenity } from '../../lib/slots'
 import { addDays, todayIn, wallTime } from '../../lib/time'
 import { Confirmation } from './Confirmation'
-import { NextAvailable } from './NextAvailable'
+import { NEXT_LIMIT, NEXT_PER_DAY, NextAvailable } from './NextAvailable'
 import { PeopleStep, type People } from './PeopleStep'
 import { RulesStep } from './RulesStep'
 import { Summary, type BookingCheck } from './Summary'
@@ -26,21 +27,29 @@ import { PartyTimes, TimeStep, type Party } from './TimeStep'
 interface FormProps {
   community: CommunityContext
   amenity: AmenityRead
+  /** The other bookable amenities of its kind. */
+  siblings: AmenityRead[]
   initialDate: string | null
+  /** A time of `initialDate` picked already (an offer of another amenity of the kind). */
+  initialStart: string | null
+  /** Whether "Next available" shows the times of any amenity of the kind. */
+  initialAny: boolean
   onBehalf: string
   onDateChange: (date: string) => void
+  /** Opens the booking of another amenity of the kind at the time offered. */
+  onOtherAmenity: (offer: Offer) => void
 }
 
 /** The booking steps beside their summary: holds what was chosen, checks it as it changes, and
  * books it. */
-export function BookingForm({ community, amenity, initialDate, onBehalf, onDateChange }: FormProps) {
+export function BookingForm({ community, amenity, siblings, initialDate, initialStart, initialAny, onBehalf, onDateChange, onOtherAmenity }: FormProps) {
   const tz = community.timezone
   const today = todayIn(tz)
   const lastDay = addDays(today, amenity.max_days_ahead)
   const clamp = (d: string | null) => (!d || d < today ? today : d > lastDay ? lastDay : d)
   // The page opens on the day asked for or else on the first bookable one.
   const [chosenDate, setDateState] = useState<string | null>(() => (initialDate ? clamp(initialDate) : null))
-  const [start, setStart] = useState<string | null>(null)
+  const [start, setStart] = useState<string | null>(initialDate ? initialStart : null)
   const [minutes, setMinutes] = useState<number | null>(null)
   const [people, setPeople] = useState<People>({ headcount: 1, guests: 0, title: '', notes: '' })
   const [party, setParty] = useState<Party>({ on: false, from: 0, to: 0 })
@@ -51,10 +60,18 @@ export function BookingForm({ community, amenity, initialDate, onBehalf, onDateC
   const needsRules = amenity.rules_version > 0 && amenity.rules_text.trim() !== ''
   const event = isEventAmenity(amenity)
 
+  const finder = { limit: NEXT_LIMIT, per_day: NEXT_PER_DAY }
   const nextFree = useQuery({
     queryKey: [...keys.availability(community.id), amenity.id, 'next'],
     queryFn: () =>
-      unwrap(reservationsGetNextAvailable({ path: { community_id: community.id }, query: { amenity_id: [amenity.id], limit: 20, per_day: 4 } })),
+      unwrap(reservationsGetNextAvailable({ path: { community_id: community.id }, query: { amenity_id: [amenity.id], ...finder } })),
+  })
+  const kind = siblings.length ? amenity.kind : null
+  const [any, setAny] = useState(initialAny && kind !== null)
+  const nextOfKind = useQuery({
+    queryKey: [...keys.availability(community.id), 'kind', kind, 'next'],
+    queryFn: () => unwrap(reservationsGetNextAvailable({ path: { community_id: community.id }, query: { kind: kind as string, ...finder } })),
+    enabled: any && kind !== null,
   })
   const date = chosenDate ?? clamp(nextFree.data?.amenities[0]?.first_day ?? null)
 
@@ -150,6 +167,11 @@ export function BookingForm({ community, amenity, initialDate, onBehalf, onDateC
     },
   })
 
+  function pickOffer(offer: Offer) {
+    if (offer.amenityId === amenity.id) applySuggestion(offer)
+    else onOtherAmenity(offer)
+  }
+
   function applySuggestion(s: SlotRead) {
     const w = wallTime(s.starts_at, tz)
     if (w.date !== date) {
@@ -176,7 +198,16 @@ export function BookingForm({ community, amenity, initialDate, onBehalf, onDateC
   return (
     <form className="booking-layout" onSubmit={submit} aria-label={`Book ${amenity.name}`}>
       <div className="steps">
-        <NextAvailable amenity={amenity} tz={tz} next={nextFree} start={start} onPick={applySuggestion} />
+        <NextAvailable
+          amenity={amenity}
+          tz={tz}
+          next={any ? nextOfKind : nextFree}
+          start={start}
+          onPick={pickOffer}
+          siblings={siblings}
+          any={any}
+          onAny={setAny}
+        />
         <TimeStep
           amenity={amenity}
           tz={tz}
