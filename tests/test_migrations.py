@@ -215,15 +215,13 @@ def test_numbered_amenities_get_a_kind(scratch_url: str) -> None:
             for slug, amenities in names.items():
                 community = uuid.uuid4()
                 conn.execute(
-                    sa.insert(Community.__table__).values(
+                    sa.insert(Community).values(
                         id=community, name=slug, slug=slug, timezone="America/New_York"
                     )
                 )
                 for name in amenities:
                     conn.execute(
-                        sa.insert(Amenity.__table__).values(
-                            community_id=community, name=name, hours={}
-                        )
+                        sa.insert(Amenity).values(community_id=community, name=name, hours={})
                     )
         migrate.downgrade(scratch_url, "-1")
         migrate.upgrade(scratch_url)

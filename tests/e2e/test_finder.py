@@ -56,7 +56,7 @@ def test_the_finder_on_a_desktop(page: Page, api: Any) -> None:
     one, two = (days.nth(i).bounding_box() for i in (0, 1))
     assert one and two and one["y"] == two["y"] and one["x"] < two["x"]
     pick_the_first(page, found)
-    screenshot(page, "finder")
+    screenshot(page, "desktop-finder")
     check_a11y(page, "finder")
 
 
@@ -144,7 +144,6 @@ def assert_booked(api: Any, email: str, two: dict[str, Any], starts_at: str) -> 
 
 def test_any_court_on_a_desktop(page: Page, api: Any) -> None:
     two, starts_at = take_the_first_court(api, RESIDENT)
-    page.set_viewport_size(DESKTOP)
     sign_in(page, RESIDENT)
     book_any_court(page, two, starts_at, "desktop")
     screenshot(page, "desktop-book-another-court")

@@ -61,7 +61,7 @@ def test_a_resident_books_a_stay_of_nights(page: Page, api: Any) -> None:
     resident = api(RESIDENT)
     sign_in(page, RESIDENT)
     starts_at, check_out = fill_stay(page, resident, nights=3)
-    screenshot(page, "stay-booking")
+    screenshot(page, "desktop-stay-booking")
     check_a11y(page, "stay booking")
     page.get_by_role("button", name="Confirm booking").click()
     expect(page.get_by_role("heading", name="You're booked!")).to_be_visible()
