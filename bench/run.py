@@ -277,6 +277,8 @@ def rss(processes: dict[str, subprocess.Popen[bytes]]) -> list[tuple[str, int, i
                 status = Path(f"/proc/{pid}/status").read_text()
                 kib = {k: int(find(rf"^{k}:\s+(\d+) kB", status)[1]) for k in ("VmRSS", "VmHWM")}
                 role = name if pid == process.pid else f"{name} worker"
+                if b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    role = f"{name} (multiprocessing's resource tracker)"
                 out.append((role, pid, kib["VmRSS"], kib["VmHWM"]))
     return out
 
