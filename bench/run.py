@@ -53,16 +53,16 @@ FIRST_DAY_AHEAD, LAST_DAY_AHEAD, STORM_DAY_AHEAD = 62, 729, 400
 # cancels are made before it, on the first days; the ones it creates on the later days.
 CANCEL_FIRST_DAY, CREATE_FIRST_DAY = 3, 21
 MIX = {"calendar": 60, "amenities": 15, "availability": 15, "mine": 5, "create": 3, "cancel": 2}
-TARGETS = {
-    "/healthz": "≥ 30%",
-    "calendar uncached": "≥ 3%",
-    "calendar cached (redis)": "≥ 12%",
-    "calendar cached (in-process)": "≥ 25%",
-    "availability uncached": "≥ 4%",
-    "availability cached (redis)": "≥ 20%",
-    "availability cached (in-process)": "≥ 20%",
-    "create": "≥ 1%",
-    "mix": "≥ 7%",  # and p99 ≤ 100 ms, no errors
+TARGETS = {  # shares of the bare endpoint, from the issue
+    "/healthz": "≥ 0.30",
+    "calendar uncached": "≥ 0.03",
+    "calendar cached (redis)": "≥ 0.12",
+    "calendar cached (in-process)": "≥ 0.25",
+    "availability uncached": "≥ 0.04",
+    "availability cached (redis)": "≥ 0.20",
+    "availability cached (in-process)": "≥ 0.20",
+    "create": "≥ 0.01",
+    "mix": "≥ 0.07",  # and p99 ≤ 100 ms, no errors
 }
 TICKS = os.sysconf("SC_CLK_TCK")
 
