@@ -1,5 +1,6 @@
-"""Reservation-core benchmark: throughput of the hot endpoints against the /healthz floor, a
-double-booking storm, and the calendar query's plan. Prints numbers; asserts nothing.
+"""Reservation-core benchmark: throughput of the hot endpoints as a share of a bare endpoint
+served the same way, a mixed run of signed-in residents, a double-booking storm, and the
+calendar query's plan. Prints numbers; asserts nothing.
 
 Needs ``python -m bench.seed`` first (it writes bench/.state.json).
 """
@@ -9,7 +10,9 @@ import asyncio
 import contextlib
 import enum
 import json
+import math
 import os
+import random
 import re
 import shutil
 import signal
@@ -19,9 +22,9 @@ import sys
 import tempfile
 import time
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,13 +41,29 @@ from bench.seed import DEFAULT_URL, SLOTS_PER_DAY, STATE_FILE, dsn
 from hoa.reservations.reads import calendar_query
 
 HERE = Path(__file__).parent
-SERVER_LOG = HERE / ".server.log"
 WORKER_LOG = HERE / ".worker.log"
 CREATE_LUA = HERE / "create.lua"
+MIX_LUA = HERE / "mix.lua"
+TOKENS_FILE = HERE / ".tokens.json"
+TOKENS_REUSE_SECONDS = 90 * 60
 CREATES_PER_SECOND = 4000  # bodies prepared per second of run: far above what 2 cores serve
 # Bench bookings start after the measured calendar month and inside max_days_ahead (730).
 FIRST_DAY_AHEAD, LAST_DAY_AHEAD, STORM_DAY_AHEAD = 62, 729, 400
-TARGETS = {"calendar": "≥ 5%", "availability": "≥ 10%", "create": "≥ 3%"}
+# The mixed run's bookings, on the seeded amenities (60 days ahead at most): the ones it
+# cancels are made before it, on the first days; the ones it creates on the later days.
+CANCEL_FIRST_DAY, CREATE_FIRST_DAY = 3, 21
+MIX = {"calendar": 60, "amenities": 15, "availability": 15, "mine": 5, "create": 3, "cancel": 2}
+TARGETS = {  # shares of the bare endpoint, from the issue
+    "/healthz": "≥ 0.30",
+    "calendar uncached": "≥ 0.03",
+    "calendar cached (redis)": "≥ 0.12",
+    "calendar cached (in-process)": "≥ 0.25",
+    "availability uncached": "≥ 0.04",
+    "availability cached (redis)": "≥ 0.20",
+    "availability cached (in-process)": "≥ 0.20",
+    "create": "≥ 0.01",
+    "mix": "≥ 0.07",  # and p99 ≤ 100 ms, no errors
+}
 TICKS = os.sysconf("SC_CLK_TCK")
 
 # Wide enough for the table when the output goes to a file.
@@ -61,6 +80,18 @@ class Result:
     errors: int
     app_cpu_ms: float = 0.0  # server CPU per request
     db_cpu_ms: float = 0.0  # PostgreSQL CPU per request
+    p95_ms: float | None = None  # the mixed run's script reports it
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    """One server program (the app or the bare endpoint) with its worker processes."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    base: str
+    log: Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +100,7 @@ class Target:
     method: str
     path: str
     token: str
+    server: Server
     bodies: list[str] | None = None
 
 
@@ -78,27 +110,35 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=int, default=15, help="seconds per endpoint")
     parser.add_argument("--warmup", type=int, default=3, help="seconds per endpoint, discarded")
     parser.add_argument("--rounds", type=int, default=1, help="rounds over all endpoints")
+    parser.add_argument("--mix-duration", type=int, default=30, help="seconds of the mixed run")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (cores are scarce)")
-    parser.add_argument("--port", type=int, default=8123)
+    parser.add_argument("--port", type=int, default=8123, help="the app; the bare endpoint +1")
     parser.add_argument("--storm", type=int, default=200, help="simultaneous conflicting POSTs")
     parser.add_argument("--client", choices=("auto", "wrk", "httpx"), default="auto")
+    parser.add_argument(
+        "--server",
+        choices=("uvicorn", "granian"),
+        default="uvicorn",
+        help="uvicorn: `hoa serve`; granian: the same app factory under granian",
+    )
     parser.add_argument(
         "--queue",
         choices=("redis", "embedded"),
         default="redis",
-        help="redis: HOA_REDIS_URL and a separate `hoa worker` (the PostgreSQL production shape); "
-        "embedded: the local queue file consumed inside each server process",
+        help="redis: HOA_REDIS_URL (queue, rate limits and read cache in Redis) and a separate "
+        "`hoa worker` (the production shape); embedded: no Redis, the local queue file consumed "
+        "inside each server process and the read cache in process memory",
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     return parser.parse_args()
 
 
-# --- the server -------------------------------------------------------------------------------
+# --- the servers ------------------------------------------------------------------------------
 
 
-def hoa_env(args: argparse.Namespace) -> dict[str, str]:
+def hoa_env(args: argparse.Namespace, cache: bool) -> dict[str, str]:
     env = os.environ | {
         "HOA_DATABASE_URL": args.database_url,
         "HOA_ENV": "development",
@@ -107,6 +147,10 @@ def hoa_env(args: argparse.Namespace) -> dict[str, str]:
         "HOA_RATE_LIMIT__API": "1000000/second",
         "HOA_RATE_LIMIT__AUTH_PER_IP": "1000/second",
         "HOA_RATE_LIMIT__AUTH_PER_ACCOUNT": "1000/second",
+        "HOA_ACCESS_TOKEN_MINUTES": "120",  # the mixed run's sign-ins outlive a whole run
+        # Off: every read asks the database, the only sure way to miss a cache keyed by whole
+        # months (a different range per request would still hit).
+        "HOA_CACHE__ENABLED": str(cache).lower(),
     }
     if args.queue == "redis":
         # Its own queue name, so other users of the same Redis neither take nor leave tasks.
@@ -118,62 +162,125 @@ def hoa_command() -> str:
     return shutil.which("hoa") or str(Path(sys.executable).with_name("hoa"))
 
 
-def start_server(args: argparse.Namespace) -> subprocess.Popen[bytes]:
-    command = [hoa_command(), "serve", "--port", str(args.port), "--workers", str(args.workers)]
-    with SERVER_LOG.open("wb") as log:
-        # Its own process group: stopping it reaches the uvicorn workers too.
+def server_command(args: argparse.Namespace, bare: bool) -> list[str]:
+    """The same server program and worker count for the app and the bare endpoint."""
+    port = str(args.port + 1 if bare else args.port)
+    workers = str(args.workers)
+    if args.server == "granian":
+        # What `hoa serve` sets on uvicorn, in granian's terms: its factory, no access log.
+        target = ["bench.bare:app"] if bare else ["--factory", "hoa.server:create_served_app"]
+        return [
+            *(sys.executable, "-m", "granian", "--interface", "asgi", "--no-access-log"),
+            *("--host", "127.0.0.1", "--port", port, "--workers", workers, *target),
+        ]
+    if bare:  # the uvicorn that `hoa serve` runs, with its options
+        return [
+            *(sys.executable, "-m", "uvicorn", "bench.bare:app", "--host", "127.0.0.1"),
+            *("--port", port, "--workers", workers, "--no-server-header", "--no-access-log"),
+            *("--timeout-worker-healthcheck", "30"),
+        ]
+    return [hoa_command(), "serve", "--port", port, "--workers", workers]
+
+
+def start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        # Its own process group: stopping it reaches the server's worker processes too.
         return subprocess.Popen(  # noqa: S603 - our own arguments
-            command, env=hoa_env(args), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
 
 
-def start_worker(args: argparse.Namespace) -> subprocess.Popen[bytes] | None:
-    """`hoa worker` consuming the Redis queue, as next to a PostgreSQL deployment; None with
-    --queue embedded, where each server process consumes its own local queue."""
-    if args.queue != "redis":
-        return None
-    with WORKER_LOG.open("wb") as log:
-        return subprocess.Popen(  # noqa: S603 - our own arguments
-            [hoa_command(), "worker"],
-            env=hoa_env(args),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def stop_server(server: subprocess.Popen[bytes]) -> None:
-    if server.poll() is not None:
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
         return
-    os.killpg(server.pid, signal.SIGTERM)
+    os.killpg(process.pid, signal.SIGTERM)
     try:
-        server.wait(timeout=15)
+        process.wait(timeout=15)
     except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
-def wait_healthy(base: str, server: subprocess.Popen[bytes], timeout: float = 90) -> None:
+def wait_healthy(server: Server, path: str, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"server exited; see {SERVER_LOG}:\n{SERVER_LOG.read_text()[-2000:]}")
+        if server.process.poll() is not None:
+            raise SystemExit(f"{server.name} exited; see {server.log}:\n{server.log.read_text()}")
         try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+            if httpx.get(server.base + path, timeout=1).status_code == 200:
                 return
         except httpx.TransportError:
             pass
         time.sleep(0.3)
-    raise SystemExit(f"server not healthy after {timeout:.0f} s; see {SERVER_LOG}")
+    raise SystemExit(f"{server.name} not healthy after {timeout:.0f} s; see {server.log}")
+
+
+@contextlib.contextmanager
+def servers(
+    args: argparse.Namespace, cache: bool
+) -> Iterator[tuple[Server, Server, subprocess.Popen[bytes] | None]]:
+    """The app, the bare endpoint and (with Redis) a `hoa worker`, stopped whatever happens."""
+    env = hoa_env(args, cache)
+    started: list[subprocess.Popen[bytes]] = []
+    with tempfile.TemporaryDirectory() as metrics:
+        if args.server == "granian":
+            # `hoa serve` points prometheus-client's multiprocess mode at a shared folder
+            # before the app loads; granian does not run that command line.
+            env |= {"PROMETHEUS_MULTIPROC_DIR": metrics, "HOA_METRICS__DIR": metrics}
+        try:
+            app = Server(
+                "app",
+                start(server_command(args, bare=False), env, HERE / ".server.log"),
+                f"http://127.0.0.1:{args.port}",
+                HERE / ".server.log",
+            )
+            started.append(app.process)
+            bare = Server(
+                "bare",
+                start(server_command(args, bare=True), os.environ.copy(), HERE / ".bare.log"),
+                f"http://127.0.0.1:{args.port + 1}",
+                HERE / ".bare.log",
+            )
+            started.append(bare.process)
+            worker = None
+            if args.queue == "redis":
+                worker = start([hoa_command(), "worker"], env, WORKER_LOG)
+                started.append(worker)
+            wait_healthy(app, "/healthz")
+            wait_healthy(bare, "/bare")
+            yield app, bare, worker
+        finally:
+            for process in started:
+                stop(process)
+    if restarts := (HERE / ".server.log").read_text().count("] died"):
+        console.print(
+            f"[red]the server restarted a worker {restarts} times[/red] (health check on a "
+            "starved machine): requests were lost and the figures understate it"
+        )
 
 
 def login(base: str, email: str, password: str) -> str:
     response = httpx.post(
-        f"{base}/api/v1/auth/login", json={"email": email, "password": password}, timeout=30
+        f"{base}/api/v1/auth/login", json={"email": email, "password": password}, timeout=60
     )
     if response.status_code != 200:
         raise SystemExit(f"login as {email}: {response.status_code} {response.text[:300]}")
     return str(response.json()["access_token"])
+
+
+def rss(processes: dict[str, subprocess.Popen[bytes]]) -> list[tuple[str, int, int, int]]:
+    """(process, pid, RSS KiB, peak RSS KiB) of each process and its children (Linux /proc)."""
+    out = []
+    for name, process in processes.items():
+        for pid in [process.pid, *children(process.pid)]:
+            with contextlib.suppress(OSError):
+                status = Path(f"/proc/{pid}/status").read_text()
+                kib = {k: int(find(rf"^{k}:\s+(\d+) kB", status)[1]) for k in ("VmRSS", "VmHWM")}
+                role = name if pid == process.pid else f"{name} worker"
+                if b"resource_tracker" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    role = f"{name} (multiprocessing's resource tracker)"
+                out.append((role, pid, kib["VmRSS"], kib["VmHWM"]))
+    return out
 
 
 # --- request data -----------------------------------------------------------------------------
@@ -245,23 +352,47 @@ def parse_wrk(name: str, out: str) -> Result:
     )
 
 
-def run_wrk(args: argparse.Namespace, base: str, target: Target, seconds: int, tmp: Path) -> Result:
+def run_wrk(
+    args: argparse.Namespace, target: Target, seconds: int, tmp: Path, plan: Path | None = None
+) -> Result:
+    """wrk against one endpoint, or with ``plan`` the mixed run's requests (mix.lua)."""
     command = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{seconds}s"]
-    command += ["--latency", "--timeout", "10s", "-H", f"Authorization: Bearer {target.token}"]
-    env = dict(os.environ)
+    command += ["--latency", "--timeout", "10s"]
+    if target.token:
+        command += ["-H", f"Authorization: Bearer {target.token}"]
+    env = os.environ | {"BENCH_THREADS": str(args.threads)}
     if target.bodies is not None:
         # Warm-up and measurement each take fresh slots.
         bodies_file = tmp / f"bodies-{time.monotonic_ns()}.jsonl"
         bodies_file.write_text("\n".join(target.bodies) + "\n")
-        env |= {"BENCH_BODIES": str(bodies_file), "BENCH_THREADS": str(args.threads)}
+        env |= {"BENCH_BODIES": str(bodies_file)}
         command += ["-s", str(CREATE_LUA)]
+    if plan is not None:
+        env |= {"BENCH_PLAN": str(plan)}
+        command += ["-s", str(MIX_LUA)]
     out = subprocess.run(  # noqa: S603 - our own arguments
-        [*command, base + target.path], env=env, capture_output=True, text=True, check=True
+        [*command, target.server.base + target.path],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
-    return parse_wrk(target.name, out)
+    result = parse_wrk(target.name, out)
+    if plan is None:
+        return result
+    p50, p95, p99, wrapped = find(
+        r"mix p50 (\d+) p95 (\d+) p99 (\d+) us; plan wrapped (\d+)", out
+    ).groups()
+    return replace(
+        result,
+        p50_ms=int(p50) / 1e3,
+        p95_ms=int(p95) / 1e3,
+        p99_ms=int(p99) / 1e3,
+        note=f"plan wrapped {wrapped} times" if int(wrapped) else "",
+    )
 
 
-async def run_httpx(args: argparse.Namespace, base: str, target: Target, seconds: int) -> Result:
+async def run_httpx(args: argparse.Namespace, target: Target, seconds: int) -> Result:
     """Fallback load loop; the client then competes with the server for the same cores, so its
     figures are lower than wrk's."""
     latencies: list[float] = []
@@ -269,7 +400,9 @@ async def run_httpx(args: argparse.Namespace, base: str, target: Target, seconds
     bodies = iter(target.bodies or [])
     deadline = time.perf_counter() + seconds
     limits = httpx.Limits(max_connections=args.connections)
-    headers = {"Authorization": f"Bearer {target.token}", "Content-Type": "application/json"}
+    headers = {"Content-Type": "application/json"}
+    if target.token:
+        headers["Authorization"] = f"Bearer {target.token}"
 
     async def loop(client: httpx.AsyncClient) -> None:
         nonlocal errors
@@ -284,7 +417,7 @@ async def run_httpx(args: argparse.Namespace, base: str, target: Target, seconds
             latencies.append(time.perf_counter() - started)
 
     async with httpx.AsyncClient(
-        base_url=base, headers=headers, limits=limits, timeout=10
+        base_url=target.server.base, headers=headers, limits=limits, timeout=10
     ) as client:
         started = time.perf_counter()
         await asyncio.gather(*(loop(client) for _ in range(args.connections)))
@@ -333,15 +466,15 @@ async def db_backends(url: str) -> list[int]:
 
 @dataclass(frozen=True, slots=True)
 class CpuMeter:
-    """CPU time of the server's processes and of the database's backends. Per request it hardly
+    """CPU time of a server's processes and of the database's backends. Per request it hardly
     depends on what else the machine runs, unlike req/s."""
 
-    server_pid: int
     url: str
     worker_pid: int | None = None
 
-    def snapshot(self) -> tuple[dict[int, float], dict[int, float]]:
-        app = process_cpu([self.server_pid, *children(self.server_pid)])
+    def snapshot(self, server: Server) -> tuple[dict[int, float], dict[int, float]]:
+        pid = server.process.pid
+        app = process_cpu([pid, *children(pid)])
         return app, process_cpu(asyncio.run(db_backends(self.url)))
 
     def worker_seconds(self) -> float:
@@ -356,20 +489,25 @@ def spent(before: dict[int, float], after: dict[int, float]) -> float:
 
 
 def measure(
-    args: argparse.Namespace, base: str, target: Target, seconds: int, tmp: Path, cpu: CpuMeter
+    args: argparse.Namespace,
+    target: Target,
+    seconds: int,
+    tmp: Path,
+    cpu: CpuMeter,
+    plan: Path | None = None,
 ) -> Result:
     """One load run; a create target takes its share of fresh bodies off the front of its list."""
     bodies = None
     if target.bodies is not None:
         bodies = target.bodies[: seconds * CREATES_PER_SECOND]
         del target.bodies[: len(bodies)]
-    part = Target(target.name, target.method, target.path, target.token, bodies)
-    app_before, db_before = cpu.snapshot()
-    if args.client == "wrk" or (args.client == "auto" and shutil.which("wrk")):
-        result = run_wrk(args, base, part, seconds, tmp)
+    part = replace(target, bodies=bodies)
+    app_before, db_before = cpu.snapshot(target.server)
+    if plan is not None or args.client == "wrk" or (args.client == "auto" and shutil.which("wrk")):
+        result = run_wrk(args, part, seconds, tmp, plan)
     else:
-        result = asyncio.run(run_httpx(args, base, part, seconds))
-    app_after, db_after = cpu.snapshot()
+        result = asyncio.run(run_httpx(args, part, seconds))
+    app_after, db_after = cpu.snapshot(target.server)
     per_request = 1e3 / max(result.requests, 1)
     return replace(
         result,
@@ -379,17 +517,17 @@ def measure(
 
 
 def measure_all(
-    args: argparse.Namespace, base: str, targets: list[Target], cpu: CpuMeter
+    args: argparse.Namespace, targets: list[Target], cpu: CpuMeter
 ) -> list[list[Result]]:
     """Rounds of every endpoint in turn, so that a change in the machine's background load hits
-    the floor and the endpoints alike."""
+    the bare endpoint and the others alike."""
     rounds = []
     with tempfile.TemporaryDirectory() as tmp:
         for target in targets:
-            measure(args, base, target, args.warmup, Path(tmp), cpu)
+            measure(args, target, args.warmup, Path(tmp), cpu)
         for number in range(1, args.rounds + 1):
             console.print(f"round {number}/{args.rounds} ...")
-            rounds.append([measure(args, base, t, args.duration, Path(tmp), cpu) for t in targets])
+            rounds.append([measure(args, t, args.duration, Path(tmp), cpu) for t in targets])
     return rounds
 
 
@@ -398,8 +536,9 @@ def measure_all(
 
 async def storm(
     base: str, token: str, state: dict[str, Any], tz: ZoneInfo, n: int, url: str
-) -> tuple[Counter[str], int]:
-    """n simultaneous bookings of one exclusive slot: exactly one may win."""
+) -> tuple[Counter[str], list[float], int]:
+    """n simultaneous bookings of one exclusive slot: exactly one may win. The outcomes, each
+    request's seconds, and the active bookings in the slot afterwards."""
     day = datetime.now(tz).date() + timedelta(days=STORM_DAY_AHEAD)
     start = datetime.combine(day, datetime.min.time(), tz) + timedelta(hours=12)
     body = booking(state["storm_amenity_id"], start)
@@ -410,14 +549,21 @@ async def storm(
     async with httpx.AsyncClient(
         base_url=base, headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=600
     ) as client:
-        responses = await asyncio.gather(
-            *(client.post(path, json=body) for _ in range(n)), return_exceptions=True
-        )
+
+        async def timed() -> tuple[httpx.Response, float]:
+            started = time.perf_counter()
+            response = await client.post(path, json=body)
+            return response, time.perf_counter() - started
+
+        answers = await asyncio.gather(*(timed() for _ in range(n)), return_exceptions=True)
     outcomes: Counter[str] = Counter()
-    for r in responses:
-        if isinstance(r, BaseException):
-            outcomes[type(r).__name__] += 1
+    seconds = []
+    for answer in answers:
+        if isinstance(answer, BaseException):
+            outcomes[type(answer).__name__] += 1
         else:
+            r, took = answer
+            seconds.append(took)
             code = r.json().get("error", {}).get("code", "") if r.status_code >= 400 else ""
             outcomes[f"{r.status_code} {code}".strip()] += 1
     conn = await asyncpg.connect(dsn(url))
@@ -431,7 +577,7 @@ async def storm(
         )
     finally:
         await conn.close()
-    return outcomes, int(held)
+    return outcomes, seconds, int(held)
 
 
 def calendar_sql(community_id: str, start: datetime, end: datetime) -> tuple[str, list[Any]]:
@@ -460,12 +606,12 @@ async def explain_calendar(
         await conn.close()
 
 
-async def prepare_database(url: str, state: dict[str, Any]) -> int:
-    """Remove what earlier runs booked, so every run starts from the seeded state."""
+async def prepare_database(url: str) -> int:
+    """Remove what earlier runs booked through the API, so every run starts from the seeded
+    state: the seed's ids are UUIDv7-shaped, the app's are version 4."""
     conn = await asyncpg.connect(dsn(url))
     try:
-        ids = [*state["bench_amenity_ids"], state["storm_amenity_id"]]
-        await conn.execute("DELETE FROM reservations WHERE amenity_id = ANY($1::uuid[])", ids)
+        await conn.execute("DELETE FROM reservations WHERE substr(id::text, 15, 1) = '4'")
         return int(
             await conn.fetchval(
                 "SELECT reltuples::bigint FROM pg_class WHERE relname = 'reservations'"
@@ -508,56 +654,293 @@ async def count_undelivered(url: str) -> int:
         await conn.close()
 
 
+# --- the mixed run ----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Resident:
+    community_id: str
+    email: str
+    timezone: ZoneInfo
+    amenity_ids: list[str]
+    capacity_ids: list[str]  # shared-capacity amenities: the mix books them, never a conflict
+    token: str = ""
+    slots: Counter[str] = field(default_factory=Counter)  # bookings planned so far, by use
+
+    @property
+    def community(self) -> str:
+        return f"/api/v1/communities/{self.community_id}"
+
+    def booking_body(self, use: str, first_day: int) -> str:
+        """A slot no other planned booking of this resident takes: the n-th of the resident's
+        slots from ``first_day`` ahead, on one of the community's capacity amenities."""
+        n = self.slots[use]
+        self.slots[use] += 1
+        day = datetime.now(self.timezone).date() + timedelta(days=first_day + n // SLOTS_PER_DAY)
+        start = list(slot_starts(self.timezone, day))[n % SLOTS_PER_DAY]
+        return json.dumps(booking(self.capacity_ids[n % len(self.capacity_ids)], start))
+
+
+async def load_residents(url: str) -> list[Resident]:
+    """The seed's residents (3 per community) and their communities' amenities."""
+    conn = await asyncpg.connect(dsn(url))
+    try:
+        people = await conn.fetch(
+            "SELECT c.id::text AS community_id, c.timezone, u.email FROM communities c "
+            "JOIN memberships m ON m.community_id = c.id JOIN users u ON u.id = m.user_id "
+            "WHERE u.email LIKE 'c%-resident%@bench.example.com' ORDER BY c.slug, u.email"
+        )
+        amenities = await conn.fetch(
+            "SELECT community_id::text, id::text, mode::text FROM amenities "
+            "WHERE name NOT LIKE 'bench %' ORDER BY name"
+        )
+    finally:
+        await conn.close()
+    by_community: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for row in amenities:
+        by_community[row["community_id"]].append((row["id"], row["mode"]))
+    return [
+        Resident(
+            p["community_id"],
+            p["email"],
+            ZoneInfo(p["timezone"]),
+            [a for a, _ in by_community[p["community_id"]]],
+            [a for a, mode in by_community[p["community_id"]] if mode == "capacity"],
+        )
+        for p in people
+    ]
+
+
+async def sign_in(base: str, residents: list[Resident], password: str) -> None:
+    """Every resident signs in once (argon2: a few at a time)."""
+    gate = asyncio.Semaphore(4)
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+
+        async def one(resident: Resident) -> None:
+            async with gate:
+                response = await client.post(
+                    "/api/v1/auth/login", json={"email": resident.email, "password": password}
+                )
+            if response.status_code != 200:
+                raise SystemExit(f"login as {resident.email}: {response.status_code}")
+            resident.token = response.json()["access_token"]
+
+        await asyncio.gather(*(one(r) for r in residents))
+
+
+def signed_in(base: str, residents: list[Resident], password: str) -> str:
+    """Tokens for every resident: those of an earlier run of the same seed while they are
+    fresh (300 argon2 sign-ins take the 2 reference cores a minute or two; the bench server
+    keeps the development signing key and gives tokens 120 minutes)."""
+    seed = STATE_FILE.stat().st_mtime
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        saved = json.loads(TOKENS_FILE.read_text())
+        if saved["seed"] == seed and time.time() - saved["at"] < TOKENS_REUSE_SECONDS:
+            for r in residents:
+                r.token = saved["tokens"][r.email]
+            return "reused from an earlier run"
+    started = time.perf_counter()
+    asyncio.run(sign_in(base, residents, password))
+    tokens = {r.email: r.token for r in residents}
+    TOKENS_FILE.write_text(json.dumps({"seed": seed, "at": time.time(), "tokens": tokens}))
+    return f"signed in ({time.perf_counter() - started:.0f} s)"
+
+
+async def book_ahead(base: str, wanted: list[tuple[Resident, str]]) -> list[str]:
+    """Bookings the mixed run cancels, made through the API before it (one per entry)."""
+    gate = asyncio.Semaphore(8)
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+
+        async def one(resident: Resident, body: str) -> str:
+            async with gate:
+                response = await client.post(
+                    f"{resident.community}/reservations",
+                    content=body,
+                    headers={
+                        "Authorization": f"Bearer {resident.token}",
+                        "Content-Type": "application/json",
+                    },
+                )
+            if response.status_code != 201:
+                raise SystemExit(f"booking to cancel: {response.status_code} {response.text}")
+            return str(response.json()["id"])
+
+        return await asyncio.gather(*(one(r, b) for r, b in wanted))
+
+
+def mix_plan(base: str, residents: list[Resident], count: int, rng: random.Random) -> list[str]:
+    """``count`` requests in the mix's proportions, each from a random signed-in resident,
+    shuffled; as mix.lua reads them."""
+    kinds = [kind for kind, share in MIX.items() for _ in range(round(count * share / 100))]
+    rng.shuffle(kinds)
+    chosen = [(kind, rng.choice(residents)) for kind in kinds]
+    cancels = iter(
+        asyncio.run(
+            book_ahead(
+                base,
+                [
+                    (r, r.booking_body("cancel", CANCEL_FIRST_DAY))
+                    for k, r in chosen
+                    if k == "cancel"
+                ],
+            )
+        )
+    )
+    lines = []
+    for kind, r in chosen:
+        today = datetime.now(r.timezone).date()
+        amenity = rng.choice(r.amenity_ids)
+        method, body = "GET", ""
+        if kind == "calendar":
+            start, end = month_range(r.timezone)
+            path = f"calendar?{urlencode({'start': start.isoformat(), 'end': end.isoformat()})}"
+        elif kind == "amenities":
+            path = rng.choice(("amenities", f"amenities/{amenity}"))
+        elif kind == "availability":
+            path = f"amenities/{amenity}/availability?date={today + timedelta(rng.randrange(7))}"
+        elif kind == "mine":
+            path = "reservations"
+        elif kind == "create":
+            method, path, body = "POST", "reservations", r.booking_body("create", CREATE_FIRST_DAY)
+        else:
+            method, path, body = "POST", f"reservations/{next(cancels)}/cancel", "{}"
+        lines.append(f"{method}\t{r.community}/{path}\t{r.token}\t{body}")
+    return lines
+
+
+def mixed_run(
+    args: argparse.Namespace,
+    app: Server,
+    state: dict[str, Any],
+    cpu: CpuMeter,
+    ceiling_rps: float,
+) -> Result:
+    """The request mix across every seeded community's residents, signed in first."""
+    residents = asyncio.run(load_residents(args.database_url))
+    how = signed_in(app.base, residents, state["password"])
+    console.print(
+        f"mix: {len(residents)} residents of {len({r.community_id for r in residents})} "
+        f"communities, tokens {how}"
+    )
+    rng = random.Random(13)
+    target = Target("mix", "GET", "/", "", app)
+    with tempfile.TemporaryDirectory() as tmp:
+        plans = []
+        for seconds in (args.warmup, args.mix_duration):
+            # More requests than the server can answer in that time, so the plan never wraps.
+            lines = mix_plan(app.base, residents, math.ceil(ceiling_rps * 1.5 * seconds), rng)
+            plans.append(Path(tmp) / f"plan-{seconds}.tsv")
+            plans[-1].write_text("\n".join(lines) + "\n")
+        measure(args, target, args.warmup, Path(tmp), cpu, plans[0])
+        return measure(args, target, args.mix_duration, Path(tmp), cpu, plans[1])
+
+
 # --- the report -------------------------------------------------------------------------------
 
 
-def report(rounds: list[list[Result]], delivery: tuple[float, int] | None) -> None:
-    """Medians over the rounds; each round's ratios use that round's floor."""
+def cpu_ms(r: Result) -> float:
+    return r.app_cpu_ms + r.db_cpu_ms
+
+
+def add_row(table: Table, runs: list[Result], bares: list[Result]) -> None:
+    """Medians over the rounds; each round's shares use that round's bare endpoint."""
     median = statistics.median
-    floors = [results[0] for results in rounds]
+    pairs = list(zip(runs, bares, strict=True))
+    p95 = [r.p95_ms for r in runs if r.p95_ms is not None]
+    table.add_row(
+        runs[0].name,
+        f"{median(r.rps for r in runs):,.0f}",
+        f"{median(r.p50_ms for r in runs):.1f}",
+        f"{median(p95):.1f}" if p95 else "",
+        f"{median(r.p99_ms for r in runs):.1f}",
+        f"{sum(r.requests for r in runs):,}",
+        str(sum(r.errors for r in runs)),
+        "1" if runs[0].name == "bare" else f"{median(r.rps / b.rps for r, b in pairs):.3f}",
+        TARGETS.get(runs[0].name, ""),
+        f"{median(r.app_cpu_ms for r in runs):.2f}",
+        f"{median(r.db_cpu_ms for r in runs):.2f}",
+        f"{median(cpu_ms(b) / cpu_ms(r) for r, b in pairs):.3f}",
+    )
 
-    def cpu(r: Result) -> float:
-        return r.app_cpu_ms + r.db_cpu_ms
 
-    table = Table(title="requests: medians over rounds")
-    columns = ("endpoint", "req/s", "p50 ms", "p99 ms", "requests", "errors", "ratio")
-    for column in (*columns, "target", "app CPU ms", "db CPU ms", "CPU ratio"):
-        table.add_column(column, justify="left" if column == "endpoint" else "right")
-    for runs in zip(*rounds, strict=True):
-        pairs = list(zip(runs, floors, strict=True))
-        table.add_row(
-            runs[0].name,
-            f"{median(r.rps for r in runs):,.0f}",
-            f"{median(r.p50_ms for r in runs):.1f}",
-            f"{median(r.p99_ms for r in runs):.1f}",
-            f"{sum(r.requests for r in runs):,}",
-            str(sum(r.errors for r in runs)),
-            f"{median(r.rps / f.rps for r, f in pairs):.1%}",
-            TARGETS.get(runs[0].name, "floor"),
-            f"{median(r.app_cpu_ms for r in runs):.2f}",
-            f"{median(r.db_cpu_ms for r in runs):.2f}",
-            f"{median(cpu(f) / cpu(r) for r, f in pairs):.1%}",
-        )
+def report(phases: list[list[list[Result]]], mix: Result) -> None:
+    table = Table(title="share of the bare endpoint (medians over rounds)")
+    columns = ("endpoint", "req/s", "p50 ms", "p95 ms", "p99 ms", "requests", "errors", "share")
+    for column in (*columns, "target", "app CPU ms", "db CPU ms", "CPU share"):
+        table.add_column(column, justify="left" if column == "endpoint" else "right", no_wrap=True)
+    for rounds in phases:  # one section per server run, its bare endpoint first
+        bares = [results[0] for results in rounds]
+        for runs in zip(*rounds, strict=True):
+            add_row(table, list(runs), bares)
+        table.add_section()
+    bares = sorted((results[0] for results in phases[-1]), key=lambda r: r.rps)
+    add_row(table, [mix], [bares[len(bares) // 2]])  # the mixed run's server run
     console.print(table)
-    if delivery is not None:
-        # Each create adds one notification; the worker delivers it whenever it gets to it, so
-        # its CPU is charged per delivery over the whole measurement (idle polling included).
-        seconds, delivered = delivery
-        per_delivery = seconds * 1e3 / max(delivered, 1)
-        creates = [r for results in rounds for r in results if r.name == "create"]
-        pairs = [(r, results[0]) for results in rounds for r in results if r.name == "create"]
-        with_delivery = median(cpu(f) / (cpu(r) + per_delivery) for r, f in pairs)
-        console.print(
-            f"worker: {delivered:,} notifications delivered during the measurements, "
-            f"{per_delivery:.2f} ms of its CPU per delivery; create + its delivery: "
-            f"{median(cpu(r) for r in creates) + per_delivery:.2f} ms, "
-            f"CPU ratio {with_delivery:.1%}"
-        )
-    if len(rounds) > 1:
-        console.print(
-            "per round, req/s: "
-            + "; ".join(", ".join(f"{r.name} {r.rps:,.0f}" for r in results) for results in rounds)
-        )
+    for rounds in phases:
+        if len(rounds) > 1:
+            console.print(
+                "per round, req/s: "
+                + "; ".join(
+                    ", ".join(f"{r.name} {r.rps:,.0f}" for r in results) for results in rounds
+                )
+            )
+
+
+def report_delivery(rounds: list[list[Result]], delivery: tuple[float, int]) -> None:
+    """Each create adds one notification; the worker delivers it whenever it gets to it, so its
+    CPU is charged per delivery over the whole measurement (idle polling included)."""
+    seconds, delivered = delivery
+    per_delivery = seconds * 1e3 / max(delivered, 1)
+    pairs = [(r, results[0]) for results in rounds for r in results if r.name == "create"]
+    console.print(
+        f"worker: {delivered:,} notifications delivered during the uncached run, "
+        f"{per_delivery:.2f} ms of its CPU per delivery; create + its delivery: "
+        f"{statistics.median(cpu_ms(r) for r, _ in pairs) + per_delivery:.2f} ms, CPU share "
+        f"{statistics.median(cpu_ms(b) / (cpu_ms(r) + per_delivery) for r, b in pairs):.3f}"
+    )
+
+
+def report_memory(memory: list[tuple[str, int, int, int]]) -> None:
+    table = Table(title="memory after the mixed run")
+    for column in ("process", "pid", "RSS MiB", "peak RSS MiB"):
+        table.add_column(column, justify="left" if column == "process" else "right")
+    for role, pid, now, peak in memory:
+        table.add_row(role, str(pid), f"{now / 1024:.0f}", f"{peak / 1024:.0f}")
+    console.print(table)
+
+
+def endpoint_targets(
+    app: Server,
+    bare: Server,
+    state: dict[str, Any],
+    tz: ZoneInfo,
+    label: str,
+    create: list[str] | None = None,
+) -> list[Target]:
+    """The bare endpoint first (each round's shares are of it), then the app's rows; with
+    ``create``, bookings made of those bodies last."""
+    admin = login(app.base, state["admin_email"], state["password"])
+    reader = login(app.base, state["reader_email"], state["password"])
+    community = f"/api/v1/communities/{state['community_id']}"
+    start, end = month_range(tz)
+    month = urlencode({"start": start.isoformat(), "end": end.isoformat()})
+    today = datetime.now(tz).date().isoformat()
+    targets = [
+        Target("bare", "GET", "/bare", "", bare),
+        Target("/healthz", "GET", "/healthz", admin, app),
+        Target(f"calendar {label}", "GET", f"{community}/calendar?{month}", reader, app),
+        Target(
+            f"availability {label}",
+            "GET",
+            f"{community}/amenities/{state['amenity_id']}/availability?date={today}",
+            reader,
+            app,
+        ),
+        Target(f"amenity list {label}", "GET", f"{community}/amenities", reader, app),
+    ]
+    if create is not None:
+        targets.append(Target("create", "POST", f"{community}/reservations", admin, app, create))
+    return targets
 
 
 def main() -> None:
@@ -566,93 +949,70 @@ def main() -> None:
         raise SystemExit(f"{STATE_FILE} is missing: run `uv run python -m bench.seed` first")
     state = json.loads(STATE_FILE.read_text())
     tz = ZoneInfo(state["timezone"])
-    month_start, month_end = month_range(tz)
-    base = f"http://127.0.0.1:{args.port}"
-    community = f"/api/v1/communities/{state['community_id']}"
     if args.client == "auto" and not shutil.which("wrk"):
         console.print(
             "[yellow]wrk not found (install: apt-get install -y wrk); using the httpx loop, "
             "which competes with the server for the cores[/yellow]"
         )
-    rows = asyncio.run(prepare_database(args.database_url, state))
+    rows = asyncio.run(prepare_database(args.database_url))
     console.print(
         f"database: ~{rows:,} reservations (seeded {state['seeded_on']}); load average "
-        f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores; {args.connections} connections, "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores; "
+        f"server {args.server}, {args.workers} workers; {args.connections} connections, "
         f"{args.rounds} × {args.duration} s per endpoint after {args.warmup} s warm-up; "
         f"queue: {args.queue}"
     )
-    server = start_server(args)
-    worker = start_worker(args)
-    try:
-        wait_healthy(base, server)
-        admin = login(base, state["admin_email"], state["password"])
-        reader = login(base, state["reader_email"], state["password"])
-        month = urlencode({"start": month_start.isoformat(), "end": month_end.isoformat()})
+    console.print("server run 1: read cache off (every read asks the database) ...")
+    with servers(args, cache=False) as (app, bare, worker):
         total_bodies = (args.warmup + args.rounds * args.duration) * CREATES_PER_SECOND
-        targets = [
-            Target("/healthz", "GET", "/healthz", admin),
-            Target("calendar", "GET", f"{community}/calendar?{month}", reader),
-            Target(
-                "availability",
-                "GET",
-                f"{community}/amenities/{state['amenity_id']}/availability?"
-                f"date={datetime.now(tz).date().isoformat()}",
-                reader,
-            ),
-            Target(
-                "create",
-                "POST",
-                f"{community}/reservations",
-                admin,
-                create_bodies(state, tz, total_bodies),
-            ),
-        ]
-        probe = httpx.get(
-            base + targets[1].path, headers={"Authorization": f"Bearer {reader}"}, timeout=30
+        bodies = create_bodies(state, tz, total_bodies)
+        targets = endpoint_targets(app, bare, state, tz, "uncached", bodies)
+        meter = CpuMeter(args.database_url, worker.pid if worker else None)
+        worker_before = meter.worker_seconds()
+        sent_before = asyncio.run(count_sent(args.database_url))
+        uncached = measure_all(args, targets, meter)
+        delivery = (
+            meter.worker_seconds() - worker_before,
+            asyncio.run(count_sent(args.database_url)) - sent_before,
         )
-        console.print(
-            f"calendar {month_start:%Y-%m}: {probe.status_code}, "
-            f"{len(probe.json().get('entries', []))} entries, {len(probe.content) / 1024:.0f} KiB "
-            "(resident's view)"
-        )
-        meter = CpuMeter(server.pid, args.database_url, worker.pid if worker else None)
-        worker_before, sent_before = (
-            meter.worker_seconds(),
-            asyncio.run(count_sent(args.database_url)),
-        )
-        rounds = measure_all(args, base, targets, meter)
-        delivery = None
-        if worker is not None:
-            delivery = (
-                meter.worker_seconds() - worker_before,
-                asyncio.run(count_sent(args.database_url)) - sent_before,
-            )
         created = asyncio.run(count_created(args.database_url, state))
-        report(rounds, delivery)
         undelivered = asyncio.run(count_undelivered(args.database_url))
-        console.print(
-            f"create: {created:,} bookings in the database after warm-up + runs; "
-            f"notifications not yet delivered: {undelivered:,}"
-        )
+    label = "cached (redis)" if args.queue == "redis" else "cached (in-process)"
+    console.print(f"server run 2: read cache on, {label} ...")
+    with servers(args, cache=True) as (app, bare, worker):
+        targets = endpoint_targets(app, bare, state, tz, label)
+        meter = CpuMeter(args.database_url)
+        cached = measure_all(args, targets, meter)
+        ceiling = max(r.rps for results in cached for r in results[2:])
+        mix = mixed_run(args, app, state, meter, ceiling)
+        processes = {"app": app.process, "bare": bare.process}
+        memory = rss(processes | ({"hoa worker": worker} if worker else {}))
         started = time.perf_counter()
-        outcomes, held = asyncio.run(storm(base, admin, state, tz, args.storm, args.database_url))
-        console.print(
-            f"storm: {args.storm} simultaneous POSTs for one slot → {dict(outcomes)} in "
-            f"{time.perf_counter() - started:.1f} s; "
-            f"active bookings in the slot afterwards: {held} (expected 1 × 201, "
-            f"{args.storm - 1} × 409, exactly 1 booking)"
+        admin = targets[1].token
+        outcomes, seconds, held = asyncio.run(
+            storm(app.base, admin, state, tz, args.storm, args.database_url)
         )
-    finally:
-        stop_server(server)
-        if worker is not None:
-            stop_server(worker)
-    if restarts := SERVER_LOG.read_text().count("] died"):
-        console.print(
-            f"[red]the server restarted a worker {restarts} times[/red] (uvicorn's 5 s health "
-            "check on a starved machine): requests were lost and the figures understate it"
-        )
+        storm_wall = time.perf_counter() - started
+    report([uncached, cached], mix)
+    if mix.note:
+        console.print(f"[red]mix: {mix.note}[/red] (repeated creates and cancels answer 409)")
+    if worker is not None:
+        report_delivery(uncached, delivery)
+    console.print(
+        f"create: {created:,} bookings in the database after warm-up + runs; "
+        f"notifications not yet delivered then: {undelivered:,}"
+    )
+    report_memory(memory)
+    cuts = statistics.quantiles(seconds, n=100) if len(seconds) > 1 else seconds * 99
+    console.print(
+        f"storm: {args.storm} simultaneous POSTs for one slot → {dict(outcomes)} in "
+        f"{storm_wall:.1f} s; latency p50 {cuts[49] * 1e3:.0f} ms, p99 {cuts[98] * 1e3:.0f} ms, "
+        f"max {max(seconds, default=0) * 1e3:.0f} ms; active bookings in the slot afterwards: "
+        f"{held} (expected 1 × 201, {args.storm - 1} × 409, exactly 1 booking)"
+    )
+    start, end = month_range(tz)
     times, plan = asyncio.run(
-        explain_calendar(args.database_url, state["community_id"], month_start, month_end)
+        explain_calendar(args.database_url, state["community_id"], start, end)
     )
     console.print(plan, markup=False, highlight=False)
     console.print(
