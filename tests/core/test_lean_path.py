@@ -108,7 +108,12 @@ async def test_hot_reads_load_no_orm_objects_and_read_as_their_schema(
     start = local(1, 10)
     assert (await resident.post("/reservations", booking(world, "court", start))).status_code == 201
     court = world.amenities["court"].id
-    assert (await resident.get("/reservations")).status_code == 200  # caches the membership
+    # The caller's membership, read from the database and cached, the first time.
+    with _orm_loads() as loaded:
+        async with Statements(app) as sent:
+            assert (await resident.get("/reservations")).status_code == 200
+    assert len(sent.sent) == 2, sent.sent
+    assert loaded == [], loaded
     later = local(70, 10)  # past the months the write warmed
     two_hours = {"start": later.isoformat(), "end": (later + timedelta(hours=2)).isoformat()}
     # Each misses the read cache (a range, day and amenity nothing read before), so it reads
