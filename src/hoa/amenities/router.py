@@ -2,7 +2,6 @@ import uuid
 from functools import partial
 
 from fastapi import APIRouter, Response
-from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.amenities import service
@@ -15,10 +14,10 @@ from hoa.core.versions import community
 from hoa.models import Amenity
 from hoa.web.deps import CommunityAdmin, CommunityMember, LagTolerant, ReadCacheDep, SessionDep
 from hoa.web.errors import errors_for
+from hoa.web.responses import trusted_bytes
 
 router = APIRouter(prefix="/communities/{community_id}/amenities", tags=["amenities"])
 WRITE_ERRORS = errors_for(Forbidden, NotFound, service.NameTaken, service.InvalidRules)
-_LIST = TypeAdapter(list[AmenityRead])
 
 
 @router.get(
@@ -44,8 +43,9 @@ async def list_amenities(
 
 
 async def _list_json(session: AsyncSession, ctx: CommunityCtx, include_archived: bool) -> bytes:
-    found = await service.list_amenities(session, ctx, include_archived=include_archived)
-    return _LIST.dump_json(_LIST.validate_python(found, from_attributes=True))
+    return trusted_bytes(
+        await service.list_amenities(session, ctx, include_archived=include_archived)
+    )
 
 
 @router.post("", status_code=201, response_model=AmenityRead, responses=WRITE_ERRORS)
@@ -80,8 +80,7 @@ async def get_amenity(
 async def _amenity_json(
     session: AsyncSession, community_id: uuid.UUID, amenity_id: uuid.UUID
 ) -> bytes:
-    found = await service.get(session, community_id, amenity_id)
-    return AmenityRead.model_validate(found).model_dump_json().encode()
+    return trusted_bytes(await service.read(session, community_id, amenity_id))
 
 
 @router.patch("/{amenity_id}", response_model=AmenityRead, responses=WRITE_ERRORS)

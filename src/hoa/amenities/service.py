@@ -1,12 +1,18 @@
 import uuid
 from dataclasses import fields
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa import rules
-from hoa.amenities.schemas import WEEKDAYS, AmenityCreate, AmenityUpdate, clock_minutes
+from hoa.amenities.schemas import (
+    WEEKDAYS,
+    AmenityCreate,
+    AmenityRead,
+    AmenityUpdate,
+    clock_minutes,
+)
 from hoa.audit.service import record, snapshot
 from hoa.core.context import CommunityCtx
 from hoa.core.errors import AppError, NotFound
@@ -62,7 +68,47 @@ _SAME_NAMED = tuple(
 )
 
 
-def to_rules(amenity: Amenity) -> rules.AmenityRules:
+# What to_rules reads, and what identifies the amenity: hot reads select these columns alone.
+RULE_COLUMNS = (
+    "id",
+    "community_id",
+    "status",
+    "hours",
+    "mode",
+    "check_in_time",
+    "check_out_time",
+    *_SAME_NAMED,
+)
+
+
+class RuleSource(Protocol):
+    """An amenity as the booking rules read it: the ORM object, or a row of RULE_COLUMNS."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def community_id(self) -> uuid.UUID: ...
+    @property
+    def status(self) -> AmenityStatus: ...
+    @property
+    def hours(self) -> dict[str, Any]: ...
+    @property
+    def mode(self) -> BookingMode: ...
+    @property
+    def check_in_time(self) -> str | None: ...
+    @property
+    def check_out_time(self) -> str | None: ...
+    @property
+    def slot_minutes(self) -> int: ...
+    @property
+    def min_duration_minutes(self) -> int: ...
+    @property
+    def buffer_before_minutes(self) -> int: ...
+    @property
+    def buffer_after_minutes(self) -> int: ...
+
+
+def to_rules(amenity: RuleSource) -> rules.AmenityRules:
     """The amenity's booking rules as plain values for the rules functions."""
     hours = {
         WEEKDAYS.index(day): tuple((clock_minutes(a), clock_minutes(b)) for a, b in ranges)
@@ -121,13 +167,31 @@ def _apply(amenity: Amenity, values: dict[str, Any]) -> None:
         amenity.rules_version = (amenity.rules_version or 0) + 1 if new_text else 0
 
 
+# The columns AmenityRead shows, read as plain rows: amenity lists and details are hot reads,
+# so they load no ORM objects and build no models.
+_READ = sa.select(*(Amenity.__table__.c[name] for name in AmenityRead.model_fields))
+
+
 async def list_amenities(
     session: AsyncSession, ctx: CommunityCtx, *, include_archived: bool
-) -> list[Amenity]:
-    query = sa.select(Amenity).where(Amenity.community_id == ctx.community_id)
+) -> list[dict[str, Any]]:
+    """The community's amenities by name, shaped like AmenityRead."""
+    query = _READ.where(Amenity.community_id == ctx.community_id)
     if not include_archived:
         query = query.where(Amenity.status == AmenityStatus.ACTIVE)
-    return list(await session.scalars(query.order_by(Amenity.name)))
+    rows = await session.execute(query.order_by(Amenity.name))
+    return [dict(row) for row in rows.mappings()]
+
+
+async def read(
+    session: AsyncSession, community_id: uuid.UUID, amenity_id: uuid.UUID
+) -> dict[str, Any]:
+    """One amenity shaped like AmenityRead. Raises NotFound (also for another community's)."""
+    query = _READ.where(Amenity.id == amenity_id, Amenity.community_id == community_id)
+    row = (await session.execute(query)).mappings().first()
+    if row is None:
+        raise NotFound("Amenity not found.")
+    return dict(row)
 
 
 async def of_kind(

@@ -43,6 +43,7 @@ from hoa.web.deps import (
     require_csrf,
 )
 from hoa.web.errors import errors_for
+from hoa.web.responses import trusted_json
 
 router = APIRouter(tags=["auth"])
 
@@ -107,15 +108,15 @@ async def logout(
 
 
 @router.get("/me", response_model=MeRead, responses=errors_for())
-async def get_me(claims: Claims, session: SessionDep) -> MeRead:
+async def get_me(claims: Claims, session: SessionDep) -> Response:
     """The signed-in user and their communities."""
-    return await service.me(session, claims)
+    return trusted_json(await service.me(session, claims))
 
 
 @router.patch("/me", response_model=MeRead, responses=errors_for(service.InvalidPhone))
 async def update_me(
     body: AccountUpdate, user: CurrentUser, claims: Claims, session: SessionDep
-) -> MeRead:
+) -> dict[str, object]:
     """Change the caller's name or phone number (the fields sent)."""
     return await service.update_account(session, user, claims, body)
 

@@ -3,6 +3,7 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,8 +12,6 @@ from hoa.audit.service import record
 from hoa.auth.passwords import check_new_password, hash_password, verify_password
 from hoa.auth.schemas import (
     AccountUpdate,
-    MeRead,
-    MyMembership,
     NotificationPreferences,
     NotificationPreferencesUpdate,
     SessionRead,
@@ -382,12 +381,20 @@ async def verify_email(session: AsyncSession, settings: Settings, token: str) ->
         _audit(session, "auth.email_verified", user.id, actor_id=user.id)
 
 
-async def me(session: AsyncSession, claims: TokenClaims) -> MeRead:
-    """The caller and their communities, in one query."""
+async def me(session: AsyncSession, claims: TokenClaims) -> dict[str, Any]:
+    """The caller and their communities, shaped like MeRead, in one query: a hot read, so the
+    user's columns come as a plain row (no ORM object) and no model is built."""
     rows = (
         await session.execute(
             sa.select(
-                User,
+                User.id,
+                User.email,
+                User.name,
+                User.is_operator,
+                User.email_verified_at,
+                User.phone,
+                User.token_version,
+                User.is_active,
                 Membership.community_id,
                 Community.name,
                 Community.slug,
@@ -408,32 +415,32 @@ async def me(session: AsyncSession, claims: TokenClaims) -> MeRead:
     ).all()
     if not rows:
         raise NotAuthenticated  # deleted
-    user = rows[0][0]
-    claims.check_account(user.token_version, user.is_active)
+    uid, email, name, is_operator, verified_at, phone, token_version, is_active = rows[0][:8]
+    claims.check_account(token_version, is_active)
     memberships = [
-        MyMembership(
-            community_id=cid,
-            community_name=name,
-            community_slug=slug,
-            timezone=tz,
-            locale=locale,
-            role=role,
-            status=status,
-            household={"id": hid, "label": label} if hid else None,
-            community_suspended_reason=suspended,
-        )
-        for _, cid, name, slug, tz, locale, suspended, role, status, hid, label in rows
+        {
+            "community_id": cid,
+            "community_name": community_name,
+            "community_slug": slug,
+            "timezone": tz,
+            "locale": locale,
+            "role": role,
+            "status": status,
+            "household": {"id": hid, "label": label} if hid else None,
+            "community_suspended_reason": suspended,
+        }
+        for *_, cid, community_name, slug, tz, locale, suspended, role, status, hid, label in rows
         if cid is not None
     ]
-    return MeRead(
-        id=user.id,
-        email=user.email,
-        name=user.name,
-        is_operator=user.is_operator,
-        email_verified=user.email_verified_at is not None,
-        phone=user.phone,
-        memberships=memberships,
-    )
+    return {
+        "id": uid,
+        "email": email,
+        "name": name,
+        "is_operator": is_operator,
+        "email_verified": verified_at is not None,
+        "phone": phone,
+        "memberships": memberships,
+    }
 
 
 async def upsert_operator(
@@ -481,7 +488,7 @@ def normalize_phone(text: str | None) -> str | None:
 
 async def update_account(
     session: AsyncSession, user: User, claims: TokenClaims, data: AccountUpdate
-) -> MeRead:
+) -> dict[str, Any]:
     """Apply the fields sent (name, phone). Raises InvalidPhone."""
     changes = data.model_dump(exclude_unset=True)
     if "name" in changes:

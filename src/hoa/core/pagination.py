@@ -75,7 +75,8 @@ async def page_query(
     *,
     descending: bool = False,
 ) -> tuple[list[AnyRow], Cursor | None]:
-    """One page of rows ordered by (key, id); the first entity of each row carries the key."""
+    """One page of rows ordered by (key, id); the key and id are columns of the rows, or else
+    attributes of each row's first entity."""
     if cursor is not None:
         after = (key < cursor.key) | ((key == cursor.key) & (id_ < cursor.id))
         before = (key > cursor.key) | ((key == cursor.key) & (id_ > cursor.id))
@@ -85,5 +86,5 @@ async def page_query(
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
-    last = rows[-1][0]
+    last = rows[-1] if key.key in rows[-1]._fields else rows[-1][0]
     return rows, Cursor(getattr(last, key.key), getattr(last, id_.key))

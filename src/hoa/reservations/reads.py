@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -125,8 +125,9 @@ _BUSY_ROWS = _BUSY.subquery()
 # instead of the amenity's buffers, which are not known before the row arrives; an amenity with
 # more buffer than that is read again with its own window.
 _AVAILABILITY_PAD = timedelta(hours=2)
+_AMENITY_COLUMNS = [Amenity.__table__.c[name] for name in amenities.RULE_COLUMNS]
 _AMENITY_AND_BUSY = (
-    sa.select(Amenity, *_BUSY_ROWS.c)
+    sa.select(*_AMENITY_COLUMNS, *_BUSY_ROWS.c)
     .outerjoin(_BUSY_ROWS, sa.true())
     .where(Amenity.id == _p("amenity_id"), Amenity.community_id == _p("community_id"))
 )
@@ -142,7 +143,9 @@ class Busy:
     blackouts: list[rules.Interval]
 
 
-def booked_window(amenity: Amenity, start: datetime, end: datetime) -> dict[str, datetime]:
+def booked_window(
+    amenity: amenities.RuleSource, start: datetime, end: datetime
+) -> dict[str, datetime]:
     """Bounds for bookings whose blocked span may touch [start, end). ``starts_at`` is bounded on
     both sides (no booking lasts longer than MAX_RESERVATION_DAYS) so the (amenity_id,
     starts_at) index serves it however long the history is."""
@@ -153,7 +156,7 @@ def booked_window(amenity: Amenity, start: datetime, end: datetime) -> dict[str,
 
 async def load_busy(
     session: AsyncSession,
-    amenity: Amenity,
+    amenity: amenities.RuleSource,
     booked: tuple[datetime, datetime],
     closed: tuple[datetime, datetime],
     household: tuple[uuid.UUID, datetime] | None = None,
@@ -229,16 +232,27 @@ def cancellable_until(reservation: Reservation, amenity: Amenity) -> datetime | 
     """Until when the booking's resident may change or cancel it: a request until it starts, a
     confirmed booking until the amenity's cutoff or the end of the grace period after it was
     confirmed, whichever is later. None once it is no longer active."""
-    if reservation.status is ReservationStatus.PENDING:
-        return reservation.starts_at
-    if reservation.status is not ReservationStatus.CONFIRMED:
-        return None
-    return rules.cancellation_deadline(
+    return _deadline(
+        reservation.status,
         reservation.starts_at,
         reservation.decided_at or reservation.created_at,
         amenity.cancellation_cutoff_hours,
         amenity.cancellation_grace_minutes,
     )
+
+
+def _deadline(
+    status: ReservationStatus,
+    starts_at: datetime,
+    confirmed_at: datetime,
+    cutoff_hours: int,
+    grace_minutes: int,
+) -> datetime | None:
+    if status is ReservationStatus.PENDING:
+        return starts_at
+    if status is not ReservationStatus.CONFIRMED:
+        return None
+    return rules.cancellation_deadline(starts_at, confirmed_at, cutoff_hours, grace_minutes)
 
 
 async def present(
@@ -278,6 +292,15 @@ async def get_visible(
     return reservation
 
 
+# A listed reservation: ReservationRead's columns, then what its deadline needs of the amenity.
+_LISTED_FIELDS = tuple(name for name in ReservationRead.model_fields if name != "cancellable_until")
+_LISTED = sa.select(
+    *(Reservation.__table__.c[name] for name in _LISTED_FIELDS),
+    Amenity.cancellation_cutoff_hours,
+    Amenity.cancellation_grace_minutes,
+).join(Amenity, Amenity.id == Reservation.amenity_id)
+
+
 async def list_reservations(
     session: AsyncSession,
     ctx: CommunityCtx,
@@ -289,13 +312,10 @@ async def list_reservations(
     end: datetime | None,
     cursor: Cursor | None,
     limit: int,
-) -> tuple[list[tuple[Reservation, Amenity]], Cursor | None]:
-    """A page of reservations with their amenities (for the deadlines), in one query."""
-    query = (
-        sa.select(Reservation, Amenity)
-        .join(Amenity, Amenity.id == Reservation.amenity_id)
-        .where(Reservation.community_id == ctx.community_id)
-    )
+) -> tuple[list[dict[str, Any]], Cursor | None]:
+    """A page of reservations shaped like ReservationRead, with their deadlines, in one query
+    (a hot read: plain rows, no ORM objects or models)."""
+    query = _LISTED.where(Reservation.community_id == ctx.community_id)
     if mine or not ctx.is_admin:
         own = Reservation.booked_for_id == ctx.user_id
         if ctx.household_id is not None:
@@ -312,7 +332,17 @@ async def list_reservations(
     rows, next_cursor = await page_query(
         session, query, Reservation.starts_at, Reservation.id, cursor, limit
     )
-    return [(row[0], row[1]) for row in rows], next_cursor
+    return [_listed(row) for row in rows], next_cursor
+
+
+def _listed(row: Sequence[Any]) -> dict[str, Any]:
+    *columns, cutoff_hours, grace_minutes = row
+    item = dict(zip(_LISTED_FIELDS, columns, strict=True))
+    confirmed_at = item["decided_at"] or item["created_at"]
+    item["cancellable_until"] = _deadline(
+        item["status"], item["starts_at"], confirmed_at, cutoff_hours, grace_minutes
+    )
+    return item
 
 
 def calendar_query(
@@ -517,7 +547,7 @@ async def availability_inputs(
     rows = (await session.execute(_AMENITY_AND_BUSY, params)).all()
     if not rows:
         raise NotFound("Amenity not found.")
-    amenity = rows[0][0]
+    amenity = cast(amenities.RuleSource, rows[0])  # the amenity's columns, by name
     archived = amenity.status is AmenityStatus.ARCHIVED
     pad = timedelta(minutes=amenity.buffer_before_minutes + amenity.buffer_after_minutes)
     length = timedelta(minutes=max(amenity.slot_minutes, amenity.min_duration_minutes))
@@ -526,7 +556,7 @@ async def availability_inputs(
     if archived:
         busy = Busy([], [], [])
     elif pad <= _AVAILABILITY_PAD and length <= timedelta(days=1):
-        busy = sorted_busy((row[1:] for row in rows), exclude)
+        busy = sorted_busy((row[len(_AMENITY_COLUMNS) :] for row in rows), exclude)
     else:
         # Long buffers, or slots lasting over a day (overnight stays) that end past `hi`.
         until = hi + max(length - timedelta(days=1), timedelta(0))

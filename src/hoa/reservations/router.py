@@ -132,7 +132,7 @@ async def list_reservations(
     status: ReservationStatus | None = None,
     start: Instant | None = None,
     end: Instant | None = None,
-) -> Page[ReservationRead]:
+) -> Response:
     """The caller's household's reservations (admins: the community's), by start time."""
     rows, next_cursor = await reads.list_reservations(
         session,
@@ -145,7 +145,7 @@ async def list_reservations(
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=reads.presented(rows), next_cursor=next_cursor and next_cursor.encode())
+    return trusted_json({"items": rows, "next_cursor": next_cursor and next_cursor.encode()})
 
 
 @router.get(

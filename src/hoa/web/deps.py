@@ -34,6 +34,7 @@ from hoa.models import (
     Community,
     Membership,
     MemberStatus,
+    Role,
     User,
     member_context,
     operator_context,
@@ -237,11 +238,60 @@ async def community_ctx(
     return ctx
 
 
+# A member's context on a safe request, as plain columns: reads keep ORM objects out of the
+# session (writes load them, to reuse them: _load_member).
+_MEMBER = (
+    sa.select(
+        User.token_version,
+        User.is_active,
+        Membership.status,
+        Membership.role,
+        Membership.household_id,
+        User.name.label("user_name"),
+        Community.name.label("community_name"),
+        Community.timezone,
+        Community.locale,
+        Community.show_booker_names,
+        Community.suspended_reason,
+    )
+    .join(Membership, Membership.user_id == User.id)
+    .join(Community, Community.id == Membership.community_id)
+)
+
+
 async def _cached_member(
     session: AsyncSession, community_id: uuid.UUID, claims: TokenClaims
 ) -> tuple[CommunityCtx, int, bool]:
-    ctx, (user_row, *_) = await _load_member(session, community_id, claims)
-    return ctx, user_row.token_version, user_row.is_active
+    """What community_ctx caches for a safe request: the member's context, and the account's
+    token version and state (checked against each caller's token)."""
+    row = (
+        await session.execute(
+            _MEMBER.where(
+                User.id == claims.user_id,
+                Membership.community_id == community_id,
+                Membership.status != MemberStatus.SUSPENDED,
+            )
+        )
+    ).first()
+    if row is None:  # an operator who is no member, an outsider, a deleted account: as writes
+        ctx, (user_row, *_) = await _load_member(session, community_id, claims)
+        return ctx, user_row.token_version, user_row.is_active
+    claims.check_account(row.token_version, row.is_active)
+    if row.status is MemberStatus.PENDING:
+        raise MembershipPending
+    ctx = CommunityCtx(
+        community_id=community_id,
+        community_name=row.community_name,
+        timezone=row.timezone,
+        locale=row.locale,
+        show_booker_names=row.show_booker_names,
+        user_id=claims.user_id,
+        user_name=row.user_name,
+        household_id=row.household_id,
+        is_admin=row.role is Role.ADMIN,
+        suspended_reason=row.suspended_reason,
+    )
+    return ctx, row.token_version, row.is_active
 
 
 async def _load_member(
