@@ -388,6 +388,10 @@ class Measure:
         if label:
             self.callgrind.zero()
         r = await self.client.request(method, path, headers=headers, **kw)
+        # A write's commit schedules the warming of the community's calendar 0.2 s later, in this
+        # process. Under valgrind that lands inside the request or after it depending on the
+        # machine's speed, so it is awaited here: a write always counts it whole.
+        await self.app.state.read_cache.warmed()
         if label:
             self.callgrind.dump(label)
         if r.status_code != expect:
@@ -453,7 +457,6 @@ class Measure:
         await self._repeat("my_reservations", f"{self.base}/reservations", ("items", 50))
 
     async def create(self) -> None:
-        cache = self.app.state.read_cache
         for i, day in enumerate(self.plan.days):
             start = datetime.combine(day, clock(19), TIMEZONE)
             body = {
@@ -464,9 +467,6 @@ class Measure:
             }
             label = "create" if i >= WARMUP else None
             await self._send(label, "POST", f"{self.base}/reservations", expect=201, json=body)
-            # The calendar warming a write schedules runs in the background, uncounted, not
-            # inside the next request.
-            await cache.warmed()
 
 
 # ---- The runner ----
