@@ -5,7 +5,7 @@ export UV_PYTHON_DOWNLOADS := never
 PORT ?= 8000
 
 .PHONY: demo test lint typecheck pytest-sqlite pytest-postgres install system-packages \
-	web web-install web-check client client-check test-infra ops-check rules-check
+	web web-install web-check client client-check test-infra ops-check rules-check bench-gate
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
 install:
@@ -64,6 +64,12 @@ test-infra: install system-packages
 	$(UV) run pytest --db postgres --infra tests/infra
 	$(UV) run pytest --db postgres --pgbouncer tests/test_tenancy.py tests/reservations/test_integrity.py \
 		tests/reservations/test_concurrency.py tests/test_server.py
+
+# The cost gate (bench/gate.py): instructions per request of the hot endpoints, counted by
+# valgrind's callgrind in-process, against bench/gate-baseline.json; fails above 1.15 times. A few
+# minutes under valgrind, so CI runs it as a stage of its own after `make test`.
+bench-gate: install system-packages
+	$(UV) run python -m bench.gate
 
 # ---- Web app (web/) and its generated API client ----
 # npm ci again only when a lock file changed (the stamp lives inside node_modules).

@@ -2,8 +2,9 @@
 # Debian packages the tests drive for real: a browser (the web app's tests), nginx and
 # pgbouncer (the load balancer and pooler configs under ops/), the PostgreSQL server and client
 # programs (a streaming replica of the tests' own, pg_dump/pg_restore for backups), age
-# (encrypted backups) and Prometheus (promtool checks ops/prometheus; a real scrape test). Installed when missing and this runs as root with apt-get; otherwise one
-# line says what to install, and the tests that need them skip locally and fail in CI (CI=true).
+# (encrypted backups), Prometheus (promtool checks ops/prometheus; a real scrape test) and valgrind
+# (the cost gate, `make bench-gate`). Installed when missing and this runs as root with apt-get;
+# otherwise one line says what to install, and the tests that need them skip locally and fail in CI (CI=true).
 set -euo pipefail
 declare -A needs=(
   [chromium]=chromium
@@ -13,6 +14,7 @@ declare -A needs=(
   [initdb]=postgresql
   [age]=age
   [promtool]=prometheus
+  [valgrind]=valgrind
 )
 have() {
   command -v "$1" >/dev/null || [[ -x /usr/sbin/$1 ]] || compgen -G "/usr/lib/postgresql/*/bin/$1" >/dev/null
