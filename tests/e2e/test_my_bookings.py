@@ -1,6 +1,6 @@
-"""A resident's own bookings: the past ones have their own list, and a booking opened from the
-calendar has its own page with what can be done to it (change, cancel, calendar file) and its
-history, at desktop and phone widths.
+"""A resident's own bookings: the past ones have their own list, each opening its own page, and a
+booking opened from the calendar has its own page with what can be done to it (change, cancel,
+calendar file) and its history, at desktop and phone widths.
 
 Keeps clear of the other end-to-end tests' data: the neighbor's household on the BBQ area, three
 to four weeks ahead; the past bookings are the demo's.
@@ -66,6 +66,10 @@ def test_past_bookings_have_their_own_list(
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         check_a11y(page, f"past bookings ({width})")
         screenshot(page, f"{width}-past-list")
+        item.get_by_role("link", name=re.compile(r"open this booking$")).click()
+        expect(page).to_have_url(re.compile(f"/reservations/{last['id']}$"))
+        expect(page.get_by_role("heading", level=1)).to_contain_text(" booking")
+        expect(page.locator(f'[data-reservation-id="{last["id"]}"]')).to_be_visible()
         assert not errors.messages, errors.messages
     finally:
         context.close()

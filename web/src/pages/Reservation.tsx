@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
 import { Link, useParams } from 'react-router'
 import { reservationsGetReservation, reservationsGetReservationHistory, type ReservationRead } from '../api'
+import { PaymentNote } from '../components/PaymentNote'
 import { ReservationItem } from '../components/ReservationItem'
 import { ErrorNotice, Loading, PageHeader } from '../components/ui'
 import { useNow } from '../lib/hooks'
@@ -103,6 +104,7 @@ export default function Reservation() {
               <ReservationActions reservation={r} amenity={amenity} community={community} upcoming={Date.parse(r.ends_at) > now} />
             </ReservationItem>
           </ul>
+          {amenity && (r.status === 'pending' || r.status === 'confirmed') ? <PaymentNote amenity={amenity} communityId={community.id} /> : null}
           <History reservation={r} community={community} />
         </>
       ) : null}
