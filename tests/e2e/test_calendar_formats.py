@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
 from tests.e2e.conftest import AXE, DESKTOP, PHONE, check_a11y, screenshot, sign_in, watch
 from tests.e2e.test_booking import NY, RESIDENT, book, bookable_slot
@@ -69,7 +69,7 @@ def test_phone_calendar_opens_on_an_agenda_with_whole_titles(
     ],
 )
 def test_calendar_and_opening_hours_follow_the_community_locale(
-    page: Page, api: Any, width: str, viewport: dict[str, int], view: str
+    page: Page, api: Any, width: str, viewport: ViewportSize, view: str
 ) -> None:
     page.set_viewport_size(viewport)  # before the calendar opens: it picks its views by width
     office, resident = api(OAK_ADMIN), api(OAK_RESIDENT)
