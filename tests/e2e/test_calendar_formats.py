@@ -51,6 +51,9 @@ def test_phone_calendar_opens_on_an_agenda_with_whole_titles(
         )
         row = _show_week_of(page, start, title)
         expect(row).to_contain_text(f"BBQ Area: {title}")  # the whole title, not "Clubh"
+        # and all of it is seen: the title wraps rather than being clipped
+        shown = row.locator(".agenda-title")
+        assert shown.evaluate("e => e.scrollWidth <= e.clientWidth"), shown.inner_text()
         expect(row).to_contain_text(re.compile(rf"{start:%-I:%M}\s?{start:%p}"))
         check_a11y(page, "phone agenda")
         width = page.evaluate("document.documentElement.scrollWidth")
