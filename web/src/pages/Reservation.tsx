@@ -33,7 +33,11 @@ function History({ reservation: r, community }: { reservation: ReservationRead; 
     <section aria-labelledby="history-title" style={{ marginTop: '1.5rem' }}>
       <h2 id="history-title">History</h2>
       <ErrorNotice error={history.error} />
-      {history.data ? (
+      {history.data && history.data.events.length === 0 ? (
+        // Bookings imported or seeded without a trail have nothing to show but this.
+        <p className="muted">Nothing recorded about this booking yet.</p>
+      ) : null}
+      {history.data?.events.length ? (
         <ol className="res-list" aria-label="What happened">
           {history.data.events.map((e) => (
             <li key={`${e.at}${e.action}`} className="card">
