@@ -46,8 +46,10 @@ def bookable_slot(
     minutes: int | None = None,
     headcount: int = 1,
     before: datetime | None = None,
+    after: datetime | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """A local day and a slot of its availability that the dry run accepts for this user."""
+    """A local day and a slot of its availability, starting before ``before`` and not before
+    ``after`` when given, that the dry run accepts for this user."""
     minutes = minutes or max(amenity["slot_minutes"], amenity["min_duration_minutes"])
     for offset in days:
         day = local_day(offset)
@@ -56,7 +58,7 @@ def bookable_slot(
             if not slot["available"]:
                 continue
             start = datetime.fromisoformat(slot["starts_at"])
-            if before is not None and start >= before:
+            if (before is not None and start >= before) or (after is not None and start < after):
                 continue
             body = {
                 "amenity_id": amenity["id"],
@@ -266,10 +268,12 @@ def test_a_same_day_booking_is_cancellable_during_its_grace_period(
     resident = api(RESIDENT)
     bbq = resident.amenity("BBQ Area")
     assert bbq["cancellation_cutoff_hours"] == 24 and bbq["cancellation_grace_minutes"] == 15
-    soon = datetime.now(UTC) + timedelta(hours=23)
+    now = datetime.now(UTC)
+    # inside the cutoff, and starting after the grace period (which a booking's start cuts short)
+    soon, later = now + timedelta(hours=23), now + timedelta(minutes=30)
     made = []
     for _ in range(2):
-        _, slot = bookable_slot(resident, bbq, range(2), before=soon)
+        _, slot = bookable_slot(resident, bbq, range(2), before=soon, after=later)
         made.append(book(resident, bbq, slot))
     fresh, old = made
     until = datetime.fromisoformat(fresh["cancellable_until"])

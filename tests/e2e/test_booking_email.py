@@ -1,6 +1,7 @@
 """A booking email as a person sees it: the admin sets how to pay, a resident asks for the
 clubhouse, and the request's email, rendered by the browser at desktop and phone widths, shows
-what, when, what to pay and how, and links to the booking (screenshots in test-artifacts/)."""
+what, when, what to pay and how, and links to the booking, whose page says what to pay and how
+too (screenshots in test-artifacts/)."""
 
 import re
 import time
@@ -109,6 +110,9 @@ def test_a_booking_email_renders_with_what_to_pay_and_a_link(
                 item.get_by_role("button", name=re.compile(r"^Cancel Clubhouse"))
             ).to_be_visible()
             expect(item.get_by_role("link", name=re.compile(r"^Add to calendar"))).to_be_visible()
+            # what the email says to pay, and how, the app says too
+            to_pay = page.locator("p").filter(has_text=re.compile(r"^To pay \(\$150\.00 fee"))
+            expect(to_pay).to_contain_text(HOW)
             screenshot(page, f"{name}-booking-page")
         finally:
             context.close()

@@ -6,9 +6,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from playwright.sync_api import Browser, Locator, Page, expect
+import pytest
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 
-from tests.e2e.conftest import AXE, PHONE, check_a11y, screenshot, sign_in, watch
+from tests.e2e.conftest import AXE, DESKTOP, PHONE, check_a11y, screenshot, sign_in, watch
 from tests.e2e.test_booking import NY, RESIDENT, book, bookable_slot
 
 OAK_ADMIN = "admin@oak-ridge.example"
@@ -50,6 +51,9 @@ def test_phone_calendar_opens_on_an_agenda_with_whole_titles(
         )
         row = _show_week_of(page, start, title)
         expect(row).to_contain_text(f"BBQ Area: {title}")  # the whole title, not "Clubh"
+        # and all of it is seen: the title wraps rather than being clipped
+        shown = row.locator(".agenda-title")
+        assert shown.evaluate("e => e.scrollWidth <= e.clientWidth"), shown.inner_text()
         expect(row).to_contain_text(re.compile(rf"{start:%-I:%M}\s?{start:%p}"))
         check_a11y(page, "phone agenda")
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -60,13 +64,23 @@ def test_phone_calendar_opens_on_an_agenda_with_whole_titles(
         context.close()
 
 
-def test_week_view_and_opening_hours_follow_the_community_locale(page: Page, api: Any) -> None:
+@pytest.mark.parametrize(
+    ("width", "viewport", "view"),
+    [
+        ("desktop", DESKTOP, "Week view"),
+        ("phone", PHONE, "Agenda view"),
+    ],
+)
+def test_calendar_and_opening_hours_follow_the_community_locale(
+    page: Page, api: Any, width: str, viewport: ViewportSize, view: str
+) -> None:
+    page.set_viewport_size(viewport)  # before the calendar opens: it picks its views by width
     office, resident = api(OAK_ADMIN), api(OAK_RESIDENT)
     assert office.patch("", {"locale": "en-GB"}).status_code == 200
     try:
         amenity = resident.get("/amenities")[0]
         _, slot = bookable_slot(resident, amenity, range(0, 14))
-        title = f"Locale check {slot['starts_at'][:16]}"
+        title = f"Locale check ({width}) {slot['starts_at'][:16]}"
         booking = book(resident, amenity, slot, title=title)
         zone = ZoneInfo(resident.get("")["timezone"])
         start = datetime.fromisoformat(booking["starts_at"]).astimezone(zone)
@@ -78,15 +92,15 @@ def test_week_view_and_opening_hours_follow_the_community_locale(page: Page, api
         expect(hours).not_to_contain_text(re.compile(r"\b[AP]M\b"))
 
         page.goto(base + "/calendar")
-        page.get_by_role("tab", name="Week view").click()
+        page.get_by_role("tab", name=view).click()
         event = _show_week_of(page, start, title)
         expect(event).to_contain_text(f"{start:%H:%M}")
         expect(event).not_to_contain_text(re.compile(r"\b[AP]M\b", re.IGNORECASE))
-        screenshot(page, "desktop-calendar-week-24h")
+        screenshot(page, f"{width}-calendar-{view.split()[0].lower()}-24h")
 
         assert office.patch("", {"locale": "en-US"}).status_code == 200
         page.reload()
-        page.get_by_role("tab", name="Week view").click()
+        page.get_by_role("tab", name=view).click()
         event = _show_week_of(page, start, title)
         expect(event).to_contain_text(re.compile(rf"{start:%-I:%M}\s?{start:%p}"))
     finally:

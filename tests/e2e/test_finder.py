@@ -1,9 +1,12 @@
 """The booking page opens on the first bookable day and offers the next free times, one click to
-pick: a grid of days on a desktop, a list on a phone; on a tennis court, the times of any court."""
+pick: a grid of days on a desktop, a list on a phone; on a tennis court, the times of any court.
+The amenities to book are grouped by kind."""
 
+import re
 from datetime import datetime
 from typing import Any
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import AXE, DESKTOP, PHONE, check_a11y, screenshot, sign_in, watch
@@ -172,6 +175,37 @@ def test_any_court_on_a_phone(
         page.get_by_role("button", name="Confirm booking").tap()
         expect(page.get_by_role("heading", name="You're booked!")).to_be_visible()
         assert_booked(api, NEIGHBOR, two, starts_at)
+        assert not errors.messages, errors.messages
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("width", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+def test_the_book_page_groups_amenities_of_a_kind(
+    browser: Browser, browser_context_args: dict[str, Any], width: str, viewport: dict[str, int]
+) -> None:
+    """As on the Amenities page: the courts together under their kind, the rest on their own."""
+    context = browser.new_context(**{**browser_context_args, "viewport": viewport})
+    context.add_init_script(path=AXE)
+    page = context.new_page()
+    errors = watch(page)
+    try:
+        sign_in(page, RESIDENT)
+        page.get_by_role("navigation", name="Main").get_by_role(
+            "link", name="Book", exact=True
+        ).click()
+        expect(page.get_by_role("heading", name="Which amenity?")).to_be_visible()
+        courts = page.get_by_role("region", name=re.compile(r"^Tennis court · 2$"))
+        for court in COURTS:
+            expect(courts.get_by_role("heading", level=4, name=court)).to_be_visible()
+        expect(courts.get_by_role("button", name=re.compile(r"^Book "))).to_have_count(2)
+        expect(page.get_by_role("heading", level=3, name="Pool", exact=True)).to_be_visible()
+        expect(courts.get_by_role("button", name="Book Pool")).to_have_count(0)
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        check_a11y(page, f"amenities to book by kind ({width})")
+        screenshot(page, f"{width}-book-by-kind")
+        courts.get_by_role("button", name=f"Book {COURTS[1]}").click()
+        expect(page.get_by_role("heading", name=f"Book {COURTS[1]}")).to_be_visible()
         assert not errors.messages, errors.messages
     finally:
         context.close()

@@ -1,10 +1,11 @@
 """Calendar files every client accepts: one UID per booking in emails, the download and the
 feed; charset on every text part; ORGANIZER and ATTENDEE on REQUEST and CANCEL; TENTATIVE while
-pending; DESCRIPTION, LOCATION and URL. Each file is read by ``icalendar`` and by ``ical``, an
-independent and strict parser."""
+pending; DESCRIPTION, LOCATION and URL; times in the community's clock. Each file is read by
+``icalendar`` and by ``ical``, an independent and strict parser."""
 
 import email
 import email.policy
+import re
 from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -168,3 +169,62 @@ async def test_pending_bookings_are_tentative_in_emails_downloads_and_feeds(
     assert cal["METHOD"] == "CANCEL" and part.get_param("method") == "CANCEL"
     [event] = cal.walk("VEVENT")
     assert str(event["STATUS"]) == "CANCELLED" and event["SEQUENCE"] == 2
+
+
+async def test_a_24_hour_community_reads_24_hour_times_in_emails_files_and_feeds(
+    as_user: Any,
+    world: World,
+    db: Database,
+    settings: Settings,
+    tmp_path: Path,
+    deliverer_for: Any,
+) -> None:
+    """Where the community writes 14:00, so does every email, calendar file and feed about its
+    bookings: subject, both email parts, and the events' descriptions."""
+    admin, resident = await as_user("admin"), await as_user("resident")
+    assert (await admin.patch("", {"locale": "en-GB"})).json()["locale"] == "en-GB"
+    body = booking(
+        world,
+        "clubhouse",
+        local(10, 14),
+        4,
+        headcount=30,
+        guests=25,
+        accepted_rules_version=1,
+        party_starts_at=local(10, 15).isoformat(),
+        party_ends_at=local(10, 17).isoformat(),
+    )
+    made = await resident.post("/reservations", body)
+    assert made.status_code == 201, made.text
+    rid = made.json()["id"]
+    assert (await admin.post(f"/reservations/{rid}/approve", {})).status_code == 200
+    [row] = [n for n in await notifications(db) if n.kind == "reservation_approved"]
+    deliverer = deliverer_for(variant(settings, tmp_path))
+    msg = sent(deliverer, row.id, tmp_path / "outbox", now=row.next_attempt_at)
+    text, html = msg.get_body(("plain",)), msg.get_body(("html",))
+    assert isinstance(text, EmailMessage) and isinstance(html, EmailMessage)
+    ics, _ = calendar_part(msg)
+    download = await resident.get(f"/reservations/{rid}/calendar.ics")
+    feed = await resident.post("/api/v1/me/calendar-feeds", {})
+    assert feed.status_code in (200, 201), feed.text
+    got = await resident.client.get("/ical/" + feed.json()["url"].rsplit("/ical/", 1)[1])
+    [in_feed] = [
+        e
+        for e in icalendar.Calendar.from_ical(got.content).walk("VEVENT")
+        if str(e["UID"]) == f"{rid}@hoa"
+    ]
+    descriptions = {
+        "email file": str(both_parsers(ics).walk("VEVENT")[0]["DESCRIPTION"]),
+        "download": str(both_parsers(download.content).walk("VEVENT")[0]["DESCRIPTION"]),
+        "feed": str(in_feed["DESCRIPTION"]),
+    }
+    for where, words in {
+        "subject": str(msg["Subject"]),
+        "text": text.get_content(),
+        "html": html.get_content(),
+        **descriptions,
+    }.items():
+        assert "14:00 – 18:00" in words, (where, words)
+        assert not re.search(r"\d\s?[AP]M\b", words, re.IGNORECASE), (where, words)
+        if where != "subject":
+            assert "15:00 – 17:00" in words, (where, words)  # the party

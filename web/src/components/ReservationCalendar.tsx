@@ -66,6 +66,8 @@ export default function ReservationCalendar({ communityId, tz, amenityId, amenit
         }
         footerToolbar={narrow ? { center: 'listWeek,timeGridDay,dayGridMonth' } : false}
         listText="Agenda"
+        // The agenda's titles wrap instead of being clipped: a phone shows them whole.
+        listItemEventTitleClass="agenda-title"
         noEventsText="Nothing booked this week."
         eventTimeFormat={eventTime}
         slotHeaderFormat={{ hour: 'numeric', minute: '2-digit', omitZeroMinute: hour12, hour12, meridiem: 'short' }}

@@ -1,20 +1,24 @@
 import type { ReactNode } from 'react'
+import { Link } from 'react-router'
 import type { AmenityRead, ReservationRead } from '../api'
 import { formatRange, wallTime } from '../lib/time'
 import { StatusBadge } from './ui'
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 
-/** One reservation as a card: date tile, what and when, status and reasons. */
+/** One reservation as a card: date tile, what and when, status and reasons; in a list, its name
+ * links to the booking's own page (`href`). */
 export function ReservationItem({
   reservation: r,
   amenity,
   tz,
+  href,
   children,
 }: {
   reservation: ReservationRead
   amenity: AmenityRead | undefined
   tz: string
+  href?: string
   children?: ReactNode
 }) {
   const w = wallTime(r.starts_at, tz)
@@ -28,7 +32,15 @@ export function ReservationItem({
       </div>
       <div>
         <div className="row row--between">
-          <h3>{name}</h3>
+          <h3>
+            {href ? (
+              <Link to={href} aria-label={`${name}, ${formatRange(r.starts_at, r.ends_at, tz)}: open this booking`}>
+                {name}
+              </Link>
+            ) : (
+              name
+            )}
+          </h3>
           <StatusBadge status={r.status} />
         </div>
         <div>{formatRange(r.starts_at, r.ends_at, tz)}</div>

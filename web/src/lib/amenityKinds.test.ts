@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { AmenityNext, AmenityRead } from '../api'
-import { kindInSentence, kindKey, mergeOffers, sameKind } from './amenityKinds'
+import { byKind, kindInSentence, kindKey, mergeOffers, sameKind } from './amenityKinds'
 
 const NY = 'America/New_York'
 const slot = (starts_at: string) => ({ starts_at, ends_at: starts_at, available: true, remaining: 1, reason: null })
@@ -23,6 +23,16 @@ describe('amenity kinds', () => {
     const all = [one, a('3', 'Court 3', 'tennis  court'), a('2', 'Court 2', 'Tennis court'), a('4', 'Court 4', 'Tennis court', 'archived'), a('5', 'Pool', null)]
     expect(sameKind(one, all).map((x) => x.id)).toEqual(['2', '3'])
     expect(sameKind(all[4], all)).toEqual([])
+  })
+
+  it('groups amenities sharing a kind where the kind first appears, a lone one on its own', () => {
+    const a = (id: string, kind: string | null) => ({ id, name: id, kind, status: 'active' }) as AmenityRead
+    const groups = byKind([a('bbq', 'BBQ area'), a('c1', 'Tennis court'), a('pool', null), a('c2', 'tennis  Court')])
+    expect(groups.map((g) => [g.kind, g.amenities.map((x) => x.id)])).toEqual([
+      [null, ['bbq']],
+      ['Tennis court', ['c1', 'c2']],
+      [null, ['pool']],
+    ])
   })
 
   it('puts a kind inside a sentence', () => {

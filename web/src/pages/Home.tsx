@@ -49,7 +49,13 @@ export default function Home() {
         {next.length ? (
           <ul className="res-list">
             {next.map((r) => (
-              <ReservationItem key={r.id} reservation={r} amenity={byId.get(r.amenity_id)} tz={community.timezone} />
+              <ReservationItem
+                key={r.id}
+                reservation={r}
+                amenity={byId.get(r.amenity_id)}
+                tz={community.timezone}
+                href={`/c/${community.id}/reservations/${r.id}`}
+              />
             ))}
           </ul>
         ) : null}

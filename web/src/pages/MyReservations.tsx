@@ -71,7 +71,13 @@ export default function MyReservations() {
         {list.data?.length ? (
           <ul className="res-list">
             {list.data.map((r) => (
-              <ReservationItem key={r.id} reservation={r} amenity={byId.get(r.amenity_id)} tz={community.timezone}>
+              <ReservationItem
+                key={r.id}
+                reservation={r}
+                amenity={byId.get(r.amenity_id)}
+                tz={community.timezone}
+                href={`/c/${community.id}/reservations/${r.id}`}
+              >
                 <ReservationActions reservation={r} amenity={byId.get(r.amenity_id)} community={community} upcoming={scope === 'upcoming'} />
               </ReservationItem>
             ))}

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query'
 import { Link, useParams } from 'react-router'
 import { reservationsGetReservation, reservationsGetReservationHistory, type ReservationRead } from '../api'
+import { PaymentNote } from '../components/PaymentNote'
 import { ReservationItem } from '../components/ReservationItem'
 import { ErrorNotice, Loading, PageHeader } from '../components/ui'
 import { useNow } from '../lib/hooks'
@@ -32,7 +33,11 @@ function History({ reservation: r, community }: { reservation: ReservationRead; 
     <section aria-labelledby="history-title" style={{ marginTop: '1.5rem' }}>
       <h2 id="history-title">History</h2>
       <ErrorNotice error={history.error} />
-      {history.data ? (
+      {history.data && history.data.events.length === 0 ? (
+        // Bookings imported or seeded without a trail have nothing to show but this.
+        <p className="muted">Nothing recorded about this booking yet.</p>
+      ) : null}
+      {history.data?.events.length ? (
         <ol className="res-list" aria-label="What happened">
           {history.data.events.map((e) => (
             <li key={`${e.at}${e.action}`} className="card">
@@ -103,6 +108,7 @@ export default function Reservation() {
               <ReservationActions reservation={r} amenity={amenity} community={community} upcoming={Date.parse(r.ends_at) > now} />
             </ReservationItem>
           </ul>
+          {amenity && (r.status === 'pending' || r.status === 'confirmed') ? <PaymentNote amenity={amenity} communityId={community.id} /> : null}
           <History reservation={r} community={community} />
         </>
       ) : null}

@@ -1,9 +1,9 @@
 import { useQuery } from '@tanstack/react-query'
 import { useState } from 'react'
 import { useSearchParams } from 'react-router'
-import { membersListMembers } from '../../api'
+import { membersListMembers, type AmenityRead } from '../../api'
 import { Empty, ErrorNotice, Loading, PageHeader } from '../../components/ui'
-import { sameKind } from '../../lib/amenityKinds'
+import { byKind, sameKind } from '../../lib/amenityKinds'
 import { unwrap } from '../../lib/http'
 import { useAmenities, useCurrentCommunity, type CommunityContext } from '../../lib/queries'
 import { feeSummary } from '../../lib/slots'
@@ -42,18 +42,22 @@ export default function Book() {
           <h2 id="choose-heading">Which amenity?</h2>
           {amenities.data.length === 0 ? <Empty>This community has no amenities yet.</Empty> : null}
           <div className="grid">
-            {amenities.data.map((a) => (
-              <article className="card amenity-card" key={a.id}>
-                <h3>{a.name}</h3>
-                <p className="small">{a.description}</p>
-                <p className="small muted">{feeSummary(a)}</p>
-                <div className="actions">
-                  <button type="button" className="btn btn--small" onClick={() => chooseAmenity(a.id)} aria-label={`Book ${a.name}`}>
-                    Book
-                  </button>
-                </div>
-              </article>
-            ))}
+            {byKind(amenities.data).map((g) =>
+              g.kind ? (
+                <section key={g.amenities[0].id} className="kind-group" aria-labelledby={`book-kind-${g.amenities[0].id}`}>
+                  <h3 id={`book-kind-${g.amenities[0].id}`}>
+                    {g.kind} <span className="muted small">· {g.amenities.length}</span>
+                  </h3>
+                  <div className="grid">
+                    {g.amenities.map((a) => (
+                      <Choice key={a.id} amenity={a} heading="h4" onChoose={chooseAmenity} />
+                    ))}
+                  </div>
+                </section>
+              ) : (
+                <Choice key={g.amenities[0].id} amenity={g.amenities[0]} heading="h3" onChoose={chooseAmenity} />
+              ),
+            )}
           </div>
         </section>
       ) : null}
@@ -80,6 +84,22 @@ export default function Book() {
         />
       ) : null}
     </>
+  )
+}
+
+/** One amenity to choose, its heading one level below the group it stands in. */
+function Choice({ amenity: a, heading: Heading, onChoose }: { amenity: AmenityRead; heading: 'h3' | 'h4'; onChoose: (id: string) => void }) {
+  return (
+    <article className="card amenity-card">
+      <Heading>{a.name}</Heading>
+      <p className="small">{a.description}</p>
+      <p className="small muted">{feeSummary(a)}</p>
+      <div className="actions">
+        <button type="button" className="btn btn--small" onClick={() => onChoose(a.id)} aria-label={`Book ${a.name}`}>
+          Book
+        </button>
+      </div>
+    </article>
   )
 }
 
