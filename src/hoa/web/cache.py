@@ -9,10 +9,10 @@ In process memory a value is kept as the Python object itself (cashews' LRU, und
 carrying the versions). In Redis it is bytes, written by the caller's ``Codec`` (pickle unless
 the value has a cheaper form) after a stamp of the versions it was read at; one MGET fetches the
 versions and the value together, and a stamp other than the current versions is a miss (a slow
-load stamped with older versions may overwrite a newer value: it is then missed once more, never
-read). Redis is called directly, not through cashews: its serializer unpickles and then ``repr()``s every value
-(a month calendar's thousands of UUIDs cost more than reading the database again) and the
-versions would need a round trip of their own.
+load stamped with older versions may overwrite a newer value: it is then missed once more,
+never read). Redis is called directly, not through cashews: its serializer unpickles and then
+``repr()``s every value (a month calendar's thousands of UUIDs cost more than reading the
+database again) and the versions would need a round trip of their own.
 
 Redis is called behind the process's breaker: when it fails or is skipped, the read goes to the
 database (counted in ``hoa_cache_bypasses``, logged at most once a minute), never to an error.
