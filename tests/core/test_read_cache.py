@@ -4,11 +4,14 @@ dies degrades to the database, never to an error."""
 
 import signal
 import subprocess
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 import sqlalchemy as sa
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.core import metrics
@@ -19,9 +22,14 @@ from hoa.reservations.tasks import complete_past
 from hoa.web.cache import ReadCache
 from tests.conftest import Api, sign_in
 from tests.core.statements import Statements
-from tests.factories import World, local
+from tests.factories import NEW_YORK, World, local, make_reservation
 from tests.hardening.support import running
-from tests.hardening.test_rate_limits import new_ip, two_processes  # noqa: F401 - a fixture
+from tests.hardening.test_rate_limits import (  # noqa: F401 - two_processes is a fixture
+    REDIS_URL,
+    _redis_answers,
+    new_ip,
+    two_processes,
+)
 from tests.hardening.test_redis_hang import own_redis  # noqa: F401 - a fixture
 from tests.reservations.test_reservations import booking
 
@@ -216,3 +224,71 @@ async def test_cached_hot_reads_send_no_statement(as_user: Any, world: World, ap
         async with Statements(app) as again:
             assert (await neighbor.get(path, params=params)).status_code == 200
         assert again.sent == [], (path, again.sent)
+
+
+async def test_calendars_cached_in_redis_read_back_as_the_database_shows_them(
+    settings: Settings, world: World, client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """Redis holds the months as bytes with the ids as text: read back, each viewer still gets
+    their own private fields, and a booking across a UTC month boundary (in both cached
+    months) is shown once, exactly as an uncached read shows it."""
+    if not await _redis_answers():
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    # 18:00-20:00 in New York on the last day of next month runs past midnight UTC.
+    next_month = (local(0, 0).replace(day=1) + timedelta(days=32)).replace(day=1)
+    last_day = (next_month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    starts_at = datetime.combine(last_day.date(), datetime.min.time(), NEW_YORK) + timedelta(
+        hours=18
+    )
+    await make_reservation(
+        session,
+        world.amenities["court"],
+        world.members["resident"],
+        starts_at,
+        hours=2,
+        title="Doubles",
+    )
+    await session.commit()
+    window = {
+        "start": (starts_at - timedelta(days=3)).isoformat(),
+        "end": (starts_at + timedelta(days=3)).isoformat(),
+    }
+    queue = f"hoa-test-{uuid.uuid4().hex[:8]}"  # versions of this test's own
+    app = create_app(
+        settings.model_copy(
+            update={
+                "redis_url": REDIS_URL,
+                "redis": RedisSettings(timeout_ms=2000),
+                "jobs": settings.jobs.model_copy(update={"queue_name": queue}),
+            }
+        )
+    )
+    try:
+        async with running(app) as on_redis:
+            for who in ("resident", "neighbor", "admin"):
+                memory = Api(client, await sign_in(client, world.emails[who]), world.community.id)
+                redis = Api(
+                    on_redis, await sign_in(on_redis, world.emails[who]), world.community.id
+                )
+                expected = (await memory.get("/calendar", params=window)).json()
+                [entry] = expected["entries"]
+                assert entry["mine"] is (who == "resident")
+                assert entry["title"] == (None if who == "neighbor" else "Doubles")
+                for _ in range(2):  # a miss, then a hit
+                    hits = count("calendar", "hit")
+                    assert (await redis.get("/calendar", params=window)).json() == expected
+                assert count("calendar", "hit") == hits + 2  # both months read from Redis
+    finally:
+        await _forget(queue, world.community.id)
+
+
+async def _forget(queue: str, community_id: uuid.UUID) -> None:
+    """Delete a test's keys from the shared Redis."""
+    redis = Redis.from_url(REDIS_URL)
+    try:
+        for pattern in (f"{queue}:*", f"hoa:cache:*{community_id}*"):
+            keys = [key async for key in redis.scan_iter(match=pattern, count=1000)]
+            if keys:
+                await redis.delete(*keys)
+    finally:
+        await redis.aclose()

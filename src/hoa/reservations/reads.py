@@ -2,13 +2,14 @@
 lists, one reservation, and what keeps an amenity busy, which the booking checks use too."""
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -383,8 +384,33 @@ class CalendarRows:
     """A community's bookings and closures overlapping a range, shared by every viewer: what
     depends on the viewer (``mine``, names and titles) is decided by ``present_calendar``."""
 
+    since: datetime  # the start of the range read
     entries: tuple[tuple[Any, ...], ...]  # the columns of calendar_query
     closures: tuple[dict[str, Any], ...]
+    text_ids: bool = False  # ids (and statuses) as text: rows read back from bytes
+
+
+def calendar_bytes(rows: CalendarRows) -> bytes:
+    """The rows as compact JSON, for a cache outside the process."""
+    closures = [tuple(c[name] for name in _CLOSURE) for c in rows.closures]
+    return orjson.dumps((rows.since, rows.entries, closures), default=str)
+
+
+def calendar_from_bytes(data: bytes) -> CalendarRows:
+    """``calendar_bytes`` read back: ids stay text (making thousands of UUIDs would cost more
+    than reading the database), the times are parsed again since the range and order need them.
+    """
+    since, entries, closures = orjson.loads(data)
+    time = datetime.fromisoformat
+    return CalendarRows(
+        time(since),
+        tuple((i, a, time(s), time(e), *rest) for i, a, s, e, *rest in entries),
+        tuple(
+            {"id": i, "amenity_id": a, "starts_at": time(s), "ends_at": time(e), "reason": r}
+            for i, a, s, e, r in closures
+        ),
+        text_ids=True,
+    )
 
 
 def check_range(start: datetime, end: datetime) -> None:
@@ -412,7 +438,7 @@ async def calendar_rows(
             entries.append(tuple(row))
         else:
             closed.append(dict(zip(_CLOSURE, (*row[:4], row[8]), strict=True)))
-    return CalendarRows(tuple(entries), tuple(closed))
+    return CalendarRows(start, tuple(entries), tuple(closed))
 
 
 _CLOSURE = ("id", "amenity_id", "starts_at", "ends_at", "reason")
@@ -425,23 +451,28 @@ def present_calendar(
     amenity_id: uuid.UUID | None,
     parts: Sequence[CalendarRows],
 ) -> dict[str, Any]:
-    """The calendar shaped like ``Calendar`` for the caller, from rows of ranges covering
-    [start, end) (months from the cache, or the range itself): rows outside the range or of
-    another amenity are left out, a row found in two parts is shown once.
+    """The calendar shaped like ``Calendar`` for the caller, from rows of consecutive ranges
+    covering [start, end) (months from the cache, or the range itself): rows outside the range
+    or of another amenity are left out, a row found in two parts is shown once (from the first:
+    what starts before a part's range is in the part before).
 
     Residents see others' bookings as anonymous busy blocks unless the community shows names.
     """
-    user_id, household = ctx.user_id, ctx.household_id
     names = ctx.is_admin or ctx.show_booker_names
-    entries, seen = [], set()
-    for part in parts:
+    entries: list[dict[str, Any]] = []
+    closures: list[dict[str, Any]] = []
+    for number, part in enumerate(parts):
+        since = part.since if number else None  # what starts before it is in the part before
+        # The viewer's ids in the form the part holds them.
+        as_text = str if part.text_ids else _same
+        user_id, household = as_text(ctx.user_id), _optional(as_text, ctx.household_id)
+        only = _optional(as_text, amenity_id)
         for row in part.entries:
             id_, amenity, starts_at, ends_at, status, headcount, home, booked_for, title, name = row
-            if id_ in seen or not _overlaps(starts_at, ends_at, start, end):
+            if not _overlaps(starts_at, ends_at, start, end) or only not in (None, amenity):
                 continue
-            if amenity_id not in (None, amenity):
+            if since is not None and starts_at < since:
                 continue
-            seen.add(id_)
             mine = booked_for == user_id or (household is not None and home == household)
             shown = mine or names
             entries.append(
@@ -457,20 +488,28 @@ def present_calendar(
                     "booked_for_name": name if shown else None,
                 }
             )
-    closures = {
-        c["id"]: c
-        for part in parts
-        for c in part.closures
-        if _overlaps(c["starts_at"], c["ends_at"], start, end)
-        and (amenity_id is None or c["amenity_id"] in (None, amenity_id))
-    }
+        closures.extend(
+            c
+            for c in part.closures
+            if _overlaps(c["starts_at"], c["ends_at"], start, end)
+            and (only is None or c["amenity_id"] in (None, only))
+            and (since is None or c["starts_at"] >= since)
+        )
     return {
         "timezone": ctx.timezone,
         "start": start,
         "end": end,
         "entries": sorted(entries, key=lambda e: e["starts_at"]),
-        "closures": sorted(closures.values(), key=lambda c: c["starts_at"]),
+        "closures": sorted(closures, key=lambda c: c["starts_at"]),
     }
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _optional(convert: Callable[[Any], Any], value: Any) -> Any:
+    return None if value is None else convert(value)
 
 
 def utc_months(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:

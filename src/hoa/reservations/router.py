@@ -43,7 +43,7 @@ from hoa.reservations.schemas import (
     ReservationCreate,
     ReservationRead,
 )
-from hoa.web.cache import ReadCache
+from hoa.web.cache import Codec, ReadCache
 from hoa.web.deps import (
     CommunityAdmin,
     CommunityMember,
@@ -61,6 +61,7 @@ from hoa.web.responses import trusted_json
 router = APIRouter(prefix="/communities/{community_id}", tags=["reservations"])
 Since = Annotated[Instant, Query(description="Range start, ISO 8601 with offset")]
 Until = Annotated[Instant, Query(description="Range end (exclusive)")]
+CALENDAR_CODEC = Codec(reads.calendar_bytes, reads.calendar_from_bytes)
 
 
 async def _present(session: AsyncSession, reservation: Reservation) -> ReservationRead:
@@ -316,6 +317,7 @@ async def _month(
         cache.settings.calendar_seconds,
         partial(reads.calendar_rows, session, community_id, month, next_month, None),
         store=not on_replica(session),
+        codec=CALENDAR_CODEC,
     )
 
 

@@ -1,9 +1,18 @@
-"""The read cache of the hot reads (cashews: process memory, or Redis with ``HOA_REDIS_URL``).
+"""The read cache of the hot reads: process memory (cashews), or Redis with ``HOA_REDIS_URL``.
 
 A value is stored under the versions of what it depends on (``hoa.core.versions``: its
 community, the caller for memberships, and ``ALL``), read first; a commit that changes them
 bumps them, so the next read of any process misses and loads the new state. Only safe reads use
 it: a cached value never decides a write.
+
+In process memory a value is kept as the Python object itself (cashews' LRU, under a key
+carrying the versions). In Redis it is bytes, written by the caller's ``Codec`` (pickle unless
+the value has a cheaper form) after a stamp of the versions it was read at; one MGET fetches the
+versions and the value together, and a stamp other than the current versions is a miss (a slow
+load stamped with older versions may overwrite a newer value: it is then missed once more,
+never read). Redis is called directly, not through cashews: its serializer unpickles and then
+``repr()``s every value (a month calendar's thousands of UUIDs cost more than reading the
+database again) and the versions would need a round trip of their own.
 
 Redis is called behind the process's breaker: when it fails or is skipped, the read goes to the
 database (counted in ``hoa_cache_bypasses``, logged at most once a minute), never to an error.
@@ -13,11 +22,13 @@ background (``warm_with``).
 """
 
 import asyncio
+import pickle
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import structlog
 from cashews import Cache
@@ -30,6 +41,7 @@ from hoa.core.settings import Settings
 from hoa.core.versions import ALL, Versions, community_of
 
 T = TypeVar("T")
+V = TypeVar("V")
 Warm = Callable[[uuid.UUID], Awaitable[None]]
 log = structlog.get_logger()
 MEMORY_ENTRIES = 20_000
@@ -41,13 +53,24 @@ class Skipped(Exception):
     """Redis is skipped while the breaker is open."""
 
 
+@dataclass(frozen=True, slots=True)
+class Codec(Generic[T]):
+    """How a value is written to Redis and read back (process memory keeps the object)."""
+
+    encode: Callable[[T], bytes]
+    decode: Callable[[bytes], T]
+
+
+PICKLE: Codec[Any] = Codec(pickle.dumps, pickle.loads)
+
+
 class ReadCache:
     def __init__(self, settings: Settings, versions: Versions) -> None:
         self.settings = settings.cache
         self.enabled = settings.cache.enabled
         self._versions = versions
         self._breaker = redis_breaker(settings)
-        self._store = Cache()
+        self._store = Cache()  # process memory: set up and used only without Redis
         self._redis: Redis | None = None
         self._loading: dict[str, asyncio.Future[Any]] = {}
         self._bypass_logged_at = -BYPASS_LOG_SECONDS
@@ -56,16 +79,7 @@ class ReadCache:
         self._warming: set[asyncio.Task[None]] = set()
         if settings.redis_url:
             options = client_options(settings, asyncio=True)
-            self._redis = Redis.from_url(settings.redis_url, **options)
-            self._store.setup(
-                settings.redis_url,
-                suppress=False,  # errors reach the breaker and count as bypasses
-                socket_timeout=options["socket_timeout"],
-                socket_connect_timeout=options["socket_connect_timeout"],
-                max_connections=256,
-                wait_for_connection_timeout=options["socket_timeout"],
-                client_name="hoa-cache",
-            )
+            self._redis = Redis.from_url(settings.redis_url, client_name="hoa-cache", **options)
         else:
             self._store.setup("mem://", size=MEMORY_ENTRIES)
 
@@ -78,6 +92,7 @@ class ReadCache:
         load: Callable[[], Awaitable[T]],
         *,
         store: bool = True,
+        codec: Codec[T] = PICKLE,
     ) -> T:
         """The value cached under ``key`` at the current versions of ``scopes``, else what
         ``load`` returns (stored for ``ttl`` seconds unless ``store`` is false: a value read on
@@ -85,19 +100,18 @@ class ReadCache:
         if not self.enabled:
             return await load()
         try:
-            versions = await self._current([ALL, *scopes])
-            key = f"hoa:cache:{key}@{'.'.join(map(str, versions))}"
-            value = await self._call(self._store.get(key))
+            lookup = self._get([ALL, *scopes], key, codec)  # apart: typed by codec, not target
+            key, stamp, found = await lookup
         except (RedisError, Skipped):
             self._bypassed()
             return await load()
-        if value is not None:
+        if found is not None:
             metrics.CACHE_READS.labels(kind, "hit").inc()
-            return value  # type: ignore[no-any-return]
+            return found
         metrics.CACHE_READS.labels(kind, "miss").inc()
         if not store:
             return await load()
-        loading = self._loading.get(key)
+        loading = self._loading.get(key + stamp)
         if loading is not None:
             try:
                 shared: T = await asyncio.shield(loading)
@@ -107,7 +121,7 @@ class ReadCache:
                     raise  # this request was cancelled
                 return await load()  # the one loading it was
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._loading[key] = future
+        self._loading[key + stamp] = future
         try:
             value = await load()
         except asyncio.CancelledError:
@@ -120,22 +134,36 @@ class ReadCache:
         else:
             future.set_result(value)
         finally:
-            del self._loading[key]
+            del self._loading[key + stamp]
         try:
-            await self._call(self._store.set(key, value, expire=ttl))
+            await self._set(key, stamp, value, ttl, codec)
         except (RedisError, Skipped):
             self._bypassed()
         return value
 
-    async def _current(self, scopes: list[str]) -> list[int]:
+    async def _get(self, scopes: list[str], key: str, codec: Codec[V]) -> tuple[str, str, V | None]:
+        """The store's key, the stamp of the current versions and the value stored at them."""
+        key = f"hoa:cache:{key}"
         if self._redis is None:
-            return self._versions.local(scopes)
-        found = await self._call(self._redis.mget([self._versions.key(s) for s in scopes]))
-        return [int(v or 0) for v in found]
+            stamp = "@" + ".".join(map(str, self._versions.local(scopes)))
+            return key, stamp, await self._store.get(key + stamp)
+        keys = [*(self._versions.key(s) for s in scopes), key]
+        *versions, found = cast(list[bytes | None], await self._call(self._redis.mget(keys)))
+        stamp = ".".join(v.decode() if v else "0" for v in versions) + "|"
+        if found is None or not found.startswith(stamp.encode()):
+            return key, stamp, None
+        try:
+            return key, stamp, codec.decode(found[len(stamp) :])
+        except Exception:  # another release's form of the value (a rolling deploy): reload it
+            return key, stamp, None
+
+    async def _set(self, key: str, stamp: str, value: V, ttl: int, codec: Codec[V]) -> None:
+        if self._redis is None:
+            await self._store.set(key + stamp, value, expire=ttl)
+        else:
+            await self._call(self._redis.set(key, stamp.encode() + codec.encode(value), ex=ttl))
 
     async def _call(self, call: Awaitable[T]) -> T:
-        if self._redis is None:
-            return await call
         if not self._breaker.allow("cache"):
             if asyncio.iscoroutine(call):
                 call.close()
@@ -192,6 +220,7 @@ class ReadCache:
             self._versions.listeners.remove(self._listener)
         for task in self._warming:
             task.cancel()
-        await self._store.close()
-        if self._redis is not None:
+        if self._redis is None:
+            await self._store.close()
+        else:
             await self._redis.aclose()
