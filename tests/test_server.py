@@ -58,7 +58,15 @@ def _start_serve(
     settings: Settings, tmp_path: Path, workers: int = 1, **extra: str
 ) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
-    env = local_env(settings, tmp_path, HOA_RATE_LIMIT__AUTH_PER_IP="1000/minute", **extra)
+    # Counters of its own: the default file under var/ outlives the test, and a rerun within
+    # the minute (fifty posts each) would find the API limit spent and answer 429.
+    env = local_env(
+        settings,
+        tmp_path,
+        HOA_RATE_LIMIT__AUTH_PER_IP="1000/minute",
+        HOA_RATE_LIMIT__LOCAL_PATH=str(tmp_path / "ratelimit.db"),
+        **extra,
+    )
     process = subprocess.Popen(  # noqa: S603 - our own CLI
         [sys.executable, "-m", "hoa", "serve", "--port", str(port), "--workers", str(workers)],
         env=env,

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hoa.core.database import Database
 from hoa.models import AuditEvent, Blackout, BookingMode, Reservation, ReservationStatus
+from tests.core.statements import Statements
 from tests.factories import World, local, make_amenity, make_reservation
 
 
@@ -66,6 +67,45 @@ async def test_fifty_parallel_requests_for_one_slot_book_it_once(
     assert {r.json()["error"]["code"] for r in responses if r.status_code == 409} == {
         "reservation.slot_taken"
     }
+
+
+async def test_a_taken_slot_is_refused_without_locking_the_amenity(
+    world: World, as_user: Any, session: AsyncSession, app: FastAPI, backend: str
+) -> None:
+    # Half an hour to tidy up after each booking: the probe counts it as the rules do.
+    court = await make_amenity(session, world.community, buffer_after_minutes=30)
+    await session.commit()
+    resident, neighbor = await as_user("resident"), await as_user("neighbor")
+    start = local(5, 10)
+
+    def court_at(hour: int, minute: int = 0) -> dict[str, Any]:
+        at = start.replace(hour=hour, minute=minute)
+        body = {"starts_at": at.isoformat(), "ends_at": (at + timedelta(hours=1)).isoformat()}
+        return {**body, "amenity_id": str(court.id)}
+
+    assert (await resident.post("/reservations", court_at(10))).status_code == 201
+    async with Statements(app) as refused:
+        r = await neighbor.post("/reservations", court_at(11))  # inside the buffer
+    assert r.status_code == 409, r.text
+    error = r.json()["error"]
+    assert error["code"] == "reservation.slot_taken"
+    assert error["details"]["suggestion"]["available"] is True
+    async with Statements(app) as booked:
+        r = await neighbor.post("/reservations", court_at(11, 30))  # just past it
+    assert r.status_code == 201, r.text
+
+    def locked(sent: list[str]) -> list[str]:
+        return [s for s in sent if "FOR UPDATE" in s.upper()]
+
+    def row_reads(sent: list[str]) -> int:
+        return sum("WHERE amenities.id = " in s for s in sent)
+
+    assert locked(refused.sent) == [], refused.sent
+    # SQLite renders no FOR UPDATE (its writers are serialized): there the refusal shows as the
+    # row not being read again to be locked.
+    assert (row_reads(refused.sent), row_reads(booked.sent)) == (1, 2)
+    if backend == "postgres":
+        assert len(locked(booked.sent)) == 1, booked.sent
 
 
 async def test_thirty_people_for_twenty_pool_places(

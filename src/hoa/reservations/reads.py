@@ -222,6 +222,23 @@ async def booked(
     return [rules.Booked(*row[1:5]) for row in rows]
 
 
+async def taken(
+    session: AsyncSession,
+    amenity: Amenity,
+    start: datetime,
+    end: datetime,
+    exclude: uuid.UUID | None = None,
+) -> bool:
+    """Whether a booking of the amenity (less ``exclude``) holds time whose blocked span, with
+    the amenity's buffers, overlaps that of [start, end): the booking check's test for an
+    exclusive amenity (``booked_window`` is exactly it), as one index-bounded EXISTS."""
+    window = booked_window(amenity, start, end)
+    query = _booked_query(amenity.id, window["since"], window["until"], window["ends_after"])
+    if exclude is not None:
+        query = query.where(Reservation.id != exclude)
+    return bool(await session.scalar(sa.select(query.exists())))
+
+
 async def blackouts(
     session: AsyncSession, amenity: Amenity, start: datetime, end: datetime
 ) -> list[rules.Interval]:

@@ -188,8 +188,9 @@ async def _refuse_if_broken(
     Returns the rules it judged by.
 
     The caller holds the amenity's row (``_locked_for_booking``), so quota counts cannot
-    interleave with another booking's write. ``ignore_notice``: the office may move a booking
-    closer than the amenity's minimum notice (the overlap and capacity checks stay)."""
+    interleave with another booking's write; only ``_refuse_if_taken`` calls it without, as it
+    can only refuse there. ``ignore_notice``: the office may move a booking closer than the
+    amenity's minimum notice (the overlap and capacity checks stay)."""
     amenity_rules = amenities.to_rules(amenity)
     if ignore_notice:
         amenity_rules = replace(amenity_rules, min_notice_minutes=0)
@@ -213,6 +214,32 @@ async def _refuse_if_broken(
     raise violation_error(
         violation, {"suggestion": suggestion.model_dump(mode="json") if suggestion else None}
     )
+
+
+async def _refuse_if_taken(
+    session: AsyncSession,
+    ctx: CommunityCtx,
+    amenity: Amenity,
+    data: ReservationCreate,
+    booked_for: BookedFor,
+    *,
+    check_acceptance: bool,
+) -> None:
+    """The fast refusal of a taken exclusive slot, before the amenity's row is locked: when one
+    unlocked statement finds the time taken, judge every rule as the locked path would (same
+    error, same suggestion) and raise. A storm's losers answer 409 at once instead of queueing
+    one by one on the row, each holding a pooled connection, until the pool times out.
+
+    A refusal read from committed rows is sound without the lock; a pass is not, so when nothing
+    refuses (the booking was cancelled meanwhile) the caller goes on to the locked path, which
+    with the overlap guard stays the authority. Shared capacity gets no such probe: whether it
+    is full is a peak of summed headcounts, which one cheap statement cannot tell."""
+    if amenity.mode is not BookingMode.EXCLUSIVE:
+        return
+    if await reads.taken(session, amenity, data.starts_at, data.ends_at):
+        await _refuse_if_broken(
+            session, ctx, amenity, data, booked_for, check_acceptance=check_acceptance, suggest=True
+        )
 
 
 async def _booked_for(
@@ -269,10 +296,11 @@ async def _locked_for_booking(
     session: AsyncSession, ctx: CommunityCtx, amenity_id: uuid.UUID
 ) -> Amenity:
     """The bookable amenity, its row held until the transaction ends (PostgreSQL; SQLite
-    writers are serialized anyway). Bookings of one amenity queue here: shared capacity and
-    household quotas are sums counted in code, and concurrent inserts of one exclusive slot
-    would wait on each other's overlap check until PostgreSQL aborts them as deadlocks, a
-    second each. The overlap guard stays the last word."""
+    writers are serialized anyway). Bookings of one amenity queue here (those of a slot found
+    taken are refused before, by ``_refuse_if_taken``): shared capacity and household quotas
+    are sums counted in code, and concurrent inserts of one exclusive slot would wait on each
+    other's overlap check until PostgreSQL aborts them as deadlocks, a second each. The
+    overlap guard stays the last word."""
     return await _bookable(session, ctx, amenity_id, lock=True)
 
 
@@ -315,15 +343,20 @@ async def create(
         await lock(session, "idempotency", ctx.community_id, ctx.user_id, idempotency_key)
         if found := await _replay(session, ctx, idempotency_key, request_hash):
             return found, False
-    amenity = await _locked_for_booking(session, ctx, data.amenity_id)
+    check_acceptance = data.on_behalf_of_member_id is None
+    amenity = await _bookable(session, ctx, data.amenity_id)
     booked_for = await _booked_for(session, ctx, data)
+    await _refuse_if_taken(
+        session, ctx, amenity, data, booked_for, check_acceptance=check_acceptance
+    )
+    amenity = await _locked_for_booking(session, ctx, data.amenity_id)
     amenity_rules = await _refuse_if_broken(
         session,
         ctx,
         amenity,
         data,
         booked_for,
-        check_acceptance=data.on_behalf_of_member_id is None,
+        check_acceptance=check_acceptance,
         suggest=True,
     )
     needs_approval = amenity.requires_approval and not ctx.is_admin
