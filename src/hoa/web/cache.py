@@ -111,7 +111,8 @@ class ReadCache:
         metrics.CACHE_READS.labels(kind, "miss").inc()
         if not store:
             return await load()
-        loading = self._loading.get(key + stamp)
+        at = key + stamp  # this value at these versions: what one load serves
+        loading = self._loading.get(at)
         if loading is not None:
             try:
                 shared: T = await asyncio.shield(loading)
@@ -121,7 +122,7 @@ class ReadCache:
                     raise  # this request was cancelled
                 return await load()  # the one loading it was
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        self._loading[key + stamp] = future
+        self._loading[at] = future
         try:
             value = await load()
         except asyncio.CancelledError:
@@ -134,7 +135,7 @@ class ReadCache:
         else:
             future.set_result(value)
         finally:
-            del self._loading[key + stamp]
+            del self._loading[at]
         try:
             await self._set(key, stamp, value, ttl, codec)
         except (RedisError, Skipped):
