@@ -96,10 +96,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.tracer_provider = tracing
     app.state.draining = False  # set by `hoa serve` on SIGTERM (hoa.server)
     install_error_handlers(app)
-    app.include_router(api_router, prefix="/api/v1", responses=COMMON_RESPONSES)
-    # Browsers report page timings outside /api/v1's per-client budget, on a limit of their own.
-    app.include_router(rum_router, prefix="/api/v1", responses=COMMON_RESPONSES)
-    app.include_router(ical_router)  # calendar apps poll /ical/{secret}.ics
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:
@@ -127,6 +123,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return error_response(404, "not_found", "Not found.")
         body = metrics.exposition(await _snapshot(app, settings))
         return Response(body, media_type=metrics.CONTENT_TYPE)
+
+    # After the probes: routes are matched in order, and a probe should not wait for 90.
+    app.include_router(api_router, prefix="/api/v1", responses=COMMON_RESPONSES)
+    # Browsers report page timings outside /api/v1's per-client budget, on a limit of their own.
+    app.include_router(rum_router, prefix="/api/v1", responses=COMMON_RESPONSES)
+    app.include_router(ical_router)  # calendar apps poll /ical/{secret}.ics
 
     # The first added runs innermost: CORS answers preflights and decorates 413s too.
     app.add_middleware(

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI, Response
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
 from starlette.middleware.base import BaseHTTPMiddleware
@@ -71,6 +73,46 @@ def test_every_middleware_is_raw_asgi(settings: Settings) -> None:
         assert not issubclass(cls, BaseHTTPMiddleware), cls
     built = list(_layers(app))
     assert not [layer for layer in built if isinstance(layer, BaseHTTPMiddleware)], built
+
+
+def _api_routes(routes: list[Any]) -> Iterator[APIRoute]:
+    """Every endpoint, down through the included routers (kept nested by FastAPI)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif (router := getattr(route, "original_router", None)) is not None:
+            yield from _api_routes(router.routes)
+
+
+def _dependencies(dependant: Dependant) -> Iterator[Dependant]:
+    for sub in dependant.dependencies:
+        yield sub
+        yield from _dependencies(sub)
+
+
+def test_every_dependency_is_async(app: FastAPI) -> None:
+    """FastAPI runs a plain ``def`` dependency in its thread pool: a thread handoff on every
+    request that uses it, for work that awaits nothing."""
+    routes = list(_api_routes(app.router.routes))
+    assert len(routes) > 50, len(routes)
+    sync = {
+        f"{dep.call.__module__}.{dep.call.__qualname__}"
+        for route in routes
+        for dep in _dependencies(route.dependant)
+        if dep.call is not None
+        and not inspect.iscoroutinefunction(dep.call)
+        and not inspect.isasyncgenfunction(dep.call)
+    }
+    assert sync == set()
+
+
+def test_probes_are_matched_before_the_api(app: FastAPI) -> None:
+    """Routes are tried in order: a probe placed after the API's 90 would try each first."""
+    paths = [getattr(route, "path", None) for route in app.router.routes]
+    first_router = next(
+        i for i, route in enumerate(app.router.routes) if hasattr(route, "original_router")
+    )
+    assert all(paths.index(probe) < first_router for probe in ("/healthz", "/readyz", "/metrics"))
 
 
 @pytest.mark.parametrize(("template", "handler", "schema"), HOT_READS)

@@ -24,7 +24,7 @@ csv_router = APIRouter(prefix="/communities/{community_id}", tags=["audit"])
 operator_router = APIRouter(prefix="/operator/audit-events", tags=["operator"])
 
 
-def audit_filters(
+async def audit_filters(
     actor_id: Annotated[uuid.UUID | None, Query(description="Done by this person")] = None,
     action: Annotated[
         str | None,

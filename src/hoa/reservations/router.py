@@ -407,7 +407,7 @@ async def get_next_available(
 
 
 # One-click cancel links from reminder emails: no sign-in, the signed token is the authority.
-def office_filters(
+async def office_filters(
     amenity_id: uuid.UUID | None = None,
     q: Annotated[
         str | None, Query(max_length=100, description="Resident's name or email, or household")

@@ -44,8 +44,11 @@ from hoa.web.cookies import CSRF_HEADER, SESSION_COOKIE
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+# Every dependency is `async def`, even one that awaits nothing: FastAPI runs a plain `def`
+# in its thread pool, a thread handoff on each request (tests/core/test_lean_path.py).
 
-def get_settings_dep(request: Request) -> Settings:
+
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -53,7 +56,7 @@ def get_settings_dep(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def get_cache(request: Request) -> SharedCache:
+async def get_cache(request: Request) -> SharedCache:
     cache: SharedCache = request.app.state.cache
     return cache
 
@@ -61,7 +64,7 @@ def get_cache(request: Request) -> SharedCache:
 CacheDep = Annotated[SharedCache, Depends(get_cache)]
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
@@ -70,7 +73,7 @@ def get_database(request: Request) -> Database:
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
 
-def get_read_cache(request: Request) -> ReadCache:
+async def get_read_cache(request: Request) -> ReadCache:
     cache: ReadCache = request.app.state.read_cache
     return cache
 
@@ -135,7 +138,7 @@ def _wrote_recently(request: Request) -> bool:
         return False
 
 
-def _allow_replica(request: Request) -> None:
+async def _allow_replica(request: Request) -> None:
     request.state.lag_tolerant = True
 
 
@@ -152,7 +155,7 @@ async def get_claims(request: Request, settings: SettingsDep) -> TokenClaims:
     from_cookie = not (scheme.lower() == "bearer" and bearer)
     token = request.cookies.get(SESSION_COOKIE) if from_cookie else bearer
     claims = read_token(settings, token) if token else None
-    if claims is None or await session_revoked(get_cache(request), claims.session_id):
+    if claims is None or await session_revoked(request.app.state.cache, claims.session_id):
         raise NotAuthenticated
     if from_cookie and request.method not in SAFE_METHODS:
         require_csrf(request, claims.csrf)
@@ -336,7 +339,7 @@ async def require_admin(ctx: CommunityMember) -> CommunityCtx:
 CommunityAdmin = Annotated[CommunityCtx, Depends(require_admin)]
 
 
-def _cursor(
+async def _cursor(
     cursor: Annotated[
         str | None,
         Query(max_length=200, description="`next_cursor` of the previous page"),
