@@ -1,6 +1,6 @@
 """Every domain router, mounted under /api/v1."""
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends, FastAPI
 
 from hoa.amenities.router import router as amenities_router
 from hoa.audit.router import csv_router as audit_csv_router
@@ -20,14 +20,16 @@ from hoa.reservations.router import router as reservations_router
 from hoa.web.deps import limit_api
 from hoa.web.errors import errors_for
 
+# Routes are tried in this order and no route shadows another (tests/core/test_lean_path.py), so
+# the order is chosen for speed: the routers of the most requested reads first.
 ROUTERS = (
+    reservations_router,
+    amenities_router,
     auth_router,
     communities_router,
     operator_router,
     members_router,
-    amenities_router,
     blackouts_router,
-    reservations_router,
     reservation_links_router,
     audit_router,
     audit_csv_router,
@@ -36,6 +38,15 @@ ROUTERS = (
     feeds_router,
     preferences_router,
 )
-api_router = APIRouter(dependencies=[Depends(limit_api)], responses=errors_for(RateLimited))
-for router in ROUTERS:
-    api_router.include_router(router)
+
+
+def include_api(app: FastAPI, responses: dict[int | str, dict[str, object]]) -> None:
+    """Each router straight into the app, not through an /api/v1 router: FastAPI matches a
+    request again at every level of nesting, and matching is most of a cached read's cost."""
+    for router in ROUTERS:
+        app.include_router(
+            router,
+            prefix="/api/v1",
+            dependencies=[Depends(limit_api)],
+            responses={**responses, **errors_for(RateLimited)},
+        )

@@ -15,7 +15,7 @@ from fastapi_offline import FastAPIOffline
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.metrics import NoOpMeterProvider
 
-from hoa.api import api_router
+from hoa.api import include_api
 from hoa.core import metrics
 from hoa.core.cache import SharedCache
 from hoa.core.database import Database, utcnow
@@ -125,7 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Response(body, media_type=metrics.CONTENT_TYPE)
 
     # After the probes: routes are matched in order, and a probe should not wait for 90.
-    app.include_router(api_router, prefix="/api/v1", responses=COMMON_RESPONSES)
+    include_api(app, COMMON_RESPONSES)
     # Browsers report page timings outside /api/v1's per-client budget, on a limit of their own.
     app.include_router(rum_router, prefix="/api/v1", responses=COMMON_RESPONSES)
     app.include_router(ical_router)  # calendar apps poll /ical/{secret}.ics

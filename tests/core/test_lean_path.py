@@ -2,6 +2,7 @@
 answer bytes serialized once, which still read exactly as their declared response models."""
 
 import inspect
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -113,6 +114,21 @@ def test_probes_are_matched_before_the_api(app: FastAPI) -> None:
         i for i, route in enumerate(app.router.routes) if hasattr(route, "original_router")
     )
     assert all(paths.index(probe) < first_router for probe in ("/healthz", "/readyz", "/metrics"))
+
+
+def test_no_route_hides_a_later_one(app: FastAPI) -> None:
+    """The routers are ordered for speed (src/hoa/api.py), which is safe only while no route's
+    pattern also matches a later route's path: a parameter where the later one has a literal
+    segment would take its requests."""
+    routes = list(_api_routes(app.router.routes))
+    hidden = [
+        (earlier.path, later.path)
+        for i, earlier in enumerate(routes)
+        for later in routes[i + 1 :]
+        if earlier.methods & later.methods
+        and earlier.path_regex.match(re.sub(r"\{[^}]+\}", "x0", later.path))
+    ]
+    assert hidden == []
 
 
 @pytest.mark.parametrize(("template", "handler", "schema"), HOT_READS)

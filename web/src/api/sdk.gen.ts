@@ -19,6 +19,230 @@ export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends 
 };
 
 /**
+ * List Reservations
+ *
+ * The caller's household's reservations (admins: the community's), by start time.
+ */
+export const reservationsListReservations = <ThrowOnError extends boolean = false>(options: Options<ReservationsListReservationsData, ThrowOnError>) => (options.client ?? client).get<ReservationsListReservationsResponses, ReservationsListReservationsErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/reservations', ...options });
+
+/**
+ * Create Reservation
+ *
+ * Book an amenity (pending when it needs approval). A retry with the same
+ * ``Idempotency-Key`` returns the original reservation.
+ */
+export const reservationsCreateReservation = <ThrowOnError extends boolean = false>(options: Options<ReservationsCreateReservationData, ThrowOnError>) => (options.client ?? client).post<ReservationsCreateReservationResponses, ReservationsCreateReservationErrors, ThrowOnError>({
+    url: '/api/v1/communities/{community_id}/reservations',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Check Reservation
+ *
+ * Can I book this? Explains the first rule that refuses it and suggests a free slot;
+ * writes nothing.
+ */
+export const reservationsCheckReservation = <ThrowOnError extends boolean = false>(options: Options<ReservationsCheckReservationData, ThrowOnError>) => (options.client ?? client).post<ReservationsCheckReservationResponses, ReservationsCheckReservationErrors, ThrowOnError>({
+    url: '/api/v1/communities/{community_id}/reservations/check',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Get Approval Queue
+ *
+ * Pending requests not yet over, soonest first, each with the overlapping requests and
+ * closures, and the household's other bookings that month.
+ */
+export const reservationsGetApprovalQueue = <ThrowOnError extends boolean = false>(options: Options<ReservationsGetApprovalQueueData, ThrowOnError>) => (options.client ?? client).get<ReservationsGetApprovalQueueResponses, ReservationsGetApprovalQueueErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/approval-queue', ...options });
+
+/**
+ * Get Reservation
+ */
+export const reservationsGetReservation = <ThrowOnError extends boolean = false>(options: Options<ReservationsGetReservationData, ThrowOnError>) => (options.client ?? client).get<ReservationsGetReservationResponses, ReservationsGetReservationErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/reservations/{reservation_id}', ...options });
+
+/**
+ * Change Reservation
+ *
+ * Move or edit a pending or confirmed booking, under the rules of booking it (residents:
+ * before the amenity's cancellation cutoff). Changing the time replaces the party times. On an
+ * amenity that needs approval, a resident's new time or headcount waits for approval again.
+ */
+export const reservationsChangeReservation = <ThrowOnError extends boolean = false>(options: Options<ReservationsChangeReservationData, ThrowOnError>) => (options.client ?? client).patch<ReservationsChangeReservationResponses, ReservationsChangeReservationErrors, ThrowOnError>({
+    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Download Reservation Calendar
+ *
+ * The booking as a calendar file to import (the same event as in its emails and feeds).
+ */
+export const reservationsDownloadReservationCalendar = <ThrowOnError extends boolean = false>(options: Options<ReservationsDownloadReservationCalendarData, ThrowOnError>) => (options.client ?? client).get<ReservationsDownloadReservationCalendarResponses, ReservationsDownloadReservationCalendarErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/calendar.ics', ...options });
+
+/**
+ * Cancel Reservation
+ *
+ * Cancel (residents: before the amenity's cancellation cutoff).
+ */
+export const reservationsCancelReservation = <ThrowOnError extends boolean = false>(options: Options<ReservationsCancelReservationData, ThrowOnError>) => (options.client ?? client).post<ReservationsCancelReservationResponses, ReservationsCancelReservationErrors, ThrowOnError>({
+    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/cancel',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Approve Reservation
+ *
+ * Confirm a request; ``reason`` is an optional note in the resident's email, which waits
+ * until the undo window has passed.
+ */
+export const reservationsApproveReservation = <ThrowOnError extends boolean = false>(options: Options<ReservationsApproveReservationData, ThrowOnError>) => (options.client ?? client).post<ReservationsApproveReservationResponses, ReservationsApproveReservationErrors, ThrowOnError>({
+    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/approve',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Reject Reservation
+ *
+ * Decline a request with a reason; the resident's email waits until the undo window has
+ * passed.
+ */
+export const reservationsRejectReservation = <ThrowOnError extends boolean = false>(options: Options<ReservationsRejectReservationData, ThrowOnError>) => (options.client ?? client).post<ReservationsRejectReservationResponses, ReservationsRejectReservationErrors, ThrowOnError>({
+    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/reject',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Undo Reservation Decision
+ *
+ * Within ``decision_undo_minutes`` of approving or declining, and while the booking is
+ * unchanged since: the request is pending again and the decision's email is never sent.
+ */
+export const reservationsUndoReservationDecision = <ThrowOnError extends boolean = false>(options: Options<ReservationsUndoReservationDecisionData, ThrowOnError>) => (options.client ?? client).post<ReservationsUndoReservationDecisionResponses, ReservationsUndoReservationDecisionErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/undo-decision', ...options });
+
+/**
+ * Get Calendar
+ *
+ * Active bookings overlapping the range (at most 62 days), optionally of one amenity.
+ */
+export const reservationsGetCalendar = <ThrowOnError extends boolean = false>(options: Options<ReservationsGetCalendarData, ThrowOnError>) => (options.client ?? client).get<ReservationsGetCalendarResponses, ReservationsGetCalendarErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/calendar', ...options });
+
+/**
+ * Get Availability
+ *
+ * Slots of the amenity on a local day, with what remains of each.
+ */
+export const reservationsGetAvailability = <ThrowOnError extends boolean = false>(options: Options<ReservationsGetAvailabilityData, ThrowOnError>) => (options.client ?? client).get<ReservationsGetAvailabilityResponses, ReservationsGetAvailabilityErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/amenities/{amenity_id}/availability', ...options });
+
+/**
+ * Get Next Available
+ *
+ * The next slots the caller's household can book, per amenity, across its whole booking
+ * window (notice, hours, closures, quotas, capacity), and why the days before are blocked.
+ */
+export const reservationsGetNextAvailable = <ThrowOnError extends boolean = false>(options: Options<ReservationsGetNextAvailableData, ThrowOnError>) => (options.client ?? client).get<ReservationsGetNextAvailableResponses, ReservationsGetNextAvailableErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/availability/next', ...options });
+
+/**
+ * List Office Reservations
+ *
+ * Every booking of the community matching the filters, with its amenity, household and
+ * resident, by start time, a page at a time with the total.
+ */
+export const reservationsListOfficeReservations = <ThrowOnError extends boolean = false>(options: Options<ReservationsListOfficeReservationsData, ThrowOnError>) => (options.client ?? client).get<ReservationsListOfficeReservationsResponses, ReservationsListOfficeReservationsErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/admin/reservations', ...options });
+
+/**
+ * Export Office Reservations
+ *
+ * The filtered bookings as CSV, streamed; times in the community's zone.
+ */
+export const reservationsExportOfficeReservations = <ThrowOnError extends boolean = false>(options: Options<ReservationsExportOfficeReservationsData, ThrowOnError>) => (options.client ?? client).get<ReservationsExportOfficeReservationsResponses, ReservationsExportOfficeReservationsErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/admin/reservations.csv', ...options });
+
+/**
+ * Get Reservation History
+ *
+ * What happened to the booking (its audit trail, in words) and the emails about it. A
+ * resident sees 'Community office' for changes made by the office, and only their
+ * household's emails.
+ */
+export const reservationsGetReservationHistory = <ThrowOnError extends boolean = false>(options: Options<ReservationsGetReservationHistoryData, ThrowOnError>) => (options.client ?? client).get<ReservationsGetReservationHistoryResponses, ReservationsGetReservationHistoryErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/history', ...options });
+
+/**
+ * List Amenities
+ *
+ * The community's amenities with their rules (archived ones only for admins who ask).
+ */
+export const amenitiesListAmenities = <ThrowOnError extends boolean = false>(options: Options<AmenitiesListAmenitiesData, ThrowOnError>) => (options.client ?? client).get<AmenitiesListAmenitiesResponses, AmenitiesListAmenitiesErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/amenities', ...options });
+
+/**
+ * Create Amenity
+ */
+export const amenitiesCreateAmenity = <ThrowOnError extends boolean = false>(options: Options<AmenitiesCreateAmenityData, ThrowOnError>) => (options.client ?? client).post<AmenitiesCreateAmenityResponses, AmenitiesCreateAmenityErrors, ThrowOnError>({
+    url: '/api/v1/communities/{community_id}/amenities',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List Amenity Templates
+ *
+ * Usual amenities with sensible rules (clubhouse, pool, tennis court, guest suite, BBQ
+ * area), to create as they are and adjust afterwards (admins).
+ */
+export const amenitiesListAmenityTemplates = <ThrowOnError extends boolean = false>(options: Options<AmenitiesListAmenityTemplatesData, ThrowOnError>) => (options.client ?? client).get<AmenitiesListAmenityTemplatesResponses, AmenitiesListAmenityTemplatesErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/amenities/templates', ...options });
+
+/**
+ * Get Amenity
+ */
+export const amenitiesGetAmenity = <ThrowOnError extends boolean = false>(options: Options<AmenitiesGetAmenityData, ThrowOnError>) => (options.client ?? client).get<AmenitiesGetAmenityResponses, AmenitiesGetAmenityErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/amenities/{amenity_id}', ...options });
+
+/**
+ * Update Amenity
+ *
+ * Change rules; a changed rules text gets a new version residents must accept.
+ */
+export const amenitiesUpdateAmenity = <ThrowOnError extends boolean = false>(options: Options<AmenitiesUpdateAmenityData, ThrowOnError>) => (options.client ?? client).patch<AmenitiesUpdateAmenityResponses, AmenitiesUpdateAmenityErrors, ThrowOnError>({
+    url: '/api/v1/communities/{community_id}/amenities/{amenity_id}',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Archive Amenity
+ *
+ * Stop new bookings; existing reservations stay.
+ */
+export const amenitiesArchiveAmenity = <ThrowOnError extends boolean = false>(options: Options<AmenitiesArchiveAmenityData, ThrowOnError>) => (options.client ?? client).post<AmenitiesArchiveAmenityResponses, AmenitiesArchiveAmenityErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/amenities/{amenity_id}/archive', ...options });
+
+/**
  * Login
  *
  * Sign in: sets the session cookies and returns bearer and refresh tokens for API clients.
@@ -423,59 +647,6 @@ export const membersSignUpWithCode = <ThrowOnError extends boolean = false>(opti
 });
 
 /**
- * List Amenities
- *
- * The community's amenities with their rules (archived ones only for admins who ask).
- */
-export const amenitiesListAmenities = <ThrowOnError extends boolean = false>(options: Options<AmenitiesListAmenitiesData, ThrowOnError>) => (options.client ?? client).get<AmenitiesListAmenitiesResponses, AmenitiesListAmenitiesErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/amenities', ...options });
-
-/**
- * Create Amenity
- */
-export const amenitiesCreateAmenity = <ThrowOnError extends boolean = false>(options: Options<AmenitiesCreateAmenityData, ThrowOnError>) => (options.client ?? client).post<AmenitiesCreateAmenityResponses, AmenitiesCreateAmenityErrors, ThrowOnError>({
-    url: '/api/v1/communities/{community_id}/amenities',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * List Amenity Templates
- *
- * Usual amenities with sensible rules (clubhouse, pool, tennis court, guest suite, BBQ
- * area), to create as they are and adjust afterwards (admins).
- */
-export const amenitiesListAmenityTemplates = <ThrowOnError extends boolean = false>(options: Options<AmenitiesListAmenityTemplatesData, ThrowOnError>) => (options.client ?? client).get<AmenitiesListAmenityTemplatesResponses, AmenitiesListAmenityTemplatesErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/amenities/templates', ...options });
-
-/**
- * Get Amenity
- */
-export const amenitiesGetAmenity = <ThrowOnError extends boolean = false>(options: Options<AmenitiesGetAmenityData, ThrowOnError>) => (options.client ?? client).get<AmenitiesGetAmenityResponses, AmenitiesGetAmenityErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/amenities/{amenity_id}', ...options });
-
-/**
- * Update Amenity
- *
- * Change rules; a changed rules text gets a new version residents must accept.
- */
-export const amenitiesUpdateAmenity = <ThrowOnError extends boolean = false>(options: Options<AmenitiesUpdateAmenityData, ThrowOnError>) => (options.client ?? client).patch<AmenitiesUpdateAmenityResponses, AmenitiesUpdateAmenityErrors, ThrowOnError>({
-    url: '/api/v1/communities/{community_id}/amenities/{amenity_id}',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Archive Amenity
- *
- * Stop new bookings; existing reservations stay.
- */
-export const amenitiesArchiveAmenity = <ThrowOnError extends boolean = false>(options: Options<AmenitiesArchiveAmenityData, ThrowOnError>) => (options.client ?? client).post<AmenitiesArchiveAmenityResponses, AmenitiesArchiveAmenityErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/amenities/{amenity_id}/archive', ...options });
-
-/**
  * List Blackouts
  *
  * Closures of the community's amenities, optionally those overlapping a range.
@@ -512,177 +683,6 @@ export const blackoutsUpdateBlackout = <ThrowOnError extends boolean = false>(op
         ...options.headers
     }
 });
-
-/**
- * List Reservations
- *
- * The caller's household's reservations (admins: the community's), by start time.
- */
-export const reservationsListReservations = <ThrowOnError extends boolean = false>(options: Options<ReservationsListReservationsData, ThrowOnError>) => (options.client ?? client).get<ReservationsListReservationsResponses, ReservationsListReservationsErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/reservations', ...options });
-
-/**
- * Create Reservation
- *
- * Book an amenity (pending when it needs approval). A retry with the same
- * ``Idempotency-Key`` returns the original reservation.
- */
-export const reservationsCreateReservation = <ThrowOnError extends boolean = false>(options: Options<ReservationsCreateReservationData, ThrowOnError>) => (options.client ?? client).post<ReservationsCreateReservationResponses, ReservationsCreateReservationErrors, ThrowOnError>({
-    url: '/api/v1/communities/{community_id}/reservations',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Check Reservation
- *
- * Can I book this? Explains the first rule that refuses it and suggests a free slot;
- * writes nothing.
- */
-export const reservationsCheckReservation = <ThrowOnError extends boolean = false>(options: Options<ReservationsCheckReservationData, ThrowOnError>) => (options.client ?? client).post<ReservationsCheckReservationResponses, ReservationsCheckReservationErrors, ThrowOnError>({
-    url: '/api/v1/communities/{community_id}/reservations/check',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Get Approval Queue
- *
- * Pending requests not yet over, soonest first, each with the overlapping requests and
- * closures, and the household's other bookings that month.
- */
-export const reservationsGetApprovalQueue = <ThrowOnError extends boolean = false>(options: Options<ReservationsGetApprovalQueueData, ThrowOnError>) => (options.client ?? client).get<ReservationsGetApprovalQueueResponses, ReservationsGetApprovalQueueErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/approval-queue', ...options });
-
-/**
- * Get Reservation
- */
-export const reservationsGetReservation = <ThrowOnError extends boolean = false>(options: Options<ReservationsGetReservationData, ThrowOnError>) => (options.client ?? client).get<ReservationsGetReservationResponses, ReservationsGetReservationErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/reservations/{reservation_id}', ...options });
-
-/**
- * Change Reservation
- *
- * Move or edit a pending or confirmed booking, under the rules of booking it (residents:
- * before the amenity's cancellation cutoff). Changing the time replaces the party times. On an
- * amenity that needs approval, a resident's new time or headcount waits for approval again.
- */
-export const reservationsChangeReservation = <ThrowOnError extends boolean = false>(options: Options<ReservationsChangeReservationData, ThrowOnError>) => (options.client ?? client).patch<ReservationsChangeReservationResponses, ReservationsChangeReservationErrors, ThrowOnError>({
-    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Download Reservation Calendar
- *
- * The booking as a calendar file to import (the same event as in its emails and feeds).
- */
-export const reservationsDownloadReservationCalendar = <ThrowOnError extends boolean = false>(options: Options<ReservationsDownloadReservationCalendarData, ThrowOnError>) => (options.client ?? client).get<ReservationsDownloadReservationCalendarResponses, ReservationsDownloadReservationCalendarErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/calendar.ics', ...options });
-
-/**
- * Cancel Reservation
- *
- * Cancel (residents: before the amenity's cancellation cutoff).
- */
-export const reservationsCancelReservation = <ThrowOnError extends boolean = false>(options: Options<ReservationsCancelReservationData, ThrowOnError>) => (options.client ?? client).post<ReservationsCancelReservationResponses, ReservationsCancelReservationErrors, ThrowOnError>({
-    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/cancel',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Approve Reservation
- *
- * Confirm a request; ``reason`` is an optional note in the resident's email, which waits
- * until the undo window has passed.
- */
-export const reservationsApproveReservation = <ThrowOnError extends boolean = false>(options: Options<ReservationsApproveReservationData, ThrowOnError>) => (options.client ?? client).post<ReservationsApproveReservationResponses, ReservationsApproveReservationErrors, ThrowOnError>({
-    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/approve',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Reject Reservation
- *
- * Decline a request with a reason; the resident's email waits until the undo window has
- * passed.
- */
-export const reservationsRejectReservation = <ThrowOnError extends boolean = false>(options: Options<ReservationsRejectReservationData, ThrowOnError>) => (options.client ?? client).post<ReservationsRejectReservationResponses, ReservationsRejectReservationErrors, ThrowOnError>({
-    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/reject',
-    ...options,
-    headers: {
-        'Content-Type': 'application/json',
-        ...options.headers
-    }
-});
-
-/**
- * Undo Reservation Decision
- *
- * Within ``decision_undo_minutes`` of approving or declining, and while the booking is
- * unchanged since: the request is pending again and the decision's email is never sent.
- */
-export const reservationsUndoReservationDecision = <ThrowOnError extends boolean = false>(options: Options<ReservationsUndoReservationDecisionData, ThrowOnError>) => (options.client ?? client).post<ReservationsUndoReservationDecisionResponses, ReservationsUndoReservationDecisionErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/undo-decision', ...options });
-
-/**
- * Get Calendar
- *
- * Active bookings overlapping the range (at most 62 days), optionally of one amenity.
- */
-export const reservationsGetCalendar = <ThrowOnError extends boolean = false>(options: Options<ReservationsGetCalendarData, ThrowOnError>) => (options.client ?? client).get<ReservationsGetCalendarResponses, ReservationsGetCalendarErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/calendar', ...options });
-
-/**
- * Get Availability
- *
- * Slots of the amenity on a local day, with what remains of each.
- */
-export const reservationsGetAvailability = <ThrowOnError extends boolean = false>(options: Options<ReservationsGetAvailabilityData, ThrowOnError>) => (options.client ?? client).get<ReservationsGetAvailabilityResponses, ReservationsGetAvailabilityErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/amenities/{amenity_id}/availability', ...options });
-
-/**
- * Get Next Available
- *
- * The next slots the caller's household can book, per amenity, across its whole booking
- * window (notice, hours, closures, quotas, capacity), and why the days before are blocked.
- */
-export const reservationsGetNextAvailable = <ThrowOnError extends boolean = false>(options: Options<ReservationsGetNextAvailableData, ThrowOnError>) => (options.client ?? client).get<ReservationsGetNextAvailableResponses, ReservationsGetNextAvailableErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/availability/next', ...options });
-
-/**
- * List Office Reservations
- *
- * Every booking of the community matching the filters, with its amenity, household and
- * resident, by start time, a page at a time with the total.
- */
-export const reservationsListOfficeReservations = <ThrowOnError extends boolean = false>(options: Options<ReservationsListOfficeReservationsData, ThrowOnError>) => (options.client ?? client).get<ReservationsListOfficeReservationsResponses, ReservationsListOfficeReservationsErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/admin/reservations', ...options });
-
-/**
- * Export Office Reservations
- *
- * The filtered bookings as CSV, streamed; times in the community's zone.
- */
-export const reservationsExportOfficeReservations = <ThrowOnError extends boolean = false>(options: Options<ReservationsExportOfficeReservationsData, ThrowOnError>) => (options.client ?? client).get<ReservationsExportOfficeReservationsResponses, ReservationsExportOfficeReservationsErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/admin/reservations.csv', ...options });
-
-/**
- * Get Reservation History
- *
- * What happened to the booking (its audit trail, in words) and the emails about it. A
- * resident sees 'Community office' for changes made by the office, and only their
- * household's emails.
- */
-export const reservationsGetReservationHistory = <ThrowOnError extends boolean = false>(options: Options<ReservationsGetReservationHistoryData, ThrowOnError>) => (options.client ?? client).get<ReservationsGetReservationHistoryResponses, ReservationsGetReservationHistoryErrors, ThrowOnError>({ url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/history', ...options });
 
 /**
  * Show Cancel Link

@@ -2951,6 +2951,1569 @@ export type ViolationRead = {
     };
 };
 
+export type ReservationsListReservationsData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: {
+        /**
+         * Limit
+         *
+         * Items per page
+         */
+        limit?: number;
+        /**
+         * Mine
+         *
+         * Admins: only their own household's
+         */
+        mine?: boolean;
+        /**
+         * Amenity Id
+         */
+        amenity_id?: string | null;
+        /**
+         * Status
+         */
+        status?: ReservationStatus | null;
+        /**
+         * Start
+         */
+        start?: string | null;
+        /**
+         * End
+         */
+        end?: string | null;
+        /**
+         * Cursor
+         *
+         * `next_cursor` of the previous page
+         */
+        cursor?: string | null;
+    };
+    url: '/api/v1/communities/{community_id}/reservations';
+};
+
+export type ReservationsListReservationsErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsListReservationsError = ReservationsListReservationsErrors[keyof ReservationsListReservationsErrors];
+
+export type ReservationsListReservationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: PageReservationRead;
+};
+
+export type ReservationsListReservationsResponse = ReservationsListReservationsResponses[keyof ReservationsListReservationsResponses];
+
+export type ReservationsCreateReservationData = {
+    body: ReservationCreate;
+    headers?: {
+        /**
+         * Idempotency-Key
+         */
+        'idempotency-key'?: string | null;
+    };
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/reservations';
+};
+
+export type ReservationsCreateReservationErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * reservation.slot_taken, reservation.<conflict>, amenity.archived
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * reservation.<rule>, reservation.no_household, idempotency.key_reused
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsCreateReservationError = ReservationsCreateReservationErrors[keyof ReservationsCreateReservationErrors];
+
+export type ReservationsCreateReservationResponses = {
+    /**
+     * Successful Response
+     */
+    201: ReservationRead;
+};
+
+export type ReservationsCreateReservationResponse = ReservationsCreateReservationResponses[keyof ReservationsCreateReservationResponses];
+
+export type ReservationsCheckReservationData = {
+    body: ReservationCreate;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/reservations/check';
+};
+
+export type ReservationsCheckReservationErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * amenity.archived
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * reservation.no_household
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsCheckReservationError = ReservationsCheckReservationErrors[keyof ReservationsCheckReservationErrors];
+
+export type ReservationsCheckReservationResponses = {
+    /**
+     * Successful Response
+     */
+    200: CheckResult;
+};
+
+export type ReservationsCheckReservationResponse = ReservationsCheckReservationResponses[keyof ReservationsCheckReservationResponses];
+
+export type ReservationsGetApprovalQueueData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/approval-queue';
+};
+
+export type ReservationsGetApprovalQueueErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsGetApprovalQueueError = ReservationsGetApprovalQueueErrors[keyof ReservationsGetApprovalQueueErrors];
+
+export type ReservationsGetApprovalQueueResponses = {
+    /**
+     * Response Reservations-Get Approval Queue
+     *
+     * Successful Response
+     */
+    200: Array<QueuedRequest>;
+};
+
+export type ReservationsGetApprovalQueueResponse = ReservationsGetApprovalQueueResponses[keyof ReservationsGetApprovalQueueResponses];
+
+export type ReservationsGetReservationData = {
+    body?: never;
+    path: {
+        /**
+         * Reservation Id
+         */
+        reservation_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}';
+};
+
+export type ReservationsGetReservationErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsGetReservationError = ReservationsGetReservationErrors[keyof ReservationsGetReservationErrors];
+
+export type ReservationsGetReservationResponses = {
+    /**
+     * Successful Response
+     */
+    200: ReservationRead;
+};
+
+export type ReservationsGetReservationResponse = ReservationsGetReservationResponses[keyof ReservationsGetReservationResponses];
+
+export type ReservationsChangeReservationData = {
+    body: ReservationChange;
+    path: {
+        /**
+         * Reservation Id
+         */
+        reservation_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}';
+};
+
+export type ReservationsChangeReservationErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * reservation.not_active, reservation.slot_taken, reservation.<conflict>, amenity.archived
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * reservation.<rule>
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsChangeReservationError = ReservationsChangeReservationErrors[keyof ReservationsChangeReservationErrors];
+
+export type ReservationsChangeReservationResponses = {
+    /**
+     * Successful Response
+     */
+    200: ReservationRead;
+};
+
+export type ReservationsChangeReservationResponse = ReservationsChangeReservationResponses[keyof ReservationsChangeReservationResponses];
+
+export type ReservationsDownloadReservationCalendarData = {
+    body?: never;
+    path: {
+        /**
+         * Reservation Id
+         */
+        reservation_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/calendar.ics';
+};
+
+export type ReservationsDownloadReservationCalendarErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsDownloadReservationCalendarError = ReservationsDownloadReservationCalendarErrors[keyof ReservationsDownloadReservationCalendarErrors];
+
+export type ReservationsDownloadReservationCalendarResponses = {
+    /**
+     * An RFC 5545 file
+     */
+    200: unknown;
+};
+
+export type ReservationsCancelReservationData = {
+    body: Decision;
+    path: {
+        /**
+         * Reservation Id
+         */
+        reservation_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/cancel';
+};
+
+export type ReservationsCancelReservationErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * reservation.not_active, reservation.<conflict>
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsCancelReservationError = ReservationsCancelReservationErrors[keyof ReservationsCancelReservationErrors];
+
+export type ReservationsCancelReservationResponses = {
+    /**
+     * Successful Response
+     */
+    200: ReservationRead;
+};
+
+export type ReservationsCancelReservationResponse = ReservationsCancelReservationResponses[keyof ReservationsCancelReservationResponses];
+
+export type ReservationsApproveReservationData = {
+    body: Decision;
+    path: {
+        /**
+         * Reservation Id
+         */
+        reservation_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/approve';
+};
+
+export type ReservationsApproveReservationErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * reservation.not_pending, reservation.<conflict>
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsApproveReservationError = ReservationsApproveReservationErrors[keyof ReservationsApproveReservationErrors];
+
+export type ReservationsApproveReservationResponses = {
+    /**
+     * Successful Response
+     */
+    200: DecisionRead;
+};
+
+export type ReservationsApproveReservationResponse = ReservationsApproveReservationResponses[keyof ReservationsApproveReservationResponses];
+
+export type ReservationsRejectReservationData = {
+    body: Rejection;
+    path: {
+        /**
+         * Reservation Id
+         */
+        reservation_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/reject';
+};
+
+export type ReservationsRejectReservationErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * reservation.not_pending
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsRejectReservationError = ReservationsRejectReservationErrors[keyof ReservationsRejectReservationErrors];
+
+export type ReservationsRejectReservationResponses = {
+    /**
+     * Successful Response
+     */
+    200: DecisionRead;
+};
+
+export type ReservationsRejectReservationResponse = ReservationsRejectReservationResponses[keyof ReservationsRejectReservationResponses];
+
+export type ReservationsUndoReservationDecisionData = {
+    body?: never;
+    path: {
+        /**
+         * Reservation Id
+         */
+        reservation_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/undo-decision';
+};
+
+export type ReservationsUndoReservationDecisionErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * reservation.undo_expired, reservation.slot_taken, reservation.<conflict>
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsUndoReservationDecisionError = ReservationsUndoReservationDecisionErrors[keyof ReservationsUndoReservationDecisionErrors];
+
+export type ReservationsUndoReservationDecisionResponses = {
+    /**
+     * Successful Response
+     */
+    200: ReservationRead;
+};
+
+export type ReservationsUndoReservationDecisionResponse = ReservationsUndoReservationDecisionResponses[keyof ReservationsUndoReservationDecisionResponses];
+
+export type ReservationsGetCalendarData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query: {
+        /**
+         * Start
+         *
+         * Range start, ISO 8601 with offset
+         */
+        start: string;
+        /**
+         * End
+         *
+         * Range end (exclusive)
+         */
+        end: string;
+        /**
+         * Amenity Id
+         */
+        amenity_id?: string | null;
+    };
+    url: '/api/v1/communities/{community_id}/calendar';
+};
+
+export type ReservationsGetCalendarErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * calendar.range_too_long
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsGetCalendarError = ReservationsGetCalendarErrors[keyof ReservationsGetCalendarErrors];
+
+export type ReservationsGetCalendarResponses = {
+    /**
+     * Successful Response
+     */
+    200: Calendar;
+};
+
+export type ReservationsGetCalendarResponse = ReservationsGetCalendarResponses[keyof ReservationsGetCalendarResponses];
+
+export type ReservationsGetAvailabilityData = {
+    body?: never;
+    path: {
+        /**
+         * Amenity Id
+         */
+        amenity_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query: {
+        /**
+         * Date
+         *
+         * Local date in the community
+         */
+        date: string;
+        /**
+         * Exclude
+         *
+         * A booking the caller may change: its own time counts as free
+         */
+        exclude?: string | null;
+    };
+    url: '/api/v1/communities/{community_id}/amenities/{amenity_id}/availability';
+};
+
+export type ReservationsGetAvailabilityErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * amenity.archived
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsGetAvailabilityError = ReservationsGetAvailabilityErrors[keyof ReservationsGetAvailabilityErrors];
+
+export type ReservationsGetAvailabilityResponses = {
+    /**
+     * Successful Response
+     */
+    200: Availability;
+};
+
+export type ReservationsGetAvailabilityResponse = ReservationsGetAvailabilityResponses[keyof ReservationsGetAvailabilityResponses];
+
+export type ReservationsGetNextAvailableData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: {
+        /**
+         * Amenity Id
+         *
+         * One amenity, or several to compare (not with kind)
+         */
+        amenity_id?: Array<string> | null;
+        /**
+         * Kind
+         *
+         * Every bookable amenity of this kind (any tennis court), by name, at most 10; case and spacing do not matter (not with amenity_id)
+         */
+        kind?: string | null;
+        /**
+         * Limit
+         */
+        limit?: number;
+        /**
+         * Per Day
+         *
+         * At most this many slots of a day
+         */
+        per_day?: number | null;
+    };
+    url: '/api/v1/communities/{community_id}/availability/next';
+};
+
+export type ReservationsGetNextAvailableErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * not_found, amenity.unknown_kind
+     */
+    404: ErrorEnvelope;
+    /**
+     * amenity.archived
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * availability.amenity_or_kind
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsGetNextAvailableError = ReservationsGetNextAvailableErrors[keyof ReservationsGetNextAvailableErrors];
+
+export type ReservationsGetNextAvailableResponses = {
+    /**
+     * Successful Response
+     */
+    200: NextAvailable;
+};
+
+export type ReservationsGetNextAvailableResponse = ReservationsGetNextAvailableResponses[keyof ReservationsGetNextAvailableResponses];
+
+export type ReservationsListOfficeReservationsData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: {
+        /**
+         * Offset
+         */
+        offset?: number;
+        /**
+         * Limit
+         *
+         * Items per page
+         */
+        limit?: number;
+        /**
+         * Amenity Id
+         */
+        amenity_id?: string | null;
+        /**
+         * Q
+         *
+         * Resident's name or email, or household
+         */
+        q?: string | null;
+        /**
+         * Start
+         *
+         * Bookings ending after this
+         */
+        start?: string | null;
+        /**
+         * End
+         *
+         * Bookings starting before this
+         */
+        end?: string | null;
+        /**
+         * Status
+         *
+         * Any of these
+         */
+        status?: Array<ReservationStatus> | null;
+        /**
+         * Sort
+         *
+         * Order
+         */
+        sort?: 'starts_at' | '-starts_at';
+    };
+    url: '/api/v1/communities/{community_id}/admin/reservations';
+};
+
+export type ReservationsListOfficeReservationsErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * reservation.invalid_range
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsListOfficeReservationsError = ReservationsListOfficeReservationsErrors[keyof ReservationsListOfficeReservationsErrors];
+
+export type ReservationsListOfficeReservationsResponses = {
+    /**
+     * Successful Response
+     */
+    200: OfficeBookingPage;
+};
+
+export type ReservationsListOfficeReservationsResponse = ReservationsListOfficeReservationsResponses[keyof ReservationsListOfficeReservationsResponses];
+
+export type ReservationsExportOfficeReservationsData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: {
+        /**
+         * Amenity Id
+         */
+        amenity_id?: string | null;
+        /**
+         * Q
+         *
+         * Resident's name or email, or household
+         */
+        q?: string | null;
+        /**
+         * Start
+         *
+         * Bookings ending after this
+         */
+        start?: string | null;
+        /**
+         * End
+         *
+         * Bookings starting before this
+         */
+        end?: string | null;
+        /**
+         * Status
+         *
+         * Any of these
+         */
+        status?: Array<ReservationStatus> | null;
+        /**
+         * Sort
+         *
+         * Order
+         */
+        sort?: 'starts_at' | '-starts_at';
+    };
+    url: '/api/v1/communities/{community_id}/admin/reservations.csv';
+};
+
+export type ReservationsExportOfficeReservationsErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * reservation.invalid_range
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsExportOfficeReservationsError = ReservationsExportOfficeReservationsErrors[keyof ReservationsExportOfficeReservationsErrors];
+
+export type ReservationsExportOfficeReservationsResponses = {
+    /**
+     * The bookings, one per row
+     */
+    200: unknown;
+};
+
+export type ReservationsGetReservationHistoryData = {
+    body?: never;
+    path: {
+        /**
+         * Reservation Id
+         */
+        reservation_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/history';
+};
+
+export type ReservationsGetReservationHistoryErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type ReservationsGetReservationHistoryError = ReservationsGetReservationHistoryErrors[keyof ReservationsGetReservationHistoryErrors];
+
+export type ReservationsGetReservationHistoryResponses = {
+    /**
+     * Successful Response
+     */
+    200: BookingHistory;
+};
+
+export type ReservationsGetReservationHistoryResponse = ReservationsGetReservationHistoryResponses[keyof ReservationsGetReservationHistoryResponses];
+
+export type AmenitiesListAmenitiesData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: {
+        /**
+         * Include Archived
+         */
+        include_archived?: boolean;
+    };
+    url: '/api/v1/communities/{community_id}/amenities';
+};
+
+export type AmenitiesListAmenitiesErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AmenitiesListAmenitiesError = AmenitiesListAmenitiesErrors[keyof AmenitiesListAmenitiesErrors];
+
+export type AmenitiesListAmenitiesResponses = {
+    /**
+     * Response Amenities-List Amenities
+     *
+     * Successful Response
+     */
+    200: Array<AmenityRead>;
+};
+
+export type AmenitiesListAmenitiesResponse = AmenitiesListAmenitiesResponses[keyof AmenitiesListAmenitiesResponses];
+
+export type AmenitiesCreateAmenityData = {
+    body: AmenityCreate;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/amenities';
+};
+
+export type AmenitiesCreateAmenityErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * amenity.name_taken
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * amenity.invalid_rules
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AmenitiesCreateAmenityError = AmenitiesCreateAmenityErrors[keyof AmenitiesCreateAmenityErrors];
+
+export type AmenitiesCreateAmenityResponses = {
+    /**
+     * Successful Response
+     */
+    201: AmenityRead;
+};
+
+export type AmenitiesCreateAmenityResponse = AmenitiesCreateAmenityResponses[keyof AmenitiesCreateAmenityResponses];
+
+export type AmenitiesListAmenityTemplatesData = {
+    body?: never;
+    path: {
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/amenities/templates';
+};
+
+export type AmenitiesListAmenityTemplatesErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AmenitiesListAmenityTemplatesError = AmenitiesListAmenityTemplatesErrors[keyof AmenitiesListAmenityTemplatesErrors];
+
+export type AmenitiesListAmenityTemplatesResponses = {
+    /**
+     * Response Amenities-List Amenity Templates
+     *
+     * Successful Response
+     */
+    200: Array<AmenityTemplate>;
+};
+
+export type AmenitiesListAmenityTemplatesResponse = AmenitiesListAmenityTemplatesResponses[keyof AmenitiesListAmenityTemplatesResponses];
+
+export type AmenitiesGetAmenityData = {
+    body?: never;
+    path: {
+        /**
+         * Amenity Id
+         */
+        amenity_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/amenities/{amenity_id}';
+};
+
+export type AmenitiesGetAmenityErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AmenitiesGetAmenityError = AmenitiesGetAmenityErrors[keyof AmenitiesGetAmenityErrors];
+
+export type AmenitiesGetAmenityResponses = {
+    /**
+     * Successful Response
+     */
+    200: AmenityRead;
+};
+
+export type AmenitiesGetAmenityResponse = AmenitiesGetAmenityResponses[keyof AmenitiesGetAmenityResponses];
+
+export type AmenitiesUpdateAmenityData = {
+    body: AmenityUpdate;
+    path: {
+        /**
+         * Amenity Id
+         */
+        amenity_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/amenities/{amenity_id}';
+};
+
+export type AmenitiesUpdateAmenityErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * amenity.name_taken
+     */
+    409: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * amenity.invalid_rules
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AmenitiesUpdateAmenityError = AmenitiesUpdateAmenityErrors[keyof AmenitiesUpdateAmenityErrors];
+
+export type AmenitiesUpdateAmenityResponses = {
+    /**
+     * Successful Response
+     */
+    200: AmenityRead;
+};
+
+export type AmenitiesUpdateAmenityResponse = AmenitiesUpdateAmenityResponses[keyof AmenitiesUpdateAmenityResponses];
+
+export type AmenitiesArchiveAmenityData = {
+    body?: never;
+    path: {
+        /**
+         * Amenity Id
+         */
+        amenity_id: string;
+        /**
+         * Community Id
+         */
+        community_id: string;
+    };
+    query?: never;
+    url: '/api/v1/communities/{community_id}/amenities/{amenity_id}/archive';
+};
+
+export type AmenitiesArchiveAmenityErrors = {
+    /**
+     * auth.not_authenticated
+     */
+    401: ErrorEnvelope;
+    /**
+     * forbidden
+     */
+    403: ErrorEnvelope;
+    /**
+     * not_found
+     */
+    404: ErrorEnvelope;
+    /**
+     * payload_too_large
+     */
+    413: ErrorEnvelope;
+    /**
+     * validation_error, invalid_value
+     */
+    422: ErrorEnvelope;
+    /**
+     * rate_limited
+     */
+    429: ErrorEnvelope;
+    /**
+     * internal_error
+     */
+    500: ErrorEnvelope;
+    /**
+     * service.busy, service.unavailable
+     */
+    503: ErrorEnvelope;
+};
+
+export type AmenitiesArchiveAmenityError = AmenitiesArchiveAmenityErrors[keyof AmenitiesArchiveAmenityErrors];
+
+export type AmenitiesArchiveAmenityResponses = {
+    /**
+     * Successful Response
+     */
+    200: AmenityRead;
+};
+
+export type AmenitiesArchiveAmenityResponse = AmenitiesArchiveAmenityResponses[keyof AmenitiesArchiveAmenityResponses];
+
 export type AuthLoginData = {
     body: LoginRequest;
     path?: never;
@@ -5221,375 +6784,6 @@ export type MembersSignUpWithCodeResponses = {
 
 export type MembersSignUpWithCodeResponse = MembersSignUpWithCodeResponses[keyof MembersSignUpWithCodeResponses];
 
-export type AmenitiesListAmenitiesData = {
-    body?: never;
-    path: {
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: {
-        /**
-         * Include Archived
-         */
-        include_archived?: boolean;
-    };
-    url: '/api/v1/communities/{community_id}/amenities';
-};
-
-export type AmenitiesListAmenitiesErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * validation_error, invalid_value
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type AmenitiesListAmenitiesError = AmenitiesListAmenitiesErrors[keyof AmenitiesListAmenitiesErrors];
-
-export type AmenitiesListAmenitiesResponses = {
-    /**
-     * Response Amenities-List Amenities
-     *
-     * Successful Response
-     */
-    200: Array<AmenityRead>;
-};
-
-export type AmenitiesListAmenitiesResponse = AmenitiesListAmenitiesResponses[keyof AmenitiesListAmenitiesResponses];
-
-export type AmenitiesCreateAmenityData = {
-    body: AmenityCreate;
-    path: {
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: never;
-    url: '/api/v1/communities/{community_id}/amenities';
-};
-
-export type AmenitiesCreateAmenityErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * forbidden
-     */
-    403: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * amenity.name_taken
-     */
-    409: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * amenity.invalid_rules
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type AmenitiesCreateAmenityError = AmenitiesCreateAmenityErrors[keyof AmenitiesCreateAmenityErrors];
-
-export type AmenitiesCreateAmenityResponses = {
-    /**
-     * Successful Response
-     */
-    201: AmenityRead;
-};
-
-export type AmenitiesCreateAmenityResponse = AmenitiesCreateAmenityResponses[keyof AmenitiesCreateAmenityResponses];
-
-export type AmenitiesListAmenityTemplatesData = {
-    body?: never;
-    path: {
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: never;
-    url: '/api/v1/communities/{community_id}/amenities/templates';
-};
-
-export type AmenitiesListAmenityTemplatesErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * forbidden
-     */
-    403: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * validation_error, invalid_value
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type AmenitiesListAmenityTemplatesError = AmenitiesListAmenityTemplatesErrors[keyof AmenitiesListAmenityTemplatesErrors];
-
-export type AmenitiesListAmenityTemplatesResponses = {
-    /**
-     * Response Amenities-List Amenity Templates
-     *
-     * Successful Response
-     */
-    200: Array<AmenityTemplate>;
-};
-
-export type AmenitiesListAmenityTemplatesResponse = AmenitiesListAmenityTemplatesResponses[keyof AmenitiesListAmenityTemplatesResponses];
-
-export type AmenitiesGetAmenityData = {
-    body?: never;
-    path: {
-        /**
-         * Amenity Id
-         */
-        amenity_id: string;
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: never;
-    url: '/api/v1/communities/{community_id}/amenities/{amenity_id}';
-};
-
-export type AmenitiesGetAmenityErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * validation_error, invalid_value
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type AmenitiesGetAmenityError = AmenitiesGetAmenityErrors[keyof AmenitiesGetAmenityErrors];
-
-export type AmenitiesGetAmenityResponses = {
-    /**
-     * Successful Response
-     */
-    200: AmenityRead;
-};
-
-export type AmenitiesGetAmenityResponse = AmenitiesGetAmenityResponses[keyof AmenitiesGetAmenityResponses];
-
-export type AmenitiesUpdateAmenityData = {
-    body: AmenityUpdate;
-    path: {
-        /**
-         * Amenity Id
-         */
-        amenity_id: string;
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: never;
-    url: '/api/v1/communities/{community_id}/amenities/{amenity_id}';
-};
-
-export type AmenitiesUpdateAmenityErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * forbidden
-     */
-    403: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * amenity.name_taken
-     */
-    409: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * amenity.invalid_rules
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type AmenitiesUpdateAmenityError = AmenitiesUpdateAmenityErrors[keyof AmenitiesUpdateAmenityErrors];
-
-export type AmenitiesUpdateAmenityResponses = {
-    /**
-     * Successful Response
-     */
-    200: AmenityRead;
-};
-
-export type AmenitiesUpdateAmenityResponse = AmenitiesUpdateAmenityResponses[keyof AmenitiesUpdateAmenityResponses];
-
-export type AmenitiesArchiveAmenityData = {
-    body?: never;
-    path: {
-        /**
-         * Amenity Id
-         */
-        amenity_id: string;
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: never;
-    url: '/api/v1/communities/{community_id}/amenities/{amenity_id}/archive';
-};
-
-export type AmenitiesArchiveAmenityErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * forbidden
-     */
-    403: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * validation_error, invalid_value
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type AmenitiesArchiveAmenityError = AmenitiesArchiveAmenityErrors[keyof AmenitiesArchiveAmenityErrors];
-
-export type AmenitiesArchiveAmenityResponses = {
-    /**
-     * Successful Response
-     */
-    200: AmenityRead;
-};
-
-export type AmenitiesArchiveAmenityResponse = AmenitiesArchiveAmenityResponses[keyof AmenitiesArchiveAmenityResponses];
-
 export type BlackoutsListBlackoutsData = {
     body?: never;
     path: {
@@ -5844,1200 +7038,6 @@ export type BlackoutsUpdateBlackoutResponses = {
 };
 
 export type BlackoutsUpdateBlackoutResponse = BlackoutsUpdateBlackoutResponses[keyof BlackoutsUpdateBlackoutResponses];
-
-export type ReservationsListReservationsData = {
-    body?: never;
-    path: {
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: {
-        /**
-         * Limit
-         *
-         * Items per page
-         */
-        limit?: number;
-        /**
-         * Mine
-         *
-         * Admins: only their own household's
-         */
-        mine?: boolean;
-        /**
-         * Amenity Id
-         */
-        amenity_id?: string | null;
-        /**
-         * Status
-         */
-        status?: ReservationStatus | null;
-        /**
-         * Start
-         */
-        start?: string | null;
-        /**
-         * End
-         */
-        end?: string | null;
-        /**
-         * Cursor
-         *
-         * `next_cursor` of the previous page
-         */
-        cursor?: string | null;
-    };
-    url: '/api/v1/communities/{community_id}/reservations';
-};
-
-export type ReservationsListReservationsErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * validation_error, invalid_value
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type ReservationsListReservationsError = ReservationsListReservationsErrors[keyof ReservationsListReservationsErrors];
-
-export type ReservationsListReservationsResponses = {
-    /**
-     * Successful Response
-     */
-    200: PageReservationRead;
-};
-
-export type ReservationsListReservationsResponse = ReservationsListReservationsResponses[keyof ReservationsListReservationsResponses];
-
-export type ReservationsCreateReservationData = {
-    body: ReservationCreate;
-    headers?: {
-        /**
-         * Idempotency-Key
-         */
-        'idempotency-key'?: string | null;
-    };
-    path: {
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: never;
-    url: '/api/v1/communities/{community_id}/reservations';
-};
-
-export type ReservationsCreateReservationErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * forbidden
-     */
-    403: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * reservation.slot_taken, reservation.<conflict>, amenity.archived
-     */
-    409: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * reservation.<rule>, reservation.no_household, idempotency.key_reused
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type ReservationsCreateReservationError = ReservationsCreateReservationErrors[keyof ReservationsCreateReservationErrors];
-
-export type ReservationsCreateReservationResponses = {
-    /**
-     * Successful Response
-     */
-    201: ReservationRead;
-};
-
-export type ReservationsCreateReservationResponse = ReservationsCreateReservationResponses[keyof ReservationsCreateReservationResponses];
-
-export type ReservationsCheckReservationData = {
-    body: ReservationCreate;
-    path: {
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: never;
-    url: '/api/v1/communities/{community_id}/reservations/check';
-};
-
-export type ReservationsCheckReservationErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * forbidden
-     */
-    403: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * amenity.archived
-     */
-    409: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * reservation.no_household
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type ReservationsCheckReservationError = ReservationsCheckReservationErrors[keyof ReservationsCheckReservationErrors];
-
-export type ReservationsCheckReservationResponses = {
-    /**
-     * Successful Response
-     */
-    200: CheckResult;
-};
-
-export type ReservationsCheckReservationResponse = ReservationsCheckReservationResponses[keyof ReservationsCheckReservationResponses];
-
-export type ReservationsGetApprovalQueueData = {
-    body?: never;
-    path: {
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: never;
-    url: '/api/v1/communities/{community_id}/approval-queue';
-};
-
-export type ReservationsGetApprovalQueueErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * forbidden
-     */
-    403: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * validation_error, invalid_value
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type ReservationsGetApprovalQueueError = ReservationsGetApprovalQueueErrors[keyof ReservationsGetApprovalQueueErrors];
-
-export type ReservationsGetApprovalQueueResponses = {
-    /**
-     * Response Reservations-Get Approval Queue
-     *
-     * Successful Response
-     */
-    200: Array<QueuedRequest>;
-};
-
-export type ReservationsGetApprovalQueueResponse = ReservationsGetApprovalQueueResponses[keyof ReservationsGetApprovalQueueResponses];
-
-export type ReservationsGetReservationData = {
-    body?: never;
-    path: {
-        /**
-         * Reservation Id
-         */
-        reservation_id: string;
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: never;
-    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}';
-};
-
-export type ReservationsGetReservationErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * validation_error, invalid_value
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type ReservationsGetReservationError = ReservationsGetReservationErrors[keyof ReservationsGetReservationErrors];
-
-export type ReservationsGetReservationResponses = {
-    /**
-     * Successful Response
-     */
-    200: ReservationRead;
-};
-
-export type ReservationsGetReservationResponse = ReservationsGetReservationResponses[keyof ReservationsGetReservationResponses];
-
-export type ReservationsChangeReservationData = {
-    body: ReservationChange;
-    path: {
-        /**
-         * Reservation Id
-         */
-        reservation_id: string;
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: never;
-    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}';
-};
-
-export type ReservationsChangeReservationErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * reservation.not_active, reservation.slot_taken, reservation.<conflict>, amenity.archived
-     */
-    409: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * reservation.<rule>
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type ReservationsChangeReservationError = ReservationsChangeReservationErrors[keyof ReservationsChangeReservationErrors];
-
-export type ReservationsChangeReservationResponses = {
-    /**
-     * Successful Response
-     */
-    200: ReservationRead;
-};
-
-export type ReservationsChangeReservationResponse = ReservationsChangeReservationResponses[keyof ReservationsChangeReservationResponses];
-
-export type ReservationsDownloadReservationCalendarData = {
-    body?: never;
-    path: {
-        /**
-         * Reservation Id
-         */
-        reservation_id: string;
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: never;
-    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/calendar.ics';
-};
-
-export type ReservationsDownloadReservationCalendarErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * validation_error, invalid_value
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type ReservationsDownloadReservationCalendarError = ReservationsDownloadReservationCalendarErrors[keyof ReservationsDownloadReservationCalendarErrors];
-
-export type ReservationsDownloadReservationCalendarResponses = {
-    /**
-     * An RFC 5545 file
-     */
-    200: unknown;
-};
-
-export type ReservationsCancelReservationData = {
-    body: Decision;
-    path: {
-        /**
-         * Reservation Id
-         */
-        reservation_id: string;
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: never;
-    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/cancel';
-};
-
-export type ReservationsCancelReservationErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * reservation.not_active, reservation.<conflict>
-     */
-    409: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * validation_error, invalid_value
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type ReservationsCancelReservationError = ReservationsCancelReservationErrors[keyof ReservationsCancelReservationErrors];
-
-export type ReservationsCancelReservationResponses = {
-    /**
-     * Successful Response
-     */
-    200: ReservationRead;
-};
-
-export type ReservationsCancelReservationResponse = ReservationsCancelReservationResponses[keyof ReservationsCancelReservationResponses];
-
-export type ReservationsApproveReservationData = {
-    body: Decision;
-    path: {
-        /**
-         * Reservation Id
-         */
-        reservation_id: string;
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: never;
-    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/approve';
-};
-
-export type ReservationsApproveReservationErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * forbidden
-     */
-    403: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * reservation.not_pending, reservation.<conflict>
-     */
-    409: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * validation_error, invalid_value
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type ReservationsApproveReservationError = ReservationsApproveReservationErrors[keyof ReservationsApproveReservationErrors];
-
-export type ReservationsApproveReservationResponses = {
-    /**
-     * Successful Response
-     */
-    200: DecisionRead;
-};
-
-export type ReservationsApproveReservationResponse = ReservationsApproveReservationResponses[keyof ReservationsApproveReservationResponses];
-
-export type ReservationsRejectReservationData = {
-    body: Rejection;
-    path: {
-        /**
-         * Reservation Id
-         */
-        reservation_id: string;
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: never;
-    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/reject';
-};
-
-export type ReservationsRejectReservationErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * forbidden
-     */
-    403: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * reservation.not_pending
-     */
-    409: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * validation_error, invalid_value
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type ReservationsRejectReservationError = ReservationsRejectReservationErrors[keyof ReservationsRejectReservationErrors];
-
-export type ReservationsRejectReservationResponses = {
-    /**
-     * Successful Response
-     */
-    200: DecisionRead;
-};
-
-export type ReservationsRejectReservationResponse = ReservationsRejectReservationResponses[keyof ReservationsRejectReservationResponses];
-
-export type ReservationsUndoReservationDecisionData = {
-    body?: never;
-    path: {
-        /**
-         * Reservation Id
-         */
-        reservation_id: string;
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: never;
-    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/undo-decision';
-};
-
-export type ReservationsUndoReservationDecisionErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * forbidden
-     */
-    403: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * reservation.undo_expired, reservation.slot_taken, reservation.<conflict>
-     */
-    409: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * validation_error, invalid_value
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type ReservationsUndoReservationDecisionError = ReservationsUndoReservationDecisionErrors[keyof ReservationsUndoReservationDecisionErrors];
-
-export type ReservationsUndoReservationDecisionResponses = {
-    /**
-     * Successful Response
-     */
-    200: ReservationRead;
-};
-
-export type ReservationsUndoReservationDecisionResponse = ReservationsUndoReservationDecisionResponses[keyof ReservationsUndoReservationDecisionResponses];
-
-export type ReservationsGetCalendarData = {
-    body?: never;
-    path: {
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query: {
-        /**
-         * Start
-         *
-         * Range start, ISO 8601 with offset
-         */
-        start: string;
-        /**
-         * End
-         *
-         * Range end (exclusive)
-         */
-        end: string;
-        /**
-         * Amenity Id
-         */
-        amenity_id?: string | null;
-    };
-    url: '/api/v1/communities/{community_id}/calendar';
-};
-
-export type ReservationsGetCalendarErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * calendar.range_too_long
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type ReservationsGetCalendarError = ReservationsGetCalendarErrors[keyof ReservationsGetCalendarErrors];
-
-export type ReservationsGetCalendarResponses = {
-    /**
-     * Successful Response
-     */
-    200: Calendar;
-};
-
-export type ReservationsGetCalendarResponse = ReservationsGetCalendarResponses[keyof ReservationsGetCalendarResponses];
-
-export type ReservationsGetAvailabilityData = {
-    body?: never;
-    path: {
-        /**
-         * Amenity Id
-         */
-        amenity_id: string;
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query: {
-        /**
-         * Date
-         *
-         * Local date in the community
-         */
-        date: string;
-        /**
-         * Exclude
-         *
-         * A booking the caller may change: its own time counts as free
-         */
-        exclude?: string | null;
-    };
-    url: '/api/v1/communities/{community_id}/amenities/{amenity_id}/availability';
-};
-
-export type ReservationsGetAvailabilityErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * amenity.archived
-     */
-    409: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * validation_error, invalid_value
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type ReservationsGetAvailabilityError = ReservationsGetAvailabilityErrors[keyof ReservationsGetAvailabilityErrors];
-
-export type ReservationsGetAvailabilityResponses = {
-    /**
-     * Successful Response
-     */
-    200: Availability;
-};
-
-export type ReservationsGetAvailabilityResponse = ReservationsGetAvailabilityResponses[keyof ReservationsGetAvailabilityResponses];
-
-export type ReservationsGetNextAvailableData = {
-    body?: never;
-    path: {
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: {
-        /**
-         * Amenity Id
-         *
-         * One amenity, or several to compare (not with kind)
-         */
-        amenity_id?: Array<string> | null;
-        /**
-         * Kind
-         *
-         * Every bookable amenity of this kind (any tennis court), by name, at most 10; case and spacing do not matter (not with amenity_id)
-         */
-        kind?: string | null;
-        /**
-         * Limit
-         */
-        limit?: number;
-        /**
-         * Per Day
-         *
-         * At most this many slots of a day
-         */
-        per_day?: number | null;
-    };
-    url: '/api/v1/communities/{community_id}/availability/next';
-};
-
-export type ReservationsGetNextAvailableErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * not_found, amenity.unknown_kind
-     */
-    404: ErrorEnvelope;
-    /**
-     * amenity.archived
-     */
-    409: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * availability.amenity_or_kind
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type ReservationsGetNextAvailableError = ReservationsGetNextAvailableErrors[keyof ReservationsGetNextAvailableErrors];
-
-export type ReservationsGetNextAvailableResponses = {
-    /**
-     * Successful Response
-     */
-    200: NextAvailable;
-};
-
-export type ReservationsGetNextAvailableResponse = ReservationsGetNextAvailableResponses[keyof ReservationsGetNextAvailableResponses];
-
-export type ReservationsListOfficeReservationsData = {
-    body?: never;
-    path: {
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: {
-        /**
-         * Offset
-         */
-        offset?: number;
-        /**
-         * Limit
-         *
-         * Items per page
-         */
-        limit?: number;
-        /**
-         * Amenity Id
-         */
-        amenity_id?: string | null;
-        /**
-         * Q
-         *
-         * Resident's name or email, or household
-         */
-        q?: string | null;
-        /**
-         * Start
-         *
-         * Bookings ending after this
-         */
-        start?: string | null;
-        /**
-         * End
-         *
-         * Bookings starting before this
-         */
-        end?: string | null;
-        /**
-         * Status
-         *
-         * Any of these
-         */
-        status?: Array<ReservationStatus> | null;
-        /**
-         * Sort
-         *
-         * Order
-         */
-        sort?: 'starts_at' | '-starts_at';
-    };
-    url: '/api/v1/communities/{community_id}/admin/reservations';
-};
-
-export type ReservationsListOfficeReservationsErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * forbidden
-     */
-    403: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * reservation.invalid_range
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type ReservationsListOfficeReservationsError = ReservationsListOfficeReservationsErrors[keyof ReservationsListOfficeReservationsErrors];
-
-export type ReservationsListOfficeReservationsResponses = {
-    /**
-     * Successful Response
-     */
-    200: OfficeBookingPage;
-};
-
-export type ReservationsListOfficeReservationsResponse = ReservationsListOfficeReservationsResponses[keyof ReservationsListOfficeReservationsResponses];
-
-export type ReservationsExportOfficeReservationsData = {
-    body?: never;
-    path: {
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: {
-        /**
-         * Amenity Id
-         */
-        amenity_id?: string | null;
-        /**
-         * Q
-         *
-         * Resident's name or email, or household
-         */
-        q?: string | null;
-        /**
-         * Start
-         *
-         * Bookings ending after this
-         */
-        start?: string | null;
-        /**
-         * End
-         *
-         * Bookings starting before this
-         */
-        end?: string | null;
-        /**
-         * Status
-         *
-         * Any of these
-         */
-        status?: Array<ReservationStatus> | null;
-        /**
-         * Sort
-         *
-         * Order
-         */
-        sort?: 'starts_at' | '-starts_at';
-    };
-    url: '/api/v1/communities/{community_id}/admin/reservations.csv';
-};
-
-export type ReservationsExportOfficeReservationsErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * forbidden
-     */
-    403: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * reservation.invalid_range
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type ReservationsExportOfficeReservationsError = ReservationsExportOfficeReservationsErrors[keyof ReservationsExportOfficeReservationsErrors];
-
-export type ReservationsExportOfficeReservationsResponses = {
-    /**
-     * The bookings, one per row
-     */
-    200: unknown;
-};
-
-export type ReservationsGetReservationHistoryData = {
-    body?: never;
-    path: {
-        /**
-         * Reservation Id
-         */
-        reservation_id: string;
-        /**
-         * Community Id
-         */
-        community_id: string;
-    };
-    query?: never;
-    url: '/api/v1/communities/{community_id}/reservations/{reservation_id}/history';
-};
-
-export type ReservationsGetReservationHistoryErrors = {
-    /**
-     * auth.not_authenticated
-     */
-    401: ErrorEnvelope;
-    /**
-     * not_found
-     */
-    404: ErrorEnvelope;
-    /**
-     * payload_too_large
-     */
-    413: ErrorEnvelope;
-    /**
-     * validation_error, invalid_value
-     */
-    422: ErrorEnvelope;
-    /**
-     * rate_limited
-     */
-    429: ErrorEnvelope;
-    /**
-     * internal_error
-     */
-    500: ErrorEnvelope;
-    /**
-     * service.busy, service.unavailable
-     */
-    503: ErrorEnvelope;
-};
-
-export type ReservationsGetReservationHistoryError = ReservationsGetReservationHistoryErrors[keyof ReservationsGetReservationHistoryErrors];
-
-export type ReservationsGetReservationHistoryResponses = {
-    /**
-     * Successful Response
-     */
-    200: BookingHistory;
-};
-
-export type ReservationsGetReservationHistoryResponse = ReservationsGetReservationHistoryResponses[keyof ReservationsGetReservationHistoryResponses];
 
 export type ReservationsShowCancelLinkData = {
     body?: never;
