@@ -1,5 +1,13 @@
-import httpx
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
 
+import httpx
+import jwt
+from pydantic import SecretStr
+
+from hoa.core.settings import Settings
+from hoa.core.tokens import issue_token, read_token, signing_keys
 from hoa.web.cookies import CSRF_COOKIE, SESSION_COOKIE
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, World
@@ -113,3 +121,24 @@ async def test_sign_out_everywhere_revokes_tokens(client: httpx.AsyncClient, wor
     r = await client.post("/api/v1/auth/logout", params={"everywhere": "true"}, headers=headers)
     assert r.status_code == 204
     assert (await client.get("/api/v1/me", headers=headers)).status_code == 401
+
+
+def test_a_token_accepted_before_stops_at_its_expiry_and_under_other_keys(
+    settings: Settings,
+) -> None:
+    """Checked tokens are remembered per process (hoa.core.tokens): what is remembered still
+    expires on time, and a token checked under one key set is not thereby good under another."""
+    user_id = uuid.uuid4()
+    token, _ = issue_token(settings, user_id, 0, "csrf", uuid.uuid4())
+    claims = read_token(settings, token)
+    assert claims is not None and read_token(settings, token) == claims
+    rotated = settings.model_copy(update={"secret_key": SecretStr("another-secret-" * 3)})
+    assert read_token(rotated, token) is None
+    soon = datetime.now(UTC) + timedelta(seconds=1)
+    header = {"kid": next(iter(signing_keys(settings)))}
+    secret = next(iter(signing_keys(settings).values()))
+    payload = {"sub": str(user_id), "ver": 0, "csrf": "c", "sid": str(uuid.uuid4())}
+    short = jwt.encode({**payload, "exp": soon}, secret, algorithm="HS256", headers=header)
+    assert read_token(settings, short) is not None
+    time.sleep(max(0.0, (soon - datetime.now(UTC)).total_seconds()) + 0.05)
+    assert read_token(settings, short) is None

@@ -2,9 +2,11 @@
 derived from an id, and the hashes stored in their place."""
 
 import base64
+import functools
 import hashlib
 import hmac
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -70,8 +72,20 @@ def issue_token(
 
 def read_token(settings: Settings, token: str) -> TokenClaims | None:
     """The claims of a valid token, or None (bad signature, unknown key, expired, malformed)."""
+    verified = _verified(token, tuple(signing_keys(settings).items()))
+    if verified is None:
+        return None
+    claims, expires_at = verified
+    return claims if time.time() < expires_at else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _verified(token: str, keys: tuple[tuple[str, str], ...]) -> tuple[TokenClaims, float] | None:
+    """A token's claims and expiry, checked once per process and key set: a client sends the
+    same token on every request for its lifetime, and parsing and checking it cost as much as
+    the rest of a cached read's own work. The expiry is compared at each use, by the caller."""
     try:
-        secret = signing_keys(settings).get(jwt.get_unverified_header(token).get("kid", ""))
+        secret = dict(keys).get(jwt.get_unverified_header(token).get("kid", ""))
         if secret is None:
             return None
         claims = jwt.decode(
@@ -85,7 +99,7 @@ def read_token(settings: Settings, token: str) -> TokenClaims | None:
             int(claims["ver"]),
             str(claims["csrf"]),
             uuid.UUID(claims["sid"]),
-        )
+        ), float(claims["exp"])
     except (jwt.PyJWTError, ValueError, TypeError):
         return None
 
