@@ -446,7 +446,7 @@ def test_nearest_free_slot_is_the_closest_that_check_booking_allows(
         None,
     )
     found = nearest_free_slot(
-        req, amenity, tz, now, booked=booked, blackouts=blackouts, search_days=1
+        req, amenity, tz, now, booked=booked, blackouts=blackouts, search_days=2
     )
 
     length = req.ends_at - req.starts_at
@@ -455,7 +455,7 @@ def test_nearest_free_slot_is_the_closest_that_check_booking_allows(
     around_day = req.starts_at.astimezone(tz).date()
     free = [
         s
-        for offset in (-1, 0, 1)
+        for offset in range(-2, 3)  # every day searched, judged by check_booking
         for s in grid_starts(around_day + timedelta(days=offset), amenity.slot_minutes, tz)
         if check_booking(
             replace(req, starts_at=s, ends_at=s + length),

@@ -189,6 +189,18 @@ class TestNearestFreeSlot:
         taken = [on_tuesday("10:00", "11:00")]
         assert nearest(self.tuesday_10, booked=taken) == ("2026-03-03 11:00", "12:00")
 
+    def test_the_next_morning_can_beat_the_same_day(self) -> None:
+        """The search goes out a day at a time and stops when no further day can be closer:
+        late in the evening the next day's first slot is closer than the same day's free ones."""
+        late = request(ny("2026-03-03 23:00"), ny("2026-03-04 00:00"))
+        evening = Booked(ny("2026-03-03 14:00"), ny("2026-03-04 00:00"), 1, "them")
+        assert nearest(late, ALWAYS, booked=[evening]) == ("2026-03-04 00:00", "01:00")
+
+    def test_searches_days_away_until_one_is_free(self) -> None:
+        full = Booked(ny("2026-03-03 00:00"), ny("2026-03-06 00:00"), 1, "them")
+        assert nearest(self.tuesday_10, ALWAYS, booked=[full]) == ("2026-03-02 23:00", "00:00")
+        assert nearest(self.tuesday_10, ALWAYS, booked=[full], search_days=0) is None
+
     def test_an_available_request_is_its_own_nearest(self) -> None:
         assert nearest(self.tuesday_10) == ("2026-03-03 10:00", "11:00")
 

@@ -179,17 +179,35 @@ def nearest_free_slot(
         length = max(rules.slot_minutes, rules.min_duration_minutes) * MINUTE
     around = req.starts_at.astimezone(tz).date()
     nights = (req.ends_at.astimezone(tz).date() - around).days
-    probes = (
-        replace(req, starts_at=s, ends_at=_like_end(s, length, nights, rules, tz))
-        for offset in range(-search_days, search_days + 1)
-        for s in _starts(around + timedelta(days=offset), rules, tz)
-    )
-    free = [s for s in _slots(probes, rules, tz, now, booked, blackouts) if s.available]
-    return min(
-        free,
-        key=lambda s: (abs(s.starts_at - req.starts_at), s.starts_at < req.starts_at),
-        default=None,
-    )
+
+    def closeness(slot: Slot) -> tuple[timedelta, bool]:
+        return abs(slot.starts_at - req.starts_at), slot.starts_at < req.starts_at
+
+    # Outward from req's day, a day on each side at a time, until no start on the days left can
+    # be as close as the best found: a refused booking (every loser of a rush on one slot) asks
+    # for this, and judging the whole ±search_days is hundreds of probes.
+    best: Slot | None = None
+    for distance in range(search_days + 1):
+        if best is not None and closeness(best)[0] < _closest_start(around, distance, req, tz):
+            break
+        probes = (
+            replace(req, starts_at=s, ends_at=_like_end(s, length, nights, rules, tz))
+            for offset in sorted({-distance, distance})
+            for s in _starts(around + timedelta(days=offset), rules, tz)
+        )
+        for slot in _slots(probes, rules, tz, now, booked, blackouts):
+            if slot.available and (best is None or closeness(slot) < closeness(best)):
+                best = slot
+    return best
+
+
+def _closest_start(around: date, distance: int, req: BookingRequest, tz: ZoneInfo) -> timedelta:
+    """A bound on how close to req's start a start on the days `distance` away from `around`
+    can be: they begin at the local midnight `distance` days after, and end at the one
+    `distance - 1` days before (less two hours, for a clock change at midnight)."""
+    after = datetime.combine(around + timedelta(days=distance), time(), tz) - req.starts_at
+    before = req.starts_at - datetime.combine(around - timedelta(days=distance - 1), time(), tz)
+    return min(after, before) - 120 * MINUTE
 
 
 def _slots(
