@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, QueryableAttribute, Session
 from sqlalchemy.pool import AsyncAdaptedQueuePool, Pool
 
 from hoa.core import metrics
@@ -65,6 +65,25 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC)
         # PostgreSQL sessions run in UTC (see create_engine), so aware values already are.
         return value if value.utcoffset() == _ZERO else value.astimezone(UTC)
+
+
+class _UuidText(sa.TypeDecorator[str]):
+    """A uuid read as the text the API answers with, with no ``uuid.UUID`` made per value:
+    PostgreSQL casts to the dashed form; SQLite holds 32 hex digits, dashed here."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        if value is None or len(value) != 32:
+            return value
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+
+
+def uuid_text(column: QueryableAttribute[Any]) -> sa.ColumnElement[str]:
+    """``column`` (a uuid) selected as text, for hot reads of many rows that only serialize
+    their ids."""
+    return sa.cast(column, _UuidText()).label(column.key)
 
 
 class Base(DeclarativeBase):

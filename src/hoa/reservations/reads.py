@@ -2,7 +2,7 @@
 lists, one reservation, and what keeps an amenity busy, which the booking checks use too."""
 
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import IntEnum
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hoa import rules
 from hoa.amenities import service as amenities
 from hoa.core.context import CommunityCtx
-from hoa.core.database import utcnow
+from hoa.core.database import utcnow, uuid_text
 from hoa.core.errors import NotFound
 from hoa.core.pagination import AnySelect, Cursor, page_query
 from hoa.models import (
@@ -367,17 +367,18 @@ def calendar_query(
     community_id: uuid.UUID, start: datetime, end: datetime, amenity_id: uuid.UUID | None
 ) -> AnySelect:
     """Active bookings overlapping [start, end): ``starts_at`` is bounded on both sides so the
-    (community_id, starts_at) index serves it whatever the history's length."""
+    (community_id, starts_at) index serves it whatever the history's length. Ids come as text:
+    a month holds hundreds of rows, and they are only compared and serialized."""
     query = (
         sa.select(
-            Reservation.id,
-            Reservation.amenity_id,
+            uuid_text(Reservation.id),
+            uuid_text(Reservation.amenity_id),
             Reservation.starts_at,
             Reservation.ends_at,
             Reservation.status,
             Reservation.headcount,
-            Reservation.household_id,
-            Reservation.booked_for_id,
+            uuid_text(Reservation.household_id),
+            uuid_text(Reservation.booked_for_id),
             Reservation.title,
             User.name,
         )
@@ -402,9 +403,8 @@ class CalendarRows:
     depends on the viewer (``mine``, names and titles) is decided by ``present_calendar``."""
 
     since: datetime  # the start of the range read
-    entries: tuple[tuple[Any, ...], ...]  # the columns of calendar_query
+    entries: tuple[tuple[Any, ...], ...]  # the columns of calendar_query, ids as text
     closures: tuple[dict[str, Any], ...]
-    text_ids: bool = False  # ids (and statuses) as text: rows read back from bytes
 
 
 def calendar_bytes(rows: CalendarRows) -> bytes:
@@ -426,7 +426,6 @@ def calendar_from_bytes(data: bytes) -> CalendarRows:
             {"id": i, "amenity_id": a, "starts_at": time(s), "ends_at": time(e), "reason": r}
             for i, a, s, e, r in closures
         ),
-        text_ids=True,
     )
 
 
@@ -476,14 +475,14 @@ def present_calendar(
     Residents see others' bookings as anonymous busy blocks unless the community shows names.
     """
     names = ctx.is_admin or ctx.show_booker_names
+    # The rows hold ids as text (calendar_query).
+    user_id = str(ctx.user_id)
+    household = None if ctx.household_id is None else str(ctx.household_id)
+    only = None if amenity_id is None else str(amenity_id)
     entries: list[dict[str, Any]] = []
     closures: list[dict[str, Any]] = []
     for number, part in enumerate(parts):
         since = part.since if number else None  # what starts before it is in the part before
-        # The viewer's ids in the form the part holds them.
-        as_text = str if part.text_ids else _same
-        user_id, household = as_text(ctx.user_id), _optional(as_text, ctx.household_id)
-        only = _optional(as_text, amenity_id)
         for row in part.entries:
             id_, amenity, starts_at, ends_at, status, headcount, home, booked_for, title, name = row
             if not _overlaps(starts_at, ends_at, start, end) or only not in (None, amenity):
@@ -521,14 +520,6 @@ def present_calendar(
     }
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
-def _optional(convert: Callable[[Any], Any], value: Any) -> Any:
-    return None if value is None else convert(value)
-
-
 def utc_months(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
     """The UTC calendar months [first, first of the next) covering [start, end)."""
     month = start.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -551,8 +542,8 @@ def _closures_query(
     shaped like calendar_query's rows (the reason in the title's place) and marked CLOSED."""
     none = [sa.null().label(f"none_{n}") for n in range(5)]
     query = sa.select(
-        Blackout.id,
-        Blackout.amenity_id,
+        uuid_text(Blackout.id),
+        uuid_text(Blackout.amenity_id),
         Blackout.starts_at,
         Blackout.ends_at,
         *none[:4],
