@@ -166,7 +166,7 @@ class Callgrind:
 
 TIMEZONE = ZoneInfo("America/New_York")
 PASSWORD = "gate-password-gate-password"  # noqa: S105 - a scratch database's only account
-FIRST_MONTH = datetime(2031, 1, 1, tzinfo=UTC)  # calendar months: fixed, far from "now"
+FIRST_MONTH = datetime(2031, 1, 1, tzinfo=TIMEZONE)  # local months (views): far from "now"
 ALL_WEEK = {d: [["06:00", "22:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 

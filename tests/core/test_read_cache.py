@@ -5,8 +5,10 @@ dies degrades to the database, never to an error."""
 import signal
 import subprocess
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -18,6 +20,7 @@ from hoa.core import metrics
 from hoa.core.settings import RedisSettings, Settings
 from hoa.main import create_app
 from hoa.models import Amenity, Membership, MemberStatus
+from hoa.reservations import reads
 from hoa.reservations.tasks import complete_past
 from hoa.web.cache import ReadCache
 from tests.conftest import Api, sign_in
@@ -230,15 +233,15 @@ async def test_calendars_cached_in_redis_read_back_as_the_database_shows_them(
     settings: Settings, world: World, client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     """Redis holds the months as bytes with the ids as text: read back, each viewer still gets
-    their own private fields, and a booking across a UTC month boundary (in both cached
-    months) is shown once, exactly as an uncached read shows it."""
+    their own private fields, and a booking across a month boundary (in both cached months)
+    is shown once, exactly as an uncached read shows it."""
     if not await _redis_answers():
         pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    # 18:00-20:00 in New York on the last day of next month runs past midnight UTC.
+    # 23:00-01:00 in New York from the last day of next month runs into the month after.
     next_month = (local(0, 0).replace(day=1) + timedelta(days=32)).replace(day=1)
     last_day = (next_month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     starts_at = datetime.combine(last_day.date(), datetime.min.time(), NEW_YORK) + timedelta(
-        hours=18
+        hours=23
     )
     await make_reservation(
         session,
@@ -292,3 +295,25 @@ async def _forget(queue: str, community_id: uuid.UUID) -> None:
                 await redis.delete(*keys)
     finally:
         await redis.aclose()
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Pacific/Auckland", "UTC"])
+def test_calendar_months_are_the_communitys_own(zone: str) -> None:
+    """A month view (local midnight on the 1st to the next) is one cached month, and any range
+    is covered by consecutive months without gap or overlap, across clock changes."""
+    tz = ZoneInfo(zone)
+    for month in range(1, 13):
+        first = datetime(2026, month, 1, tzinfo=tz)
+        following = (first + timedelta(days=32)).replace(day=1)
+        assert reads.local_months(first, following, tz) == [
+            (first.astimezone(UTC), following.astimezone(UTC))
+        ]
+    start, end = datetime(2026, 3, 20, 15, tzinfo=tz), datetime(2026, 5, 10, tzinfo=tz)
+    months = reads.local_months(start, end, tz)
+    assert [m.astimezone(tz).strftime("%m-%d %H:%M") for m, _ in months] == [
+        "03-01 00:00",
+        "04-01 00:00",
+        "05-01 00:00",
+    ]
+    assert months[0][0] <= start < end <= months[-1][1]
+    assert all(a[1] == b[0] for a, b in pairwise(months))

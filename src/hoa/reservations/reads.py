@@ -4,7 +4,7 @@ lists, one reservation, and what keeps an amenity busy, which the booking checks
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import IntEnum
 from typing import Any, cast
 from zoneinfo import ZoneInfo
@@ -25,6 +25,7 @@ from hoa.models import (
     Amenity,
     AmenityStatus,
     Blackout,
+    Community,
     Reservation,
     ReservationStatus,
     User,
@@ -520,14 +521,23 @@ def present_calendar(
     }
 
 
-def utc_months(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-    """The UTC calendar months [first, first of the next) covering [start, end)."""
-    month = start.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+async def community_timezone(session: AsyncSession, community_id: uuid.UUID) -> str | None:
+    """The community's time zone, or None when it is gone."""
+    return await session.scalar(sa.select(Community.timezone).where(Community.id == community_id))
+
+
+def local_months(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[datetime, datetime]]:
+    """The months of ``tz`` covering [start, end), each as the instants of its first local
+    midnight and the next month's: a month view of the community is read as one."""
+    local = start.astimezone(tz)
+    month = date(local.year, local.month, 1)
+    first = datetime.combine(month, time(), tz).astimezone(UTC)
     months = []
-    while month < end:
-        following = (month + timedelta(days=32)).replace(day=1)
-        months.append((month, following))
-        month = following
+    while first < end:
+        month = (month + timedelta(days=32)).replace(day=1)
+        following = datetime.combine(month, time(), tz).astimezone(UTC)
+        months.append((first, following))
+        first = following
     return months
 
 

@@ -2,6 +2,7 @@ import uuid
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import StreamingResponse
@@ -297,8 +298,8 @@ async def get_calendar(
         parts = [await reads.calendar_rows(session, ctx.community_id, start, end, amenity_id)]
     else:  # the community's whole months, shared by every viewer and range
         parts = [
-            await _month(cache, session, ctx.community_id, month, next_month)
-            for month, next_month in reads.utc_months(start, end)
+            await _month(cache, session, ctx.community_id, ctx.timezone, month, next_month)
+            for month, next_month in reads.local_months(start, end, ZoneInfo(ctx.timezone))
         ]
     return trusted_json(reads.present_calendar(ctx, start, end, amenity_id, parts))
 
@@ -307,13 +308,15 @@ async def _month(
     cache: ReadCache,
     session: AsyncSession,
     community_id: uuid.UUID,
+    timezone: str,
     month: datetime,
     next_month: datetime,
 ) -> reads.CalendarRows:
+    local = month.astimezone(ZoneInfo(timezone))
     return await cache.get_or_load(
         "calendar",
         [community(community_id)],
-        f"calendar:{community_id}:{month:%Y-%m}",
+        f"calendar:{community_id}:{timezone}:{local:%Y-%m}",
         cache.settings.calendar_seconds,
         partial(reads.calendar_rows, session, community_id, month, next_month, None),
         store=not on_replica(session),
@@ -322,12 +325,16 @@ async def _month(
 
 
 async def warm_calendar(cache: ReadCache, db: Database, community_id: uuid.UUID) -> None:
-    """Load the community's calendar of this UTC month and the next (what most views show)
+    """Load the community's calendar of this local month and the next (what most views show)
     into the cache again, after a write invalidated it."""
     now = utcnow()
     async with db.reader() as session:
-        for month, next_month in reads.utc_months(now, now + timedelta(days=32))[:2]:
-            await _month(cache, session, community_id, month, next_month)
+        timezone = await reads.community_timezone(session, community_id)
+        if timezone is None:  # the community is gone
+            return
+        months = reads.local_months(now, now + timedelta(days=32), ZoneInfo(timezone))
+        for month, next_month in months[:2]:
+            await _month(cache, session, community_id, timezone, month, next_month)
 
 
 @router.get(
