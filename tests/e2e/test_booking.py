@@ -73,7 +73,9 @@ def bookable_slot(
 
 
 def book(api: Api, amenity: dict[str, Any], slot: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    """Books an hour from ``slot`` through the API, with ``fields`` (title, ...) as given."""
+    """Books an hour from ``slot`` through the API, with ``fields`` (title, ...) as given: find
+    the slot with ``bookable_slot(..., minutes=60)``, or a free first half may hide a taken
+    second one."""
     start = datetime.fromisoformat(slot["starts_at"])
     r = api.post(
         "/reservations",
@@ -359,7 +361,7 @@ def test_a_quota_refusal_names_the_booking_that_counts_and_blocks_the_button(
     resident = api(RESIDENT)
     pool = resident.amenity("Pool")
     assert pool["max_per_day"] == 1
-    day, slot = bookable_slot(resident, pool, range(1, 7))
+    day, slot = bookable_slot(resident, pool, range(1, 7), minutes=60)
     start = datetime.fromisoformat(slot["starts_at"])
     booked_id = book(
         resident,
@@ -408,7 +410,7 @@ def test_the_downloaded_calendar_file_is_the_bookings_one_event(
 ) -> None:
     resident = api(RESIDENT)
     court = resident.amenity("Tennis Court 1")
-    _, slot = bookable_slot(resident, court, range(3, 10))
+    _, slot = bookable_slot(resident, court, range(3, 10), minutes=60)
     start = datetime.fromisoformat(slot["starts_at"])
     # not ASCII: the file is UTF-8 and says so
     rid = book(resident, court, slot, title="Café doubles")["id"]
@@ -439,7 +441,7 @@ def test_cancelled_bookings_have_their_own_list(
 ) -> None:
     resident = api(RESIDENT)
     court = resident.amenity("Tennis Court 2")
-    _, slot = bookable_slot(resident, court, range(3, 12))
+    _, slot = bookable_slot(resident, court, range(3, 12), minutes=60)
     rid = book(resident, court, slot, title="Rained out")["id"]
     assert resident.post(f"/reservations/{rid}/cancel", {"reason": "Rain"}).status_code == 200
     context = browser.new_context(**{**browser_context_args, "viewport": viewport})

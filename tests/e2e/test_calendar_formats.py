@@ -32,7 +32,7 @@ def test_phone_calendar_opens_on_an_agenda_with_whole_titles(
 ) -> None:
     resident = api(RESIDENT)
     bbq = resident.amenity("BBQ Area")
-    _, slot = bookable_slot(resident, bbq, range(0, 14))
+    _, slot = bookable_slot(resident, bbq, range(0, 14), minutes=60)
     title = f"Family barbecue {slot['starts_at'][:10]}"
     booking = book(resident, bbq, slot, title=title)
     start = datetime.fromisoformat(booking["starts_at"]).astimezone(NY)
@@ -79,7 +79,7 @@ def test_calendar_and_opening_hours_follow_the_community_locale(
     assert office.patch("", {"locale": "en-GB"}).status_code == 200
     try:
         amenity = resident.get("/amenities")[0]
-        _, slot = bookable_slot(resident, amenity, range(0, 14))
+        _, slot = bookable_slot(resident, amenity, range(0, 14), minutes=60)
         title = f"Locale check ({width}) {slot['starts_at'][:16]}"
         booking = book(resident, amenity, slot, title=title)
         zone = ZoneInfo(resident.get("")["timezone"])

@@ -43,7 +43,7 @@ def test_office_moves_a_person_out_cancelling_their_booking_then_merges_and_dele
     office.post("/households", {"label": other})
     office.post("/households", {"label": spare})
     court = person.amenity("Tennis Court 1")
-    _, slot = bookable_slot(person, court, range(1, 14))
+    _, slot = bookable_slot(person, court, range(1, 14), minutes=60)
     booking = book(person, court, slot)
 
     base = sign_in(page, ADMIN)
@@ -91,7 +91,7 @@ def test_households_at_phone_width(
     home = f"{uuid.uuid4().hex[:4]} Aspen Way"
     name, person = _newcomer(live_server, office, home)
     court = person.amenity("Tennis Court 1")
-    _, slot = bookable_slot(person, court, range(1, 14))
+    _, slot = bookable_slot(person, court, range(1, 14), minutes=60)
     book(person, court, slot)
     context = browser.new_context(
         **{**browser_context_args, "viewport": PHONE, "is_mobile": True, "has_touch": True}
