@@ -419,12 +419,12 @@ def calendar_from_bytes(data: bytes) -> CalendarRows:
     than reading the database), the times are parsed again since the range and order need them.
     """
     since, entries, closures = orjson.loads(data)
-    time = datetime.fromisoformat
+    parse = datetime.fromisoformat
     return CalendarRows(
-        time(since),
-        tuple((i, a, time(s), time(e), *rest) for i, a, s, e, *rest in entries),
+        parse(since),
+        tuple((i, a, parse(s), parse(e), *rest) for i, a, s, e, *rest in entries),
         tuple(
-            {"id": i, "amenity_id": a, "starts_at": time(s), "ends_at": time(e), "reason": r}
+            {"id": i, "amenity_id": a, "starts_at": parse(s), "ends_at": parse(e), "reason": r}
             for i, a, s, e, r in closures
         ),
     )
