@@ -69,7 +69,9 @@ async def next_available(
             amenity,
             (now, until),
             (now - timedelta(days=1), until),
-            None if ctx.household_id is None else (ctx.household_id, since),
+            None
+            if ctx.household_id is None or not amenity_rules.has_quotas
+            else (ctx.household_id, since),
         )
         slots, blocked = rules.next_free_slots(
             ctx.household_id,

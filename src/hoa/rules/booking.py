@@ -138,6 +138,13 @@ class AmenityRules:
     def stays(self) -> bool:
         return self.check_in_minute is not None and self.check_out_minute is not None
 
+    @property
+    def has_quotas(self) -> bool:
+        """Whether a household's own bookings can refuse one: without quotas they need no
+        reading (a household with a long series would otherwise be read on every booking)."""
+        limits = (self.max_per_day, self.max_per_week, self.max_per_month, self.max_upcoming)
+        return any(limit is not None for limit in limits)
+
     def __post_init__(self) -> None:
         if self.slot_minutes < 1 or self.capacity < 1:
             raise ValueError("slot_minutes and capacity must be positive")
