@@ -285,6 +285,38 @@ async def test_calendars_cached_in_redis_read_back_as_the_database_shows_them(
         await _forget(queue, world.community.id)
 
 
+async def test_a_cached_read_reads_its_months_and_their_versions_in_one_round_trip(
+    settings: Settings,
+    world: World,
+    own_redis: tuple[subprocess.Popen[bytes], str],  # noqa: F811
+) -> None:
+    """A month view spans two of the community's cached months (its days at either end are
+    another month's): one MGET reads both with the versions they hang on, and the membership
+    one more. Counted by a Redis of the test's own, which only this app talks to."""
+    _, url = own_redis
+    app = create_app(settings.model_copy(update={"redis_url": url}))
+    month = (local(0, 0).replace(day=1) + timedelta(days=32)).replace(day=1)  # next month's
+    stats = Redis.from_url(url)
+    try:
+        async with running(app) as client:
+            resident = Api(
+                client, await sign_in(client, world.emails["resident"]), world.community.id
+            )
+            params = {
+                "start": (month - timedelta(days=3)).isoformat(),
+                "end": (month + timedelta(days=3)).isoformat(),
+            }
+            assert (await resident.get("/calendar", params=params)).status_code == 200  # loads
+            before = (await stats.info("commandstats")).get("cmdstat_mget", {}).get("calls", 0)
+            hits = count("calendar", "hit")
+            assert (await resident.get("/calendar", params=params)).status_code == 200
+            after = (await stats.info("commandstats"))["cmdstat_mget"]["calls"]
+            assert count("calendar", "hit") == hits + 2  # both months, from Redis
+            assert after - before == 2  # the membership, then both months
+    finally:
+        await stats.aclose()
+
+
 async def _forget(queue: str, community_id: uuid.UUID) -> None:
     """Delete a test's keys from the shared Redis."""
     redis = Redis.from_url(REDIS_URL)

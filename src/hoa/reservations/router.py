@@ -297,28 +297,30 @@ async def get_calendar(
     if not cache.enabled:
         parts = [await reads.calendar_rows(session, ctx.community_id, start, end, amenity_id)]
     else:  # the community's whole months, shared by every viewer and range
-        parts = [
-            await _month(cache, session, ctx.community_id, ctx.timezone, month, next_month)
-            for month, next_month in reads.local_months(start, end, ZoneInfo(ctx.timezone))
-        ]
+        months = reads.local_months(start, end, ZoneInfo(ctx.timezone))
+        parts = await _months(cache, session, ctx.community_id, ctx.timezone, months)
     return trusted_json(reads.present_calendar(ctx, start, end, amenity_id, parts))
 
 
-async def _month(
+async def _months(
     cache: ReadCache,
     session: AsyncSession,
     community_id: uuid.UUID,
     timezone: str,
-    month: datetime,
-    next_month: datetime,
-) -> reads.CalendarRows:
-    local = month.astimezone(ZoneInfo(timezone))
-    return await cache.get_or_load(
+    months: list[tuple[datetime, datetime]],
+) -> list[reads.CalendarRows]:
+    tz = ZoneInfo(timezone)
+    loads = {
+        f"calendar:{community_id}:{timezone}:{month.astimezone(tz):%Y-%m}": partial(
+            reads.calendar_rows, session, community_id, month, next_month, None
+        )
+        for month, next_month in months
+    }
+    return await cache.get_or_load_all(
         "calendar",
         [community(community_id)],
-        f"calendar:{community_id}:{timezone}:{local:%Y-%m}",
+        loads,
         cache.settings.calendar_seconds,
-        partial(reads.calendar_rows, session, community_id, month, next_month, None),
         store=not on_replica(session),
         codec=CALENDAR_CODEC,
     )
@@ -333,8 +335,7 @@ async def warm_calendar(cache: ReadCache, db: Database, community_id: uuid.UUID)
         if timezone is None:  # the community is gone
             return
         months = reads.local_months(now, now + timedelta(days=32), ZoneInfo(timezone))
-        for month, next_month in months[:2]:
-            await _month(cache, session, community_id, timezone, month, next_month)
+        await _months(cache, session, community_id, timezone, months[:2])
 
 
 @router.get(

@@ -97,20 +97,45 @@ class ReadCache:
         """The value cached under ``key`` at the current versions of ``scopes``, else what
         ``load`` returns (stored for ``ttl`` seconds unless ``store`` is false: a value read on
         a lagging replica may predate the versions). What ``load`` raises is not cached."""
+        (value,) = await self.get_or_load_all(
+            kind, scopes, {key: load}, ttl, store=store, codec=codec
+        )
+        return value
+
+    async def get_or_load_all(
+        self,
+        kind: str,
+        scopes: list[str],
+        loads: dict[str, Callable[[], Awaitable[T]]],
+        ttl: int,
+        *,
+        store: bool = True,
+        codec: Codec[T] = PICKLE,
+    ) -> list[T]:
+        """``get_or_load`` of each key of ``loads`` (in their order), all read from Redis in
+        one round trip with the versions: a month calendar spanning two cached months reads
+        both at once. Each value missing is loaded by its own function."""
         if not self.enabled:
-            return await load()
+            return [await load() for load in loads.values()]
         try:
-            lookup = self._get([ALL, *scopes], key, codec)  # apart: typed by codec, not target
-            key, stamp, found = await lookup
+            lookup = self._get([ALL, *scopes], list(loads), codec)  # typed by codec, not target
+            stamp, found = await lookup
         except (RedisError, Skipped):
             self._bypassed()
-            return await load()
-        if found is not None:
-            metrics.CACHE_READS.labels(kind, "hit").inc()
-            return found
-        metrics.CACHE_READS.labels(kind, "miss").inc()
-        if not store:
-            return await load()
+            return [await load() for load in loads.values()]
+        values: list[T] = []
+        for (key, load), value in zip(loads.items(), found, strict=True):
+            metrics.CACHE_READS.labels(kind, "miss" if value is None else "hit").inc()
+            if value is None:
+                value = await (self._load(key, stamp, ttl, load, codec) if store else load())
+            values.append(value)
+        return values
+
+    async def _load(
+        self, key: str, stamp: str, ttl: int, load: Callable[[], Awaitable[T]], codec: Codec[T]
+    ) -> T:
+        """A missed value loaded, once for every request of this process that misses it at
+        these versions meanwhile, and stored."""
         at = key + stamp  # this value at these versions: what one load serves
         loading = self._loading.get(at)
         if loading is not None:
@@ -142,27 +167,25 @@ class ReadCache:
             self._bypassed()
         return value
 
-    async def _get(self, scopes: list[str], key: str, codec: Codec[V]) -> tuple[str, str, V | None]:
-        """The store's key, the stamp of the current versions and the value stored at them."""
-        key = f"hoa:cache:{key}"
+    async def _get(
+        self, scopes: list[str], keys: list[str], codec: Codec[V]
+    ) -> tuple[str, list[V | None]]:
+        """The stamp of the current versions and the value stored at them under each key."""
         if self._redis is None:
             stamp = "@" + ".".join(map(str, self._versions.local(scopes)))
-            return key, stamp, await self._store.get(key + stamp)
-        keys = [*(self._versions.key(s) for s in scopes), key]
-        *versions, found = cast(list[bytes | None], await self._call(self._redis.mget(keys)))
+            return stamp, [await self._store.get(_stored(key) + stamp) for key in keys]
+        names = [*(self._versions.key(s) for s in scopes), *map(_stored, keys)]
+        answer = cast(list[bytes | None], await self._call(self._redis.mget(names)))
+        versions, stored = answer[: len(scopes)], answer[len(scopes) :]
         stamp = ".".join(v.decode() if v else "0" for v in versions) + "|"
-        if found is None or not found.startswith(stamp.encode()):
-            return key, stamp, None
-        try:
-            return key, stamp, codec.decode(found[len(stamp) :])
-        except Exception:  # another release's form of the value (a rolling deploy): reload it
-            return key, stamp, None
+        return stamp, [_read(found, stamp.encode(), codec) for found in stored]
 
     async def _set(self, key: str, stamp: str, value: V, ttl: int, codec: Codec[V]) -> None:
         if self._redis is None:
-            await self._store.set(key + stamp, value, expire=ttl)
+            await self._store.set(_stored(key) + stamp, value, expire=ttl)
         else:
-            await self._call(self._redis.set(key, stamp.encode() + codec.encode(value), ex=ttl))
+            value_bytes = stamp.encode() + codec.encode(value)
+            await self._call(self._redis.set(_stored(key), value_bytes, ex=ttl))
 
     async def _call(self, call: Awaitable[T]) -> T:
         if not self._breaker.allow("cache"):
@@ -225,3 +248,17 @@ class ReadCache:
             await self._store.close()
         else:
             await self._redis.aclose()
+
+
+def _stored(key: str) -> str:
+    return f"hoa:cache:{key}"
+
+
+def _read(found: bytes | None, stamp: bytes, codec: Codec[V]) -> V | None:
+    """A value read from Redis, if it was stored at ``stamp`` (the current versions)."""
+    if found is None or not found.startswith(stamp):
+        return None
+    try:
+        return codec.decode(found[len(stamp) :])
+    except Exception:  # another release's form of the value (a rolling deploy): reload it
+        return None
