@@ -155,9 +155,14 @@ async def _suggestion(
     booked_for: BookedFor,
     violation: rules.Violation,
 ) -> SlotRead | None:
-    """The nearest free slot, for refusals where one is a useful answer."""
+    """The nearest free slot, for refusals where one is a useful answer. Advice, not a
+    decision: the refused request has written nothing, so its transaction ends first and lets
+    go of the amenity's row, and a storm's losers no longer take turns holding it while each
+    looks for a slot (on PostgreSQL; a SQLite writer's next read takes the write lock again)."""
     if not rules.RULES[violation.code].suggest:
         return None
+    session.expunge(amenity)  # kept as read: ending the transaction would expire it
+    await session.rollback()
     span = timedelta(days=SUGGEST_DAYS + 1)
     lo, hi = data.starts_at - span, data.ends_at + span
     busy = await reads.load_busy(session, amenity, (lo, hi), (lo, hi))
