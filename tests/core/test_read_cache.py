@@ -127,6 +127,24 @@ async def test_direct_writes_invalidate_amenities_and_memberships(
     assert r.status_code == 404, r.text
 
 
+async def test_bookings_leave_the_amenities_cached_and_an_amenity_edit_does_not(
+    as_user: Any, world: World
+) -> None:
+    resident, admin = await as_user("resident"), await as_user("admin")
+    court = world.amenities["court"]
+    assert (await resident.get("/amenities")).status_code == 200  # loaded and stored
+    r = await resident.post("/reservations", booking(world, "court", local(1, 10)))
+    assert r.status_code == 201, r.text
+    hits = count("amenities", "hit")
+    assert (await resident.get("/amenities")).status_code == 200
+    assert count("amenities", "hit") == hits + 1  # the list holds no booking
+
+    r = await admin.patch(f"/amenities/{court.id}", json={"name": "Court A"})
+    assert r.status_code == 200, r.text
+    assert "Court A" in {a["name"] for a in (await resident.get("/amenities")).json()}
+    assert (await resident.get(f"/amenities/{court.id}")).json()["name"] == "Court A"
+
+
 async def test_completing_bookings_invalidates_their_calendars(
     as_user: Any, world: World, db: Any
 ) -> None:

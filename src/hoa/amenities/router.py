@@ -10,7 +10,7 @@ from hoa.amenities.templates import TEMPLATES
 from hoa.core.context import CommunityCtx
 from hoa.core.database import on_replica
 from hoa.core.errors import Forbidden, NotFound
-from hoa.core.versions import community
+from hoa.core.versions import amenities
 from hoa.models import Amenity
 from hoa.web.deps import CommunityAdmin, CommunityMember, LagTolerant, ReadCacheDep, SessionDep
 from hoa.web.errors import errors_for
@@ -33,7 +33,7 @@ async def list_amenities(
     archived = include_archived and ctx.is_admin
     body = await cache.get_or_load(
         "amenities",
-        [community(ctx.community_id)],
+        [amenities(ctx.community_id)],
         f"amenities:{ctx.community_id}:{archived}",
         cache.settings.amenities_seconds,
         partial(_list_json, session, ctx, archived),
@@ -68,7 +68,7 @@ async def get_amenity(
 ) -> Response:
     body = await cache.get_or_load(
         "amenities",
-        [community(ctx.community_id)],
+        [amenities(ctx.community_id)],
         f"amenity:{ctx.community_id}:{amenity_id}",
         cache.settings.amenities_seconds,
         partial(_amenity_json, session, ctx.community_id, amenity_id),

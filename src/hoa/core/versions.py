@@ -53,6 +53,12 @@ def members(community_id: uuid.UUID) -> str:
     return f"m:{community_id}"
 
 
+def amenities(community_id: uuid.UUID) -> str:
+    """The community's amenities as listed (their own columns), which bookings do not change:
+    a community's bookings come every few seconds, its amenity edits a few times a year."""
+    return f"a:{community_id}"
+
+
 def community_of(scope: str) -> uuid.UUID | None:
     """The community a ``community`` scope is of (None for other scopes)."""
     return uuid.UUID(scope[2:]) if scope.startswith("c:") else None
@@ -170,7 +176,8 @@ def versions_for(settings: Settings) -> Versions:
 
 
 def scopes_of(row: Any) -> Iterable[str]:
-    """What a changed row invalidates: its community, or itself as a community or user."""
+    """What a changed row invalidates: its community (and the community's members or amenities
+    for theirs), or itself as a community or user."""
     table = getattr(row, "__tablename__", "")
     if table == "communities":
         yield community(row.id)
@@ -182,6 +189,8 @@ def scopes_of(row: Any) -> Iterable[str]:
         yield community(community_id)
         if table == "memberships":
             yield members(community_id)
+        elif table == "amenities":
+            yield amenities(community_id)
 
 
 def _noted(session: Session) -> set[str]:

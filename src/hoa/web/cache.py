@@ -1,7 +1,8 @@
 """The read cache of the hot reads: process memory (cashews), or Redis with ``HOA_REDIS_URL``.
 
 A value is stored under the versions of what it depends on (``hoa.core.versions``: its
-community, the caller for memberships, and ``ALL``), read first; a commit that changes them
+community, or the community's members or amenities, the caller for memberships, and ``ALL``),
+read first; a commit that changes them
 bumps them, so the next read of any process misses and loads the new state. Only safe reads use
 it: a cached value never decides a write.
 
