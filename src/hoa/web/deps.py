@@ -94,25 +94,38 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     lag_tolerant = (
         not write and getattr(request.state, "lag_tolerant", False) and not _wrote_recently(request)
     )
-    async with db.session_factory(write=write, lag_tolerant=lag_tolerant)() as session:
-        jobs = getattr(request.app.state, "jobs", None)
-        use_queue(session, jobs.enqueue if jobs is not None else None)
-        try:
-            yield session
+    session = db.session_factory(write=write, lag_tolerant=lag_tolerant)()
+    jobs = getattr(request.app.state, "jobs", None)
+    use_queue(session, jobs.enqueue if jobs is not None else None)
+    try:
+        yield session
+        used = _used(session)  # not by a read answered from the cache: nothing to end then
+        if used:
             await session.commit()
-        except AppError as refusal:
-            if not refusal.commits:
-                discard_after_commit(session)
-                await session.rollback()
-                raise
-            await session.commit()
-            await run_after_commit(session)
-            raise
-        except BaseException:
+    except AppError as refusal:
+        if not refusal.commits:
             discard_after_commit(session)
             await session.rollback()
             raise
-        await run_after_commit(session)  # e.g. enqueue the notifications just committed
+        await session.commit()
+        await run_after_commit(session)
+        raise
+    except BaseException:
+        discard_after_commit(session)
+        await session.rollback()
+        raise
+    else:
+        if used:
+            await run_after_commit(session)  # e.g. enqueue the notifications just committed
+    finally:
+        if _used(session):
+            await session.close()
+
+
+def _used(session: AsyncSession) -> bool:
+    """Whether the session began a transaction or holds objects: else ending it would only
+    cost (an unused session's commit and close each hop through SQLAlchemy's greenlet)."""
+    return session.in_transaction() or bool(session.identity_map) or bool(session.new)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
