@@ -127,7 +127,12 @@ def parse_args() -> argparse.Namespace:
         help="active bookings of 'bench community 0' in the current month, whatever the total",
     )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--jobs", type=int, default=2, help="parallel loader processes")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=2,
+        help="parallel loader processes (SQLite, one writer: their shards one after the other)",
+    )
     return parser.parse_args()
 
 
