@@ -8,7 +8,6 @@ Needs ``python -m bench.seed`` first (it writes bench/.state.json).
 import argparse
 import asyncio
 import contextlib
-import enum
 import json
 import math
 import os
@@ -23,7 +22,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -31,13 +30,15 @@ from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
-import asyncpg
 import httpx
+import sqlalchemy as sa
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.pool import NullPool
 
-from bench.seed import DEFAULT_URL, SLOTS_PER_DAY, STATE_FILE, dsn
+from bench.seed import DEFAULT_URL, SLOTS_PER_DAY, STATE_FILE, is_sqlite
+from hoa.core.database import UTCDateTime
 from hoa.reservations.reads import calendar_query
 
 HERE = Path(__file__).parent
@@ -128,8 +129,9 @@ def parse_args() -> argparse.Namespace:
         choices=("redis", "embedded"),
         default="redis",
         help="redis: HOA_REDIS_URL (queue, rate limits and read cache in Redis) and a separate "
-        "`hoa worker` (the production shape); embedded: no Redis, the local queue file consumed "
-        "inside each server process and the read cache in process memory",
+        "`hoa worker` (the production shape, PostgreSQL only); embedded: no Redis, the local "
+        "queue file consumed inside each server process and the read cache in process memory "
+        "(the single-machine shape, on PostgreSQL or the SQLite file)",
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     return parser.parse_args()
@@ -452,16 +454,31 @@ def children(pid: int) -> list[int]:
     return found
 
 
-async def db_backends(url: str) -> list[int]:
-    conn = await asyncpg.connect(dsn(url))
+@contextlib.asynccontextmanager
+async def connect(url: str) -> AsyncIterator[AsyncConnection]:
+    """A connection to the bench database (PostgreSQL or the SQLite file) in a transaction that
+    commits on leaving. No pool: each helper runs in an event loop of its own."""
+    engine = create_async_engine(url, poolclass=NullPool)
     try:
-        rows = await conn.fetch(
-            "SELECT pid FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return [row["pid"] for row in rows]
+        async with engine.begin() as conn:
+            yield conn
     finally:
-        await conn.close()
+        await engine.dispose()
+
+
+async def db_backends(url: str) -> list[int]:
+    """The database server's processes serving the bench database. SQLite has none: it runs
+    inside the app's processes, and its CPU counts in theirs."""
+    if is_sqlite(url):
+        return []
+    async with connect(url) as conn:
+        pids = await conn.scalars(
+            sa.text(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+        return list(pids)
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,6 +551,18 @@ def measure_all(
 # --- the storm and the query plan ----------------------------------------------------------
 
 
+# Typed parameters: each backend gets them as the app stores them (on SQLite uuids as 32 hex
+# digits and datetimes as naive UTC text).
+HELD_IN_SLOT = sa.text(
+    "SELECT count(*) FROM reservations WHERE amenity_id = :amenity_id "
+    "AND status IN ('pending', 'confirmed') AND starts_at < :end AND ends_at > :start"
+).bindparams(
+    sa.bindparam("amenity_id", type_=sa.Uuid()),
+    sa.bindparam("start", type_=UTCDateTime()),
+    sa.bindparam("end", type_=UTCDateTime()),
+)
+
+
 async def storm(
     base: str, token: str, state: dict[str, Any], tz: ZoneInfo, n: int, url: str
 ) -> tuple[Counter[str], list[float], int]:
@@ -566,92 +595,101 @@ async def storm(
             seconds.append(took)
             code = r.json().get("error", {}).get("code", "") if r.status_code >= 400 else ""
             outcomes[f"{r.status_code} {code}".strip()] += 1
-    conn = await asyncpg.connect(dsn(url))
-    try:
-        held = await conn.fetchval(
-            "SELECT count(*) FROM reservations WHERE amenity_id = $1 "
-            "AND status IN ('pending', 'confirmed') AND starts_at < $3 AND ends_at > $2",
-            state["storm_amenity_id"],
-            start,
-            start + timedelta(minutes=30),
+    async with connect(url) as conn:
+        held = await conn.scalar(
+            HELD_IN_SLOT,
+            {
+                "amenity_id": uuid.UUID(state["storm_amenity_id"]),
+                "start": start,
+                "end": start + timedelta(minutes=30),
+            },
         )
-    finally:
-        await conn.close()
-    return outcomes, seconds, int(held)
-
-
-def calendar_sql(community_id: str, start: datetime, end: datetime) -> tuple[str, list[Any]]:
-    """The app's own calendar query, compiled as the server sends it through asyncpg."""
-    query = calendar_query(uuid.UUID(community_id), start, end, None)
-    compiled = query.compile(
-        dialect=postgresql.asyncpg.dialect(), compile_kwargs={"render_postcompile": True}
-    )
-    params = [compiled.params[name] for name in compiled.positiontup or ()]
-    return compiled.string, [p.value if isinstance(p, enum.Enum) else p for p in params]
+    return outcomes, seconds, int(held or 0)
 
 
 async def explain_calendar(
     url: str, community_id: str, start: datetime, end: datetime, runs: int = 21
 ) -> tuple[list[float], str]:
-    sql, params = calendar_sql(community_id, start, end)
-    conn = await asyncpg.connect(dsn(url))
-    try:
-        times, plan = [], ""
+    """The app's calendar query (as SQLAlchemy sends it on this backend: the same text and bound
+    parameters) ``runs`` times: its execution times and its last plan. PostgreSQL: ``EXPLAIN
+    (ANALYZE, BUFFERS)`` and the Execution Time it reports. SQLite cannot time a statement
+    itself: ``EXPLAIN QUERY PLAN``, and the wall time of running the statement and fetching its
+    rows in this process."""
+    query = calendar_query(uuid.UUID(community_id), start, end, None)
+    async with connect(url) as conn:
+        sent = (await conn.execute(query)).context
+        sql, params = sent.statement, tuple(sent.parameters[0])
+        times = []
+        if conn.dialect.name == "sqlite":
+            for _ in range(runs):
+                started = time.perf_counter()
+                (await conn.exec_driver_sql(sql, params)).all()
+                times.append((time.perf_counter() - started) * 1e3)
+            steps = await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params)
+            # Rows of (id, parent id, unused, detail).
+            return times, query_plan_tree([(r[0], r[1], r[3]) for r in map(tuple, steps)])
+        plan = ""
         for _ in range(runs):
-            rows = await conn.fetch(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", *params)
-            plan = "\n".join(r[0] for r in rows)
+            rows = await conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+            plan = "\n".join(row[0] for row in rows)
             times.append(float(find(r"Execution Time: ([\d.]+) ms", plan)[1]))
         return times, plan
-    finally:
-        await conn.close()
+
+
+def query_plan_tree(steps: list[tuple[int, int, str]]) -> str:
+    """SQLite's EXPLAIN QUERY PLAN rows (id, parent id, detail), indented as the sqlite3 shell
+    shows them."""
+    depth = {0: -1}
+    lines = []
+    for step, parent, detail in steps:
+        depth[step] = depth.get(parent, -1) + 1
+        lines.append(f"{'  ' * depth[step]}{detail}")
+    return "\n".join(lines)
 
 
 async def prepare_database(url: str) -> int:
     """Remove what earlier runs booked through the API, so every run starts from the seeded
-    state: the seed's ids are UUIDv7-shaped, the app's are version 4."""
-    conn = await asyncpg.connect(dsn(url))
-    try:
-        await conn.execute("DELETE FROM reservations WHERE substr(id::text, 15, 1) = '4'")
-        return int(
-            await conn.fetchval(
-                "SELECT reltuples::bigint FROM pg_class WHERE relname = 'reservations'"
+    state: the seed's ids are UUIDv7-shaped, the app's are version 4. Returns about how many
+    bookings remain."""
+    async with connect(url) as conn:
+        if conn.dialect.name == "sqlite":
+            # 32 hex digits, no dashes: the version is the 13th; an exact count is cheap here.
+            await conn.execute(sa.text("DELETE FROM reservations WHERE substr(id, 13, 1) = '4'"))
+            rows = await conn.scalar(sa.text("SELECT count(*) FROM reservations"))
+        else:
+            await conn.execute(
+                sa.text("DELETE FROM reservations WHERE substr(id::text, 15, 1) = '4'")
             )
-        )
-    finally:
-        await conn.close()
+            rows = await conn.scalar(
+                sa.text("SELECT reltuples::bigint FROM pg_class WHERE relname = 'reservations'")
+            )
+        return int(rows or 0)
+
+
+async def count_rows(url: str, sql: str) -> int:
+    async with connect(url) as conn:
+        return int(await conn.scalar(sa.text(sql)) or 0)
+
+
+CREATED_ON = sa.text("SELECT count(*) FROM reservations WHERE amenity_id IN :ids").bindparams(
+    sa.bindparam("ids", expanding=True, type_=sa.Uuid())
+)
 
 
 async def count_created(url: str, state: dict[str, Any]) -> int:
-    conn = await asyncpg.connect(dsn(url))
-    try:
-        return int(
-            await conn.fetchval(
-                "SELECT count(*) FROM reservations WHERE amenity_id = ANY($1::uuid[])",
-                state["bench_amenity_ids"],
-            )
-        )
-    finally:
-        await conn.close()
+    ids = [uuid.UUID(a) for a in state["bench_amenity_ids"]]
+    async with connect(url) as conn:
+        return int(await conn.scalar(CREATED_ON, {"ids": ids}) or 0)
 
 
 async def count_sent(url: str) -> int:
-    conn = await asyncpg.connect(dsn(url))
-    try:
-        return int(await conn.fetchval("SELECT count(*) FROM notifications WHERE status = 'sent'"))
-    finally:
-        await conn.close()
+    return await count_rows(url, "SELECT count(*) FROM notifications WHERE status = 'sent'")
 
 
 async def count_undelivered(url: str) -> int:
-    conn = await asyncpg.connect(dsn(url))
-    try:
-        return int(
-            await conn.fetchval(
-                "SELECT count(*) FROM notifications WHERE status IN ('pending', 'sending')"
-            )
-        )
-    finally:
-        await conn.close()
+    return await count_rows(
+        url, "SELECT count(*) FROM notifications WHERE status IN ('pending', 'sending')"
+    )
 
 
 # --- the mixed run ----------------------------------------------------------------------------
@@ -681,33 +719,34 @@ class Resident:
         return json.dumps(booking(self.capacity_ids[n % len(self.capacity_ids)], start))
 
 
+# Ids typed as uuids: each backend's stored form is read back as uuid.UUID.
+RESIDENTS = sa.text(
+    "SELECT c.id, c.timezone, u.email FROM communities c "
+    "JOIN memberships m ON m.community_id = c.id JOIN users u ON u.id = m.user_id "
+    "WHERE u.email LIKE 'c%-resident%@bench.example.com' ORDER BY c.slug, u.email"
+).columns(sa.column("id", sa.Uuid()), sa.column("timezone"), sa.column("email"))
+AMENITIES = sa.text(
+    "SELECT community_id, id, mode FROM amenities WHERE name NOT LIKE 'bench %' ORDER BY name"
+).columns(sa.column("community_id", sa.Uuid()), sa.column("id", sa.Uuid()), sa.column("mode"))
+
+
 async def load_residents(url: str) -> list[Resident]:
     """The seed's residents (3 per community) and their communities' amenities."""
-    conn = await asyncpg.connect(dsn(url))
-    try:
-        people = await conn.fetch(
-            "SELECT c.id::text AS community_id, c.timezone, u.email FROM communities c "
-            "JOIN memberships m ON m.community_id = c.id JOIN users u ON u.id = m.user_id "
-            "WHERE u.email LIKE 'c%-resident%@bench.example.com' ORDER BY c.slug, u.email"
-        )
-        amenities = await conn.fetch(
-            "SELECT community_id::text, id::text, mode::text FROM amenities "
-            "WHERE name NOT LIKE 'bench %' ORDER BY name"
-        )
-    finally:
-        await conn.close()
+    async with connect(url) as conn:
+        people = (await conn.execute(RESIDENTS)).all()
+        amenities = (await conn.execute(AMENITIES)).all()
     by_community: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for row in amenities:
-        by_community[row["community_id"]].append((row["id"], row["mode"]))
+    for community_id, amenity_id, mode in amenities:
+        by_community[str(community_id)].append((str(amenity_id), mode))
     return [
         Resident(
-            p["community_id"],
-            p["email"],
-            ZoneInfo(p["timezone"]),
-            [a for a, _ in by_community[p["community_id"]]],
-            [a for a, mode in by_community[p["community_id"]] if mode == "capacity"],
+            str(community_id),
+            email,
+            ZoneInfo(timezone),
+            [a for a, _ in by_community[str(community_id)]],
+            [a for a, mode in by_community[str(community_id)] if mode == "capacity"],
         )
-        for p in people
+        for community_id, timezone, email in people
     ]
 
 
@@ -945,6 +984,11 @@ def endpoint_targets(
 
 def main() -> None:
     args = parse_args()
+    if is_sqlite(args.database_url) and args.queue == "redis":
+        raise SystemExit(
+            "--queue redis is the production shape on PostgreSQL; SQLite is the single-machine "
+            "shape without services: add --queue embedded"
+        )
     if not STATE_FILE.exists():
         raise SystemExit(f"{STATE_FILE} is missing: run `uv run python -m bench.seed` first")
     state = json.loads(STATE_FILE.read_text())
@@ -960,7 +1004,7 @@ def main() -> None:
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores; "
         f"server {args.server}, {args.workers} workers; {args.connections} connections, "
         f"{args.rounds} × {args.duration} s per endpoint after {args.warmup} s warm-up; "
-        f"queue: {args.queue}"
+        f"queue: {args.queue}; database: {sa.make_url(args.database_url).get_backend_name()}"
     )
     console.print("server run 1: read cache off (every read asks the database) ...")
     with servers(args, cache=False) as (app, bare, worker):

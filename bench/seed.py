@@ -1,27 +1,30 @@
-"""Fill a dedicated PostgreSQL database with a large reservation history for ``bench.run``.
+"""Fill a dedicated database (PostgreSQL, or a SQLite file) with a large reservation history for
+``bench.run``.
 
 Small tables go through SQLAlchemy Core (so the models' Python-side defaults apply); reservations
-are generated in Python and streamed with asyncpg's binary COPY. Each amenity's bookings are laid
-out in time order inside its opening hours, each after the previous one's end (buffer included), so
-active exclusive bookings never overlap and ``ex_reservations_no_overlap``, which stays in place
-during the load, never fires.
+are generated in Python, then streamed with asyncpg's binary COPY on PostgreSQL, or inserted in
+large batches on SQLite. Each amenity's bookings are laid out in time order inside its opening
+hours, each after the previous one's end (buffer included), so active exclusive bookings never
+overlap: on PostgreSQL ``ex_reservations_no_overlap`` stays in place during the load and never
+fires; on SQLite its triggers are dropped for the load and re-created after it.
 """
 
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import multiprocessing
 import random
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from queue import Empty, Queue
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
@@ -29,11 +32,14 @@ import asyncpg
 import sqlalchemy as sa
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from hoa.auth.passwords import hash_password
 from hoa.core import migrate
+from hoa.core.folders import ensure_sqlite_folder, sqlite_file
 from hoa.models import Amenity, BookingMode, Community, Household, Membership, Role, User
+from hoa.models.reservations import Reservation
 
 DEFAULT_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/hoa_bench"
 STATE_FILE = Path(__file__).with_name(".state.json")
@@ -121,7 +127,12 @@ def parse_args() -> argparse.Namespace:
         help="active bookings of 'bench community 0' in the current month, whatever the total",
     )
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--jobs", type=int, default=2, help="parallel loader processes")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=2,
+        help="parallel loader processes (SQLite, one writer: their shards one after the other)",
+    )
     return parser.parse_args()
 
 
@@ -131,7 +142,15 @@ def dsn(url: str, database: str | None = None) -> str:
     return urlunsplit(parts._replace(path=f"/{database}")) if database else urlunsplit(parts)
 
 
+def is_sqlite(url: str) -> bool:
+    return sa.make_url(url).get_backend_name() == "sqlite"
+
+
 def database_name(url: str) -> str:
+    """The database's name; of a SQLite URL, its file's name (not its folder's)."""
+    if is_sqlite(url):
+        path = sqlite_file(url)
+        return path.name if path is not None else ""
     return urlsplit(url).path.lstrip("/")
 
 
@@ -151,6 +170,16 @@ async def reset_database(url: str) -> None:
         await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
     finally:
         await conn.close()
+
+
+def reset_sqlite(url: str) -> None:
+    """Delete the file and what its journals left: migrations then build a fresh one."""
+    path = sqlite_file(url)
+    if path is None:
+        raise SystemExit("an in-memory SQLite database would be gone before bench.run starts")
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    ensure_sqlite_folder(url)
 
 
 def local_midnights(tz: ZoneInfo, first: date, count: int) -> list[datetime]:
@@ -416,61 +445,157 @@ def copy_reservations(url: str, plans: list[Plan], args: argparse.Namespace) -> 
         return sum(f.result() for f in futures)
 
 
+def bound_for_sqlite() -> Callable[[list[tuple]], list[tuple]]:
+    """Converts generated rows to what the app's column types bind on SQLite (uuids as 32 hex
+    digits, aware datetimes as naive UTC text, booleans as 0/1), so the app reads the rows as its
+    own. Values repeat within a batch (its amenities and members, each start also as the block's
+    start), so each column's conversions are remembered for the batch."""
+    dialect = sqlite.dialect()
+    table = cast(sa.Table, Reservation.__table__)
+    processors = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in COLUMNS
+    ]
+
+    def convert(batch: list[tuple]) -> list[tuple]:
+        columns = [
+            values if process is None else list(map(functools.cache(process), values))
+            for process, values in zip(processors, zip(*batch, strict=True), strict=True)
+        ]
+        return list(zip(*columns, strict=True))
+
+    return convert
+
+
+async def insert_reservations(url: str, plans: list[Plan], args: argparse.Namespace) -> int:
+    """SQLite has one writer: this process generates the rows (the shards of ``--jobs`` loaders in
+    turn, so the same rows as a PostgreSQL load with the same options) and inserts them, one
+    executemany per batch, in one transaction."""
+    convert = bound_for_sqlite()
+    insert = (
+        f"INSERT INTO reservations ({', '.join(COLUMNS)}) "  # noqa: S608 - constant names
+        f"VALUES ({', '.join('?' * len(COLUMNS))})"
+    )
+    columns = (TextColumn("reservations"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    engine = create_async_engine(url)
+    loaded = 0
+    try:
+        async with engine.connect() as conn:
+            # A load that fails leaves a file the next seed deletes: no journal on disk, no sync.
+            await conn.exec_driver_sql("PRAGMA journal_mode = MEMORY")
+            await conn.exec_driver_sql("PRAGMA synchronous = OFF")
+            with Progress(*columns, console=console) as bar:
+                task = bar.add_task("insert", total=args.reservations)
+                for job in range(args.jobs):
+                    for batch in batches(plans[job :: args.jobs], args.seed, job):
+                        await conn.exec_driver_sql(insert, convert(batch))
+                        loaded += len(batch)
+                        bar.update(task, advance=len(batch))
+            await conn.commit()
+    finally:
+        await engine.dispose()
+    return loaded
+
+
 async def prepare(
     args: argparse.Namespace, today: date
 ) -> tuple[dict[str, Any], list[Plan], list[str]]:
-    """The small tables, the booking plans, and the DDL of the secondary indexes dropped for
-    the load (one build after the load is cheaper than millions of inserts)."""
+    """The small tables, the booking plans, and the DDL of what was dropped for the load."""
     engine = create_async_engine(args.database_url)
     try:
         async with engine.begin() as conn:
             state, plans = await load_small_tables(conn, args, today)
-            rows = (
-                await conn.execute(
-                    sa.text(
-                        "SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
-                        "JOIN pg_class c ON c.oid = x.indexrelid "
-                        "WHERE x.indrelid = 'reservations'::regclass AND NOT EXISTS "
-                        "(SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)"
-                    )
-                )
-            ).all()
-            for name, _ in rows:
-                await conn.execute(sa.text(f'DROP INDEX "{name}"'))
+            deferred = await drop_for_load(conn)
     finally:
         await engine.dispose()
-    return state, plans, [ddl for _, ddl in rows]
+    return state, plans, deferred
 
 
-async def finish(url: str, index_ddl: list[str]) -> None:
-    conn = await asyncpg.connect(dsn(url))
+async def drop_for_load(conn: AsyncConnection) -> list[str]:
+    """Drop what the load is faster without and return the DDL that re-creates it: the secondary
+    indexes of ``reservations`` (one build after the load is cheaper than millions of inserts)
+    and, on SQLite, the overlap guard's triggers (a lookup per row; the rows cannot overlap).
+    PostgreSQL's exclusion constraint stays."""
+    if conn.dialect.name == "sqlite":
+        # As the migrations wrote them. The primary key's and unique constraint's own indexes
+        # have no SQL of their own: they stay.
+        rows = (
+            await conn.execute(
+                sa.text(
+                    "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'reservations' "
+                    "AND type IN ('index', 'trigger') AND sql IS NOT NULL"
+                )
+            )
+        ).all()
+        for kind, name, _ in rows:
+            await conn.execute(sa.text(f'DROP {kind.upper()} "{name}"'))
+        return [ddl for _, _, ddl in rows]
+    rows = (
+        await conn.execute(
+            sa.text(
+                "SELECT c.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+                "JOIN pg_class c ON c.oid = x.indexrelid "
+                "WHERE x.indrelid = 'reservations'::regclass AND NOT EXISTS "
+                "(SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid)"
+            )
+        )
+    ).all()
+    for name, _ in rows:
+        await conn.execute(sa.text(f'DROP INDEX "{name}"'))
+    return [ddl for _, ddl in rows]
+
+
+async def finish(url: str, deferred: list[str]) -> None:
+    """Re-create what the load went without, then the planner's statistics."""
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")  # VACUUM takes no transaction
     try:
-        started = time.perf_counter()
-        await conn.execute("SET maintenance_work_mem = '1GB'")
-        for ddl in index_ddl:
-            await conn.execute(ddl)
-        console.print(f"rebuilt {len(index_ddl)} indexes in {time.perf_counter() - started:.1f} s")
-        started = time.perf_counter()
-        # Sets hint bits and the visibility map now, so the first benchmark reads don't.
-        await conn.execute("VACUUM (ANALYZE)")
-        console.print(f"VACUUM ANALYZE in {time.perf_counter() - started:.1f} s")
+        async with engine.connect() as conn:
+            on_sqlite = conn.dialect.name == "sqlite"
+            started = time.perf_counter()
+            # Room for the index builds' sorts (SQLite: a negative cache size is in KiB).
+            await conn.exec_driver_sql(
+                "PRAGMA cache_size = -262144" if on_sqlite else "SET maintenance_work_mem = '1GB'"
+            )
+            for ddl in deferred:
+                await conn.exec_driver_sql(ddl)
+            what = "indexes and triggers" if on_sqlite else "indexes"
+            console.print(
+                f"rebuilt {len(deferred)} {what} in {time.perf_counter() - started:.1f} s"
+            )
+            started = time.perf_counter()
+            if on_sqlite:
+                await conn.exec_driver_sql("ANALYZE")
+                # The app's connections ask for WAL: switched once here rather than by the first.
+                await conn.exec_driver_sql("PRAGMA journal_mode = WAL")
+                console.print(f"ANALYZE in {time.perf_counter() - started:.1f} s")
+            else:
+                # Sets hint bits and the visibility map now, so the first benchmark reads don't.
+                await conn.exec_driver_sql("VACUUM (ANALYZE)")
+                console.print(f"VACUUM ANALYZE in {time.perf_counter() - started:.1f} s")
     finally:
-        await conn.close()
+        await engine.dispose()
 
 
 def main() -> None:
     args = parse_args()
-    if "bench" not in database_name(args.database_url):
-        raise SystemExit("refusing to empty a database whose name lacks 'bench'")
+    url, on_sqlite = args.database_url, is_sqlite(args.database_url)
+    if "bench" not in database_name(url):
+        what = "SQLite file" if on_sqlite else "database"
+        raise SystemExit(f"refusing to empty a {what} whose name lacks 'bench'")
     started = time.perf_counter()
     today = datetime.now(UTC).date()
     STATE_FILE.unlink(missing_ok=True)  # run.py must not use a half-seeded database
-    asyncio.run(reset_database(args.database_url))
+    if on_sqlite:
+        reset_sqlite(url)
+    else:
+        asyncio.run(reset_database(url))
     # Alembic's env runs its own event loop: call it from sync code.
-    migrate.upgrade(args.database_url)
-    state, plans, index_ddl = asyncio.run(prepare(args, today))
-    loaded = copy_reservations(args.database_url, plans, args)
-    asyncio.run(finish(args.database_url, index_ddl))
+    migrate.upgrade(url)
+    state, plans, deferred = asyncio.run(prepare(args, today))
+    if on_sqlite:
+        loaded = asyncio.run(insert_reservations(url, plans, args))
+    else:
+        loaded = copy_reservations(url, plans, args)
+    asyncio.run(finish(url, deferred))
     state |= {"reservations": loaded, "seeded_on": today.isoformat()}
     STATE_FILE.write_text(json.dumps(state, indent=2) + "\n")
     console.print(
