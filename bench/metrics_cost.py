@@ -9,7 +9,6 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
@@ -21,6 +20,7 @@ from bench.run import (
     HERE,
     STATE_FILE,
     Result,
+    Server,
     Target,
     console,
     hoa_command,
@@ -28,7 +28,8 @@ from bench.run import (
     login,
     month_range,
     run_wrk,
-    stop_server,
+    start,
+    stop,
     wait_healthy,
 )
 from bench.seed import DEFAULT_URL
@@ -49,22 +50,21 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def start(
-    args: argparse.Namespace, port: int, metrics: bool, folder: Path
-) -> subprocess.Popen[bytes]:
-    env = hoa_env(args) | {
+def serve(args: argparse.Namespace, port: int, metrics: bool, folder: Path) -> Server:
+    """``hoa serve`` with the read cache on, as deployed."""
+    env = hoa_env(args, cache=True) | {
         "HOA_METRICS__ENABLED": str(metrics).lower(),
         "HOA_METRICS__DIR": str(folder / f"metrics-{port}"),
         "HOA_JOBS__QUEUE_PATH": str(folder / f"jobs-{port}.db"),
         "HOA_LOG_LEVEL": "warning",
     }
-    log = (HERE / f".server-{port}.log").open("wb")
-    return subprocess.Popen(  # noqa: S603 - our own arguments
-        [hoa_command(), "serve", "--port", str(port), "--workers", str(args.workers)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+    log = HERE / f".server-{port}.log"
+    command = [hoa_command(), "serve", "--port", str(port), "--workers", str(args.workers)]
+    return Server(
+        f"metrics {'on' if metrics else 'off'}",
+        start(command, env, log),
+        f"http://127.0.0.1:{port}",
+        log,
     )
 
 
@@ -77,35 +77,33 @@ def main() -> None:
     ports = {"on": args.port, "off": args.port + 1}
     results: dict[tuple[str, str], list[Result]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        servers = {mode: start(args, port, mode == "on", Path(tmp)) for mode, port in ports.items()}
+        servers = {mode: serve(args, port, mode == "on", Path(tmp)) for mode, port in ports.items()}
         try:
-            for mode, port in ports.items():
-                wait_healthy(f"http://127.0.0.1:{port}", servers[mode])
-            token = login(f"http://127.0.0.1:{args.port}", state["reader_email"], state["password"])
-            targets = [
-                Target("/healthz", "GET", "/healthz", token),
-                Target("calendar", "GET", calendar, token),
-            ]
+            for server in servers.values():
+                wait_healthy(server, "/healthz")
+            token = login(servers["on"].base, state["reader_email"], state["password"])
+            targets = {
+                (name, mode): Target(name, "GET", path, token, server)
+                for name, path in (("/healthz", "/healthz"), ("calendar", calendar))
+                for mode, server in servers.items()
+            }
             console.print(
                 f"load average {os.getloadavg()[0]:.2f}; {args.rounds} rounds × {args.duration} s, "
                 f"{args.connections} connections, {args.workers} workers per server"
             )
-            for target in targets:
-                for port in ports.values():
-                    run_wrk(args, f"http://127.0.0.1:{port}", target, args.warmup, Path(tmp))
+            for target in targets.values():
+                run_wrk(args, target, args.warmup, Path(tmp))
             for number in range(args.rounds):
                 console.print(f"round {number + 1}/{args.rounds} ...")
-                for target in targets:
+                for name in ("/healthz", "calendar"):
                     # Alternate which goes first, so a drift in background load hits both.
-                    order = list(ports.items()) if number % 2 == 0 else list(ports.items())[::-1]
-                    for mode, port in order:
-                        result = run_wrk(
-                            args, f"http://127.0.0.1:{port}", target, args.duration, Path(tmp)
-                        )
-                        results.setdefault((target.name, mode), []).append(result)
+                    order = ["on", "off"] if number % 2 == 0 else ["off", "on"]
+                    for mode in order:
+                        result = run_wrk(args, targets[(name, mode)], args.duration, Path(tmp))
+                        results.setdefault((name, mode), []).append(result)
         finally:
             for server in servers.values():
-                stop_server(server)
+                stop(server.process)
     table = Table(title="metrics on vs off: medians over rounds")
     for column in (
         "endpoint",
