@@ -17,6 +17,7 @@ from hoa.core.database import Database
 from hoa.models import AuditEvent, Blackout, BookingMode, Reservation, ReservationStatus
 from tests.core.statements import Statements
 from tests.factories import World, local, make_amenity, make_reservation
+from tests.reservations.test_reservations import booking
 
 
 async def test_database_refuses_overlapping_exclusive_rows(
@@ -75,14 +76,8 @@ async def test_a_refusal_looks_for_its_suggestion_after_letting_go_of_the_amenit
     """Refused on the locked path (a free court, but at night): the transaction holding the
     amenity's row ends before the nearest free slot is looked for."""
     resident = await as_user("resident")
-    start = local(5, 23)
-    body = {
-        "amenity_id": str(world.amenities["court"].id),
-        "starts_at": start.isoformat(),
-        "ends_at": (start + timedelta(hours=1)).isoformat(),
-    }
     async with Statements(app) as sent:
-        r = await resident.post("/reservations", body)
+        r = await resident.post("/reservations", booking(world, "court", local(5, 23)))
     assert r.status_code == 422, r.text
     error = r.json()["error"]
     assert error["code"] == "reservation.outside_hours"
