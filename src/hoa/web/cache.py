@@ -26,7 +26,7 @@ import asyncio
 import pickle
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Generic, TypeVar, cast
@@ -107,7 +107,7 @@ class ReadCache:
         self,
         kind: str,
         scopes: list[str],
-        loads: dict[str, Callable[[], Awaitable[T]]],
+        loads: Mapping[str, Callable[[], Awaitable[T]]],
         ttl: int,
         *,
         store: bool = True,
