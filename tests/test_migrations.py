@@ -137,14 +137,8 @@ def test_previous_release_runs_on_the_new_schema(scratch_url: str, tmp_path: Pat
     must work on the new schema (expand/contract, docs/operations.md)."""
     previous = _previous_release(tmp_path)
     migrate.upgrade(scratch_url)  # the new schema, by the new code
-    # A task its embedded worker is running when stopped (the minute's periodic ones) may keep
-    # it up for the drain time: bounded well below the wait at the end.
-    old = {
-        "PYTHONPATH": str(previous),
-        "HOA_JOBS__QUEUE_PATH": str(tmp_path / "jobs.db"),
-        "HOA_EMAIL__OUTBOX_DIR": str(tmp_path / "outbox"),
-        "HOA_SERVER__DRAIN_SECONDS": "5",
-    }
+    old = {"PYTHONPATH": str(previous), "HOA_JOBS__QUEUE_PATH": str(tmp_path / "jobs.db"),
+           "HOA_EMAIL__OUTBOX_DIR": str(tmp_path / "outbox")}  # fmt: skip
     seeded = _hoa("seed-demo", url=scratch_url, cwd=tmp_path, **old)
     assert seeded.returncode == 0, seeded.stderr
     port = _free_port()
