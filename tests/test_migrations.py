@@ -4,6 +4,7 @@ import asyncio
 import io
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -142,13 +143,16 @@ def test_previous_release_runs_on_the_new_schema(scratch_url: str, tmp_path: Pat
     seeded = _hoa("seed-demo", url=scratch_url, cwd=tmp_path, **old)
     assert seeded.returncode == 0, seeded.stderr
     port = _free_port()
-    server = subprocess.Popen(  # noqa: S603 - the previous release's CLI
-        [sys.executable, "-m", "hoa", "serve", "--port", str(port)],
-        env={**os.environ, "HOA_DATABASE_URL": scratch_url, **old},
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    errors = tmp_path / "serve.stderr"
+    with errors.open("wb") as stderr:
+        server = subprocess.Popen(  # noqa: S603 - the previous release's CLI
+            [sys.executable, "-m", "hoa", "serve", "--port", str(port)],
+            # faulthandler: SIGABRT prints every thread's stack (see the end).
+            env={**os.environ, "HOA_DATABASE_URL": scratch_url, "PYTHONFAULTHANDLER": "1", **old},
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -200,7 +204,13 @@ def test_previous_release_runs_on_the_new_schema(scratch_url: str, tmp_path: Pat
             assert booked.json()["id"] in {e["id"] for e in calendar.json()["entries"]}
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            # Seen once: the process stopped listening but never exited. Its stacks say where.
+            server.send_signal(signal.SIGABRT)
+            server.wait(timeout=10)
+            pytest.fail(f"serve did not exit on SIGTERM:\n{errors.read_text()[-8000:]}")
 
 
 def test_numbered_amenities_get_a_kind(scratch_url: str) -> None:
