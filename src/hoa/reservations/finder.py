@@ -69,9 +69,7 @@ async def next_available(
             amenity,
             (now, until),
             (now - timedelta(days=1), until),
-            None
-            if ctx.household_id is None or not amenity_rules.has_quotas
-            else (ctx.household_id, since),
+            reads.quota_household(amenity_rules, ctx.household_id, since),
         )
         slots, blocked = rules.next_free_slots(
             ctx.household_id,

@@ -145,6 +145,17 @@ class Busy:
     blackouts: list[rules.Interval]
 
 
+def quota_household(
+    amenity_rules: rules.AmenityRules, household_id: uuid.UUID | None, since: datetime
+) -> tuple[uuid.UUID, datetime] | None:
+    """``load_busy``'s ``household``: the household's own bookings from ``since``, where a quota
+    of the amenity counts them (without one, a household with a long series would be read for
+    nothing on every booking)."""
+    if household_id is None or not amenity_rules.has_quotas:
+        return None
+    return household_id, since
+
+
 def booked_window(
     amenity: amenities.RuleSource, start: datetime, end: datetime
 ) -> dict[str, datetime]:

@@ -128,9 +128,7 @@ async def _evaluate(
         amenity,
         (data.starts_at, data.ends_at),
         (blocked.starts_at, blocked.ends_at),
-        None
-        if booked_for.household_id is None or not amenity_rules.has_quotas
-        else (booked_for.household_id, since),
+        reads.quota_household(amenity_rules, booked_for.household_id, since),
         exclude=None if exclude is None else exclude.id,
     )
     return rules.check_booking(

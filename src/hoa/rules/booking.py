@@ -140,8 +140,7 @@ class AmenityRules:
 
     @property
     def has_quotas(self) -> bool:
-        """Whether a household's own bookings can refuse one: without quotas they need no
-        reading (a household with a long series would otherwise be read on every booking)."""
+        """Whether a household's own bookings can refuse one of its bookings."""
         limits = (self.max_per_day, self.max_per_week, self.max_per_month, self.max_upcoming)
         return any(limit is not None for limit in limits)
 

@@ -2,9 +2,8 @@
 
 A value is stored under the versions of what it depends on (``hoa.core.versions``: its
 community, or the community's members or amenities, the caller for memberships, and ``ALL``),
-read first; a commit that changes them
-bumps them, so the next read of any process misses and loads the new state. Only safe reads use
-it: a cached value never decides a write.
+read first; a commit that changes them bumps them, so the next read of any process misses and
+loads the new state. Only safe reads use it: a cached value never decides a write.
 
 In process memory a value is kept as the Python object itself (cashews' LRU, under a key
 carrying the versions). In Redis it is bytes, written by the caller's ``Codec`` (pickle unless
